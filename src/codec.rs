@@ -1,0 +1,214 @@
+//! Strict ABI decoding of the module's call data, and event emission.
+//!
+//! alloy's generic decoder, with the SDK router around it, costs more than the whole 24 KiB
+//! budget leaves (see README, "Size"); this reader is small and accepts exactly the canonical
+//! encoding — every offset where the encoder puts it, every length exact, every word's unused
+//! bits and padding zero, no trailing bytes — as alloy's strict mode does. Tests hold both to
+//! the same answers.
+
+use alloc::vec::Vec;
+
+use alloy_primitives::{aliases::U48, Address, FixedBytes, B256, U256};
+use alloy_sol_types::{abi::token::WordToken, SolEvent, TopicList};
+use stylus_sdk::prelude::*;
+
+use crate::interface::{Action, Session};
+
+/// A decoding failure: the byte position (in the caller's coordinates) where it failed.
+pub type Position = usize;
+
+/// Reads ABI words from `bytes`, which start at `base` in the caller's buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    base: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `bytes`, reporting positions as `base + offset`.
+    pub fn new(bytes: &'a [u8], base: usize) -> Self {
+        Self { bytes, base }
+    }
+
+    /// The whole buffer.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The failure position of `offset`.
+    pub fn fail(&self, offset: usize) -> Position {
+        self.base + offset
+    }
+
+    /// Succeeds when the encoding ends exactly at `end`: no bytes missing, none trailing.
+    pub fn end(&self, end: usize) -> Result<(), Position> {
+        if end == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(self.fail(end.min(self.bytes.len())))
+        }
+    }
+
+    /// The 32-byte word at `offset`.
+    pub fn word(&self, offset: usize) -> Result<&'a [u8], Position> {
+        offset
+            .checked_add(32)
+            .and_then(|end| self.bytes.get(offset..end))
+            .ok_or_else(|| self.fail(offset))
+    }
+
+    /// A `uintN` word: the value must fit in `bits` (at most 64).
+    pub fn uint_small(&self, offset: usize, bits: u32) -> Result<u64, Position> {
+        let word = self.word(offset)?;
+        let low = u64::from_be_bytes(word[24..].try_into().map_err(|_| self.fail(offset))?);
+        if word[..24].iter().any(|&byte| byte != 0) || (bits < 64 && low >> bits != 0) {
+            return Err(self.fail(offset));
+        }
+        Ok(low)
+    }
+
+    /// An offset or length word: canonical encoders never exceed 32 bits there.
+    pub fn length(&self, offset: usize) -> Result<usize, Position> {
+        self.uint_small(offset, 32).map(|value| value as usize)
+    }
+
+    /// Checks that the offset word at `offset` points exactly at `expected`.
+    pub fn offset_is(&self, offset: usize, expected: usize) -> Result<(), Position> {
+        if self.length(offset)? == expected {
+            Ok(())
+        } else {
+            Err(self.fail(offset))
+        }
+    }
+
+    /// A `uint256` word.
+    pub fn uint(&self, offset: usize) -> Result<U256, Position> {
+        self.b256(offset).map(|word| U256::from_be_bytes(word.0))
+    }
+
+    /// A `bytes32` word.
+    pub fn b256(&self, offset: usize) -> Result<B256, Position> {
+        self.word(offset).map(B256::from_slice)
+    }
+
+    /// An `address` word: its 12 high bytes must be zero.
+    pub fn address(&self, offset: usize) -> Result<Address, Position> {
+        let word = self.word(offset)?;
+        if word[..12].iter().any(|&byte| byte != 0) {
+            return Err(self.fail(offset));
+        }
+        Ok(Address::from_slice(&word[12..]))
+    }
+
+    /// A `bytes4` word: its 28 low bytes must be zero.
+    pub fn bytes4(&self, offset: usize) -> Result<FixedBytes<4>, Position> {
+        let word = self.word(offset)?;
+        if word[4..].iter().any(|&byte| byte != 0) {
+            return Err(self.fail(offset));
+        }
+        Ok(FixedBytes::from_slice(&word[..4]))
+    }
+
+    /// The `bytes` whose length word is at `offset`, and the bytes its encoding takes.
+    pub fn dynamic_bytes(&self, offset: usize) -> Result<(&'a [u8], usize), Position> {
+        let length = self.length(offset)?;
+        let start = offset + 32;
+        let padded_length = length.div_ceil(32) * 32;
+        let padded = start
+            .checked_add(padded_length)
+            .and_then(|end| self.bytes.get(start..end))
+            .ok_or_else(|| self.fail(offset))?;
+        if padded[length..].iter().any(|&byte| byte != 0) {
+            return Err(self.fail(start + length));
+        }
+        Ok((&padded[..length], 32 + padded_length))
+    }
+
+    /// The tuple `(bytes)` at `offset`, as a function's only argument, ending the buffer.
+    pub fn only_bytes(&self, offset: usize) -> Result<&'a [u8], Position> {
+        self.offset_is(offset, 32)?;
+        let (bytes, size) = self.dynamic_bytes(offset + 32)?;
+        self.end(offset + 32 + size)?;
+        Ok(bytes)
+    }
+
+    /// A [`Session`] tuple starting at `start`, and the bytes its encoding takes.
+    pub fn session(&self, start: usize) -> Result<(Session, usize), Position> {
+        // Nine head words, then the `actions` array, the only dynamic field.
+        let heads = 9 * 32;
+        self.offset_is(start + 160, heads)?;
+        let (actions, actions_size) = self.actions(start + heads)?;
+        let session = Session {
+            account: self.address(start)?,
+            keyType: self.uint_small(start + 32, 8)? as u8,
+            key: self.b256(start + 64)?,
+            validAfter: U48::from(self.uint_small(start + 96, 48)?),
+            validUntil: U48::from(self.uint_small(start + 128, 48)?),
+            actions,
+            maxTotalValue: self.uint(start + 192)?,
+            maxUses: self.uint_small(start + 224, 64)?,
+            salt: self.b256(start + 256)?,
+        };
+        Ok((session, heads + actions_size))
+    }
+
+    /// An `Action[]` whose length word is at `offset`, and the bytes its encoding takes.
+    fn actions(&self, offset: usize) -> Result<(Vec<Action>, usize), Position> {
+        let count = self.length(offset)?;
+        // A lying count fails here, before any work is spent on it.
+        let size = count
+            .checked_mul(96)
+            .and_then(|size| size.checked_add(32))
+            .filter(|size| offset.checked_add(*size).is_some_and(|end| end <= self.bytes.len()))
+            .ok_or_else(|| self.fail(offset))?;
+        let actions = (0..count)
+            .map(|index| {
+                let at = offset + 32 + index * 96;
+                Ok::<_, Position>(Action {
+                    target: self.address(at)?,
+                    selector: self.bytes4(at + 32)?,
+                    maxValuePerCall: self.uint(at + 64)?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((actions, size))
+    }
+}
+
+/// ABI-encodes static return values: each value is one word.
+pub fn words<const N: usize>(values: [B256; N]) -> Vec<u8> {
+    values.concat()
+}
+
+/// An unsigned integer of up to 128 bits as an ABI word (no 256-bit arithmetic).
+pub fn uint_word(value: impl Into<u128>) -> B256 {
+    let mut word = B256::ZERO;
+    word[16..].copy_from_slice(&value.into().to_be_bytes());
+    word
+}
+
+/// A `bool` as an ABI word.
+pub fn bool_word(value: bool) -> B256 {
+    B256::with_last_byte(value as u8)
+}
+
+/// A `bytes4` as an ABI word (left-aligned).
+pub fn bytes4_word(value: FixedBytes<4>) -> B256 {
+    let mut word = B256::ZERO;
+    word[..4].copy_from_slice(value.as_slice());
+    word
+}
+
+/// Emits `event` through `raw_log`.
+///
+/// The SDK's `log` (and alloy's `encode_topics`) unwrap a `Result` whose error type drags
+/// alloy's `Debug` formatting into the binary; a `sol!` event's topics cannot fail to encode.
+pub fn emit<E: SolEvent>(host: &(impl Host + ?Sized), event: &E) {
+    let mut topics = [WordToken::default(); 4];
+    let topics = &mut topics[..<E::TopicList as TopicList>::COUNT];
+    if event.encode_topics_raw(topics).is_ok() {
+        let topics: Vec<B256> = topics.iter().map(|topic| topic.0).collect();
+        // `raw_log` refuses only more than four topics.
+        let _ = host.raw_log(&topics, &event.encode_data());
+    }
+}

@@ -1,0 +1,201 @@
+//! EIP-712 hashing of sessions: the domain, the type hashes and the permission id.
+//!
+//! Hashing is written out here rather than taken from alloy's `SolStruct`, whose hasher is a
+//! software keccak (the chain's native keccak is cheaper and adds no code); tests hold both to
+//! the same answers, and the type hashes to the `sol!` definitions.
+
+use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
+use stylus_sdk::keccak_const::Keccak256;
+
+use crate::interface::{Action, Session};
+
+/// EIP-712 type string of [`Action`].
+const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValuePerCall)";
+/// EIP-712 type string of [`Session`] (referenced types appended, as EIP-712 requires).
+const SESSION_TYPE: &str = "Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
+uint48 validUntil,Action[] actions,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)\
+Action(address target,bytes4 selector,uint256 maxValuePerCall)";
+const DOMAIN_TYPE: &str =
+    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
+
+/// The EIP-712 domain name of the module.
+pub const DOMAIN_NAME: &str = "StylusSmartSessions";
+/// The EIP-712 domain version of the module.
+pub const DOMAIN_VERSION: &str = "1";
+
+// Type hashes are computed at compile time: no type string is hashed on chain.
+/// `keccak256` of the EIP-712 type string of [`Action`].
+pub const ACTION_TYPEHASH: B256 =
+    B256::new(Keccak256::new().update(ACTION_TYPE.as_bytes()).finalize());
+/// `keccak256` of the EIP-712 type string of [`Session`].
+pub const SESSION_TYPEHASH: B256 =
+    B256::new(Keccak256::new().update(SESSION_TYPE.as_bytes()).finalize());
+const DOMAIN_TYPEHASH: B256 = B256::new(Keccak256::new().update(DOMAIN_TYPE.as_bytes()).finalize());
+const DOMAIN_NAME_HASH: B256 =
+    B256::new(Keccak256::new().update(DOMAIN_NAME.as_bytes()).finalize());
+const DOMAIN_VERSION_HASH: B256 =
+    B256::new(Keccak256::new().update(DOMAIN_VERSION.as_bytes()).finalize());
+
+/// Key type of a secp256k1 session key given as its 20-byte address.
+pub const KEY_TYPE_SECP256K1: u8 = 0;
+
+/// The `selector` of an [`Action`] that allows a plain ether transfer (empty call data).
+pub const TRANSFER_SELECTOR: FixedBytes<4> = FixedBytes::ZERO;
+
+/// A session's id: its EIP-712 hash under the module's domain.
+///
+/// The domain binds it to the chain and this module's deployment; the struct binds it to
+/// the account.
+pub type PermissionId = B256;
+
+/// The EIP-712 domain separator of the module deployed at `module` on `chain_id`.
+pub fn domain_separator(chain_id: u64, module: Address) -> B256 {
+    let mut encoded = [0u8; 160];
+    encoded[..32].copy_from_slice(DOMAIN_TYPEHASH.as_slice());
+    encoded[32..64].copy_from_slice(DOMAIN_NAME_HASH.as_slice());
+    encoded[64..96].copy_from_slice(DOMAIN_VERSION_HASH.as_slice());
+    encoded[96..128].copy_from_slice(&U256::from(chain_id).to_be_bytes::<32>());
+    encoded[140..160].copy_from_slice(module.as_slice());
+    keccak256(encoded)
+}
+
+impl Action {
+    /// The EIP-712 `hashStruct` of this action.
+    pub fn struct_hash(&self) -> B256 {
+        let mut encoded = [0u8; 128];
+        encoded[..32].copy_from_slice(ACTION_TYPEHASH.as_slice());
+        encoded[44..64].copy_from_slice(self.target.as_slice());
+        encoded[64..68].copy_from_slice(self.selector.as_slice());
+        encoded[96..128].copy_from_slice(&self.maxValuePerCall.to_be_bytes::<32>());
+        keccak256(encoded)
+    }
+}
+
+impl Session {
+    /// The EIP-712 `hashStruct` of this session.
+    pub fn struct_hash(&self) -> B256 {
+        let mut action_hashes = alloc::vec::Vec::with_capacity(self.actions.len() * 32);
+        for action in &self.actions {
+            action_hashes.extend_from_slice(action.struct_hash().as_slice());
+        }
+        let words: [B256; 10] = [
+            SESSION_TYPEHASH,
+            self.account.into_word(),
+            B256::with_last_byte(self.keyType),
+            self.key,
+            U256::from(self.validAfter).into(),
+            U256::from(self.validUntil).into(),
+            keccak256(&action_hashes),
+            self.maxTotalValue.into(),
+            U256::from(self.maxUses).into(),
+            self.salt,
+        ];
+        let mut encoded = [0u8; 320];
+        for (chunk, word) in encoded.chunks_exact_mut(32).zip(words) {
+            chunk.copy_from_slice(word.as_slice());
+        }
+        keccak256(encoded)
+    }
+
+    /// The session's [`PermissionId`] under the domain of `module` on `chain_id`.
+    pub fn permission_id(&self, chain_id: u64, module: Address) -> PermissionId {
+        let mut digest_input = [0u8; 66];
+        digest_input[..2].copy_from_slice(&[0x19, 0x01]);
+        digest_input[2..34].copy_from_slice(domain_separator(chain_id, module).as_slice());
+        digest_input[34..].copy_from_slice(self.struct_hash().as_slice());
+        keccak256(digest_input)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{address, aliases::U48, b256, fixed_bytes};
+    use alloy_sol_types::{eip712_domain, SolStruct};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn game_session() -> Session {
+        Session {
+            account: address!("00000000000000000000000000000000000a11ce"),
+            keyType: KEY_TYPE_SECP256K1,
+            key: address!("0000000000000000000000000000000000005e55").into_word(),
+            validAfter: U48::from(1_000u64),
+            validUntil: U48::from(8_200u64),
+            actions: vec![
+                Action {
+                    target: address!("0000000000000000000000000000000000009a3e"),
+                    selector: fixed_bytes!("12345678"),
+                    maxValuePerCall: U256::from(10u64.pow(16)),
+                },
+                Action {
+                    target: address!("0000000000000000000000000000000000009a3e"),
+                    selector: TRANSFER_SELECTOR,
+                    maxValuePerCall: U256::ZERO,
+                },
+            ],
+            maxTotalValue: U256::from(10u64.pow(17)),
+            maxUses: 100,
+            salt: b256!("00000000000000000000000000000000000000000000000000000000000000aa"),
+        }
+    }
+
+    #[test]
+    fn type_hashes_match_the_sol_definitions() {
+        assert_eq!(SESSION_TYPEHASH, game_session().eip712_type_hash());
+        assert_eq!(ACTION_TYPEHASH, game_session().actions[0].eip712_type_hash());
+    }
+
+    #[test]
+    fn permission_id_equals_alloy_eip712_signing_hash() {
+        let module = address!("000000000000000000000000000000000000c0de");
+        let domain = eip712_domain! {
+            name: DOMAIN_NAME,
+            version: DOMAIN_VERSION,
+            chain_id: 412_346,
+            verifying_contract: module,
+        };
+        let session = game_session();
+        assert_eq!(domain_separator(412_346, module), domain.separator());
+        assert_eq!(session.struct_hash(), session.eip712_hash_struct());
+        assert_eq!(session.permission_id(412_346, module), session.eip712_signing_hash(&domain));
+    }
+
+    #[test]
+    fn permission_id_differs_per_chain_module_and_salt() {
+        let module = address!("000000000000000000000000000000000000c0de");
+        let session = game_session();
+        let id = session.permission_id(1, module);
+        assert_ne!(id, session.permission_id(2, module));
+        assert_ne!(id, session.permission_id(1, Address::with_last_byte(1)));
+        let mut salted = session;
+        salted.salt = B256::ZERO;
+        assert_ne!(id, salted.permission_id(1, module));
+    }
+
+    proptest! {
+        #[test]
+        fn struct_hash_equals_alloy_for_any_session(
+            account: [u8; 20], key: [u8; 32], after: u64, until: u64, total: [u8; 32],
+            uses: u64, salt: [u8; 32],
+            actions in proptest::collection::vec(any::<([u8; 20], [u8; 4], [u8; 32])>(), 0..5),
+        ) {
+            let session = Session {
+                account: Address::from(account),
+                keyType: 0,
+                key: B256::from(key),
+                validAfter: U48::from(after & 0xffff_ffff_ffff),
+                validUntil: U48::from(until & 0xffff_ffff_ffff),
+                actions: actions.into_iter().map(|(target, selector, value)| Action {
+                    target: Address::from(target),
+                    selector: FixedBytes::from(selector),
+                    maxValuePerCall: U256::from_be_bytes(value),
+                }).collect(),
+                maxTotalValue: U256::from_be_bytes(total),
+                maxUses: uses,
+                salt: B256::from(salt),
+            };
+            prop_assert_eq!(session.struct_hash(), session.eip712_hash_struct());
+        }
+    }
+}

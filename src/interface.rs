@@ -1,0 +1,229 @@
+//! The module's whole ABI in one `sol!` definition: the structs it signs, stores and returns,
+//! and the `ISmartSessions` interface with every function, event and custom error.
+//!
+//! The contract dispatches on these selectors, the tests encode calls and decode results with
+//! these types, and `make abi` prints the Solidity interface and JSON ABI from them, so a
+//! selector, an encoding or an EIP-712 type hash cannot drift between them.
+
+#![allow(missing_docs)]
+
+use alloy_sol_types::sol;
+
+sol! {
+    #![sol(all_derives)]
+
+    /// One call a session may make: `selector` on `target`, sending at most
+    /// `maxValuePerCall` wei. `selector == 0x00000000` allows a plain ether transfer (empty
+    /// call data) to `target`; call data starting with four zero bytes is never allowed.
+    struct Action {
+        address target;
+        bytes4 selector;
+        uint256 maxValuePerCall;
+    }
+
+    /// A scoped, time-boxed permission for a session key to act for `account`.
+    /// Its EIP-712 hash under the module's domain is the session's `permissionId`.
+    struct Session {
+        /// The smart account the session acts for.
+        address account;
+        /// How `key` is read: `0` = secp256k1.
+        uint8 keyType;
+        /// The session key's 32-byte id. secp256k1: the signer's address, left-padded as ABI
+        /// encodes an address. Key types to come (P-256, WebAuthn) put a hash of the public
+        /// key here and the key itself in the signature, so a session stays fixed-size.
+        bytes32 key;
+        /// First second (inclusive) the session may be used.
+        uint48 validAfter;
+        /// Last second (inclusive) the session may be used; always set.
+        uint48 validUntil;
+        /// Allowed calls; each (target, selector) at most once.
+        Action[] actions;
+        /// Wei the session may send in total, over all its uses.
+        uint256 maxTotalValue;
+        /// How many UserOperations the session may validate.
+        uint64 maxUses;
+        /// Distinguishes otherwise equal grants.
+        bytes32 salt;
+    }
+
+    /// The live state of a session, as `getSession` reports it.
+    struct SessionState {
+        /// Whether the session can validate now (enabled, not removed or revoked).
+        bool enabled;
+        uint8 keyType;
+        address signer;
+        uint48 validAfter;
+        uint48 validUntil;
+        uint64 uses;
+        uint64 maxUses;
+        uint256 spent;
+        uint256 maxTotalValue;
+    }
+
+    /// ERC-4337 user operation as EntryPoint v0.7 and v0.8 pass it to the account.
+    struct PackedUserOperation {
+        address sender;
+        uint256 nonce;
+        bytes initCode;
+        bytes callData;
+        bytes32 accountGasLimits;
+        uint256 preVerificationGas;
+        bytes32 gasFees;
+        bytes paymasterAndData;
+        bytes signature;
+    }
+
+    /// One call of an ERC-7579 batch execution.
+    struct Execution {
+        address target;
+        uint256 value;
+        bytes callData;
+    }
+
+    /// The smart-session module: an ERC-7579 validator (module type 1).
+    #[sol(abi)]
+    interface ISmartSessions {
+        // ---- ERC-7579 module ----
+        function onInstall(bytes calldata data) external;
+        function onUninstall(bytes calldata data) external;
+        function isModuleType(uint256 moduleTypeId) external view returns (bool);
+        function isInitialized(address smartAccount) external view returns (bool);
+        // ---- ERC-7579 validator ----
+        function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash)
+            external returns (uint256 validationData);
+        function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata signature)
+            external view returns (bytes4);
+        // ---- Session management (called by the account) ----
+        function enableSession(Session calldata session) external returns (bytes32 permissionId);
+        function removeSession(bytes32 permissionId) external;
+        function revokeAllSessions() external;
+        // ---- Views ----
+        function getSession(address account, bytes32 permissionId)
+            external view returns (SessionState memory state);
+        function getAction(address account, bytes32 permissionId, address target, bytes4 selector)
+            external view returns (bool allowed, uint256 maxValuePerCall);
+        function getPermissionId(Session calldata session) external view returns (bytes32 permissionId);
+
+        // ---- Events: account and permission id indexed, for topic filters ----
+        /// The account installed the module.
+        event ModuleInstalled(address indexed account);
+        /// The account uninstalled the module; every session it had is dead for good.
+        event ModuleUninstalled(address indexed account);
+        /// A session was enabled; the full session is in the enabling call's data.
+        event SessionEnabled(
+            address indexed account,
+            bytes32 indexed permissionId,
+            uint8 keyType,
+            bytes32 key,
+            uint48 validAfter,
+            uint48 validUntil
+        );
+        /// The account removed one session.
+        event SessionRemoved(address indexed account, bytes32 indexed permissionId);
+        /// The account revoked every session it had.
+        event AllSessionsRevoked(address indexed account);
+        /// A UserOperation was validated under the session; counters after this use.
+        event SessionUsed(address indexed account, bytes32 indexed permissionId, uint64 uses, uint256 spent);
+
+        // ---- Errors: every refusal, with the data that explains it ----
+        /// The account has not installed the module (ERC-7579's name).
+        error NotInitialized(address account);
+        /// The account has installed the module already (ERC-7579's name).
+        error AlreadyInitialized(address account);
+        /// `onInstall` data is neither empty nor `abi.encode(Session[])`.
+        error InvalidInstallData(address account);
+        /// The module's call data is not a canonical encoding of one of its functions, or
+        /// sends ether to it; `position` is the byte offset where decoding failed.
+        error InvalidCalldata(bytes4 selector, uint256 position);
+        /// `userOp.sender` is not the account calling the module.
+        error UserOpSenderMismatch(address sender, address caller);
+        /// No live session with this id for this account (never enabled, removed, revoked,
+        /// or enabled before the module was last uninstalled).
+        error SessionNotEnabled(bytes32 permissionId, address account);
+        /// The session is live already.
+        error SessionAlreadyEnabled(bytes32 permissionId, address account);
+        /// `session.account` is not the account enabling it.
+        error SessionAccountMismatch(address sessionAccount, address caller);
+        /// `validUntil` is zero or not after `validAfter`.
+        error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
+        /// The key type is not supported by this version of the module.
+        error SessionKeyTypeUnsupported(uint8 keyType);
+        /// The key is not a valid key of its type (secp256k1: a non-zero, left-padded address).
+        error SessionKeyInvalid(uint8 keyType, bytes32 key);
+        /// A session must allow at least one action.
+        error SessionHasNoActions();
+        /// A session must allow at least one use.
+        error SessionHasNoUses();
+        /// The same (target, selector) is listed twice.
+        error ActionDuplicated(address target, bytes4 selector);
+        /// Sessions may never call the account itself or this module.
+        error ActionTargetForbidden(address target);
+        /// The account's call data is not `execute(bytes32,bytes)`.
+        error ExecuteSelectorUnsupported(bytes4 selector);
+        /// Only single and batch calls with the default exec type and no mode payload.
+        error ExecutionModeUnsupported(bytes32 mode);
+        /// `userOp.callData` is not the canonical ABI encoding; `position` is the byte offset
+        /// in it where decoding failed.
+        error CalldataMalformed(uint256 position);
+        /// A batch must hold at least one call.
+        error BatchEmpty();
+        /// A batch holds more calls than validation bounds its work to.
+        error BatchTooLarge(uint256 length, uint256 maxLength);
+        /// The call's data is 1 to 3 bytes long or starts with the reserved zero selector.
+        error CallSelectorInvalid(address target);
+        /// The session allows no such call.
+        error ActionNotAllowed(bytes32 permissionId, address target, bytes4 selector);
+        /// The call sends more wei than its action allows per call.
+        error CallValueAboveLimit(address target, bytes4 selector, uint256 value, uint256 limit);
+        /// The session's total spend would pass its cap.
+        error SpendLimitExceeded(bytes32 permissionId, uint256 spent, uint256 limit);
+        /// The session has been used as often as it may be.
+        error UsageLimitReached(bytes32 permissionId, uint64 maxUses);
+    }
+
+    /// The account's ERC-7579 execution entry point: the only call a session may make.
+    interface IERC7579Execution {
+        function execute(bytes32 mode, bytes calldata executionCalldata) external payable;
+    }
+}
+
+pub use ISmartSessions::ISmartSessionsErrors as Error;
+
+/// `error.into()` for each custom error, so refusals read `Err(SessionNotEnabled { .. }.into())`.
+macro_rules! into_error {
+    ($($name:ident),* $(,)?) => {
+        $(impl From<ISmartSessions::$name> for Error {
+            fn from(error: ISmartSessions::$name) -> Self {
+                Self::$name(error)
+            }
+        })*
+    };
+}
+
+into_error!(
+    NotInitialized,
+    AlreadyInitialized,
+    InvalidInstallData,
+    InvalidCalldata,
+    UserOpSenderMismatch,
+    SessionNotEnabled,
+    SessionAlreadyEnabled,
+    SessionAccountMismatch,
+    SessionWindowInvalid,
+    SessionKeyTypeUnsupported,
+    SessionKeyInvalid,
+    SessionHasNoActions,
+    SessionHasNoUses,
+    ActionDuplicated,
+    ActionTargetForbidden,
+    ExecuteSelectorUnsupported,
+    ExecutionModeUnsupported,
+    CalldataMalformed,
+    BatchEmpty,
+    BatchTooLarge,
+    CallSelectorInvalid,
+    ActionNotAllowed,
+    CallValueAboveLimit,
+    SpendLimitExceeded,
+    UsageLimitReached,
+);

@@ -1,0 +1,203 @@
+//! # Stylus Smart Sessions
+//!
+//! An ERC-7579 validator module for Arbitrum Stylus: a smart account's owner grants a session
+//! key a time-boxed, scoped permission, and the module validates the session key's
+//! UserOperations in `validateUserOp`.
+//!
+//! Reading order, as a call flows: [`SmartSessions::dispatch`] (selector → strict argument
+//! decoding in [`codec`]) → [`validation`] (decode signature and call data → check every call
+//! → account for the use and the spend → validation data), using [`signature`] and
+//! [`execution`]; [`management`] enables and ends sessions; [`storage`] is the layout;
+//! [`interface`] holds the one `sol!` definition of everything ABI-visible and [`eip712`] its
+//! hashing.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "export-abi")), no_main)]
+
+#[macro_use]
+extern crate alloc;
+
+pub mod codec;
+pub mod eip712;
+pub mod execution;
+pub mod interface;
+pub mod management;
+pub mod signature;
+pub mod storage;
+pub mod validation;
+
+use alloc::vec::Vec;
+
+use alloy_primitives::{Address, FixedBytes, U256};
+use alloy_sol_types::{SolCall, SolInterface};
+use stylus_sdk::{
+    host::VM,
+    prelude::*,
+    storage::{StorageB256, StorageMap},
+    ArbResult,
+};
+
+use crate::{
+    codec::{bool_word, bytes4_word, uint_word, words, Reader},
+    eip712::PermissionId,
+    interface::{
+        Error,
+        ISmartSessions::{self},
+    },
+    storage::SessionSlots,
+    validation::UserOperation,
+};
+
+/// ERC-7579 module type id of a validator.
+pub const MODULE_TYPE_VALIDATOR: u64 = 1;
+/// What `isValidSignatureWithSender` answers for a signature it does not accept.
+pub const ERC1271_INVALID: FixedBytes<4> = FixedBytes::new([0xff; 4]);
+
+/// The module's storage (see [`storage`] for the layout and why it is keyed this way).
+#[storage]
+pub struct SmartSessions {
+    /// Per-account [`storage::AccountState`], keyed by account.
+    pub(crate) accounts: StorageMap<Address, StorageB256>,
+    /// Sessions ([`storage::SessionRecord`]), keyed by permission id, then account.
+    pub(crate) sessions: StorageMap<PermissionId, StorageMap<Address, SessionSlots>>,
+    /// Allowed actions ([`storage::ActionRecord`]), keyed by [`storage::action_key`], then
+    /// account.
+    pub(crate) actions: StorageMap<FixedBytes<32>, StorageMap<Address, StorageB256>>,
+}
+
+/// The program's entry: every call lands in [`SmartSessions::dispatch`] with its raw call data.
+/// (A private module, because the SDK's generated `user_entrypoint` export carries no docs.)
+mod program {
+    use super::*;
+
+    #[entrypoint]
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    fn user_main(input: Vec<u8>, host: VM) -> ArbResult {
+        // SAFETY: the module's storage is rooted at slot 0 and this is its only instance.
+        let mut module = unsafe { <SmartSessions as StorageType>::new(U256::ZERO, 0, host) };
+        module.dispatch(&input)
+    }
+}
+
+impl SmartSessions {
+    /// Runs one call of [`ISmartSessions`]: returns the ABI-encoded result, or the
+    /// ABI-encoded custom error to revert with.
+    pub fn dispatch(&mut self, input: &[u8]) -> ArbResult {
+        self.route(input).map_err(|error| error.abi_encode())
+    }
+
+    fn route(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
+        use ISmartSessions::*;
+
+        let selector: [u8; 4] = input.get(..4).and_then(|s| s.try_into().ok()).unwrap_or_default();
+        let invalid = |position| {
+            Error::from(InvalidCalldata {
+                selector: selector.into(),
+                position: U256::from(position),
+            })
+        };
+        let args = Reader::new(&input[input.len().min(4)..], 4);
+        // No function takes ether; refuse it as Solidity does for non-payable functions.
+        if !self.vm().msg_value().is_zero() {
+            return Err(invalid(0));
+        }
+        let static_args = |words: usize| args.end(words * 32).map_err(invalid);
+        let caller = self.vm().msg_sender();
+
+        match selector {
+            onInstallCall::SELECTOR => {
+                self.install(caller, args.only_bytes(0).map_err(invalid)?)?;
+                Ok(Vec::new())
+            }
+            onUninstallCall::SELECTOR => {
+                args.only_bytes(0).map_err(invalid)?;
+                self.uninstall(caller)?;
+                Ok(Vec::new())
+            }
+            isModuleTypeCall::SELECTOR => {
+                static_args(1)?;
+                let module_type = args.uint(0).map_err(invalid)?;
+                Ok(words([bool_word(module_type == U256::from(MODULE_TYPE_VALIDATOR))]))
+            }
+            isInitializedCall::SELECTOR => {
+                static_args(1)?;
+                let account = args.address(0).map_err(invalid)?;
+                Ok(words([bool_word(self.account_state(account).installed)]))
+            }
+            validateUserOpCall::SELECTOR => {
+                let (user_op, user_op_hash) = UserOperation::decode_call(args).map_err(invalid)?;
+                let validation_data = self.validate_user_op(caller, &user_op, user_op_hash)?;
+                Ok(words([validation_data]))
+            }
+            isValidSignatureWithSenderCall::SELECTOR => {
+                // Sessions have no signing power in this version: every signature is refused.
+                args.address(0).and(args.b256(32)).map_err(invalid)?;
+                args.offset_is(64, 96).map_err(invalid)?;
+                let (_, size) = args.dynamic_bytes(96).map_err(invalid)?;
+                args.end(96 + size).map_err(invalid)?;
+                Ok(words([bytes4_word(ERC1271_INVALID)]))
+            }
+            enableSessionCall::SELECTOR => {
+                let session = decode_session_call(args).map_err(invalid)?;
+                let permission_id = self.enable(caller, &session)?;
+                Ok(words([permission_id]))
+            }
+            removeSessionCall::SELECTOR => {
+                static_args(1)?;
+                self.remove(caller, args.b256(0).map_err(invalid)?)?;
+                Ok(Vec::new())
+            }
+            revokeAllSessionsCall::SELECTOR => {
+                static_args(0)?;
+                self.revoke_all(caller)?;
+                Ok(Vec::new())
+            }
+            getSessionCall::SELECTOR => {
+                static_args(2)?;
+                let account = args.address(0).map_err(invalid)?;
+                let permission_id = args.b256(32).map_err(invalid)?;
+                // `SessionState`, field by field; all zero unless the session is live.
+                let live = self.live_instance(account, permission_id).is_some();
+                let record = if live {
+                    self.session_record(account, permission_id)
+                } else {
+                    Default::default()
+                };
+                Ok(words([
+                    bool_word(live),
+                    uint_word(record.key_type),
+                    record.signer.into_word(),
+                    uint_word(record.valid_after),
+                    uint_word(record.valid_until),
+                    uint_word(record.uses),
+                    uint_word(record.max_uses),
+                    uint_word(record.spent),
+                    uint_word(record.max_total_value),
+                ]))
+            }
+            getActionCall::SELECTOR => {
+                static_args(4)?;
+                let account = args.address(0).map_err(invalid)?;
+                let permission_id = args.b256(32).map_err(invalid)?;
+                let target = args.address(64).map_err(invalid)?;
+                let action_selector = args.bytes4(96).map_err(invalid)?;
+                let limit = self.action_limit(account, permission_id, target, action_selector);
+                Ok(words([bool_word(limit.is_some()), uint_word(limit.unwrap_or_default())]))
+            }
+            getPermissionIdCall::SELECTOR => {
+                let session = decode_session_call(args).map_err(invalid)?;
+                let module = self.vm().contract_address();
+                Ok(words([session.permission_id(self.vm().chain_id(), module)]))
+            }
+            _ => Err(invalid(0)),
+        }
+    }
+}
+
+/// The arguments `(Session)`.
+fn decode_session_call(args: Reader<'_>) -> Result<interface::Session, codec::Position> {
+    args.offset_is(0, 32)?;
+    let (session, size) = args.session(32)?;
+    args.end(32 + size)?;
+    Ok(session)
+}

@@ -1,0 +1,276 @@
+//! Installing the module, enabling sessions and ending them. All of it is called by the
+//! account itself: `msg.sender` is the account whose state changes.
+
+use alloc::vec::Vec;
+
+use alloy_primitives::{Address, FixedBytes, U256};
+use stylus_sdk::prelude::*;
+
+use crate::{
+    codec::{emit, Position, Reader},
+    eip712::{PermissionId, KEY_TYPE_SECP256K1},
+    interface::{
+        Error,
+        ISmartSessions::{
+            ActionDuplicated, ActionTargetForbidden, AllSessionsRevoked, AlreadyInitialized,
+            InvalidInstallData, ModuleInstalled, ModuleUninstalled, NotInitialized,
+            SessionAccountMismatch, SessionAlreadyEnabled, SessionEnabled, SessionHasNoActions,
+            SessionHasNoUses, SessionKeyInvalid, SessionKeyTypeUnsupported, SessionNotEnabled,
+            SessionRemoved, SessionWindowInvalid,
+        },
+        Session,
+    },
+    storage::{action_key, AccountState, ActionRecord, SessionRecord},
+    SmartSessions,
+};
+
+/// Wei amounts are stored in 128 bits; larger caps exceed the ether supply anyway.
+pub(crate) fn saturate_u128(amount: U256) -> u128 {
+    amount.saturating_to::<u128>()
+}
+
+impl SmartSessions {
+    /// `onInstall(data)` by `account`: `data` is empty or `abi.encode(Session[])`.
+    ///
+    /// # Errors
+    /// [`AlreadyInitialized`], [`InvalidInstallData`], and any error of [`Self::enable`].
+    ///
+    /// # Events
+    /// [`ModuleInstalled`], then [`SessionEnabled`] per session.
+    pub fn install(&mut self, account: Address, data: &[u8]) -> Result<(), Error> {
+        let mut state = self.account_state(account);
+        if state.installed {
+            return Err(AlreadyInitialized { account }.into());
+        }
+        state.installed = true;
+        state.store(&mut self.accounts.setter(account));
+        emit(self.vm(), &ModuleInstalled { account });
+        if data.is_empty() {
+            return Ok(());
+        }
+        let sessions = decode_sessions(data).map_err(|_| InvalidInstallData { account })?;
+        for session in &sessions {
+            self.enable(account, session)?;
+        }
+        Ok(())
+    }
+
+    /// `onUninstall` by `account`: every session of the account dies for good, in O(1).
+    ///
+    /// # Errors
+    /// [`NotInitialized`].
+    ///
+    /// # Events
+    /// [`ModuleUninstalled`].
+    pub fn uninstall(&mut self, account: Address) -> Result<(), Error> {
+        self.end_all_sessions(account, false)?;
+        emit(self.vm(), &ModuleUninstalled { account });
+        Ok(())
+    }
+
+    /// `revokeAllSessions()` by `account`, in O(1).
+    ///
+    /// # Errors
+    /// [`NotInitialized`].
+    ///
+    /// # Events
+    /// [`AllSessionsRevoked`].
+    pub fn revoke_all(&mut self, account: Address) -> Result<(), Error> {
+        self.end_all_sessions(account, true)?;
+        emit(self.vm(), &AllSessionsRevoked { account });
+        Ok(())
+    }
+
+    /// Kills every session handed out so far, whatever their number; keeps the module
+    /// installed or not as `installed` says.
+    fn end_all_sessions(&mut self, account: Address, installed: bool) -> Result<(), Error> {
+        let mut state = self.account_state(account);
+        if !state.installed {
+            return Err(NotInitialized { account }.into());
+        }
+        state.first_live_instance = state.last_instance + 1;
+        state.installed = installed;
+        state.store(&mut self.accounts.setter(account));
+        Ok(())
+    }
+
+    /// `enableSession(session)` by `account`.
+    ///
+    /// # Returns
+    /// The session's permission id (its EIP-712 hash, see [`Session::permission_id`]).
+    ///
+    /// # Errors
+    /// [`NotInitialized`], the shape errors of [`check_session`], [`SessionAlreadyEnabled`],
+    /// [`ActionDuplicated`].
+    ///
+    /// # Events
+    /// [`SessionEnabled`].
+    pub fn enable(&mut self, account: Address, session: &Session) -> Result<PermissionId, Error> {
+        let mut state = self.account_state(account);
+        if !state.installed {
+            return Err(NotInitialized { account }.into());
+        }
+        let module = self.vm().contract_address();
+        let signer = check_session(session, account, module)?;
+        let permission_id = session.permission_id(self.vm().chain_id(), module);
+        if self.live_instance(account, permission_id).is_some() {
+            return Err(SessionAlreadyEnabled { permissionId: permission_id, account }.into());
+        }
+
+        state.last_instance += 1;
+        let instance = state.last_instance;
+        state.store(&mut self.accounts.setter(account));
+
+        let record = SessionRecord {
+            instance,
+            // A `uint48` is one 64-bit limb: no fallible (and panicking) conversion.
+            valid_after: session.validAfter.as_limbs()[0],
+            valid_until: session.validUntil.as_limbs()[0],
+            key_type: session.keyType,
+            max_uses: session.maxUses,
+            signer,
+            uses: 0,
+            spent: 0,
+            max_total_value: saturate_u128(session.maxTotalValue),
+        };
+        record.store(&mut self.sessions.setter(permission_id).setter(account));
+
+        for action in &session.actions {
+            let mut outer =
+                self.actions.setter(action_key(permission_id, action.target, action.selector));
+            let mut slot = outer.setter(account);
+            // A slot already carrying this fresh instance was written by an earlier entry.
+            if ActionRecord::load(&slot).instance == instance {
+                return Err(
+                    ActionDuplicated { target: action.target, selector: action.selector }.into()
+                );
+            }
+            ActionRecord { instance, max_value_per_call: saturate_u128(action.maxValuePerCall) }
+                .store(&mut slot);
+        }
+
+        emit(
+            self.vm(),
+            &SessionEnabled {
+                account,
+                permissionId: permission_id,
+                keyType: session.keyType,
+                key: session.key,
+                validAfter: session.validAfter,
+                validUntil: session.validUntil,
+            },
+        );
+        Ok(permission_id)
+    }
+
+    /// `removeSession(permissionId)` by `account`: nothing of the session can validate again.
+    ///
+    /// # Errors
+    /// [`SessionNotEnabled`].
+    ///
+    /// # Events
+    /// [`SessionRemoved`].
+    pub fn remove(&mut self, account: Address, permission_id: PermissionId) -> Result<(), Error> {
+        if self.live_instance(account, permission_id).is_none() {
+            return Err(SessionNotEnabled { permissionId: permission_id, account }.into());
+        }
+        SessionRecord::clear_instance(&mut self.sessions.setter(permission_id).setter(account));
+        emit(self.vm(), &SessionRemoved { account, permissionId: permission_id });
+        Ok(())
+    }
+
+    /// The module state of `account`.
+    pub fn account_state(&self, account: Address) -> AccountState {
+        AccountState::load(&self.accounts.getter(account))
+    }
+
+    /// The instance number of the session when it is live for `account`.
+    pub fn live_instance(&self, account: Address, permission_id: PermissionId) -> Option<u64> {
+        let instance =
+            SessionRecord::load_instance(&self.sessions.getter(permission_id).getter(account));
+        self.account_state(account).is_live(instance).then_some(instance)
+    }
+
+    /// The stored record of a session of `account`, live or not.
+    pub fn session_record(&self, account: Address, permission_id: PermissionId) -> SessionRecord {
+        SessionRecord::load(&self.sessions.getter(permission_id).getter(account))
+    }
+
+    /// The per-call wei limit of `selector` on `target` when a live session of `account`
+    /// allows that call.
+    pub fn action_limit(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+        target: Address,
+        selector: FixedBytes<4>,
+    ) -> Option<u128> {
+        let instance = self.live_instance(account, permission_id)?;
+        let action = ActionRecord::load(
+            &self.actions.getter(action_key(permission_id, target, selector)).getter(account),
+        );
+        (action.instance == instance).then_some(action.max_value_per_call)
+    }
+}
+
+/// `abi.encode(Session[])`, strictly.
+fn decode_sessions(data: &[u8]) -> Result<Vec<Session>, Position> {
+    let data = Reader::new(data, 0);
+    data.offset_is(0, 32)?;
+    let count = data.length(32)?;
+    // Element offsets count from the first head word and follow each other in order.
+    let heads = 64;
+    let mut next = count.checked_mul(32).ok_or(32usize)?;
+    let mut sessions = Vec::new();
+    for index in 0..count {
+        data.offset_is(heads + index * 32, next)?;
+        let (session, size) = data.session(heads + next)?;
+        next += size;
+        sessions.push(session);
+    }
+    data.end(heads + next)?;
+    Ok(sessions)
+}
+
+/// Checks the shape of a session `account` enables on `module`; returns its signer.
+///
+/// # Errors
+/// [`SessionAccountMismatch`], [`SessionWindowInvalid`], [`SessionKeyTypeUnsupported`],
+/// [`SessionKeyInvalid`], [`SessionHasNoActions`], [`SessionHasNoUses`],
+/// [`ActionTargetForbidden`].
+pub fn check_session(
+    session: &Session,
+    account: Address,
+    module: Address,
+) -> Result<Address, Error> {
+    if session.account != account {
+        return Err(
+            SessionAccountMismatch { sessionAccount: session.account, caller: account }.into()
+        );
+    }
+    if session.validUntil.is_zero() || session.validAfter >= session.validUntil {
+        return Err(SessionWindowInvalid {
+            validAfter: session.validAfter,
+            validUntil: session.validUntil,
+        }
+        .into());
+    }
+    if session.keyType != KEY_TYPE_SECP256K1 {
+        return Err(SessionKeyTypeUnsupported { keyType: session.keyType }.into());
+    }
+    let signer = Address::from_word(session.key);
+    if signer.into_word() != session.key || signer.is_zero() {
+        return Err(SessionKeyInvalid { keyType: session.keyType, key: session.key }.into());
+    }
+    if session.actions.is_empty() {
+        return Err(SessionHasNoActions {}.into());
+    }
+    if session.maxUses == 0 {
+        return Err(SessionHasNoUses {}.into());
+    }
+    if let Some(action) = session.actions.iter().find(|a| a.target == account || a.target == module)
+    {
+        return Err(ActionTargetForbidden { target: action.target }.into());
+    }
+    Ok(signer)
+}

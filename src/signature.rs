@@ -1,0 +1,100 @@
+//! Session-key signatures on UserOperations.
+//!
+//! USE mode: `signature = 0x00 ‖ permissionId (32) ‖ r (32) ‖ s (32) ‖ v (1)` — 98 bytes.
+//! The session key signs `userOpHash` itself, with no EIP-191 prefix: the hash is already bound
+//! to the EntryPoint and the chain, and session keys are machine keys that never show it to a
+//! person. Only canonical signatures pass: `s` in the lower half of the curve order and
+//! `v ∈ {27, 28}`; anything else is `SIG_VALIDATION_FAILED`.
+
+use alloy_primitives::{address, Address, B256, U256};
+use stylus_sdk::{call::static_call, prelude::*};
+
+use crate::eip712::PermissionId;
+
+/// Mode byte of a signature that uses an enabled session.
+pub const MODE_USE: u8 = 0x00;
+/// Length of a USE-mode signature: mode, permission id, `r ‖ s ‖ v`.
+pub const USE_SIGNATURE_LEN: usize = 1 + 32 + 65;
+
+/// The ecrecover precompile. Recovery there costs 3,000 gas; the same recovery in WASM with
+/// `k256` would not fit the 24 KiB limit with the module beside it (see README, "Size").
+const ECRECOVER: Address = address!("0000000000000000000000000000000000000001");
+/// ⌊secp256k1 order / 2⌋: a larger `s` is the malleable twin of a canonical signature.
+const HALF_ORDER: U256 = U256::from_be_bytes(alloy_primitives::hex!(
+    "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0"
+));
+
+/// A parsed USE-mode signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UseSignature<'a> {
+    /// The session the UserOperation claims.
+    pub permission_id: PermissionId,
+    /// `r ‖ s ‖ v` of the session key.
+    pub ecdsa: &'a [u8],
+}
+
+impl<'a> UseSignature<'a> {
+    /// Parses `signature`; `None` for any other mode or length.
+    pub fn parse(signature: &'a [u8]) -> Option<Self> {
+        if signature.len() != USE_SIGNATURE_LEN || signature[0] != MODE_USE {
+            return None;
+        }
+        Some(Self { permission_id: B256::from_slice(&signature[1..33]), ecdsa: &signature[33..] })
+    }
+}
+
+/// The signer of `hash` under the 65-byte `r ‖ s ‖ v` signature, or `None` when the
+/// signature is not canonical or does not recover.
+pub fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8]) -> Option<Address> {
+    let (r, s, v) = (&ecdsa[..32], &ecdsa[32..64], ecdsa[64]);
+    if !(v == 27 || v == 28) || U256::from_be_slice(s) > HALF_ORDER {
+        return None;
+    }
+    let mut input = [0u8; 128];
+    input[..32].copy_from_slice(hash.as_slice());
+    input[63] = v;
+    input[64..96].copy_from_slice(r);
+    input[96..].copy_from_slice(s);
+    // A failed recovery returns no data; a successful one the address in a 32-byte word.
+    let output = static_call(host, Call::new(), ECRECOVER, &input).ok()?;
+    if output.len() != 32 || output[..12].iter().any(|&byte| byte != 0) {
+        return None;
+    }
+    Some(Address::from_slice(&output[12..])).filter(|signer| !signer.is_zero())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_returns_the_parts_when_use_mode_and_exact_length() {
+        let mut signature = [0u8; USE_SIGNATURE_LEN];
+        signature[1..33].copy_from_slice(&[7u8; 32]);
+        signature[97] = 27;
+        let parsed = UseSignature::parse(&signature).unwrap();
+        assert_eq!(parsed.permission_id, B256::repeat_byte(7));
+        assert_eq!(parsed.ecdsa.len(), 65);
+        assert_eq!(parsed.ecdsa[64], 27);
+    }
+
+    #[test]
+    fn parse_returns_none_when_mode_is_unknown_or_length_is_off() {
+        let mut signature = vec![0u8; USE_SIGNATURE_LEN];
+        assert!(UseSignature::parse(&signature[..USE_SIGNATURE_LEN - 1]).is_none());
+        signature.push(0);
+        assert!(UseSignature::parse(&signature).is_none());
+        signature.pop();
+        signature[0] = 0x02;
+        assert!(UseSignature::parse(&signature).is_none());
+        assert!(UseSignature::parse(&[]).is_none());
+    }
+
+    #[test]
+    fn half_order_is_half_the_secp256k1_order() {
+        let order = U256::from_be_bytes(alloy_primitives::hex!(
+            "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+        ));
+        assert_eq!(HALF_ORDER, order >> 1);
+    }
+}
