@@ -1,0 +1,517 @@
+//! Native test support: the module runs through its real ABI entry ([`SmartSessions::dispatch`])
+//! on the SDK's `TestVM`, with two gaps of `TestVM` closed:
+//! - calls to the ecrecover precompile run a real secp256k1 recovery (k256) on the exact bytes
+//!   the module sends, where `TestVM` would answer any static call with the last mocked data;
+//! - a reverted call rolls back its storage writes and logs, as the chain does.
+#![allow(dead_code, unreachable_pub)]
+
+use std::{cell::RefCell, rc::Rc};
+
+use alloy_primitives::{address, aliases::U48, keccak256, Address, Bytes, FixedBytes, B256, U256};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface, SolValue};
+use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
+use stylus_sdk::{
+    stylus_core::{
+        AccountAccess, BlockAccess, CalldataAccess, ChainAccess, CryptographyAccess, Host,
+        MemoryAccess, MessageAccess, MeteringAccess, RawLogAccess, StorageAccess, UnsafeCallAccess,
+        UnsafeDeploymentAccess,
+    },
+    testing::TestVM,
+};
+use stylus_smart_sessions::{
+    interface::{
+        Action, Error, Execution, IERC7579Execution::executeCall, ISmartSessions,
+        PackedUserOperation, Session,
+    },
+    SmartSessions,
+};
+
+/// Where the module is deployed in the tests.
+pub const MODULE: Address = address!("00000000000000000000000000000000005e5510");
+/// The chain the tests run on (Arbitrum Sepolia's id).
+pub const CHAIN_ID: u64 = 421_614;
+/// Alice's smart account.
+pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
+/// Bob's smart account.
+pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
+/// The game contract.
+pub const GAME: Address = address!("0000000000000000000000000000000000009a3e");
+/// Another contract the session may not call.
+pub const OTHER: Address = address!("00000000000000000000000000000000000071e5");
+/// `move(uint8,uint8)`.
+pub const MOVE: FixedBytes<4> = selector("move(uint8,uint8)");
+/// `claimPrize()`: a game function the session may not call.
+pub const CLAIM: FixedBytes<4> = selector("claimPrize()");
+
+/// The 4-byte selector of a function signature.
+pub const fn selector(signature: &str) -> FixedBytes<4> {
+    let hash = stylus_sdk::keccak_const::Keccak256::new().update(signature.as_bytes()).finalize();
+    FixedBytes::new([hash[0], hash[1], hash[2], hash[3]])
+}
+/// 1 ether in wei.
+pub const ETHER: u128 = 1_000_000_000_000_000_000;
+/// The game session's start.
+pub const NOW: u64 = 1_800_000_000;
+/// Two hours.
+pub const TWO_HOURS: u64 = 2 * 60 * 60;
+
+const ECRECOVER: Address = address!("0000000000000000000000000000000000000001");
+
+/// `TestVM` with a real ecrecover precompile (see the module docs).
+#[derive(Clone)]
+pub struct PrecompileVM {
+    pub inner: TestVM,
+    /// Return data of the last precompile call, when the last call went to a precompile.
+    precompile_return: Rc<RefCell<Option<Vec<u8>>>>,
+    /// Every input the module sent to ecrecover.
+    pub ecrecover_inputs: Rc<RefCell<Vec<Vec<u8>>>>,
+    /// Every storage slot read or written.
+    pub slots: Rc<RefCell<Vec<U256>>>,
+}
+
+impl PrecompileVM {
+    pub fn new() -> Self {
+        Self {
+            inner: TestVM::new(),
+            precompile_return: Rc::default(),
+            ecrecover_inputs: Rc::default(),
+            slots: Rc::default(),
+        }
+    }
+}
+
+/// What the ecrecover precompile answers for `input`: the signer as a word, or nothing.
+pub fn ecrecover(input: &[u8]) -> Vec<u8> {
+    let mut padded = input.to_vec();
+    padded.resize(128, 0);
+    let (hash, v, rs) = (&padded[..32], &padded[32..64], &padded[64..128]);
+    let recovered = (v[..31].iter().all(|&b| b == 0) && (v[31] == 27 || v[31] == 28))
+        .then(|| Signature::from_slice(rs).ok())
+        .flatten()
+        .and_then(|signature| {
+            // The precompile accepts high-s signatures; k256 recovery wants them normalized.
+            let (signature, flip) = match signature.normalize_s() {
+                Some(low) => (low, 1),
+                None => (signature, 0),
+            };
+            let id = RecoveryId::from_byte((v[31] - 27) ^ flip)?;
+            VerifyingKey::recover_from_prehash(hash, &signature, id).ok()
+        });
+    recovered.map_or_else(Vec::new, |key| key_address(&key).into_word().to_vec())
+}
+
+fn key_address(key: &VerifyingKey) -> Address {
+    let point = key.to_encoded_point(false);
+    Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..])
+}
+
+impl CryptographyAccess for PrecompileVM {
+    fn native_keccak256(&self, input: &[u8]) -> B256 {
+        self.inner.native_keccak256(input)
+    }
+}
+
+impl CalldataAccess for PrecompileVM {
+    fn read_args(&self, len: usize) -> Vec<u8> {
+        self.inner.read_args(len)
+    }
+    fn read_return_data(&self, offset: usize, size: Option<usize>) -> Vec<u8> {
+        match &*self.precompile_return.borrow() {
+            Some(data) => {
+                let start = offset.min(data.len());
+                let end = size.map_or(data.len(), |size| (start + size).min(data.len()));
+                data[start..end].to_vec()
+            }
+            None => self.inner.read_return_data(offset, size),
+        }
+    }
+    fn return_data_size(&self) -> usize {
+        match &*self.precompile_return.borrow() {
+            Some(data) => data.len(),
+            None => self.inner.return_data_size(),
+        }
+    }
+    fn write_result(&self, data: &[u8]) {
+        self.inner.write_result(data)
+    }
+}
+
+unsafe impl UnsafeDeploymentAccess for PrecompileVM {
+    unsafe fn create1(
+        &self,
+        code: *const u8,
+        len: usize,
+        endowment: *const u8,
+        contract: *mut u8,
+        revert: *mut usize,
+    ) {
+        unsafe { self.inner.create1(code, len, endowment, contract, revert) }
+    }
+    unsafe fn create2(
+        &self,
+        code: *const u8,
+        len: usize,
+        endowment: *const u8,
+        salt: *const u8,
+        contract: *mut u8,
+        revert: *mut usize,
+    ) {
+        unsafe { self.inner.create2(code, len, endowment, salt, contract, revert) }
+    }
+}
+
+impl StorageAccess for PrecompileVM {
+    fn storage_load_bytes32(&self, key: U256) -> B256 {
+        self.slots.borrow_mut().push(key);
+        self.inner.storage_load_bytes32(key)
+    }
+    unsafe fn storage_cache_bytes32(&self, key: U256, value: B256) {
+        self.slots.borrow_mut().push(key);
+        unsafe { self.inner.storage_cache_bytes32(key, value) }
+    }
+    fn flush_cache(&self, clear: bool) {
+        self.inner.flush_cache(clear)
+    }
+}
+
+unsafe impl UnsafeCallAccess for PrecompileVM {
+    unsafe fn call_contract(
+        &self,
+        to: *const u8,
+        data: *const u8,
+        len: usize,
+        value: *const u8,
+        gas: u64,
+        outs_len: &mut usize,
+    ) -> u8 {
+        *self.precompile_return.borrow_mut() = None;
+        unsafe { self.inner.call_contract(to, data, len, value, gas, outs_len) }
+    }
+    unsafe fn static_call_contract(
+        &self,
+        to: *const u8,
+        data: *const u8,
+        len: usize,
+        gas: u64,
+        outs_len: &mut usize,
+    ) -> u8 {
+        let target = Address::from_slice(unsafe { std::slice::from_raw_parts(to, 20) });
+        if target != ECRECOVER {
+            *self.precompile_return.borrow_mut() = None;
+            return unsafe { self.inner.static_call_contract(to, data, len, gas, outs_len) };
+        }
+        let input = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+        let output = ecrecover(&input);
+        self.ecrecover_inputs.borrow_mut().push(input);
+        *outs_len = output.len();
+        *self.precompile_return.borrow_mut() = Some(output);
+        0
+    }
+    unsafe fn delegate_call_contract(
+        &self,
+        to: *const u8,
+        data: *const u8,
+        len: usize,
+        gas: u64,
+        outs_len: &mut usize,
+    ) -> u8 {
+        *self.precompile_return.borrow_mut() = None;
+        unsafe { self.inner.delegate_call_contract(to, data, len, gas, outs_len) }
+    }
+}
+
+impl BlockAccess for PrecompileVM {
+    fn block_basefee(&self) -> U256 {
+        self.inner.block_basefee()
+    }
+    fn block_coinbase(&self) -> Address {
+        self.inner.block_coinbase()
+    }
+    fn block_number(&self) -> u64 {
+        self.inner.block_number()
+    }
+    fn block_timestamp(&self) -> u64 {
+        // Validation must never read the clock (ERC-7562): make any read loud.
+        panic!("block_timestamp read")
+    }
+    fn block_gas_limit(&self) -> u64 {
+        self.inner.block_gas_limit()
+    }
+}
+
+impl ChainAccess for PrecompileVM {
+    fn chain_id(&self) -> u64 {
+        self.inner.chain_id()
+    }
+}
+
+impl AccountAccess for PrecompileVM {
+    fn balance(&self, account: Address) -> U256 {
+        self.inner.balance(account)
+    }
+    fn contract_address(&self) -> Address {
+        self.inner.contract_address()
+    }
+    fn code(&self, account: Address) -> Vec<u8> {
+        self.inner.code(account)
+    }
+    fn code_size(&self, account: Address) -> usize {
+        self.inner.code_size(account)
+    }
+    fn code_hash(&self, account: Address) -> B256 {
+        self.inner.code_hash(account)
+    }
+}
+
+impl MemoryAccess for PrecompileVM {
+    fn pay_for_memory_grow(&self, pages: u16) {
+        self.inner.pay_for_memory_grow(pages)
+    }
+}
+
+impl MessageAccess for PrecompileVM {
+    fn msg_sender(&self) -> Address {
+        self.inner.msg_sender()
+    }
+    fn msg_reentrant(&self) -> bool {
+        self.inner.msg_reentrant()
+    }
+    fn msg_value(&self) -> U256 {
+        self.inner.msg_value()
+    }
+    fn tx_origin(&self) -> Address {
+        self.inner.tx_origin()
+    }
+}
+
+impl MeteringAccess for PrecompileVM {
+    fn evm_gas_left(&self) -> u64 {
+        self.inner.evm_gas_left()
+    }
+    fn evm_ink_left(&self) -> u64 {
+        self.inner.evm_ink_left()
+    }
+    fn tx_gas_price(&self) -> U256 {
+        self.inner.tx_gas_price()
+    }
+    fn tx_ink_price(&self) -> u32 {
+        self.inner.tx_ink_price()
+    }
+}
+
+impl RawLogAccess for PrecompileVM {
+    fn emit_log(&self, input: &[u8], num_topics: usize) {
+        self.inner.emit_log(input, num_topics)
+    }
+    fn raw_log(&self, topics: &[B256], data: &[u8]) -> Result<(), &'static str> {
+        self.inner.raw_log(topics, data)
+    }
+}
+
+impl Host for PrecompileVM {}
+
+/// A secp256k1 session key.
+pub struct SessionKey(SigningKey);
+
+impl SessionKey {
+    /// A fixed key from a seed byte.
+    pub fn from_seed(seed: u8) -> Self {
+        Self(SigningKey::from_slice(&[seed; 32]).expect("valid scalar"))
+    }
+
+    pub fn address(&self) -> Address {
+        key_address(self.0.verifying_key())
+    }
+
+    /// `r ‖ s ‖ v` over `hash` itself (no prefix), low-s, `v ∈ {27, 28}`.
+    pub fn sign(&self, hash: B256) -> [u8; 65] {
+        let (signature, id) = self.0.sign_prehash_recoverable(hash.as_slice()).expect("signs");
+        let mut out = [0u8; 65];
+        out[..64].copy_from_slice(&signature.to_bytes());
+        out[64] = 27 + id.to_byte();
+        out
+    }
+}
+
+/// The USE-mode signature: `0x00 ‖ permissionId ‖ r ‖ s ‖ v`.
+pub fn use_signature(permission_id: B256, ecdsa: &[u8]) -> Bytes {
+    [&[0u8][..], permission_id.as_slice(), ecdsa].concat().into()
+}
+
+/// `execute(single, abi.encodePacked(target, value, data))`.
+pub fn execute_single(target: Address, value: u128, data: &[u8]) -> Bytes {
+    let execution = [target.as_slice(), &U256::from(value).to_be_bytes::<32>(), data].concat();
+    executeCall { mode: B256::ZERO, executionCalldata: execution.into() }.abi_encode().into()
+}
+
+/// `execute(batch, abi.encode(executions))`.
+pub fn execute_batch(executions: &[Execution]) -> Bytes {
+    let mut mode = B256::ZERO;
+    mode[0] = 0x01;
+    executeCall { mode, executionCalldata: executions.to_vec().abi_encode().into() }
+        .abi_encode()
+        .into()
+}
+
+/// A game move's call data.
+pub fn move_data(x: u8, y: u8) -> Vec<u8> {
+    [MOVE.as_slice(), &U256::from(x).to_be_bytes::<32>(), &U256::from(y).to_be_bytes::<32>()]
+        .concat()
+}
+
+/// One batch entry.
+pub fn execution(target: Address, value: u128, data: Vec<u8>) -> Execution {
+    Execution { target, value: U256::from(value), callData: data.into() }
+}
+
+/// A user operation of `sender` with the given call data and signature.
+pub fn user_op(sender: Address, call_data: Bytes, signature: Bytes) -> PackedUserOperation {
+    PackedUserOperation {
+        sender,
+        nonce: U256::from(7),
+        initCode: Bytes::new(),
+        callData: call_data,
+        accountGasLimits: B256::repeat_byte(0x11),
+        preVerificationGas: U256::from(50_000),
+        gasFees: B256::repeat_byte(0x22),
+        paymasterAndData: Bytes::new(),
+        signature,
+    }
+}
+
+/// A stand-in for the EntryPoint's `userOpHash`: bound to every field but the signature.
+pub fn op_hash(op: &PackedUserOperation) -> B256 {
+    let mut unsigned = op.clone();
+    unsigned.signature = Bytes::new();
+    keccak256(unsigned.abi_encode())
+}
+
+/// Alice's 2-hour game session: only `move` on the game, at most 0.01 ether per move.
+pub fn game_session(account: Address, key: &SessionKey) -> Session {
+    Session {
+        account,
+        keyType: 0,
+        key: key.address().into_word(),
+        validAfter: U48::from(NOW),
+        validUntil: U48::from(NOW + TWO_HOURS),
+        actions: vec![Action {
+            target: GAME,
+            selector: MOVE,
+            maxValuePerCall: U256::from(ETHER / 100),
+        }],
+        maxTotalValue: U256::from(ETHER),
+        maxUses: 1_000,
+        salt: B256::ZERO,
+    }
+}
+
+/// The module on a `PrecompileVM`, called through its ABI entry.
+pub struct Harness {
+    pub vm: PrecompileVM,
+    pub module: SmartSessions,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let vm = PrecompileVM::new();
+        vm.inner.set_contract_address(MODULE);
+        vm.inner.set_chain_id(CHAIN_ID);
+        let module = SmartSessions::from(&vm);
+        Self { vm, module }
+    }
+
+    /// Calls the module from `from` with raw call data; a revert rolls back storage and logs.
+    pub fn call_raw(&mut self, from: Address, data: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
+        let before = self.vm.inner.snapshot();
+        self.vm.inner.set_sender(from);
+        let result = self.module.dispatch(data);
+        if result.is_err() {
+            self.vm.inner.clear_storage();
+            for (key, value) in before.storage {
+                self.vm.inner.set_storage(key, value);
+            }
+            self.vm.inner.clear_mocks();
+            for (topics, data) in before.emitted_logs {
+                self.vm.inner.raw_log(&topics, &data).unwrap();
+            }
+        }
+        result
+    }
+
+    /// Calls `call` from `from`: the decoded return value, or the decoded custom error.
+    pub fn call<C: SolCall>(&mut self, from: Address, call: C) -> Result<C::Return, Error> {
+        match self.call_raw(from, &call.abi_encode()) {
+            Ok(output) => Ok(C::abi_decode_returns_validate(&output).expect("return data decodes")),
+            Err(revert) => Err(Error::abi_decode(&revert).expect("revert data is a module error")),
+        }
+    }
+
+    pub fn install(&mut self, account: Address) {
+        self.call(account, ISmartSessions::onInstallCall { data: Bytes::new() }).unwrap();
+    }
+
+    pub fn enable(&mut self, session: &Session) -> Result<B256, Error> {
+        self.call(session.account, ISmartSessions::enableSessionCall { session: session.clone() })
+    }
+
+    /// `validateUserOp` called by `account` (as the account does when the EntryPoint asks).
+    pub fn validate(&mut self, account: Address, op: &PackedUserOperation) -> Result<U256, Error> {
+        let call =
+            ISmartSessions::validateUserOpCall { userOp: op.clone(), userOpHash: op_hash(op) };
+        self.call(account, call)
+    }
+
+    /// A USE-mode user operation of `account`, signed by `key` over its hash.
+    pub fn signed_op(
+        &self,
+        account: Address,
+        permission_id: B256,
+        key: &SessionKey,
+        call_data: Bytes,
+    ) -> PackedUserOperation {
+        let mut op = user_op(account, call_data, Bytes::new());
+        op.signature = use_signature(permission_id, &key.sign(op_hash(&op)));
+        op
+    }
+
+    /// Storage slots touched while running `f`.
+    pub fn trace<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<U256>) {
+        self.vm.slots.borrow_mut().clear();
+        let result = f(self);
+        (result, self.vm.slots.borrow().clone())
+    }
+
+    /// Logs emitted so far, decoded as `E` where they are one.
+    pub fn events<E: SolEvent>(&self) -> Vec<E> {
+        self.vm
+            .inner
+            .get_emitted_logs()
+            .into_iter()
+            .filter_map(|(topics, data)| E::decode_raw_log(topics, &data).ok())
+            .collect()
+    }
+}
+
+/// `validationData` for a good signature, valid from `after` to `until`.
+pub fn window(after: u64, until: u64) -> U256 {
+    (U256::from(until) << 160) | (U256::from(after) << 208)
+}
+
+/// `validationData` with the `SIG_VALIDATION_FAILED` bit set.
+pub fn sig_failed(after: u64, until: u64) -> U256 {
+    window(after, until) | U256::from(1)
+}
+
+/// ERC-7562's association rule: `slot` is the account itself, or `keccak(account ‖ x) + n`
+/// with `n ≤ 128`, for one of the words `x` given.
+pub fn associated(account: Address, slot: U256, xs: &[B256]) -> bool {
+    if slot == U256::from_be_slice(account.as_slice()) {
+        return true;
+    }
+    xs.iter().any(|x| {
+        let base = U256::from_be_bytes(
+            keccak256([account.into_word().as_slice(), x.as_slice()].concat()).0,
+        );
+        slot >= base && slot - base <= U256::from(128)
+    })
+}
