@@ -12,7 +12,7 @@
 //! hashing.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
-#![cfg_attr(all(target_arch = "wasm32", not(feature = "export-abi")), no_main)]
+#![cfg_attr(target_arch = "wasm32", no_main)]
 
 #[macro_use]
 extern crate alloc;
@@ -20,6 +20,8 @@ extern crate alloc;
 pub mod codec;
 pub mod eip712;
 pub mod execution;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod export;
 pub mod interface;
 pub mod management;
 pub mod signature;

@@ -1,8 +1,16 @@
-//! Prints the module's Solidity interface (`cargo run --features export-abi`).
+//! Writes the module's Solidity interface and JSON ABI: `export-abi <dir>` (see `make abi`).
 
-#![cfg_attr(not(feature = "export-abi"), no_main)]
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::io::Result<()> {
+    use stylus_smart_sessions::export::{json_abi, solidity_interface};
 
-#[cfg(feature = "export-abi")]
-fn main() {
-    stylus_smart_sessions::print_from_args();
+    let dir = std::env::args().nth(1).unwrap_or_else(|| "abi".into());
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(format!("{dir}/ISmartSessions.sol"), solidity_interface())?;
+    std::fs::write(format!("{dir}/ISmartSessions.json"), json_abi())?;
+    println!("wrote {dir}/ISmartSessions.sol and {dir}/ISmartSessions.json");
+    Ok(())
 }
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

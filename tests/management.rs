@@ -1,0 +1,366 @@
+//! Installing, enabling, removing and revoking, and the views, through the module's ABI entry.
+
+mod support;
+
+use alloy_primitives::{aliases::U48, Address, Bytes, FixedBytes, B256, U256};
+use alloy_sol_types::{eip712_domain, SolStruct, SolValue};
+use stylus_smart_sessions::{
+    eip712::{DOMAIN_NAME, DOMAIN_VERSION},
+    interface::{Action, Error, ISmartSessions::*, Session},
+};
+use support::*;
+
+fn installed(account: Address) -> Harness {
+    let mut harness = Harness::new();
+    harness.install(account);
+    harness
+}
+
+#[test]
+fn on_install_marks_the_account_and_emits_module_installed() {
+    let mut harness = Harness::new();
+    assert!(!harness.call(ALICE, isInitializedCall { smartAccount: ALICE }).unwrap());
+    harness.install(ALICE);
+    assert!(harness.call(ALICE, isInitializedCall { smartAccount: ALICE }).unwrap());
+    assert!(!harness.call(ALICE, isInitializedCall { smartAccount: BOB }).unwrap());
+    assert_eq!(harness.events::<ModuleInstalled>(), vec![ModuleInstalled { account: ALICE }]);
+}
+
+#[test]
+fn on_install_fails_when_already_installed() {
+    let mut harness = installed(ALICE);
+    assert_eq!(
+        harness.call(ALICE, onInstallCall { data: Bytes::new() }).err(),
+        Some(AlreadyInitialized { account: ALICE }.into())
+    );
+}
+
+#[test]
+fn on_install_enables_the_sessions_it_is_given() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = Harness::new();
+    let first = game_session(ALICE, &key);
+    let mut second = game_session(ALICE, &key);
+    second.salt = B256::with_last_byte(9);
+    let data = vec![first.clone(), second.clone()].abi_encode();
+    harness.call(ALICE, onInstallCall { data: data.into() }).unwrap();
+    let enabled = harness.events::<SessionEnabled>();
+    assert_eq!(enabled.len(), 2);
+    for (event, session) in enabled.iter().zip([&first, &second]) {
+        let id = harness.call(ALICE, getPermissionIdCall { session: session.clone() }).unwrap();
+        assert_eq!(event.permissionId, id);
+        assert!(
+            harness
+                .call(ALICE, getSessionCall { account: ALICE, permissionId: id })
+                .unwrap()
+                .enabled
+        );
+    }
+}
+
+#[test]
+fn on_install_fails_and_installs_nothing_when_the_data_is_not_sessions() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = Harness::new();
+    let mut data = vec![game_session(ALICE, &key)].abi_encode();
+    data.truncate(data.len() - 32);
+    assert_eq!(
+        harness.call(ALICE, onInstallCall { data: data.into() }).err(),
+        Some(InvalidInstallData { account: ALICE }.into())
+    );
+    assert!(!harness.call(ALICE, isInitializedCall { smartAccount: ALICE }).unwrap());
+}
+
+#[test]
+fn on_install_fails_whole_when_one_session_is_refused() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = Harness::new();
+    let mut bad = game_session(ALICE, &key);
+    bad.maxUses = 0;
+    let data = vec![game_session(ALICE, &key), bad].abi_encode();
+    assert_eq!(
+        harness.call(ALICE, onInstallCall { data: data.into() }).err(),
+        Some(SessionHasNoUses {}.into())
+    );
+    assert!(!harness.call(ALICE, isInitializedCall { smartAccount: ALICE }).unwrap());
+}
+
+#[test]
+fn on_uninstall_fails_when_not_installed() {
+    let mut harness = Harness::new();
+    assert_eq!(
+        harness.call(ALICE, onUninstallCall { data: Bytes::new() }).err(),
+        Some(NotInitialized { account: ALICE }.into())
+    );
+    assert_eq!(
+        harness.call(ALICE, revokeAllSessionsCall {}).err(),
+        Some(NotInitialized { account: ALICE }.into())
+    );
+}
+
+#[test]
+fn on_uninstall_emits_module_uninstalled() {
+    let mut harness = installed(ALICE);
+    harness.call(ALICE, onUninstallCall { data: Bytes::new() }).unwrap();
+    assert_eq!(harness.events::<ModuleUninstalled>(), vec![ModuleUninstalled { account: ALICE }]);
+}
+
+#[test]
+fn enable_session_returns_the_eip712_hash_and_emits_session_enabled() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let session = game_session(ALICE, &key);
+    let permission_id = harness.enable(&session).unwrap();
+    let domain = eip712_domain! {
+        name: DOMAIN_NAME,
+        version: DOMAIN_VERSION,
+        chain_id: CHAIN_ID,
+        verifying_contract: MODULE,
+    };
+    assert_eq!(permission_id, session.eip712_signing_hash(&domain));
+    assert_eq!(
+        harness.call(ALICE, getPermissionIdCall { session: session.clone() }),
+        Ok(permission_id)
+    );
+    assert_eq!(
+        harness.events::<SessionEnabled>(),
+        vec![SessionEnabled {
+            account: ALICE,
+            permissionId: permission_id,
+            keyType: 0,
+            key: key.address().into_word(),
+            validAfter: session.validAfter,
+            validUntil: session.validUntil,
+        }]
+    );
+}
+
+#[test]
+fn get_session_and_get_action_report_the_live_session() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let session = game_session(ALICE, &key);
+    let permission_id = harness.enable(&session).unwrap();
+    assert_eq!(
+        harness.call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id }),
+        Ok(stylus_smart_sessions::interface::SessionState {
+            enabled: true,
+            keyType: 0,
+            signer: key.address(),
+            validAfter: session.validAfter,
+            validUntil: session.validUntil,
+            uses: 0,
+            maxUses: session.maxUses,
+            spent: U256::ZERO,
+            maxTotalValue: session.maxTotalValue,
+        })
+    );
+    let allowed = harness
+        .call(
+            BOB,
+            getActionCall {
+                account: ALICE,
+                permissionId: permission_id,
+                target: GAME,
+                selector: MOVE,
+            },
+        )
+        .unwrap();
+    assert_eq!((allowed.allowed, allowed.maxValuePerCall), (true, U256::from(ETHER / 100)));
+    let refused = harness
+        .call(
+            BOB,
+            getActionCall {
+                account: ALICE,
+                permissionId: permission_id,
+                target: GAME,
+                selector: CLAIM,
+            },
+        )
+        .unwrap();
+    assert_eq!((refused.allowed, refused.maxValuePerCall), (false, U256::ZERO));
+    // Removed: all zero.
+    harness.call(ALICE, removeSessionCall { permissionId: permission_id }).unwrap();
+    let state = harness
+        .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
+        .unwrap();
+    assert_eq!(state, Default::default());
+    let gone = harness
+        .call(
+            BOB,
+            getActionCall {
+                account: ALICE,
+                permissionId: permission_id,
+                target: GAME,
+                selector: MOVE,
+            },
+        )
+        .unwrap();
+    assert!(!gone.allowed);
+}
+
+#[test]
+fn enable_session_stores_caps_beyond_128_bits_as_2_pow_128_minus_1() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let mut session = game_session(ALICE, &key);
+    session.maxTotalValue = U256::MAX;
+    session.actions[0].maxValuePerCall = U256::MAX;
+    let permission_id = harness.enable(&session).unwrap();
+    let state = harness
+        .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
+        .unwrap();
+    assert_eq!(state.maxTotalValue, U256::from(u128::MAX));
+    let action = harness
+        .call(
+            ALICE,
+            getActionCall {
+                account: ALICE,
+                permissionId: permission_id,
+                target: GAME,
+                selector: MOVE,
+            },
+        )
+        .unwrap();
+    assert_eq!(action.maxValuePerCall, U256::from(u128::MAX));
+}
+
+#[test]
+fn enable_session_refuses_every_malformed_session() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let base = game_session(ALICE, &key);
+    let with = |change: &dyn Fn(&mut Session)| {
+        let mut session = base.clone();
+        change(&mut session);
+        session
+    };
+    let high_key = {
+        let mut word = key.address().into_word();
+        word[0] = 1;
+        word
+    };
+    let cases: Vec<(&str, Session, Error)> = vec![
+        (
+            "another account",
+            with(&|s| s.account = BOB),
+            SessionAccountMismatch { sessionAccount: BOB, caller: ALICE }.into(),
+        ),
+        (
+            "no expiry",
+            with(&|s| s.validUntil = U48::ZERO),
+            SessionWindowInvalid { validAfter: base.validAfter, validUntil: U48::ZERO }.into(),
+        ),
+        (
+            "ends before it starts",
+            with(&|s| s.validUntil = s.validAfter),
+            SessionWindowInvalid { validAfter: base.validAfter, validUntil: base.validAfter }
+                .into(),
+        ),
+        (
+            "unknown key type",
+            with(&|s| s.keyType = 1),
+            SessionKeyTypeUnsupported { keyType: 1 }.into(),
+        ),
+        (
+            "zero key",
+            with(&|s| s.key = B256::ZERO),
+            SessionKeyInvalid { keyType: 0, key: B256::ZERO }.into(),
+        ),
+        (
+            "dirty key word",
+            with(&|s| s.key = high_key),
+            SessionKeyInvalid { keyType: 0, key: high_key }.into(),
+        ),
+        ("no actions", with(&|s| s.actions.clear()), SessionHasNoActions {}.into()),
+        ("no uses", with(&|s| s.maxUses = 0), SessionHasNoUses {}.into()),
+        (
+            "calls the account",
+            with(&|s| s.actions[0].target = ALICE),
+            ActionTargetForbidden { target: ALICE }.into(),
+        ),
+        (
+            "calls the module",
+            with(&|s| s.actions[0].target = MODULE),
+            ActionTargetForbidden { target: MODULE }.into(),
+        ),
+        (
+            "same action twice",
+            with(&|s| s.actions.push(s.actions[0].clone())),
+            ActionDuplicated { target: GAME, selector: MOVE }.into(),
+        ),
+    ];
+    for (what, session, error) in cases {
+        assert_eq!(harness.call(ALICE, enableSessionCall { session }), Err(error), "{what}");
+    }
+    assert!(harness.events::<SessionEnabled>().is_empty(), "nothing was enabled");
+}
+
+#[test]
+fn enable_session_fails_when_already_enabled_or_not_installed() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let session = game_session(ALICE, &key);
+    let permission_id = harness.enable(&session).unwrap();
+    assert_eq!(
+        harness.enable(&session),
+        Err(SessionAlreadyEnabled { permissionId: permission_id, account: ALICE }.into())
+    );
+    assert_eq!(
+        harness.enable(&game_session(BOB, &key)),
+        Err(NotInitialized { account: BOB }.into())
+    );
+}
+
+#[test]
+fn a_refused_enable_leaves_no_trace() {
+    // The duplicate is found after the first action is written: the revert must undo it.
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let mut session = game_session(ALICE, &key);
+    session.actions.push(session.actions[0].clone());
+    let id = harness.call(ALICE, getPermissionIdCall { session: session.clone() }).unwrap();
+    assert!(harness.enable(&session).is_err());
+    let action = harness
+        .call(
+            ALICE,
+            getActionCall { account: ALICE, permissionId: id, target: GAME, selector: MOVE },
+        )
+        .unwrap();
+    assert!(!action.allowed);
+}
+
+#[test]
+fn remove_session_only_touches_the_callers_session() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let permission_id = harness.enable(&game_session(ALICE, &key)).unwrap();
+    assert_eq!(
+        harness.call(BOB, removeSessionCall { permissionId: permission_id }).err(),
+        Some(SessionNotEnabled { permissionId: permission_id, account: BOB }.into())
+    );
+    assert!(
+        harness
+            .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
+            .unwrap()
+            .enabled
+    );
+}
+
+#[test]
+fn permission_ids_differ_for_equal_grants_with_another_salt() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let first = harness.enable(&game_session(ALICE, &key)).unwrap();
+    let mut salted = game_session(ALICE, &key);
+    salted.salt = B256::with_last_byte(1);
+    let second = harness.enable(&salted).unwrap();
+    assert_ne!(first, second);
+}
+
+#[test]
+fn transfer_selector_is_the_zero_selector() {
+    assert_eq!(stylus_smart_sessions::eip712::TRANSFER_SELECTOR, FixedBytes::<4>::ZERO);
+    let action = Action { target: GAME, selector: FixedBytes::ZERO, maxValuePerCall: U256::ZERO };
+    assert_eq!(action.struct_hash(), action.eip712_hash_struct());
+}
