@@ -169,7 +169,8 @@ fn validate_user_op_fails_when_execute_call_data_is_not_canonical() {
     let (mut harness, permission_id) = alice_playing(&key);
     let canonical =
         execute_batch(&[execution(GAME, 0, move_data(1, 1)), execution(GAME, 0, move_data(2, 2))]);
-    let cases: [(&str, Box<dyn Fn(&mut Vec<u8>)>, usize); 5] = [
+    type Mutation = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: [(&str, Mutation, usize); 5] = [
         ("outer offset points into the mode", Box::new(|d| d[4 + 63] = 0x20), 36),
         ("second element aliases the first", Box::new(|d| d[100 + 64 + 63] = 0x40), 100 + 96),
         ("length claims more than the buffer", Box::new(|d| d[4 + 95] = 0xff), 68),

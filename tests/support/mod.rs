@@ -16,7 +16,7 @@ use stylus_sdk::{
         MemoryAccess, MessageAccess, MeteringAccess, RawLogAccess, StorageAccess, UnsafeCallAccess,
         UnsafeDeploymentAccess,
     },
-    testing::TestVM,
+    testing::{state::VMState, TestVM},
 };
 use stylus_smart_sessions::{
     interface::{
@@ -426,16 +426,26 @@ impl Harness {
         self.vm.inner.set_sender(from);
         let result = self.module.dispatch(data);
         if result.is_err() {
-            self.vm.inner.clear_storage();
-            for (key, value) in before.storage {
-                self.vm.inner.set_storage(key, value);
-            }
-            self.vm.inner.clear_mocks();
-            for (topics, data) in before.emitted_logs {
-                self.vm.inner.raw_log(&topics, &data).unwrap();
-            }
+            self.restore(before);
         }
         result
+    }
+
+    /// Storage and logs as they are now.
+    pub fn snapshot(&self) -> VMState {
+        self.vm.inner.snapshot()
+    }
+
+    /// Puts storage and logs back as `state` had them (what a revert does).
+    pub fn restore(&mut self, state: VMState) {
+        self.vm.inner.clear_storage();
+        for (key, value) in state.storage {
+            self.vm.inner.set_storage(key, value);
+        }
+        self.vm.inner.clear_mocks();
+        for (topics, data) in state.emitted_logs {
+            self.vm.inner.raw_log(&topics, &data).unwrap();
+        }
     }
 
     /// Calls `call` from `from`: the decoded return value, or the decoded custom error.
