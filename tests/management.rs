@@ -49,12 +49,7 @@ fn on_install_enables_the_sessions_it_is_given() {
     for (event, session) in enabled.iter().zip([&first, &second]) {
         let id = harness.call(ALICE, getPermissionIdCall { session: session.clone() }).unwrap();
         assert_eq!(event.permissionId, id);
-        assert!(
-            harness
-                .call(ALICE, getSessionCall { account: ALICE, permissionId: id })
-                .unwrap()
-                .enabled
-        );
+        assert!(harness.session(ALICE, id).enabled);
     }
 }
 
@@ -181,9 +176,7 @@ fn get_session_and_get_action_report_the_live_session() {
     assert_eq!((refused.allowed, refused.maxValuePerCall), (false, U256::ZERO));
     // Removed: all zero.
     harness.call(ALICE, removeSessionCall { permissionId: permission_id }).unwrap();
-    let state = harness
-        .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
-        .unwrap();
+    let state = harness.session(ALICE, permission_id);
     assert_eq!(state, Default::default());
     let gone = harness
         .call(
@@ -207,9 +200,7 @@ fn enable_session_stores_caps_beyond_128_bits_as_2_pow_128_minus_1() {
     session.maxTotalValue = U256::MAX;
     session.actions[0].maxValuePerCall = U256::MAX;
     let permission_id = harness.enable(&session).unwrap();
-    let state = harness
-        .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
-        .unwrap();
+    let state = harness.session(ALICE, permission_id);
     assert_eq!(state.maxTotalValue, U256::from(u128::MAX));
     let action = harness
         .call(
@@ -339,12 +330,7 @@ fn remove_session_only_touches_the_callers_session() {
         harness.call(BOB, removeSessionCall { permissionId: permission_id }).err(),
         Some(SessionNotEnabled { permissionId: permission_id, account: BOB }.into())
     );
-    assert!(
-        harness
-            .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
-            .unwrap()
-            .enabled
-    );
+    assert!(harness.session(ALICE, permission_id).enabled);
 }
 
 #[test]

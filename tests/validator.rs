@@ -3,7 +3,7 @@
 
 mod support;
 
-use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use alloy_primitives::{keccak256, Bytes, B256, U256};
 use stylus_smart_sessions::{
     interface::{Action, ISmartSessions::*},
     storage::action_key,
@@ -22,10 +22,6 @@ fn one_move(value: u128) -> Bytes {
     execute_single(GAME, value, &move_data(1, 2))
 }
 
-fn uses(harness: &mut Harness, account: Address, permission_id: B256) -> u64 {
-    harness.call(account, getSessionCall { account, permissionId: permission_id }).unwrap().uses
-}
-
 #[test]
 fn game_session_validates_moves_within_the_two_hour_window() {
     let key = SessionKey::from_seed(1);
@@ -36,9 +32,7 @@ fn game_session_validates_moves_within_the_two_hour_window() {
         // 2 hours (and before the start) without the module reading the clock.
         assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
     }
-    let state = harness
-        .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
-        .unwrap();
+    let state = harness.session(ALICE, permission_id);
     assert!(state.enabled);
     assert_eq!((state.uses, state.spent), (2, U256::from(ETHER / 100)));
 }
@@ -53,7 +47,7 @@ fn validate_user_op_fails_when_the_call_goes_to_another_contract() {
         harness.validate(ALICE, &op),
         Err(ActionNotAllowed { permissionId: permission_id, target: OTHER, selector: MOVE }.into())
     );
-    assert_eq!(uses(&mut harness, ALICE, permission_id), 0, "a refused operation is not counted");
+    assert_eq!(harness.session(ALICE, permission_id).uses, 0, "a refused operation is not counted");
 }
 
 #[test]
@@ -96,9 +90,7 @@ fn validate_user_op_checks_every_call_of_a_batch() {
     ]);
     let op = harness.signed_op(ALICE, permission_id, &key, moves);
     assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
-    let state = harness
-        .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
-        .unwrap();
+    let state = harness.session(ALICE, permission_id);
     assert_eq!(state.uses, 1, "a batch is one use");
     assert_eq!(state.spent, U256::from(ETHER / 100 + ETHER / 200), "a batch spends its total");
 }
@@ -114,7 +106,7 @@ fn validate_user_op_fails_when_one_call_of_a_batch_is_not_allowed() {
         harness.validate(ALICE, &op),
         Err(ActionNotAllowed { permissionId: permission_id, target: OTHER, selector: MOVE }.into())
     );
-    assert_eq!(uses(&mut harness, ALICE, permission_id), 0);
+    assert_eq!(harness.session(ALICE, permission_id).uses, 0);
 }
 
 #[test]
@@ -378,9 +370,7 @@ fn uninstall_kills_every_session_and_reinstall_starts_from_zero() {
     );
     // Enabling the very same session again starts with fresh counters.
     assert_eq!(harness.enable(&game_session(ALICE, &key)), Ok(permission_id));
-    let state = harness
-        .call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id })
-        .unwrap();
+    let state = harness.session(ALICE, permission_id);
     assert_eq!((state.uses, state.spent), (0, U256::ZERO));
 }
 
@@ -406,8 +396,8 @@ fn two_accounts_never_share_sessions_or_counters() {
 
     let op = harness.signed_op(BOB, bob_id, &key, one_move(ETHER / 100));
     harness.validate(BOB, &op).unwrap();
-    assert_eq!(uses(&mut harness, BOB, bob_id), 1);
-    assert_eq!(uses(&mut harness, ALICE, alice_id), 0);
+    assert_eq!(harness.session(BOB, bob_id).uses, 1);
+    assert_eq!(harness.session(ALICE, alice_id).uses, 0);
 
     // Removing Bob's session leaves Alice's alone.
     harness.call(BOB, removeSessionCall { permissionId: bob_id }).unwrap();
@@ -579,5 +569,5 @@ fn permission_id_names_the_session_whose_rules_apply() {
     signature[1..33].copy_from_slice(tight_id.as_slice());
     swapped.signature = signature.into();
     assert_eq!(harness.validate(ALICE, &swapped), Ok(window(NOW, NOW + TWO_HOURS)));
-    assert_eq!(uses(&mut harness, ALICE, tight_id), 1);
+    assert_eq!(harness.session(ALICE, tight_id).uses, 1);
 }

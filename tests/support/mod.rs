@@ -21,7 +21,7 @@ use stylus_sdk::{
 use stylus_smart_sessions::{
     interface::{
         Action, Error, Execution, IERC7579Execution::executeCall, ISmartSessions,
-        PackedUserOperation, Session,
+        PackedUserOperation, Session, SessionState,
     },
     SmartSessions,
 };
@@ -489,6 +489,12 @@ impl Harness {
         self.vm.slots.borrow_mut().clear();
         let result = f(self);
         (result, self.vm.slots.borrow().clone())
+    }
+
+    /// `getSession(account, permissionId)`.
+    pub fn session(&mut self, account: Address, permission_id: B256) -> SessionState {
+        self.call(BOB, ISmartSessions::getSessionCall { account, permissionId: permission_id })
+            .expect("getSession never reverts")
     }
 
     /// Logs emitted so far, decoded as `E` where they are one.
