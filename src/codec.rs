@@ -50,17 +50,18 @@ impl<'a> Reader<'a> {
     }
 
     /// The 32-byte word at `offset`.
-    pub fn word(&self, offset: usize) -> Result<&'a [u8], Position> {
+    pub fn word(&self, offset: usize) -> Result<&'a [u8; 32], Position> {
         offset
             .checked_add(32)
             .and_then(|end| self.bytes.get(offset..end))
+            .and_then(|word| word.try_into().ok())
             .ok_or_else(|| self.fail(offset))
     }
 
     /// A `uintN` word: the value must fit in `bits` (at most 64).
     pub fn uint_small(&self, offset: usize, bits: u32) -> Result<u64, Position> {
         let word = self.word(offset)?;
-        let low = u64::from_be_bytes(word[24..].try_into().map_err(|_| self.fail(offset))?);
+        let low = u64::from_be_bytes(array_at(word, 24));
         if word[..24].iter().any(|&byte| byte != 0) || (bits < 64 && low >> bits != 0) {
             return Err(self.fail(offset));
         }
@@ -88,7 +89,7 @@ impl<'a> Reader<'a> {
 
     /// A `bytes32` word.
     pub fn b256(&self, offset: usize) -> Result<B256, Position> {
-        self.word(offset).map(B256::from_slice)
+        self.word(offset).map(|word| B256::new(*word))
     }
 
     /// An `address` word: its 12 high bytes must be zero.
@@ -97,7 +98,7 @@ impl<'a> Reader<'a> {
         if word[..12].iter().any(|&byte| byte != 0) {
             return Err(self.fail(offset));
         }
-        Ok(Address::from_slice(&word[12..]))
+        Ok(Address::new(array_at(word, 12)))
     }
 
     /// A `bytes4` word: its 28 low bytes must be zero.
@@ -106,7 +107,7 @@ impl<'a> Reader<'a> {
         if word[4..].iter().any(|&byte| byte != 0) {
             return Err(self.fail(offset));
         }
-        Ok(FixedBytes::from_slice(&word[..4]))
+        Ok(FixedBytes::new(array_at(word, 0)))
     }
 
     /// The `bytes` whose length word is at `offset`, and the bytes its encoding takes.
@@ -118,10 +119,11 @@ impl<'a> Reader<'a> {
             .checked_add(padded_length)
             .and_then(|end| self.bytes.get(start..end))
             .ok_or_else(|| self.fail(offset))?;
-        if padded[length..].iter().any(|&byte| byte != 0) {
+        let (bytes, padding) = padded.split_at_checked(length).ok_or_else(|| self.fail(offset))?;
+        if padding.iter().any(|&byte| byte != 0) {
             return Err(self.fail(start + length));
         }
-        Ok((&padded[..length], 32 + padded_length))
+        Ok((bytes, 32 + padded_length))
     }
 
     /// The tuple `(bytes)` at `offset`, as a function's only argument, ending the buffer.
@@ -152,6 +154,55 @@ impl<'a> Reader<'a> {
         Ok((session, heads + actions_size))
     }
 
+    /// The arguments `(Session)`, ending the buffer.
+    pub fn session_call(&self) -> Result<Session, Position> {
+        self.offset_is(0, 32)?;
+        let (session, size) = self.session(32)?;
+        self.end(32 + size)?;
+        Ok(session)
+    }
+
+    /// `abi.encode(Session[])`, ending the buffer.
+    pub fn sessions(&self) -> Result<Vec<Session>, Position> {
+        self.offset_is(0, 32)?;
+        let count = self.length(32)?;
+        // Element offsets count from the first head word and follow each other in order.
+        let heads = 64;
+        let mut next = count.checked_mul(32).ok_or_else(|| self.fail(32))?;
+        let mut sessions = Vec::new();
+        for index in 0..count {
+            self.offset_is(heads + index * 32, next)?;
+            let (session, size) = self.session(heads + next)?;
+            next += size;
+            sessions.push(session);
+        }
+        self.end(heads + next)?;
+        Ok(sessions)
+    }
+
+    /// The arguments `(PackedUserOperation userOp, bytes32 userOpHash)`, ending the buffer.
+    pub fn user_operation_call(&self) -> Result<(UserOperation<'a>, B256), Position> {
+        self.offset_is(0, 64)?;
+        let user_op_hash = self.b256(32)?;
+        let start = 64;
+        // Nine head words; initCode, callData, paymasterAndData and signature follow in order.
+        let mut next = 9 * 32;
+        let mut tail = |head: usize| -> Result<&'a [u8], Position> {
+            self.offset_is(start + head, next)?;
+            let (bytes, size) = self.dynamic_bytes(start + next)?;
+            next += size;
+            Ok(bytes)
+        };
+        let _init_code = tail(64)?;
+        let call_data = tail(96)?;
+        let _paymaster_and_data = tail(224)?;
+        let signature = tail(256)?;
+        // nonce, gas limits, pre-verification gas and gas fees are any 32 bytes.
+        let user_op = UserOperation { sender: self.address(start)?, call_data, signature };
+        self.end(start + next)?;
+        Ok((user_op, user_op_hash))
+    }
+
     /// An `Action[]` whose length word is at `offset`, and the bytes its encoding takes.
     fn actions(&self, offset: usize) -> Result<(Vec<Action>, usize), Position> {
         let count = self.length(offset)?;
@@ -173,6 +224,17 @@ impl<'a> Reader<'a> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok((actions, size))
     }
+}
+
+/// The `N` bytes of `word` from `start`: panic-free (and formatting-free) where
+/// `start + N <= 32`, which every caller's constants satisfy.
+pub fn array_at<const N: usize>(word: &[u8; 32], start: usize) -> [u8; N] {
+    core::array::from_fn(|i| word[(start + i) % 32])
+}
+
+/// `value` as a `U256`, without ruint's generic (panicking, formatting) conversion.
+pub fn u256(value: u128) -> U256 {
+    U256::from_limbs([value as u64, (value >> 64) as u64, 0, 0])
 }
 
 /// ABI-encodes static return values: each value is one word.
@@ -197,6 +259,17 @@ pub fn bytes4_word(value: FixedBytes<4>) -> B256 {
     let mut word = B256::ZERO;
     word[..4].copy_from_slice(value.as_slice());
     word
+}
+
+/// The parts of a `PackedUserOperation` validation reads, borrowed from the call data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserOperation<'a> {
+    /// The account the operation is for.
+    pub sender: Address,
+    /// The account call it asks for: `execute(bytes32,bytes)`.
+    pub call_data: &'a [u8],
+    /// The session-key signature (see [`crate::signature`]).
+    pub signature: &'a [u8],
 }
 
 /// Emits `event` through `raw_log`.

@@ -11,7 +11,7 @@ use alloy_primitives::{Address, FixedBytes, U256};
 use alloy_sol_types::SolCall;
 
 use crate::{
-    codec::Reader,
+    codec::{u256, Reader},
     interface::{
         Error,
         IERC7579Execution::executeCall,
@@ -54,13 +54,11 @@ pub struct Call<'a> {
 /// - [`CalldataMalformed`] when the encoding is not canonical, with the failing byte offset.
 /// - [`BatchEmpty`] / [`BatchTooLarge`] for a batch of 0 or more than [`MAX_BATCH_LENGTH`].
 pub fn decode_execute(call_data: &[u8]) -> Result<Vec<Call<'_>>, Error> {
-    let selector = call_data.get(..4).ok_or_else(|| malformed(0))?;
-    if selector != executeCall::SELECTOR {
-        return Err(
-            ExecuteSelectorUnsupported { selector: FixedBytes::from_slice(selector) }.into()
-        );
+    let (selector, args) = call_data.split_first_chunk::<4>().ok_or_else(|| malformed(0))?;
+    if *selector != executeCall::SELECTOR {
+        return Err(ExecuteSelectorUnsupported { selector: FixedBytes::new(*selector) }.into());
     }
-    let args = Reader::new(&call_data[4..], 4);
+    let args = Reader::new(args, 4);
     let mode = args.b256(0).map_err(malformed)?;
     args.offset_is(32, 64).map_err(malformed)?;
     let (execution, size) = args.dynamic_bytes(64).map_err(malformed)?;
@@ -78,20 +76,17 @@ pub fn decode_execute(call_data: &[u8]) -> Result<Vec<Call<'_>>, Error> {
 }
 
 fn malformed(position: usize) -> Error {
-    CalldataMalformed { position: U256::from(position) }.into()
+    CalldataMalformed { position: u256(position as u128) }.into()
 }
 
 /// `abi.encodePacked(target, value, callData)`, as ERC-7579 encodes a single call.
 fn decode_single(execution: Reader<'_>) -> Result<Call<'_>, Error> {
     let bytes = execution.bytes();
-    if bytes.len() < 52 {
-        return Err(malformed(execution.fail(bytes.len())));
-    }
-    Ok(Call {
-        target: Address::from_slice(&bytes[..20]),
-        value: U256::from_be_slice(&bytes[20..52]),
-        data: &bytes[52..],
-    })
+    let (target, rest) =
+        bytes.split_first_chunk::<20>().ok_or_else(|| malformed(execution.fail(bytes.len())))?;
+    let (value, data) =
+        rest.split_first_chunk::<32>().ok_or_else(|| malformed(execution.fail(bytes.len())))?;
+    Ok(Call { target: Address::new(*target), value: U256::from_be_bytes(*value), data })
 }
 
 /// `abi.encode(Execution[])`, as ERC-7579 encodes a batch.
@@ -103,8 +98,8 @@ fn decode_batch(execution: Reader<'_>) -> Result<Vec<Call<'_>>, Error> {
     }
     if length > MAX_BATCH_LENGTH {
         return Err(BatchTooLarge {
-            length: U256::from(length),
-            maxLength: U256::from(MAX_BATCH_LENGTH),
+            length: u256(length as u128),
+            maxLength: u256(MAX_BATCH_LENGTH as u128),
         }
         .into());
     }

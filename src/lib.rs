@@ -40,14 +40,13 @@ use stylus_sdk::{
 };
 
 use crate::{
-    codec::{bool_word, bytes4_word, uint_word, words, Reader},
+    codec::{bool_word, bytes4_word, u256, uint_word, words, Reader},
     eip712::PermissionId,
     interface::{
         Error,
         ISmartSessions::{self},
     },
     storage::SessionSlots,
-    validation::UserOperation,
 };
 
 /// ERC-7579 module type id of a validator.
@@ -91,14 +90,14 @@ impl SmartSessions {
     fn route(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
         use ISmartSessions::*;
 
-        let selector: [u8; 4] = input.get(..4).and_then(|s| s.try_into().ok()).unwrap_or_default();
+        let selector = input.first_chunk::<4>().copied().unwrap_or_default();
         let invalid = |position| {
             Error::from(InvalidCalldata {
                 selector: selector.into(),
-                position: U256::from(position),
+                position: u256(position as u128),
             })
         };
-        let args = Reader::new(&input[input.len().min(4)..], 4);
+        let args = Reader::new(input.get(4..).unwrap_or_default(), 4);
         // No function takes ether; refuse it as Solidity does for non-payable functions.
         if !self.vm().msg_value().is_zero() {
             return Err(invalid(0));
@@ -119,7 +118,7 @@ impl SmartSessions {
             isModuleTypeCall::SELECTOR => {
                 static_args(1)?;
                 let module_type = args.uint(0).map_err(invalid)?;
-                Ok(words([bool_word(module_type == U256::from(MODULE_TYPE_VALIDATOR))]))
+                Ok(words([bool_word(module_type == u256(MODULE_TYPE_VALIDATOR.into()))]))
             }
             isInitializedCall::SELECTOR => {
                 static_args(1)?;
@@ -127,7 +126,7 @@ impl SmartSessions {
                 Ok(words([bool_word(self.account_state(account).installed)]))
             }
             validateUserOpCall::SELECTOR => {
-                let (user_op, user_op_hash) = UserOperation::decode_call(args).map_err(invalid)?;
+                let (user_op, user_op_hash) = args.user_operation_call().map_err(invalid)?;
                 let validation_data = self.validate_user_op(caller, &user_op, user_op_hash)?;
                 Ok(words([validation_data]))
             }
@@ -140,7 +139,7 @@ impl SmartSessions {
                 Ok(words([bytes4_word(ERC1271_INVALID)]))
             }
             enableSessionCall::SELECTOR => {
-                let session = decode_session_call(args).map_err(invalid)?;
+                let session = args.session_call().map_err(invalid)?;
                 let permission_id = self.enable(caller, &session)?;
                 Ok(words([permission_id]))
             }
@@ -187,19 +186,11 @@ impl SmartSessions {
                 Ok(words([bool_word(limit.is_some()), uint_word(limit.unwrap_or_default())]))
             }
             getPermissionIdCall::SELECTOR => {
-                let session = decode_session_call(args).map_err(invalid)?;
+                let session = args.session_call().map_err(invalid)?;
                 let module = self.vm().contract_address();
                 Ok(words([session.permission_id(self.vm().chain_id(), module)]))
             }
             _ => Err(invalid(0)),
         }
     }
-}
-
-/// The arguments `(Session)`.
-fn decode_session_call(args: Reader<'_>) -> Result<interface::Session, codec::Position> {
-    args.offset_is(0, 32)?;
-    let (session, size) = args.session(32)?;
-    args.end(32 + size)?;
-    Ok(session)
 }

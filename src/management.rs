@@ -1,13 +1,11 @@
 //! Installing the module, enabling sessions and ending them. All of it is called by the
 //! account itself: `msg.sender` is the account whose state changes.
 
-use alloc::vec::Vec;
-
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{emit, Position, Reader},
+    codec::{array_at, emit, Reader},
     eip712::{PermissionId, KEY_TYPE_SECP256K1},
     interface::{
         Error,
@@ -48,7 +46,8 @@ impl SmartSessions {
         if data.is_empty() {
             return Ok(());
         }
-        let sessions = decode_sessions(data).map_err(|_| InvalidInstallData { account })?;
+        let sessions =
+            Reader::new(data, 0).sessions().map_err(|_| InvalidInstallData { account })?;
         for session in &sessions {
             self.enable(account, session)?;
         }
@@ -213,25 +212,6 @@ impl SmartSessions {
     }
 }
 
-/// `abi.encode(Session[])`, strictly.
-fn decode_sessions(data: &[u8]) -> Result<Vec<Session>, Position> {
-    let data = Reader::new(data, 0);
-    data.offset_is(0, 32)?;
-    let count = data.length(32)?;
-    // Element offsets count from the first head word and follow each other in order.
-    let heads = 64;
-    let mut next = count.checked_mul(32).ok_or(32usize)?;
-    let mut sessions = Vec::new();
-    for index in 0..count {
-        data.offset_is(heads + index * 32, next)?;
-        let (session, size) = data.session(heads + next)?;
-        next += size;
-        sessions.push(session);
-    }
-    data.end(heads + next)?;
-    Ok(sessions)
-}
-
 /// Checks the shape of a session `account` enables on `module`; returns its signer.
 ///
 /// # Errors
@@ -258,7 +238,7 @@ pub fn check_session(
     if session.keyType != KEY_TYPE_SECP256K1 {
         return Err(SessionKeyTypeUnsupported { keyType: session.keyType }.into());
     }
-    let signer = Address::from_word(session.key);
+    let signer = Address::new(array_at(&session.key.0, 12));
     if signer.into_word() != session.key || signer.is_zero() {
         return Err(SessionKeyInvalid { keyType: session.keyType, key: session.key }.into());
     }

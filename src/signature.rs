@@ -9,7 +9,7 @@
 use alloy_primitives::{address, Address, B256, U256};
 use stylus_sdk::{call::static_call, prelude::*};
 
-use crate::eip712::PermissionId;
+use crate::{codec::array_at, eip712::PermissionId};
 
 /// Mode byte of a signature that uses an enabled session.
 pub const MODE_USE: u8 = 0x00;
@@ -30,24 +30,28 @@ pub struct UseSignature<'a> {
     /// The session the UserOperation claims.
     pub permission_id: PermissionId,
     /// `r ‖ s ‖ v` of the session key.
-    pub ecdsa: &'a [u8],
+    pub ecdsa: &'a [u8; 65],
 }
 
 impl<'a> UseSignature<'a> {
     /// Parses `signature`; `None` for any other mode or length.
     pub fn parse(signature: &'a [u8]) -> Option<Self> {
-        if signature.len() != USE_SIGNATURE_LEN || signature[0] != MODE_USE {
+        let (mode, rest) = signature.split_first()?;
+        let (permission_id, ecdsa) = rest.split_first_chunk::<32>()?;
+        if *mode != MODE_USE {
             return None;
         }
-        Some(Self { permission_id: B256::from_slice(&signature[1..33]), ecdsa: &signature[33..] })
+        Some(Self { permission_id: B256::new(*permission_id), ecdsa: ecdsa.try_into().ok()? })
     }
 }
 
 /// The signer of `hash` under the 65-byte `r ‖ s ‖ v` signature, or `None` when the
 /// signature is not canonical or does not recover.
-pub fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8]) -> Option<Address> {
-    let (r, s, v) = (&ecdsa[..32], &ecdsa[32..64], ecdsa[64]);
-    if !(v == 27 || v == 28) || U256::from_be_slice(s) > HALF_ORDER {
+pub fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8; 65]) -> Option<Address> {
+    let (r, rest) = ecdsa.split_first_chunk::<32>()?;
+    let (s, v) = rest.split_first_chunk::<32>()?;
+    let v = *v.first()?;
+    if !(v == 27 || v == 28) || U256::from_be_bytes(*s) > HALF_ORDER {
         return None;
     }
     let mut input = [0u8; 128];
@@ -57,10 +61,11 @@ pub fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8]) -> O
     input[96..].copy_from_slice(s);
     // A failed recovery returns no data; a successful one the address in a 32-byte word.
     let output = static_call(host, Call::new(), ECRECOVER, &input).ok()?;
-    if output.len() != 32 || output[..12].iter().any(|&byte| byte != 0) {
+    let word: &[u8; 32] = output.as_slice().try_into().ok()?;
+    if word[..12].iter().any(|&byte| byte != 0) {
         return None;
     }
-    Some(Address::from_slice(&output[12..])).filter(|signer| !signer.is_zero())
+    Some(Address::new(array_at(word, 12))).filter(|signer| !signer.is_zero())
 }
 
 #[cfg(test)]

@@ -21,17 +21,18 @@ use alloc::vec::Vec;
 use alloy_primitives::{keccak256, Address, FixedBytes, B256};
 use stylus_sdk::{prelude::*, storage::StorageB256};
 
-use crate::eip712::PermissionId;
+use crate::{codec::array_at, eip712::PermissionId};
 
-/// Reads the big-endian integer in `word[range]`.
+/// Reads the big-endian integer in `word[start..end]` (at most 16 bytes).
 fn read_be(word: &B256, start: usize, end: usize) -> u128 {
-    word[start..end].iter().fold(0, |acc, &byte| (acc << 8) | u128::from(byte))
+    (start..end).fold(0, |acc, i| (acc << 8) | u128::from(word.0[i % 32]))
 }
 
 /// Writes `value` big-endian into `word[start..end]` (its low `end - start` bytes).
 fn write_be(word: &mut B256, start: usize, end: usize, value: u128) {
-    let bytes = value.to_be_bytes();
-    word[start..end].copy_from_slice(&bytes[16 - (end - start)..]);
+    for i in start..end {
+        word.0[i % 32] = (value >> (8 * (end - 1 - i))) as u8;
+    }
 }
 
 /// Per-account module state, one word:
@@ -128,7 +129,7 @@ impl SessionRecord {
             valid_until: read_be(&head, 14, 20) as u64,
             key_type: head[20],
             max_uses: read_be(&head, 24, 32) as u64,
-            signer: Address::from_slice(&signer_uses[..20]),
+            signer: Address::new(array_at(&signer_uses.0, 0)),
             uses: read_be(&signer_uses, 24, 32) as u64,
             spent: read_be(&amounts, 0, 16),
             max_total_value: read_be(&amounts, 16, 32),

@@ -11,7 +11,7 @@ use alloy_primitives::{Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{emit, Position, Reader},
+    codec::{emit, u256, UserOperation},
     eip712::{PermissionId, TRANSFER_SELECTOR},
     execution::{decode_execute, Call},
     interface::{
@@ -51,45 +51,9 @@ pub fn call_selector(call: &Call<'_>) -> Result<FixedBytes<4>, Error> {
     if call.data.is_empty() {
         return Ok(TRANSFER_SELECTOR);
     }
-    match call.data.get(..4).map(FixedBytes::<4>::from_slice) {
+    match call.data.first_chunk::<4>().map(|selector| FixedBytes::new(*selector)) {
         Some(selector) if selector != TRANSFER_SELECTOR => Ok(selector),
         _ => Err(CallSelectorInvalid { target: call.target }.into()),
-    }
-}
-
-/// The parts of a `PackedUserOperation` validation reads, borrowed from the call data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UserOperation<'a> {
-    /// The account the operation is for.
-    pub sender: Address,
-    /// The account call it asks for: `execute(bytes32,bytes)`.
-    pub call_data: &'a [u8],
-    /// The session-key signature (see [`crate::signature`]).
-    pub signature: &'a [u8],
-}
-
-impl<'a> UserOperation<'a> {
-    /// Decodes the arguments `(PackedUserOperation userOp, bytes32 userOpHash)`, strictly.
-    pub fn decode_call(args: Reader<'a>) -> Result<(Self, B256), Position> {
-        args.offset_is(0, 64)?;
-        let user_op_hash = args.b256(32)?;
-        let start = 64;
-        // Nine head words; initCode, callData, paymasterAndData and signature follow in order.
-        let mut next = 9 * 32;
-        let mut tail = |head: usize| -> Result<&'a [u8], Position> {
-            args.offset_is(start + head, next)?;
-            let (bytes, size) = args.dynamic_bytes(start + next)?;
-            next += size;
-            Ok(bytes)
-        };
-        let _init_code = tail(64)?;
-        let call_data = tail(96)?;
-        let _paymaster_and_data = tail(224)?;
-        let signature = tail(256)?;
-        // nonce, gas limits, pre-verification gas and gas fees are any 32 bytes.
-        let user_op = Self { sender: args.address(start)?, call_data, signature };
-        args.end(start + next)?;
-        Ok((user_op, user_op_hash))
     }
 }
 
@@ -181,7 +145,7 @@ impl SmartSessions {
                 }
                 .into());
             }
-            let limit = U256::from(action.max_value_per_call);
+            let limit = u256(action.max_value_per_call);
             if call.value > limit {
                 return Err(CallValueAboveLimit {
                     target: call.target,
@@ -212,8 +176,8 @@ impl SmartSessions {
             }
             .into());
         }
-        let spent = U256::from(session.spent) + value;
-        let limit = U256::from(session.max_total_value);
+        let spent = u256(session.spent) + value;
+        let limit = u256(session.max_total_value);
         if spent > limit {
             return Err(SpendLimitExceeded { permissionId: permission_id, spent, limit }.into());
         }
