@@ -1,4 +1,6 @@
 # Stylus Smart Sessions. `make demo` runs the game session end to end; `make test` runs every check.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
 WASM := target/wasm32-unknown-unknown/release/stylus_smart_sessions.wasm
 CODE := target/stylus_smart_sessions.code
 
@@ -24,8 +26,13 @@ lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 
+## All tests, closing with one `N passed, N failed` line over every test binary.
 unit: setup
-	cargo test --locked --workspace
+	mkdir -p target
+	cargo test --locked --workspace 2>&1 | tee target/unit-tests.log
+	@awk '/^test result:/ { passed += $$4; failed += $$6 } \
+	  END { printf "tests: %d passed, %d failed\n", passed, failed; exit (failed > 0 || passed == 0) }' \
+	  target/unit-tests.log
 
-## Everything CI runs: format, lints, all tests (abi/ freshness included), the size budget.
-test: lint unit build
+## Everything CI runs: format, lints, the size budget, all tests (abi/ freshness included).
+test: lint build unit
