@@ -51,8 +51,13 @@ interface ISmartSessions {
     error CallSelectorInvalid(address target);
     error CallValueAboveLimit(address target, bytes4 selector, uint256 value, uint256 limit);
     error CalldataMalformed(uint256 position);
+    error EnableDataMalformed(uint256 position);
     error ExecuteSelectorUnsupported(bytes4 selector);
     error ExecutionModeUnsupported(bytes32 mode);
+    error GrantAlreadyUsed(bytes32 grantDigest);
+    error GrantChainMismatch(uint256 chainIndex);
+    error GrantNonceMismatch(uint256 nonce, uint256 expected);
+    error GrantSignedByModule();
     error InvalidCalldata(bytes4 selector, uint256 position);
     error InvalidInstallData(address account);
     error NotInitialized(address account);
@@ -69,6 +74,7 @@ interface ISmartSessions {
     error UserOpSenderMismatch(address sender, address caller);
 
     event AllSessionsRevoked(address indexed account);
+    event GrantsInvalidated(address indexed account, uint256 nonce);
     event ModuleInstalled(address indexed account);
     event ModuleUninstalled(address indexed account);
     event SessionEnabled(address indexed account, bytes32 indexed permissionId, uint8 keyType, bytes32 key, uint48 validAfter, uint48 validUntil);
@@ -76,9 +82,9 @@ interface ISmartSessions {
     event SessionUsed(address indexed account, bytes32 indexed permissionId, uint64 uses, uint256 spent);
 
     function enableSession(Session memory session) external returns (bytes32 permissionId);
-    function getAction(address account, bytes32 permissionId, address target, bytes4 selector) external view returns (bool allowed, uint256 maxValuePerCall);
-    function getPermissionId(Session memory session) external view returns (bytes32 permissionId);
     function getSession(address account, bytes32 permissionId) external view returns (SessionState memory state);
+    function grantNonce(address account) external view returns (uint256 nonce);
+    function invalidateGrants() external;
     function isInitialized(address smartAccount) external view returns (bool);
     function isModuleType(uint256 moduleTypeId) external view returns (bool);
     function isValidSignatureWithSender(address sender, bytes32 hash, bytes memory signature) external view returns (bytes4);

@@ -12,7 +12,7 @@ use alloy_primitives::{aliases::U48, Address, FixedBytes, B256, U256};
 use alloy_sol_types::{abi::token::WordToken, SolEvent, TopicList};
 use stylus_sdk::prelude::*;
 
-use crate::interface::{Action, Session};
+use crate::interface::{Action, ChainDigest, Session, SessionGrant};
 
 /// A decoding failure: the byte position (in the caller's coordinates) where it failed.
 pub type Position = usize;
@@ -203,15 +203,80 @@ impl<'a> Reader<'a> {
         Ok((user_op, user_op_hash))
     }
 
+    /// `abi.encode(EnableSession)`, ending the buffer.
+    pub fn enable_request(&self) -> Result<EnableRequest<'a>, Position> {
+        self.offset_is(0, 32)?;
+        let start = 32;
+        // Five head words; grant, chains and the two signatures follow in order.
+        let mut next = 5 * 32;
+        self.offset_is(start, next)?;
+        let (grant, size) = self.grant(start + next)?;
+        next += size;
+        self.offset_is(start + 32, next)?;
+        let (chains, size) = self.chain_digests(start + next)?;
+        next += size;
+        let mut tail = |head: usize| -> Result<&'a [u8], Position> {
+            self.offset_is(start + head, next)?;
+            let (bytes, size) = self.dynamic_bytes(start + next)?;
+            next += size;
+            Ok(bytes)
+        };
+        let owner_signature = tail(96)?;
+        let key_signature = tail(128)?;
+        let request = EnableRequest {
+            grant,
+            chains,
+            chain_index: self.uint(start + 64)?,
+            owner_signature,
+            key_signature,
+        };
+        self.end(start + next)?;
+        Ok(request)
+    }
+
+    /// A [`SessionGrant`] tuple starting at `start`, and the bytes its encoding takes.
+    fn grant(&self, start: usize) -> Result<(SessionGrant, usize), Position> {
+        let heads = 3 * 32;
+        self.offset_is(start, heads)?;
+        let (session, size) = self.session(start + heads)?;
+        let grant = SessionGrant {
+            session,
+            nonce: self.uint(start + 32)?,
+            deadline: U48::from(self.uint_small(start + 64, 48)?),
+        };
+        Ok((grant, heads + size))
+    }
+
+    /// A `ChainDigest[]` whose length word is at `offset`, and the bytes its encoding takes.
+    fn chain_digests(&self, offset: usize) -> Result<(Vec<ChainDigest>, usize), Position> {
+        let count = self.length(offset)?;
+        let size = self.array_size(offset, count, 64)?;
+        let chains = (0..count)
+            .map(|index| {
+                let at = offset + 32 + index * 64;
+                Ok::<_, Position>(ChainDigest {
+                    chainId: self.uint(at)?,
+                    grantDigest: self.b256(at + 32)?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((chains, size))
+    }
+
+    /// Bytes an array of `count` static elements of `element` bytes takes at `offset`, when
+    /// the buffer holds them: a lying count fails here, before any work is spent on it.
+    fn array_size(&self, offset: usize, count: usize, element: usize) -> Result<usize, Position> {
+        count
+            .checked_mul(element)
+            .and_then(|size| size.checked_add(32))
+            .filter(|size| offset.checked_add(*size).is_some_and(|end| end <= self.bytes.len()))
+            .ok_or_else(|| self.fail(offset))
+    }
+
     /// An `Action[]` whose length word is at `offset`, and the bytes its encoding takes.
     fn actions(&self, offset: usize) -> Result<(Vec<Action>, usize), Position> {
         let count = self.length(offset)?;
-        // A lying count fails here, before any work is spent on it.
-        let size = count
-            .checked_mul(96)
-            .and_then(|size| size.checked_add(32))
-            .filter(|size| offset.checked_add(*size).is_some_and(|end| end <= self.bytes.len()))
-            .ok_or_else(|| self.fail(offset))?;
+        let size = self.array_size(offset, count, 96)?;
         let actions = (0..count)
             .map(|index| {
                 let at = offset + 32 + index * 96;
@@ -259,6 +324,22 @@ pub fn bytes4_word(value: FixedBytes<4>) -> B256 {
     let mut word = B256::ZERO;
     word[..4].copy_from_slice(value.as_slice());
     word
+}
+
+/// ENABLE-mode data ([`EnableSession`](crate::interface::EnableSession)), its signatures
+/// borrowed from the user operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnableRequest<'a> {
+    /// The grant the owner signed.
+    pub grant: SessionGrant,
+    /// The signed chain list; empty when the owner signed the grant digest itself.
+    pub chains: Vec<ChainDigest>,
+    /// Which entry of `chains` is this chain.
+    pub chain_index: U256,
+    /// The owner's signature, for the account's ERC-1271 check.
+    pub owner_signature: &'a [u8],
+    /// The session key's signature over `userOpHash`.
+    pub key_signature: &'a [u8],
 }
 
 /// The parts of a `PackedUserOperation` validation reads, borrowed from the call data.

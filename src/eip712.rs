@@ -7,7 +7,9 @@
 use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::keccak_const::Keccak256;
 
-use crate::interface::{Action, Session};
+use alloc::vec::Vec;
+
+use crate::interface::{Action, ChainDigest, Session, SessionGrant};
 
 /// EIP-712 type string of [`Action`].
 const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValuePerCall)";
@@ -15,8 +17,20 @@ const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValu
 const SESSION_TYPE: &str = "Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
 uint48 validUntil,Action[] actions,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)\
 Action(address target,bytes4 selector,uint256 maxValuePerCall)";
+/// EIP-712 type string of [`SessionGrant`] (referenced types appended in name order).
+const SESSION_GRANT_TYPE: &str = "SessionGrant(Session session,uint256 nonce,uint48 deadline)\
+Action(address target,bytes4 selector,uint256 maxValuePerCall)\
+Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
+uint48 validUntil,Action[] actions,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)";
+/// EIP-712 type string of [`ChainDigest`].
+const CHAIN_DIGEST_TYPE: &str = "ChainDigest(uint256 chainId,bytes32 grantDigest)";
+/// EIP-712 type string of [`MultiChainGrant`].
+const MULTI_CHAIN_GRANT_TYPE: &str =
+    "MultiChainGrant(ChainDigest[] grants)ChainDigest(uint256 chainId,bytes32 grantDigest)";
 const DOMAIN_TYPE: &str =
     "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
+/// The chain-free domain of multi-chain grants: each grant digest binds its own chain.
+const CHAIN_FREE_DOMAIN_TYPE: &str = "EIP712Domain(string name,string version)";
 
 /// The EIP-712 domain name of the module.
 pub const DOMAIN_NAME: &str = "StylusSmartSessions";
@@ -30,7 +44,18 @@ pub const ACTION_TYPEHASH: B256 =
 /// `keccak256` of the EIP-712 type string of [`Session`].
 pub const SESSION_TYPEHASH: B256 =
     B256::new(Keccak256::new().update(SESSION_TYPE.as_bytes()).finalize());
+/// `keccak256` of the EIP-712 type string of [`SessionGrant`].
+pub const SESSION_GRANT_TYPEHASH: B256 =
+    B256::new(Keccak256::new().update(SESSION_GRANT_TYPE.as_bytes()).finalize());
+/// `keccak256` of the EIP-712 type string of [`ChainDigest`].
+pub const CHAIN_DIGEST_TYPEHASH: B256 =
+    B256::new(Keccak256::new().update(CHAIN_DIGEST_TYPE.as_bytes()).finalize());
+/// `keccak256` of the EIP-712 type string of [`MultiChainGrant`].
+pub const MULTI_CHAIN_GRANT_TYPEHASH: B256 =
+    B256::new(Keccak256::new().update(MULTI_CHAIN_GRANT_TYPE.as_bytes()).finalize());
 const DOMAIN_TYPEHASH: B256 = B256::new(Keccak256::new().update(DOMAIN_TYPE.as_bytes()).finalize());
+const CHAIN_FREE_DOMAIN_TYPEHASH: B256 =
+    B256::new(Keccak256::new().update(CHAIN_FREE_DOMAIN_TYPE.as_bytes()).finalize());
 const DOMAIN_NAME_HASH: B256 =
     B256::new(Keccak256::new().update(DOMAIN_NAME.as_bytes()).finalize());
 const DOMAIN_VERSION_HASH: B256 =
@@ -74,7 +99,7 @@ impl Action {
 impl Session {
     /// The EIP-712 `hashStruct` of this session.
     pub fn struct_hash(&self) -> B256 {
-        let mut action_hashes = alloc::vec::Vec::with_capacity(self.actions.len() * 32);
+        let mut action_hashes = Vec::with_capacity(self.actions.len() * 32);
         for action in &self.actions {
             action_hashes.extend_from_slice(action.struct_hash().as_slice());
         }
@@ -99,12 +124,56 @@ impl Session {
 
     /// The session's [`PermissionId`] under the domain of `module` on `chain_id`.
     pub fn permission_id(&self, chain_id: u64, module: Address) -> PermissionId {
-        let mut digest_input = [0u8; 66];
-        digest_input[..2].copy_from_slice(&[0x19, 0x01]);
-        digest_input[2..34].copy_from_slice(domain_separator(chain_id, module).as_slice());
-        digest_input[34..].copy_from_slice(self.struct_hash().as_slice());
-        keccak256(digest_input)
+        typed_data_digest(domain_separator(chain_id, module), self.struct_hash())
     }
+}
+
+impl SessionGrant {
+    /// The EIP-712 `hashStruct` of this grant.
+    pub fn struct_hash(&self) -> B256 {
+        let mut encoded = [0u8; 128];
+        encoded[..32].copy_from_slice(SESSION_GRANT_TYPEHASH.as_slice());
+        encoded[32..64].copy_from_slice(self.session.struct_hash().as_slice());
+        encoded[64..96].copy_from_slice(&self.nonce.to_be_bytes::<32>());
+        encoded[122..128].copy_from_slice(&self.deadline.to_be_bytes::<6>());
+        keccak256(encoded)
+    }
+
+    /// The digest the owner signs for this grant on one chain: EIP-712 under the domain of
+    /// `module` on `chain_id`.
+    pub fn digest(&self, chain_id: u64, module: Address) -> B256 {
+        typed_data_digest(domain_separator(chain_id, module), self.struct_hash())
+    }
+}
+
+/// The digest the owner signs to grant on every chain of `grants` at once: a
+/// [`MultiChainGrant`](crate::interface::MultiChainGrant) under the chain-free domain.
+pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
+    let mut entries = Vec::with_capacity(grants.len() * 32);
+    for grant in grants {
+        let mut encoded = [0u8; 96];
+        encoded[..32].copy_from_slice(CHAIN_DIGEST_TYPEHASH.as_slice());
+        encoded[32..64].copy_from_slice(&grant.chainId.to_be_bytes::<32>());
+        encoded[64..].copy_from_slice(grant.grantDigest.as_slice());
+        entries.extend_from_slice(keccak256(encoded).as_slice());
+    }
+    let mut encoded = [0u8; 64];
+    encoded[..32].copy_from_slice(MULTI_CHAIN_GRANT_TYPEHASH.as_slice());
+    encoded[32..].copy_from_slice(keccak256(&entries).as_slice());
+    let mut domain = [0u8; 96];
+    domain[..32].copy_from_slice(CHAIN_FREE_DOMAIN_TYPEHASH.as_slice());
+    domain[32..64].copy_from_slice(DOMAIN_NAME_HASH.as_slice());
+    domain[64..].copy_from_slice(DOMAIN_VERSION_HASH.as_slice());
+    typed_data_digest(keccak256(domain), keccak256(encoded))
+}
+
+/// `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`.
+fn typed_data_digest(domain_separator: B256, struct_hash: B256) -> B256 {
+    let mut digest_input = [0u8; 66];
+    digest_input[..2].copy_from_slice(&[0x19, 0x01]);
+    digest_input[2..34].copy_from_slice(domain_separator.as_slice());
+    digest_input[34..].copy_from_slice(struct_hash.as_slice());
+    keccak256(digest_input)
 }
 
 #[cfg(test)]
@@ -114,6 +183,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::interface::MultiChainGrant;
 
     fn game_session() -> Session {
         Session {
@@ -159,6 +229,42 @@ mod tests {
         assert_eq!(domain_separator(412_346, module), domain.separator());
         assert_eq!(session.struct_hash(), session.eip712_hash_struct());
         assert_eq!(session.permission_id(412_346, module), session.eip712_signing_hash(&domain));
+    }
+
+    #[test]
+    fn grant_digests_equal_alloy_eip712_signing_hashes() {
+        let module = address!("000000000000000000000000000000000000c0de");
+        let grant = SessionGrant {
+            session: game_session(),
+            nonce: U256::from(3),
+            deadline: U48::from(1_900_000_000u64),
+        };
+        assert_eq!(SESSION_GRANT_TYPEHASH, grant.eip712_type_hash());
+        assert_eq!(grant.struct_hash(), grant.eip712_hash_struct());
+        let domain = eip712_domain! {
+            name: DOMAIN_NAME,
+            version: DOMAIN_VERSION,
+            chain_id: 42_161,
+            verifying_contract: module,
+        };
+        assert_eq!(grant.digest(42_161, module), grant.eip712_signing_hash(&domain));
+
+        let chains = MultiChainGrant {
+            grants: vec![
+                ChainDigest {
+                    chainId: U256::from(42_161),
+                    grantDigest: grant.digest(42_161, module),
+                },
+                ChainDigest {
+                    chainId: U256::from(8_453),
+                    grantDigest: grant.digest(8_453, module),
+                },
+            ],
+        };
+        assert_eq!(MULTI_CHAIN_GRANT_TYPEHASH, chains.eip712_type_hash());
+        assert_eq!(CHAIN_DIGEST_TYPEHASH, chains.grants[0].eip712_type_hash());
+        let chain_free = eip712_domain! { name: DOMAIN_NAME, version: DOMAIN_VERSION, };
+        assert_eq!(multi_chain_digest(&chains.grants), chains.eip712_signing_hash(&chain_free));
     }
 
     #[test]

@@ -46,6 +46,43 @@ sol! {
         bytes32 salt;
     }
 
+    /// What the account's owner signs to let a session be enabled inside the delegate's first
+    /// UserOperation (ENABLE mode). EIP-712 under the module's domain on one chain.
+    struct SessionGrant {
+        /// The session to enable; `session.account` is the account it binds.
+        Session session;
+        /// The account's grant nonce when signed; `invalidateGrants()` moves it on.
+        uint256 nonce;
+        /// Last second (inclusive) the grant can be enabled.
+        uint48 deadline;
+    }
+
+    /// One chain's grant digest, in a signature that covers several chains.
+    struct ChainDigest {
+        uint256 chainId;
+        /// The `SessionGrant`'s EIP-712 digest on that chain.
+        bytes32 grantDigest;
+    }
+
+    /// What the owner signs to grant on several chains at once: EIP-712 under the module's
+    /// chain-free domain (each digest binds its own chain and module).
+    struct MultiChainGrant {
+        ChainDigest[] grants;
+    }
+
+    /// ENABLE mode: `userOp.signature = 0x01 ‖ abi.encode(EnableSession)`.
+    struct EnableSession {
+        SessionGrant grant;
+        /// Empty when the owner signed the grant's digest itself; else the signed chain list.
+        ChainDigest[] chains;
+        /// Which entry of `chains` is this chain (0 when `chains` is empty).
+        uint256 chainIndex;
+        /// Checked by the account's ERC-1271 `isValidSignature`.
+        bytes ownerSignature;
+        /// The session key's `r ‖ s ‖ v` over `userOpHash`.
+        bytes keySignature;
+    }
+
     /// The live state of a session, as `getSession` reports it.
     struct SessionState {
         /// Whether the session can validate now (enabled, not removed or revoked).
@@ -100,9 +137,9 @@ sol! {
         // ---- Views ----
         function getSession(address account, bytes32 permissionId)
             external view returns (SessionState memory state);
-        function getAction(address account, bytes32 permissionId, address target, bytes4 selector)
-            external view returns (bool allowed, uint256 maxValuePerCall);
-        function getPermissionId(Session calldata session) external view returns (bytes32 permissionId);
+        // ---- Owner-signed grants (ENABLE mode) ----
+        function grantNonce(address account) external view returns (uint256 nonce);
+        function invalidateGrants() external;
 
         // ---- Events: account and permission id indexed, for topic filters ----
         /// The account installed the module.
@@ -122,6 +159,8 @@ sol! {
         event SessionRemoved(address indexed account, bytes32 indexed permissionId);
         /// The account revoked every session it had.
         event AllSessionsRevoked(address indexed account);
+        /// Every grant the account's owner signed and nobody enabled yet is dead.
+        event GrantsInvalidated(address indexed account, uint256 nonce);
         /// A UserOperation was validated under the session; counters after this use.
         event SessionUsed(address indexed account, bytes32 indexed permissionId, uint64 uses, uint256 spent);
 
@@ -179,11 +218,27 @@ sol! {
         error SpendLimitExceeded(bytes32 permissionId, uint256 spent, uint256 limit);
         /// The session has been used as often as it may be.
         error UsageLimitReached(bytes32 permissionId, uint64 maxUses);
+        /// ENABLE data is not `abi.encode(EnableSession)`; `position` is the byte offset in
+        /// `userOp.signature` where decoding failed.
+        error EnableDataMalformed(uint256 position);
+        /// The grant was signed under another grant nonce (since invalidated, or not yet).
+        error GrantNonceMismatch(uint256 nonce, uint256 expected);
+        /// The grant has been enabled before: a grant enables once.
+        error GrantAlreadyUsed(bytes32 grantDigest);
+        /// `chains[chainIndex]` is missing, names another chain, or another grant.
+        error GrantChainMismatch(uint256 chainIndex);
+        /// The owner signature would be checked by this module itself.
+        error GrantSignedByModule();
     }
 
     /// The account's ERC-7579 execution entry point: the only call a session may make.
     interface IERC7579Execution {
         function execute(bytes32 mode, bytes calldata executionCalldata) external payable;
+    }
+
+    /// ERC-1271, as the module asks the account about the owner's grant signature.
+    interface IERC1271 {
+        function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
     }
 }
 
@@ -226,4 +281,9 @@ into_error!(
     CallValueAboveLimit,
     SpendLimitExceeded,
     UsageLimitReached,
+    EnableDataMalformed,
+    GrantNonceMismatch,
+    GrantAlreadyUsed,
+    GrantChainMismatch,
+    GrantSignedByModule,
 );

@@ -22,6 +22,7 @@ pub mod eip712;
 pub mod execution;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod export;
+pub mod grant;
 pub mod interface;
 pub mod management;
 pub mod signature;
@@ -30,23 +31,16 @@ pub mod validation;
 
 use alloc::vec::Vec;
 
-use alloy_primitives::{Address, FixedBytes, U256};
+use alloy_primitives::{FixedBytes, U256};
 use alloy_sol_types::{SolCall, SolInterface};
-use stylus_sdk::{
-    host::VM,
-    prelude::*,
-    storage::{StorageB256, StorageMap},
-    ArbResult,
-};
+use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
 use crate::{
     codec::{bool_word, bytes4_word, u256, uint_word, words, Reader},
-    eip712::PermissionId,
     interface::{
         Error,
         ISmartSessions::{self},
     },
-    storage::SessionSlots,
 };
 
 /// ERC-7579 module type id of a validator.
@@ -54,17 +48,10 @@ pub const MODULE_TYPE_VALIDATOR: u64 = 1;
 /// What `isValidSignatureWithSender` answers for a signature it does not accept.
 pub const ERC1271_INVALID: FixedBytes<4> = FixedBytes::new([0xff; 4]);
 
-/// The module's storage (see [`storage`] for the layout and why it is keyed this way).
+/// The module. Its state lives in the four mappings [`storage`] lays out, read and written
+/// through the storage hostios.
 #[storage]
-pub struct SmartSessions {
-    /// Per-account [`storage::AccountState`], keyed by account.
-    pub(crate) accounts: StorageMap<Address, StorageB256>,
-    /// Sessions ([`storage::SessionRecord`]), keyed by permission id, then account.
-    pub(crate) sessions: StorageMap<PermissionId, StorageMap<Address, SessionSlots>>,
-    /// Allowed actions ([`storage::ActionRecord`]), keyed by [`storage::action_key`], then
-    /// account.
-    pub(crate) actions: StorageMap<FixedBytes<32>, StorageMap<Address, StorageB256>>,
-}
+pub struct SmartSessions {}
 
 /// The program's entry: every call lands in [`SmartSessions::dispatch`] with its raw call data.
 /// (A private module, because the SDK's generated `user_entrypoint` export carries no docs.)
@@ -130,14 +117,9 @@ impl SmartSessions {
                 let validation_data = self.validate_user_op(caller, &user_op, user_op_hash)?;
                 Ok(words([validation_data]))
             }
-            isValidSignatureWithSenderCall::SELECTOR => {
-                // Sessions have no signing power in this version: every signature is refused.
-                args.address(0).and(args.b256(32)).map_err(invalid)?;
-                args.offset_is(64, 96).map_err(invalid)?;
-                let (_, size) = args.dynamic_bytes(96).map_err(invalid)?;
-                args.end(96 + size).map_err(invalid)?;
-                Ok(words([bytes4_word(ERC1271_INVALID)]))
-            }
+            // Sessions have no signing power in this version: every signature is refused,
+            // whatever the arguments.
+            isValidSignatureWithSenderCall::SELECTOR => Ok(words([bytes4_word(ERC1271_INVALID)])),
             enableSessionCall::SELECTOR => {
                 let session = args.session_call().map_err(invalid)?;
                 let permission_id = self.enable(caller, &session)?;
@@ -176,19 +158,15 @@ impl SmartSessions {
                     uint_word(record.max_total_value),
                 ]))
             }
-            getActionCall::SELECTOR => {
-                static_args(4)?;
+            grantNonceCall::SELECTOR => {
+                static_args(1)?;
                 let account = args.address(0).map_err(invalid)?;
-                let permission_id = args.b256(32).map_err(invalid)?;
-                let target = args.address(64).map_err(invalid)?;
-                let action_selector = args.bytes4(96).map_err(invalid)?;
-                let limit = self.action_limit(account, permission_id, target, action_selector);
-                Ok(words([bool_word(limit.is_some()), uint_word(limit.unwrap_or_default())]))
+                Ok(words([uint_word(self.account_state(account).grant_nonce)]))
             }
-            getPermissionIdCall::SELECTOR => {
-                let session = args.session_call().map_err(invalid)?;
-                let module = self.vm().contract_address();
-                Ok(words([session.permission_id(self.vm().chain_id(), module)]))
+            invalidateGrantsCall::SELECTOR => {
+                static_args(0)?;
+                self.invalidate_grants(caller)?;
+                Ok(Vec::new())
             }
             _ => Err(invalid(0)),
         }

@@ -1,7 +1,7 @@
 //! Installing the module, enabling sessions and ending them. All of it is called by the
 //! account itself: `msg.sender` is the account whose state changes.
 
-use alloy_primitives::{Address, FixedBytes, U256};
+use alloy_primitives::{Address, U256};
 use stylus_sdk::prelude::*;
 
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
         },
         Session,
     },
-    storage::{action_key, AccountState, ActionRecord, SessionRecord},
+    storage::{ActionRecord, SessionRecord},
     SmartSessions,
 };
 
@@ -41,7 +41,7 @@ impl SmartSessions {
             return Err(AlreadyInitialized { account }.into());
         }
         state.installed = true;
-        state.store(&mut self.accounts.setter(account));
+        self.store_account_state(account, &state);
         emit(self.vm(), &ModuleInstalled { account });
         if data.is_empty() {
             return Ok(());
@@ -80,16 +80,17 @@ impl SmartSessions {
         Ok(())
     }
 
-    /// Kills every session handed out so far, whatever their number; keeps the module
-    /// installed or not as `installed` says.
+    /// Kills every session handed out so far, whatever their number, and every grant not
+    /// enabled yet; keeps the module installed or not as `installed` says.
     fn end_all_sessions(&mut self, account: Address, installed: bool) -> Result<(), Error> {
         let mut state = self.account_state(account);
         if !state.installed {
             return Err(NotInitialized { account }.into());
         }
         state.first_live_instance = state.last_instance + 1;
+        state.grant_nonce += 1;
         state.installed = installed;
-        state.store(&mut self.accounts.setter(account));
+        self.store_account_state(account, &state);
         Ok(())
     }
 
@@ -118,7 +119,7 @@ impl SmartSessions {
 
         state.last_instance += 1;
         let instance = state.last_instance;
-        state.store(&mut self.accounts.setter(account));
+        self.store_account_state(account, &state);
 
         let record = SessionRecord {
             instance,
@@ -132,20 +133,21 @@ impl SmartSessions {
             spent: 0,
             max_total_value: saturate_u128(session.maxTotalValue),
         };
-        record.store(&mut self.sessions.setter(permission_id).setter(account));
+        self.store_session_record(account, permission_id, &record, 0);
 
         for action in &session.actions {
-            let mut outer =
-                self.actions.setter(action_key(permission_id, action.target, action.selector));
-            let mut slot = outer.setter(account);
-            // A slot already carrying this fresh instance was written by an earlier entry.
-            if ActionRecord::load(&slot).instance == instance {
+            let (target, selector) = (action.target, action.selector);
+            // A record already carrying this fresh instance was written by an earlier entry.
+            if self.action_record(account, permission_id, target, selector).instance == instance {
                 return Err(
                     ActionDuplicated { target: action.target, selector: action.selector }.into()
                 );
             }
-            ActionRecord { instance, max_value_per_call: saturate_u128(action.maxValuePerCall) }
-                .store(&mut slot);
+            let record = ActionRecord {
+                instance,
+                max_value_per_call: saturate_u128(action.maxValuePerCall),
+            };
+            self.store_action_record(account, permission_id, target, selector, &record);
         }
 
         emit(
@@ -173,42 +175,17 @@ impl SmartSessions {
         if self.live_instance(account, permission_id).is_none() {
             return Err(SessionNotEnabled { permissionId: permission_id, account }.into());
         }
-        SessionRecord::clear_instance(&mut self.sessions.setter(permission_id).setter(account));
+        let mut record = self.session_record(account, permission_id);
+        record.instance = 0;
+        self.store_session_record(account, permission_id, &record, 0);
         emit(self.vm(), &SessionRemoved { account, permissionId: permission_id });
         Ok(())
     }
 
-    /// The module state of `account`.
-    pub fn account_state(&self, account: Address) -> AccountState {
-        AccountState::load(&self.accounts.getter(account))
-    }
-
     /// The instance number of the session when it is live for `account`.
     pub fn live_instance(&self, account: Address, permission_id: PermissionId) -> Option<u64> {
-        let instance =
-            SessionRecord::load_instance(&self.sessions.getter(permission_id).getter(account));
+        let instance = self.session_instance(permission_id, account);
         self.account_state(account).is_live(instance).then_some(instance)
-    }
-
-    /// The stored record of a session of `account`, live or not.
-    pub fn session_record(&self, account: Address, permission_id: PermissionId) -> SessionRecord {
-        SessionRecord::load(&self.sessions.getter(permission_id).getter(account))
-    }
-
-    /// The per-call wei limit of `selector` on `target` when a live session of `account`
-    /// allows that call.
-    pub fn action_limit(
-        &self,
-        account: Address,
-        permission_id: PermissionId,
-        target: Address,
-        selector: FixedBytes<4>,
-    ) -> Option<u128> {
-        let instance = self.live_instance(account, permission_id)?;
-        let action = ActionRecord::load(
-            &self.actions.getter(action_key(permission_id, target, selector)).getter(account),
-        );
-        (action.instance == instance).then_some(action.max_value_per_call)
     }
 }
 

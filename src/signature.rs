@@ -13,6 +13,9 @@ use crate::{codec::array_at, eip712::PermissionId};
 
 /// Mode byte of a signature that uses an enabled session.
 pub const MODE_USE: u8 = 0x00;
+/// Mode byte of a signature that enables an owner-signed grant, then uses it
+/// (see [`crate::grant`]).
+pub const MODE_ENABLE: u8 = 0x01;
 /// Length of a USE-mode signature: mode, permission id, `r ‖ s ‖ v`.
 pub const USE_SIGNATURE_LEN: usize = 1 + 32 + 65;
 

@@ -7,21 +7,145 @@
 //! | `accounts[account]` | `keccak(account ‖ 0)` |
 //! | `sessions[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 1))` + 0..2 |
 //! | `actions[actionKey][account]` | `keccak(account ‖ keccak(actionKey ‖ 2))` |
+//! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
 //!
-//! Records are packed by hand into whole words (layouts below, big-endian byte ranges): one
-//! storage hostio per slot instead of one per field, and less code than per-field accessors.
+//! Slots are computed here as Solidity lays out `mapping(bytes32 => mapping(address => ..))`
+//! and read and written through the storage hostios; records are packed by hand into whole
+//! words (layouts below, big-endian byte ranges): one hostio per slot instead of one per
+//! field, and far less code than the SDK's typed accessors.
 //!
 //! Sessions die in O(1): every enabling gets a fresh *instance* number from the account, and
 //! revoking all sessions (or uninstalling) moves the account's `first_live_instance` past every
 //! number handed out so far. Action records carry the instance they were written for, so
 //! nothing written for an earlier enabling — actions or counters — can match again.
 
-use alloc::vec::Vec;
+use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
+use stylus_sdk::prelude::*;
 
-use alloy_primitives::{keccak256, Address, FixedBytes, B256};
-use stylus_sdk::{prelude::*, storage::StorageB256};
+use crate::{codec::array_at, eip712::PermissionId, SmartSessions};
 
-use crate::{codec::array_at, eip712::PermissionId};
+/// Mapping roots, as Solidity would number the four mappings.
+const ACCOUNTS: u8 = 0;
+const SESSIONS: u8 = 1;
+const ACTIONS: u8 = 2;
+const USED_GRANTS: u8 = 3;
+
+/// `keccak256(a ‖ b)`: the slot of `mapping[a]` for a mapping at `b`.
+fn hash_pair(a: B256, b: B256) -> U256 {
+    U256::from_be_bytes(keccak256([a.0, b.0].concat()).0)
+}
+
+/// The slot of `mapping[key][account]` for the mapping at `root`.
+fn keyed_slot(root: u8, key: B256, account: Address) -> U256 {
+    hash_pair(account.into_word(), B256::from(hash_pair(key, B256::with_last_byte(root))))
+}
+
+/// `accounts[account]`: the account's [`AccountState`].
+pub fn account_slot(account: Address) -> U256 {
+    hash_pair(account.into_word(), B256::with_last_byte(ACCOUNTS))
+}
+
+/// `sessions[permissionId][account]`: the first of a [`SessionRecord`]'s three words.
+pub fn session_slot(permission_id: PermissionId, account: Address) -> U256 {
+    keyed_slot(SESSIONS, permission_id, account)
+}
+
+/// `actions[action_key(..)][account]`: an [`ActionRecord`].
+pub fn action_slot(
+    permission_id: PermissionId,
+    target: Address,
+    selector: FixedBytes<4>,
+    account: Address,
+) -> U256 {
+    keyed_slot(ACTIONS, action_key(permission_id, target, selector), account)
+}
+
+/// `used_grants[grantDigest][account]`: non-zero once the grant was enabled.
+pub fn used_grant_slot(grant_digest: B256, account: Address) -> U256 {
+    keyed_slot(USED_GRANTS, grant_digest, account)
+}
+
+impl SmartSessions {
+    /// The word at `slot` (the storage hostio, without the SDK's typed accessors: less code,
+    /// one hostio per word).
+    pub(crate) fn load(&self, slot: U256) -> B256 {
+        self.vm().storage_load_bytes32(slot)
+    }
+
+    /// Writes `word` at `slot`; the SDK flushes the write cache at the end of the call and
+    /// before any external call.
+    pub(crate) fn store(&mut self, slot: U256, word: B256) {
+        // SAFETY: no storage reference of the SDK's is alive across this write.
+        unsafe { self.vm().storage_cache_bytes32(slot, word) }
+    }
+
+    /// The module state of `account`.
+    pub fn account_state(&self, account: Address) -> AccountState {
+        AccountState::from_word(self.load(account_slot(account)))
+    }
+
+    pub(crate) fn store_account_state(&mut self, account: Address, state: &AccountState) {
+        self.store(account_slot(account), state.to_word());
+    }
+
+    /// The instance number in a session's first word (0: never enabled or removed).
+    pub(crate) fn session_instance(&self, permission_id: PermissionId, account: Address) -> u64 {
+        SessionRecord::instance_of(self.load(session_slot(permission_id, account)))
+    }
+
+    /// The stored record of a session of `account`, live or not.
+    pub fn session_record(&self, account: Address, permission_id: PermissionId) -> SessionRecord {
+        let slot = session_slot(permission_id, account);
+        SessionRecord::from_words(
+            [0u8, 1, 2].map(|i| self.load(slot + U256::from_limbs([i.into(), 0, 0, 0]))),
+        )
+    }
+
+    /// Stores the words of `record` from word `from` on (0: all; 1: what validation changes).
+    pub(crate) fn store_session_record(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        record: &SessionRecord,
+        from: u64,
+    ) {
+        let slot = session_slot(permission_id, account);
+        for (i, word) in (0u64..).zip(record.to_words()).skip(from as usize) {
+            self.store(slot + U256::from_limbs([i, 0, 0, 0]), word);
+        }
+    }
+
+    /// The record of (target, selector) under a session of `account`.
+    pub(crate) fn action_record(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+        target: Address,
+        selector: FixedBytes<4>,
+    ) -> ActionRecord {
+        ActionRecord::from_word(self.load(action_slot(permission_id, target, selector, account)))
+    }
+
+    pub(crate) fn store_action_record(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        target: Address,
+        selector: FixedBytes<4>,
+        record: &ActionRecord,
+    ) {
+        self.store(action_slot(permission_id, target, selector, account), record.to_word());
+    }
+
+    /// Whether `account` enabled the grant with this digest before.
+    pub(crate) fn grant_used(&self, account: Address, grant_digest: B256) -> bool {
+        !self.load(used_grant_slot(grant_digest, account)).is_zero()
+    }
+
+    pub(crate) fn mark_grant_used(&mut self, account: Address, grant_digest: B256) {
+        self.store(used_grant_slot(grant_digest, account), B256::with_last_byte(1));
+    }
+}
 
 /// Reads the big-endian integer in `word[start..end]` (at most 16 bytes).
 fn read_be(word: &B256, start: usize, end: usize) -> u128 {
@@ -36,7 +160,7 @@ fn write_be(word: &mut B256, start: usize, end: usize, value: u128) {
 }
 
 /// Per-account module state, one word:
-/// `[0..8) last_instance | [8..16) first_live_instance | [31] installed`.
+/// `[0..8) last_instance | [8..16) first_live_instance | [16..24) grant_nonce | [31] installed`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountState {
     /// Instance number of the most recent enabling (0 = none yet). Never decreases, not even
@@ -44,28 +168,31 @@ pub struct AccountState {
     pub last_instance: u64,
     /// Sessions with a smaller instance number are dead.
     pub first_live_instance: u64,
+    /// Grants signed under another nonce cannot be enabled.
+    pub grant_nonce: u64,
     /// Whether the account has installed the module.
     pub installed: bool,
 }
 
 impl AccountState {
     /// Unpacks the stored word.
-    pub fn load(slot: &StorageB256) -> Self {
-        let word = slot.get();
+    pub fn from_word(word: B256) -> Self {
         Self {
             last_instance: read_be(&word, 0, 8) as u64,
             first_live_instance: read_be(&word, 8, 16) as u64,
+            grant_nonce: read_be(&word, 16, 24) as u64,
             installed: word[31] != 0,
         }
     }
 
-    /// Packs and stores the state.
-    pub fn store(&self, slot: &mut StorageB256) {
+    /// Packs the state into its word.
+    pub fn to_word(&self) -> B256 {
         let mut word = B256::ZERO;
         write_be(&mut word, 0, 8, self.last_instance.into());
         write_be(&mut word, 8, 16, self.first_live_instance.into());
+        write_be(&mut word, 16, 24, self.grant_nonce.into());
         word[31] = self.installed as u8;
-        slot.set(word);
+        word
     }
 
     /// Whether a session record of `instance` is live for this account.
@@ -74,20 +201,13 @@ impl AccountState {
     }
 }
 
-/// Storage of one session: three words, all read by validation, the last two written by it.
-#[storage]
-pub struct SessionSlots {
-    /// `[0..8) instance | [8..14) valid_after | [14..20) valid_until | [20] key_type |
-    /// [24..32) max_uses`.
-    head: StorageB256,
-    /// `[0..20) signer | [24..32) uses`. `uses` shares the slot with the never-zero signer,
-    /// so counting a use rewrites a non-zero slot (2,900 gas) instead of filling an empty one
-    /// (20,000 gas).
-    signer_uses: StorageB256,
-    /// `[0..16) spent | [16..32) max_total_value`.
-    amounts: StorageB256,
-}
-
+/// Layout of a session's three words (all read by validation, the last two written by it):
+/// 0: `[0..8) instance | [8..14) valid_after | [14..20) valid_until | [20] key_type |
+///    [24..32) max_uses`;
+/// 1: `[0..20) signer | [24..32) uses` — `uses` shares the slot with the never-zero signer,
+///    so counting a use rewrites a non-zero slot (2,900 gas) instead of filling an empty one
+///    (20,000 gas);
+/// 2: `[0..16) spent | [16..32) max_total_value`.
 /// One session as stored. Wei amounts are kept in 128 bits: a cap of 2^128 − 1 wei or more
 /// exceeds the whole ether supply and is stored as 2^128 − 1, which saves a slot (and a cold
 /// read in every validation).
@@ -114,17 +234,15 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
-    /// The instance number alone: one slot read, enough to tell whether the session is live.
-    pub fn load_instance(slots: &SessionSlots) -> u64 {
-        read_be(&slots.head.get(), 0, 8) as u64
+    /// The instance number alone, from the first word: enough to tell whether it is live.
+    pub fn instance_of(head: B256) -> u64 {
+        read_be(&head, 0, 8) as u64
     }
 
     /// Unpacks the three stored words.
-    pub fn load(slots: &SessionSlots) -> Self {
-        let (head, signer_uses, amounts) =
-            (slots.head.get(), slots.signer_uses.get(), slots.amounts.get());
+    pub fn from_words([head, signer_uses, amounts]: [B256; 3]) -> Self {
         Self {
-            instance: read_be(&head, 0, 8) as u64,
+            instance: Self::instance_of(head),
             valid_after: read_be(&head, 8, 14) as u64,
             valid_until: read_be(&head, 14, 20) as u64,
             key_type: head[20],
@@ -136,35 +254,21 @@ impl SessionRecord {
         }
     }
 
-    /// Packs and stores the whole record.
-    pub fn store(&self, slots: &mut SessionSlots) {
+    /// Packs the record into its three words.
+    pub fn to_words(&self) -> [B256; 3] {
         let mut head = B256::ZERO;
         write_be(&mut head, 0, 8, self.instance.into());
         write_be(&mut head, 8, 14, self.valid_after.into());
         write_be(&mut head, 14, 20, self.valid_until.into());
         head[20] = self.key_type;
         write_be(&mut head, 24, 32, self.max_uses.into());
-        slots.head.set(head);
-        self.store_counters(slots);
-    }
-
-    /// Stores `signer`, `uses`, `spent` and `max_total_value`: what validation changes.
-    pub fn store_counters(&self, slots: &mut SessionSlots) {
         let mut signer_uses = B256::ZERO;
         signer_uses[..20].copy_from_slice(self.signer.as_slice());
         write_be(&mut signer_uses, 24, 32, self.uses.into());
-        slots.signer_uses.set(signer_uses);
         let mut amounts = B256::ZERO;
         write_be(&mut amounts, 0, 16, self.spent);
         write_be(&mut amounts, 16, 32, self.max_total_value);
-        slots.amounts.set(amounts);
-    }
-
-    /// Marks the record removed: only the instance number changes.
-    pub fn clear_instance(slots: &mut SessionSlots) {
-        let mut head = slots.head.get();
-        head[..8].fill(0);
-        slots.head.set(head);
+        [head, signer_uses, amounts]
     }
 }
 
@@ -181,17 +285,16 @@ pub struct ActionRecord {
 
 impl ActionRecord {
     /// Unpacks the stored word.
-    pub fn load(slot: &StorageB256) -> Self {
-        let word = slot.get();
+    pub fn from_word(word: B256) -> Self {
         Self { instance: read_be(&word, 0, 8) as u64, max_value_per_call: read_be(&word, 16, 32) }
     }
 
-    /// Packs and stores the record.
-    pub fn store(&self, slot: &mut StorageB256) {
+    /// Packs the record into its word.
+    pub fn to_word(&self) -> B256 {
         let mut word = B256::ZERO;
         write_be(&mut word, 0, 8, self.instance.into());
         write_be(&mut word, 16, 32, self.max_value_per_call);
-        slot.set(word);
+        word
     }
 }
 

@@ -1,29 +1,31 @@
 //! The validation path of `validateUserOp`, top-down:
-//! decode (signature, session, call data) → check every call against the session's actions →
+//! decode the signature (USE: an enabled session; ENABLE: enable the owner's grant first, see
+//! [`crate::grant`]) → decode the call data → check every call against the session's actions →
 //! account for the use and the spend → return ERC-4337 validation data.
 //!
 //! ERC-7562 holds throughout: no clock is read (the window goes back in the validation data),
 //! every slot touched is keyed by the account last, the work is bounded by
-//! [`MAX_BATCH_LENGTH`](crate::execution::MAX_BATCH_LENGTH), and the only call is to the
-//! ecrecover precompile.
+//! [`MAX_BATCH_LENGTH`](crate::execution::MAX_BATCH_LENGTH), and the only calls are to the
+//! ecrecover precompile and (ENABLE) the account's ERC-1271 `isValidSignature`.
 
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{emit, u256, UserOperation},
+    codec::{emit, u256, Reader, UserOperation},
     eip712::{PermissionId, TRANSFER_SELECTOR},
     execution::{decode_execute, Call},
     interface::{
         Error,
         ISmartSessions::{
-            ActionNotAllowed, CallSelectorInvalid, CallValueAboveLimit, SessionNotEnabled,
-            SessionUsed, SpendLimitExceeded, UsageLimitReached, UserOpSenderMismatch,
+            ActionNotAllowed, CallSelectorInvalid, CallValueAboveLimit, EnableDataMalformed,
+            SessionNotEnabled, SessionUsed, SpendLimitExceeded, UsageLimitReached,
+            UserOpSenderMismatch,
         },
     },
     management::saturate_u128,
-    signature::{recover_signer, UseSignature},
-    storage::{action_key, ActionRecord, SessionRecord},
+    signature::{recover_signer, UseSignature, MODE_ENABLE, MODE_USE},
+    storage::SessionRecord,
     SmartSessions,
 };
 
@@ -57,19 +59,31 @@ pub fn call_selector(call: &Call<'_>) -> Result<FixedBytes<4>, Error> {
     }
 }
 
+/// A session about to validate one operation.
+struct SessionUse {
+    permission_id: PermissionId,
+    /// Its record, window as this operation may use it.
+    session: SessionRecord,
+    /// Whether whoever enabled it in this operation was allowed to (always, in USE mode).
+    authorized: bool,
+}
+
 impl SmartSessions {
     /// `validateUserOp(userOp, userOpHash)` called by `account`.
     ///
     /// # Returns
-    /// ERC-4337 validation data: the session's `validUntil` and `validAfter`, and
-    /// `SIG_VALIDATION_FAILED` when the signature is malformed or not the session key's.
+    /// ERC-4337 validation data: the session's `validAfter` and `validUntil` (capped by the
+    /// grant's deadline in ENABLE mode), and `SIG_VALIDATION_FAILED` when a signature is
+    /// malformed, not the session key's, or (ENABLE) not accepted by the account.
     ///
     /// # Errors
-    /// [`UserOpSenderMismatch`], [`SessionNotEnabled`], the call-data errors of
-    /// [`decode_execute`], [`CallSelectorInvalid`], [`ActionNotAllowed`],
-    /// [`CallValueAboveLimit`], [`UsageLimitReached`], [`SpendLimitExceeded`].
+    /// [`UserOpSenderMismatch`], [`SessionNotEnabled`], [`EnableDataMalformed`], the errors of
+    /// [`Self::enable_from_grant`] and of [`decode_execute`], [`CallSelectorInvalid`],
+    /// [`ActionNotAllowed`], [`CallValueAboveLimit`], [`UsageLimitReached`],
+    /// [`SpendLimitExceeded`].
     ///
     /// # Events
+    /// [`SessionEnabled`](crate::interface::ISmartSessions::SessionEnabled) (ENABLE),
     /// [`SessionUsed`].
     pub fn validate_user_op(
         &mut self,
@@ -80,27 +94,67 @@ impl SmartSessions {
         if user_op.sender != account {
             return Err(UserOpSenderMismatch { sender: user_op.sender, caller: account }.into());
         }
+        match user_op.signature.split_first() {
+            Some((&MODE_USE, _)) => {
+                let Some(signature) = UseSignature::parse(user_op.signature) else {
+                    return Ok(SIG_VALIDATION_FAILED);
+                };
+                let session = self.live_session(account, signature.permission_id)?;
+                let use_op = SessionUse {
+                    permission_id: signature.permission_id,
+                    session,
+                    authorized: true,
+                };
+                self.use_session(account, use_op, user_op.call_data, user_op_hash, signature.ecdsa)
+            }
+            Some((&MODE_ENABLE, data)) => {
+                // Positions count in `userOp.signature`, after its mode byte.
+                let request = Reader::new(data, 1)
+                    .enable_request()
+                    .map_err(|position| EnableDataMalformed { position: u256(position as u128) })?;
+                let (permission_id, owner_signed) = self.enable_from_grant(account, &request)?;
+                let mut session = self.session_record(account, permission_id);
+                // A deadline of 0 has passed: 1 keeps it from reading as "no expiry".
+                let deadline = request.grant.deadline.as_limbs()[0].max(1);
+                session.valid_until = session.valid_until.min(deadline);
+                let use_op = SessionUse { permission_id, session, authorized: owner_signed };
+                match request.key_signature.try_into() {
+                    Ok(ecdsa) => {
+                        self.use_session(account, use_op, user_op.call_data, user_op_hash, ecdsa)
+                    }
+                    Err(_) => Ok(SIG_VALIDATION_FAILED),
+                }
+            }
+            _ => Ok(SIG_VALIDATION_FAILED),
+        }
+    }
 
+    /// USE: decode the call data → check every call → account for the use and the spend →
+    /// validation data.
+    fn use_session(
+        &mut self,
+        account: Address,
+        use_op: SessionUse,
+        call_data: &[u8],
+        user_op_hash: B256,
+        ecdsa: &[u8; 65],
+    ) -> Result<B256, Error> {
+        let SessionUse { permission_id, session, authorized } = use_op;
         // Decode.
-        let Some(signature) = UseSignature::parse(user_op.signature) else {
-            return Ok(SIG_VALIDATION_FAILED);
-        };
-        let permission_id = signature.permission_id;
-        let session = self.live_session(account, permission_id)?;
-        let calls = decode_execute(user_op.call_data)?;
+        let calls = decode_execute(call_data)?;
 
         // Check.
         let value = self.check_calls(account, permission_id, session.instance, &calls)?;
 
-        // Account for the use and the spend. The signature is checked after them so that a
+        // Account for the use and the spend. Signatures are checked after them so that a
         // bundler's gas estimate with a dummy signature walks the same path as the real one;
         // a failed signature makes the EntryPoint revert these writes.
         self.record_use(account, permission_id, session, value)?;
 
         // Return.
-        let signer = recover_signer(self.vm(), user_op_hash, signature.ecdsa);
+        let signer = recover_signer(self.vm(), user_op_hash, ecdsa);
         Ok(validation_data(
-            signer != Some(session.signer),
+            !authorized || signer != Some(session.signer),
             session.valid_after,
             session.valid_until,
         ))
@@ -131,12 +185,7 @@ impl SmartSessions {
         let mut total = U256::ZERO;
         for call in calls {
             let selector = call_selector(call)?;
-            let action = ActionRecord::load(
-                &self
-                    .actions
-                    .getter(action_key(permission_id, call.target, selector))
-                    .getter(account),
-            );
+            let action = self.action_record(account, permission_id, call.target, selector);
             if action.instance != instance {
                 return Err(ActionNotAllowed {
                     permissionId: permission_id,
@@ -183,7 +232,7 @@ impl SmartSessions {
         }
         session.uses += 1;
         session.spent = saturate_u128(spent);
-        session.store_counters(&mut self.sessions.setter(permission_id).setter(account));
+        self.store_session_record(account, permission_id, &session, 1);
         emit(
             self.vm(),
             &SessionUsed { account, permissionId: permission_id, uses: session.uses, spent },

@@ -243,17 +243,29 @@ proptest! {
     #[test]
     fn session_arguments_decode_as_alloy_strict_decodes_them(
         session in arb_session(),
+        signer: [u8; 20],
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
         cut in proptest::option::of(any::<prop::sample::Index>()),
     ) {
         let mut harness = Harness::new();
-        let input = mutate(getPermissionIdCall { session }.abi_encode(), &flips, cut);
+        harness.install(ALICE);
+        // A session the module accepts, so that decoding is what the mutations test.
+        let mut session = session;
+        session.account = ALICE;
+        session.keyType = 0;
+        let mut signer = signer;
+        signer[19] |= 1;
+        session.key = Address::from(signer).into_word();
+        session.validUntil = session.validAfter + alloy_primitives::aliases::U48::from(1);
+        session.maxUses = session.maxUses.max(1);
+        session.actions.push(Action { target: GAME, selector: MOVE, maxValuePerCall: U256::ZERO });
+        let input = mutate(enableSessionCall { session }.abi_encode(), &flips, cut);
         let result = harness.call_raw(ALICE, &input);
-        match getPermissionIdCall::abi_decode_with_config(&input, strict()) {
-            Ok(call) => prop_assert_eq!(
-                result,
-                Ok(call.session.permission_id(CHAIN_ID, MODULE).to_vec())
-            ),
+        match enableSessionCall::abi_decode_with_config(&input, strict()) {
+            Ok(call) => match decoded(result) {
+                Ok(output) => prop_assert_eq!(output, call.session.permission_id(CHAIN_ID, MODULE).to_vec()),
+                Err(error) => prop_assert!(!matches!(error, Error::InvalidCalldata(_)), "{error:?}"),
+            },
             Err(_) => prop_assert!(is_invalid_calldata(&result)),
         }
     }

@@ -197,12 +197,11 @@ fn validate_user_op_returns_sig_failed_when_the_signature_is_malformed() {
     let (mut harness, permission_id) = alice_playing(&key);
     let good = harness.signed_op(ALICE, permission_id, &key, one_move(0));
     let signature = good.signature.to_vec();
-    let malformed: [(&str, Vec<u8>); 5] = [
+    let malformed: [(&str, Vec<u8>); 4] = [
         ("empty", vec![]),
         ("truncated", signature[..97].to_vec()),
         ("oversized", [signature.clone(), vec![0]].concat()),
         ("unknown mode byte", [vec![0x07], signature[1..].to_vec()].concat()),
-        ("ENABLE mode, not available yet", [vec![0x01], signature[1..].to_vec()].concat()),
     ];
     for (what, signature) in malformed {
         let mut op = good.clone();

@@ -5,7 +5,7 @@
 //! - a reverted call rolls back its storage writes and logs, as the chain does.
 #![allow(dead_code, unreachable_pub)]
 
-use std::{cell::RefCell, rc::Rc};
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use alloy_primitives::{address, aliases::U48, keccak256, Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface, SolValue};
@@ -21,7 +21,7 @@ use stylus_sdk::{
 use stylus_smart_sessions::{
     interface::{
         Action, Error, Execution, IERC7579Execution::executeCall, ISmartSessions,
-        PackedUserOperation, Session, SessionState,
+        PackedUserOperation, Session, SessionState, IERC1271,
     },
     SmartSessions,
 };
@@ -67,6 +67,10 @@ pub struct PrecompileVM {
     pub ecrecover_inputs: Rc<RefCell<Vec<Vec<u8>>>>,
     /// Every storage slot read or written.
     pub slots: Rc<RefCell<Vec<U256>>>,
+    /// Accounts that answer ERC-1271 `isValidSignature`: account → owner key address.
+    pub owners: Rc<RefCell<HashMap<Address, Address>>>,
+    /// Every (account, hash, signature) the module asked an account about.
+    pub erc1271_calls: Rc<RefCell<Vec<(Address, B256, Vec<u8>)>>>,
 }
 
 impl PrecompileVM {
@@ -76,6 +80,8 @@ impl PrecompileVM {
             precompile_return: Rc::default(),
             ecrecover_inputs: Rc::default(),
             slots: Rc::default(),
+            owners: Rc::default(),
+            erc1271_calls: Rc::default(),
         }
     }
 }
@@ -98,6 +104,20 @@ pub fn ecrecover(input: &[u8]) -> Vec<u8> {
             VerifyingKey::recover_from_prehash(hash, &signature, id).ok()
         });
     recovered.map_or_else(Vec::new, |key| key_address(&key).into_word().to_vec())
+}
+
+/// An account whose owner is an ECDSA key, as its ERC-1271 `isValidSignature` answers: the
+/// magic value when `owner` signed the hash (`r ‖ s ‖ v`), else `0xffffffff`.
+fn erc1271(owner: Address, input: &[u8], record: impl FnOnce(B256, &[u8])) -> Vec<u8> {
+    let call = IERC1271::isValidSignatureCall::abi_decode(input).expect("an isValidSignature call");
+    record(call.hash, &call.signature);
+    let signed = call.signature.len() == 65 && {
+        let v = U256::from(call.signature[64]).to_be_bytes::<32>();
+        let input = [call.hash.as_slice(), &v, &call.signature[..64]].concat();
+        ecrecover(&input) == owner.into_word().to_vec()
+    };
+    let magic: [u8; 4] = if signed { [0x16, 0x26, 0xba, 0x7e] } else { [0xff; 4] };
+    FixedBytes::<4>::from(magic).abi_encode()
 }
 
 fn key_address(key: &VerifyingKey) -> Address {
@@ -196,11 +216,19 @@ unsafe impl UnsafeCallAccess for PrecompileVM {
         outs_len: &mut usize,
     ) -> u8 {
         let target = Address::from_slice(unsafe { std::slice::from_raw_parts(to, 20) });
+        let input = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+        if let Some(owner) = self.owners.borrow().get(&target).copied() {
+            let output = erc1271(owner, &input, |hash, signature| {
+                self.erc1271_calls.borrow_mut().push((target, hash, signature.to_vec()))
+            });
+            *outs_len = output.len();
+            *self.precompile_return.borrow_mut() = Some(output);
+            return 0;
+        }
         if target != ECRECOVER {
             *self.precompile_return.borrow_mut() = None;
             return unsafe { self.inner.static_call_contract(to, data, len, gas, outs_len) };
         }
-        let input = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
         let output = ecrecover(&input);
         self.ecrecover_inputs.borrow_mut().push(input);
         *outs_len = output.len();

@@ -1,0 +1,169 @@
+//! ENABLE mode: a session the account's owner signed off-chain as a [`SessionGrant`], enabled
+//! inside the delegate's first UserOperation.
+//!
+//! Nothing the owner did not sign is trusted: the permission id is derived from the session,
+//! the grant digest from the grant and this chain and module, and the chain entry must name
+//! this chain and that digest. The owner's signature is checked by the account's own ERC-1271
+//! `isValidSignature`, so whatever validator holds the account's ownership decides. The
+//! deadline cannot be checked against the clock in validation (ERC-7562): it caps the
+//! `validUntil` returned, and the EntryPoint refuses the operation after it (`AA22`), which
+//! reverts the enabling with it.
+//!
+//! [`SessionGrant`]: crate::interface::SessionGrant
+
+use alloc::vec::Vec;
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolCall;
+use stylus_sdk::{call::static_call, prelude::*};
+
+use crate::{
+    codec::{emit, u256, EnableRequest},
+    eip712::{multi_chain_digest, PermissionId},
+    interface::{
+        Error,
+        ISmartSessions::{
+            GrantAlreadyUsed, GrantChainMismatch, GrantNonceMismatch, GrantSignedByModule,
+            GrantsInvalidated, NotInitialized, SessionAccountMismatch,
+        },
+        IERC1271::isValidSignatureCall,
+    },
+    SmartSessions,
+};
+
+/// What ERC-1271's `isValidSignature` returns for a valid signature.
+const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
+
+impl SmartSessions {
+    /// Checks `request` and enables its session for `account`.
+    ///
+    /// # Returns
+    /// The permission id, and whether the account accepted the owner's signature. A refused
+    /// owner signature is not an error: it becomes `SIG_VALIDATION_FAILED`, so a bundler's
+    /// gas estimate with a dummy signature walks the whole path.
+    ///
+    /// # Errors
+    /// [`SessionAccountMismatch`], [`GrantChainMismatch`], [`GrantNonceMismatch`],
+    /// [`GrantAlreadyUsed`], [`GrantSignedByModule`], and any error of [`Self::enable`].
+    pub fn enable_from_grant(
+        &mut self,
+        account: Address,
+        request: &EnableRequest<'_>,
+    ) -> Result<(PermissionId, bool), Error> {
+        let grant = &request.grant;
+        if grant.session.account != account {
+            return Err(SessionAccountMismatch {
+                sessionAccount: grant.session.account,
+                caller: account,
+            }
+            .into());
+        }
+        let chain_id = self.vm().chain_id();
+        let grant_digest = grant.digest(chain_id, self.vm().contract_address());
+        let signed_hash = signed_hash(request, chain_id, grant_digest)?;
+
+        let state = self.account_state(account);
+        let expected = u256(state.grant_nonce.into());
+        if grant.nonce != expected {
+            return Err(GrantNonceMismatch { nonce: grant.nonce, expected }.into());
+        }
+        if self.grant_used(account, grant_digest) {
+            return Err(GrantAlreadyUsed { grantDigest: grant_digest }.into());
+        }
+        let owner_signed = self.owner_signed(account, signed_hash, request.owner_signature)?;
+
+        self.mark_grant_used(account, grant_digest);
+        let permission_id = self.enable(account, &grant.session)?;
+        Ok((permission_id, owner_signed))
+    }
+
+    /// `invalidateGrants()` by `account`: every grant signed under the current nonce dies.
+    ///
+    /// # Errors
+    /// [`NotInitialized`].
+    ///
+    /// # Events
+    /// [`GrantsInvalidated`].
+    pub fn invalidate_grants(&mut self, account: Address) -> Result<(), Error> {
+        let mut state = self.account_state(account);
+        if !state.installed {
+            return Err(NotInitialized { account }.into());
+        }
+        state.grant_nonce += 1;
+        self.store_account_state(account, &state);
+        emit(self.vm(), &GrantsInvalidated { account, nonce: u256(state.grant_nonce.into()) });
+        Ok(())
+    }
+
+    /// Whether `account` accepts `signature` over `hash` (ERC-1271). The call goes to the
+    /// account only (ERC-7562); a revert or any answer but the magic value is a refusal.
+    fn owner_signed(&self, account: Address, hash: B256, signature: &[u8]) -> Result<bool, Error> {
+        // Accounts route a signature to the validator named in its first bytes (20, or 21
+        // behind a mode byte): this module must not vouch for its own grants.
+        let module = self.vm().contract_address();
+        let names = |at: usize| signature.get(at..at + 20) == Some(module.as_slice());
+        if names(0) || names(1) {
+            return Err(GrantSignedByModule {}.into());
+        }
+        let call = encode_is_valid_signature(hash, signature);
+        let answer = static_call(self.vm(), Call::new(), account, &call).unwrap_or_default();
+        let magic: &[u8] = &ERC1271_MAGIC;
+        Ok(answer.len() == 32
+            && answer.get(..4) == Some(magic)
+            && answer.iter().skip(4).all(|&byte| byte == 0))
+    }
+}
+
+/// The hash the owner signed: the grant digest itself, or the multi-chain digest when the
+/// chain list names this chain and this grant at `chain_index`.
+fn signed_hash(
+    request: &EnableRequest<'_>,
+    chain_id: u64,
+    grant_digest: B256,
+) -> Result<B256, Error> {
+    let mismatch = || Error::from(GrantChainMismatch { chainIndex: request.chain_index });
+    if request.chains.is_empty() {
+        return if request.chain_index.is_zero() { Ok(grant_digest) } else { Err(mismatch()) };
+    }
+    let entry = usize::try_from(request.chain_index).ok().and_then(|i| request.chains.get(i));
+    match entry {
+        Some(entry)
+            if entry.chainId == u256(chain_id.into()) && entry.grantDigest == grant_digest =>
+        {
+            Ok(multi_chain_digest(&request.chains))
+        }
+        _ => Err(mismatch()),
+    }
+}
+
+/// `isValidSignature(hash, signature)` call data, encoded by hand: alloy's `bytes` type would
+/// bring `bytes::Bytes` (and its panicking drop code) into the program.
+fn encode_is_valid_signature(hash: B256, signature: &[u8]) -> Vec<u8> {
+    let padded = signature.len().div_ceil(32) * 32;
+    let mut call = Vec::with_capacity(4 + 96 + padded);
+    call.extend_from_slice(&isValidSignatureCall::SELECTOR);
+    call.extend_from_slice(hash.as_slice());
+    call.extend_from_slice(&U256::from_limbs([64, 0, 0, 0]).to_be_bytes::<32>());
+    call.extend_from_slice(&u256(signature.len() as u128).to_be_bytes::<32>());
+    call.extend_from_slice(signature);
+    call.resize(4 + 96 + padded, 0);
+    call
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::Bytes;
+
+    use super::*;
+
+    #[test]
+    fn encode_is_valid_signature_equals_alloy() {
+        for length in [0usize, 1, 32, 65, 97] {
+            let signature: Vec<u8> = (0..length).map(|i| i as u8 + 1).collect();
+            let hash = B256::repeat_byte(0xab);
+            let expected = isValidSignatureCall { hash, signature: Bytes::from(signature.clone()) }
+                .abi_encode();
+            assert_eq!(encode_is_valid_signature(hash, &signature), expected, "{length} bytes");
+        }
+    }
+}
