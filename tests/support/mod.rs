@@ -57,6 +57,9 @@ pub const TWO_HOURS: u64 = 2 * 60 * 60;
 
 const ECRECOVER: Address = address!("0000000000000000000000000000000000000001");
 
+/// An ERC-1271 question: (account, hash, signature).
+pub type Erc1271Call = (Address, B256, Vec<u8>);
+
 /// `TestVM` with a real ecrecover precompile (see the module docs).
 #[derive(Clone)]
 pub struct PrecompileVM {
@@ -69,8 +72,8 @@ pub struct PrecompileVM {
     pub slots: Rc<RefCell<Vec<U256>>>,
     /// Accounts that answer ERC-1271 `isValidSignature`: account → owner key address.
     pub owners: Rc<RefCell<HashMap<Address, Address>>>,
-    /// Every (account, hash, signature) the module asked an account about.
-    pub erc1271_calls: Rc<RefCell<Vec<(Address, B256, Vec<u8>)>>>,
+    /// Every ERC-1271 question the module asked an account.
+    pub erc1271_calls: Rc<RefCell<Vec<Erc1271Call>>>,
 }
 
 impl PrecompileVM {
