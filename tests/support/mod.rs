@@ -20,8 +20,8 @@ use stylus_sdk::{
 };
 use stylus_smart_sessions::{
     interface::{
-        Action, Error, Execution, IERC7579Execution::executeCall, ISmartSessions,
-        PackedUserOperation, Session, SessionState, IERC1271,
+        Action, EnableSession, Error, Execution, IERC7579Execution::executeCall, ISmartSessions,
+        PackedUserOperation, Session, SessionGrant, SessionState, IERC1271,
     },
     SmartSessions,
 };
@@ -417,6 +417,23 @@ pub fn op_hash(op: &PackedUserOperation) -> B256 {
     keccak256(unsigned.abi_encode())
 }
 
+/// `grant` signed by `owner` for one chain: the ENABLE data, key signature still empty.
+pub fn single_chain_enable(
+    grant: SessionGrant,
+    owner: &SessionKey,
+    chain_id: u64,
+    module: Address,
+) -> EnableSession {
+    let owner_signature = owner.sign(grant.digest(chain_id, module)).to_vec().into();
+    EnableSession {
+        grant,
+        chains: vec![],
+        chainIndex: U256::ZERO,
+        ownerSignature: owner_signature,
+        keySignature: Bytes::new(),
+    }
+}
+
 /// Alice's 2-hour game session: only `move` on the game, at most 0.01 ether per move.
 pub fn game_session(account: Address, key: &SessionKey) -> Session {
     Session {
@@ -444,11 +461,36 @@ pub struct Harness {
 
 impl Harness {
     pub fn new() -> Self {
+        Self::deployed(MODULE, CHAIN_ID)
+    }
+
+    /// The module deployed at `module` on `chain_id`.
+    pub fn deployed(module: Address, chain_id: u64) -> Self {
         let vm = PrecompileVM::new();
-        vm.inner.set_contract_address(MODULE);
-        vm.inner.set_chain_id(CHAIN_ID);
+        vm.inner.set_contract_address(module);
+        vm.inner.set_chain_id(chain_id);
         let module = SmartSessions::from(&vm);
         Self { vm, module }
+    }
+
+    /// Makes `account` answer ERC-1271 for signatures of `owner`.
+    pub fn set_owner(&mut self, account: Address, owner: &SessionKey) {
+        self.vm.owners.borrow_mut().insert(account, owner.address());
+    }
+
+    /// An ENABLE-mode operation of `account`: `0x01 ‖ abi.encode(enable)`, with the session
+    /// key's signature over the operation's hash filled in.
+    pub fn enable_op(
+        &self,
+        account: Address,
+        mut enable: EnableSession,
+        key: &SessionKey,
+        call_data: Bytes,
+    ) -> PackedUserOperation {
+        let mut op = user_op(account, call_data, Bytes::new());
+        enable.keySignature = key.sign(op_hash(&op)).to_vec().into();
+        op.signature = [vec![0x01], enable.abi_encode()].concat().into();
+        op
     }
 
     /// Calls the module from `from` with raw call data; a revert rolls back storage and logs.
