@@ -9,8 +9,8 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use alloy_primitives::{Bytes, U256};
-use stylus_smart_sessions::interface::{Error, ISmartSessions::*};
+use alloy_primitives::{aliases::U48, Bytes, U256};
+use stylus_smart_sessions::interface::{Error, ISmartSessions::*, SessionGrant};
 use support::*;
 
 /// What the EntryPoint makes of the module's answer at time `now`.
@@ -43,18 +43,36 @@ fn main() {
     println!("frontend    {} (session key)", frontend.address());
     println!("game        {GAME}\n");
 
+    let owner = SessionKey::from_seed(0x0a);
     chain.install(ALICE);
+    chain.set_owner(ALICE, &owner);
     println!("1. Alice installs the module                       ok");
-    let session = game_session(ALICE, &frontend);
-    let permission_id = chain.enable(&session).expect("the game session is valid");
-    println!("2. Alice enables the session                       permissionId {permission_id}");
+    // Alice signs the grant off-chain, once; it can be enabled within the next hour.
+    let grant = SessionGrant {
+        session: game_session(ALICE, &frontend),
+        nonce: U256::ZERO,
+        deadline: U48::from(NOW + 3600),
+    };
+    let digest = grant.digest(CHAIN_ID, MODULE);
+    println!("2. Alice signs the grant off-chain (no transaction) digest {digest}");
     println!(
-        "   window {}..={} (2 h), move(uint8,uint8) on the game, <= 0.01 ETH per move\n",
+        "   window {}..={} (2 h), move(uint8,uint8) on the game, <= 0.01 ETH per move",
         NOW,
         NOW + TWO_HOURS
     );
+    let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
+    let enable = single_chain_enable(grant, &owner, CHAIN_ID, MODULE);
+    let first =
+        chain.enable_op(ALICE, enable, &frontend, execute_single(GAME, 0, &move_data(0, 0)));
+    let enabled = chain.validate(ALICE, &first);
+    println!(
+        "3. frontend's first move enables it (ENABLE mode)  {}",
+        entry_point_verdict(&enabled, NOW + 60)
+    );
+    assert!(enabled.is_ok());
+    println!("   permissionId {permission_id}\n");
 
-    let mut step = 3;
+    let mut step = 4;
     let mut attempt = |what: &str, call_data: Bytes, signer: &SessionKey, now: u64| {
         let op = chain.signed_op(ALICE, permission_id, signer, call_data);
         let before = chain.snapshot();

@@ -1,0 +1,159 @@
+//! The README's worked example of an owner-signed grant, reproduced: the typed data a wallet
+//! shows (read from README.md and hashed by alloy's dynamic EIP-712), the digest the module
+//! computes, and the owner's signature bytes for the fixed test key.
+
+mod support;
+
+use alloy_dyn_abi::TypedData;
+use alloy_primitives::{address, aliases::U48, B256, U256};
+use stylus_smart_sessions::{
+    eip712::{DOMAIN_NAME, DOMAIN_VERSION},
+    interface::{Action, Session, SessionGrant},
+};
+use support::SessionKey;
+
+const CHAIN_ID: u64 = 421_614;
+const MODULE: alloy_primitives::Address = address!("5e55105e55105e55105e55105e55105e55105e55");
+
+/// The example grant: Alice's account lets the game frontend's key play for 2 hours.
+fn example_grant() -> SessionGrant {
+    SessionGrant {
+        session: Session {
+            account: address!("a11cea11cea11cea11cea11cea11cea11cea11ce"),
+            keyType: 0,
+            key: SessionKey::from_seed(0x47).address().into_word(),
+            validAfter: U48::from(1_800_000_000u64),
+            validUntil: U48::from(1_800_007_200u64),
+            actions: vec![Action {
+                target: address!("9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e"),
+                selector: support::MOVE,
+                maxValuePerCall: U256::from(10_000_000_000_000_000u64),
+            }],
+            maxTotalValue: U256::from(100_000_000_000_000_000u64),
+            maxUses: 500,
+            salt: B256::ZERO,
+        },
+        nonce: U256::ZERO,
+        deadline: U48::from(1_800_003_600u64),
+    }
+}
+
+fn readme_section() -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("### Worked example").expect("README has the worked example");
+    readme[start..].to_string()
+}
+
+/// The text of the first fenced block of `kind` in `section`.
+fn fenced(section: &str, kind: &str) -> String {
+    let open = format!("```{kind}\n");
+    let start = section.find(&open).expect("a fenced block") + open.len();
+    section[start..start + section[start..].find("```").unwrap()].to_string()
+}
+
+/// The `0x…` value after `label` in `section`.
+fn labelled(section: &str, label: &str) -> String {
+    let start =
+        section.find(label).unwrap_or_else(|| panic!("README names `{label}`")) + label.len();
+    let value = section[start..].trim_start().trim_start_matches('`');
+    value[..value.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(value.len())].to_string()
+}
+
+#[test]
+fn readme_worked_example_typed_data_hashes_to_the_module_digest() {
+    let section = readme_section();
+    let typed: TypedData =
+        serde_json::from_str(&fenced(&section, "json")).expect("README JSON is typed data");
+    let wallet_digest = typed.eip712_signing_hash().unwrap();
+    let module_digest = example_grant().digest(CHAIN_ID, MODULE);
+    assert_eq!(wallet_digest, module_digest, "what the wallet signs is what the module checks");
+    assert_eq!(labelled(&section, "digest:"), module_digest.to_string());
+}
+
+#[test]
+fn readme_worked_example_signature_is_reproduced_by_the_fixed_key() {
+    let section = readme_section();
+    let owner = SessionKey::from_seed(0x0a);
+    let signature = owner.sign(example_grant().digest(CHAIN_ID, MODULE));
+    assert_eq!(
+        labelled(&section, "owner signature:"),
+        alloy_primitives::hex::encode_prefixed(signature)
+    );
+    assert_eq!(labelled(&section, "owner:"), owner.address().to_string());
+}
+
+#[test]
+#[ignore = "prints the worked example for the README"]
+fn print_worked_example() {
+    let grant = example_grant();
+    let session = &grant.session;
+    let action = &session.actions[0];
+    let typed = serde_json::json!({
+        "types": {
+            "EIP712Domain": [
+                { "name": "name", "type": "string" },
+                { "name": "version", "type": "string" },
+                { "name": "chainId", "type": "uint256" },
+                { "name": "verifyingContract", "type": "address" }
+            ],
+            "SessionGrant": [
+                { "name": "session", "type": "Session" },
+                { "name": "nonce", "type": "uint256" },
+                { "name": "deadline", "type": "uint48" }
+            ],
+            "Session": [
+                { "name": "account", "type": "address" },
+                { "name": "keyType", "type": "uint8" },
+                { "name": "key", "type": "bytes32" },
+                { "name": "validAfter", "type": "uint48" },
+                { "name": "validUntil", "type": "uint48" },
+                { "name": "actions", "type": "Action[]" },
+                { "name": "maxTotalValue", "type": "uint256" },
+                { "name": "maxUses", "type": "uint64" },
+                { "name": "salt", "type": "bytes32" }
+            ],
+            "Action": [
+                { "name": "target", "type": "address" },
+                { "name": "selector", "type": "bytes4" },
+                { "name": "maxValuePerCall", "type": "uint256" }
+            ]
+        },
+        "primaryType": "SessionGrant",
+        "domain": {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": CHAIN_ID,
+            "verifyingContract": MODULE.to_string()
+        },
+        "message": {
+            "session": {
+                "account": session.account.to_string(),
+                "keyType": session.keyType,
+                "key": session.key.to_string(),
+                "validAfter": session.validAfter.to::<u64>(),
+                "validUntil": session.validUntil.to::<u64>(),
+                "actions": [{
+                    "target": action.target.to_string(),
+                    "selector": action.selector.to_string(),
+                    "maxValuePerCall": action.maxValuePerCall.to_string()
+                }],
+                "maxTotalValue": session.maxTotalValue.to_string(),
+                "maxUses": session.maxUses,
+                "salt": session.salt.to_string()
+            },
+            "nonce": grant.nonce.to_string(),
+            "deadline": grant.deadline.to::<u64>()
+        }
+    });
+    println!("{}", serde_json::to_string_pretty(&typed).unwrap());
+    let parsed: TypedData = serde_json::from_value(typed).unwrap();
+    println!("wallet digest: {}", parsed.eip712_signing_hash().unwrap());
+    println!("digest: {}", grant.digest(CHAIN_ID, MODULE));
+    let owner = SessionKey::from_seed(0x0a);
+    println!("owner: {}", owner.address());
+    let signature = owner.sign(grant.digest(CHAIN_ID, MODULE));
+    println!("owner signature: {}", alloy_primitives::hex::encode_prefixed(signature));
+    println!("session key: {}", SessionKey::from_seed(0x47).address());
+    println!("move selector: {}", support::MOVE);
+}
