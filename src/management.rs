@@ -184,7 +184,7 @@ impl SmartSessions {
 
     /// The instance number of the session when it is live for `account`.
     pub fn live_instance(&self, account: Address, permission_id: PermissionId) -> Option<u64> {
-        let instance = self.session_instance(permission_id, account);
+        let instance = self.session_instance(account, permission_id);
         self.account_state(account).is_live(instance).then_some(instance)
     }
 }

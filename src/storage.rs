@@ -89,7 +89,7 @@ impl SmartSessions {
     }
 
     /// The instance number in a session's first word (0: never enabled or removed).
-    pub(crate) fn session_instance(&self, permission_id: PermissionId, account: Address) -> u64 {
+    pub(crate) fn session_instance(&self, account: Address, permission_id: PermissionId) -> u64 {
         SessionRecord::instance_of(self.load(session_slot(permission_id, account)))
     }
 

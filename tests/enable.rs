@@ -409,3 +409,19 @@ fn enable_mode_touches_only_storage_associated_with_the_account() {
         );
     }
 }
+
+#[test]
+fn invalidate_grants_fails_when_not_installed_and_is_per_account() {
+    let mut setup = granted();
+    assert_eq!(
+        setup.harness.call(BOB, invalidateGrantsCall {}).err(),
+        Some(NotInitialized { account: BOB }.into())
+    );
+    setup.harness.install(BOB);
+    setup.harness.call(BOB, invalidateGrantsCall {}).unwrap();
+    assert_eq!(setup.harness.call(ALICE, grantNonceCall { account: BOB }), Ok(U256::from(1)));
+    assert_eq!(setup.harness.call(BOB, grantNonceCall { account: ALICE }), Ok(U256::ZERO));
+    // Alice's grant is untouched by Bob's invalidation.
+    let op = setup.enable_op();
+    assert_eq!(setup.harness.validate(ALICE, &op), Ok(window(NOW, DEADLINE)));
+}
