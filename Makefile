@@ -37,8 +37,9 @@ lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 
-## All tests, closing with one `N passed, N failed` line over every test binary.
-unit: setup
+## All tests (tests/artifact.rs runs the artifact `build` wrote), closing with one
+## `N passed, N failed` line over every test binary.
+unit: build
 	mkdir -p target
 	cargo test --locked --workspace 2>&1 | tee target/unit-tests.log
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } \

@@ -9,7 +9,8 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use alloy_primitives::{address, aliases::U48, keccak256, Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface, SolValue};
-use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
+use k256::ecdsa::SigningKey;
+pub use stylus_runtime::precompiles::{ecrecover, key_address};
 use stylus_sdk::{
     stylus_core::{
         AccountAccess, BlockAccess, CalldataAccess, ChainAccess, CryptographyAccess, Host,
@@ -55,7 +56,7 @@ pub const NOW: u64 = 1_800_000_000;
 /// Two hours.
 pub const TWO_HOURS: u64 = 2 * 60 * 60;
 
-const ECRECOVER: Address = address!("0000000000000000000000000000000000000001");
+use stylus_runtime::precompiles::ECRECOVER;
 
 /// An ERC-1271 question: (account, hash, signature).
 pub type Erc1271Call = (Address, B256, Vec<u8>);
@@ -89,29 +90,9 @@ impl PrecompileVM {
     }
 }
 
-/// What the ecrecover precompile answers for `input`: the signer as a word, or nothing.
-pub fn ecrecover(input: &[u8]) -> Vec<u8> {
-    let mut padded = input.to_vec();
-    padded.resize(128, 0);
-    let (hash, v, rs) = (&padded[..32], &padded[32..64], &padded[64..128]);
-    let recovered = (v[..31].iter().all(|&b| b == 0) && (v[31] == 27 || v[31] == 28))
-        .then(|| Signature::from_slice(rs).ok())
-        .flatten()
-        .and_then(|signature| {
-            // The precompile accepts high-s signatures; k256 recovery wants them normalized.
-            let (signature, flip) = match signature.normalize_s() {
-                Some(low) => (low, 1),
-                None => (signature, 0),
-            };
-            let id = RecoveryId::from_byte((v[31] - 27) ^ flip)?;
-            VerifyingKey::recover_from_prehash(hash, &signature, id).ok()
-        });
-    recovered.map_or_else(Vec::new, |key| key_address(&key).into_word().to_vec())
-}
-
 /// An account whose owner is an ECDSA key, as its ERC-1271 `isValidSignature` answers: the
 /// magic value when `owner` signed the hash (`r ‖ s ‖ v`), else `0xffffffff`.
-fn erc1271(owner: Address, input: &[u8], record: impl FnOnce(B256, &[u8])) -> Vec<u8> {
+pub fn erc1271(owner: Address, input: &[u8], record: impl FnOnce(B256, &[u8])) -> Vec<u8> {
     let call = IERC1271::isValidSignatureCall::abi_decode(input).expect("an isValidSignature call");
     record(call.hash, &call.signature);
     let signed = call.signature.len() == 65 && {
@@ -121,11 +102,6 @@ fn erc1271(owner: Address, input: &[u8], record: impl FnOnce(B256, &[u8])) -> Ve
     };
     let magic: [u8; 4] = if signed { [0x16, 0x26, 0xba, 0x7e] } else { [0xff; 4] };
     FixedBytes::<4>::from(magic).abi_encode()
-}
-
-fn key_address(key: &VerifyingKey) -> Address {
-    let point = key.to_encoded_point(false);
-    Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..])
 }
 
 impl CryptographyAccess for PrecompileVM {

@@ -1,0 +1,269 @@
+//! The deployed artifact itself — `target/stylus_smart_sessions.code`, brotli and all, as
+//! `make build` writes it — run on wasmi with Nitro's hostio semantics (`stylus-runtime`):
+//! the game session, ENABLE mode with an account answering ERC-1271, reverts rolling back, and
+//! ERC-7562 on every slot and call the real program makes.
+
+mod support;
+
+use std::collections::HashMap;
+
+use alloy_primitives::{aliases::U48, keccak256, Address, Bytes, B256, U256};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use stylus_runtime::{
+    precompiles::{ecrecover, ECRECOVER},
+    CallKind, CallOutcome, CallRequest, Environment, Message, Outcome, Program, Storage,
+};
+use stylus_smart_sessions::{
+    interface::{Error, ISmartSessions::*, PackedUserOperation, SessionGrant},
+    storage::action_key,
+};
+use support::*;
+
+/// What the program sees around it: the ecrecover precompile and accounts with an ECDSA owner.
+#[derive(Default)]
+struct World {
+    owners: HashMap<Address, Address>,
+}
+
+impl Environment for World {
+    fn call(&mut self, _from: Address, request: CallRequest) -> CallOutcome {
+        match (request.to, self.owners.get(&request.to)) {
+            (ECRECOVER, _) => CallOutcome { success: true, data: ecrecover(&request.data) },
+            (_, Some(owner)) => {
+                CallOutcome { success: true, data: erc1271(*owner, &request.data, |_, _| ()) }
+            }
+            // A call to an address without code succeeds with no data, as on the EVM.
+            _ => CallOutcome { success: true, data: Vec::new() },
+        }
+    }
+}
+
+struct Chain {
+    program: Program,
+    storage: Storage,
+    world: World,
+    last: Outcome,
+}
+
+impl Chain {
+    fn new() -> Self {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/stylus_smart_sessions.code");
+        let code = std::fs::read(path)
+            .unwrap_or_else(|_| panic!("{path} is missing: run `make build` first"));
+        let program = Program::from_code(&code).expect("the artifact loads");
+        Self { program, storage: Storage::new(), world: World::default(), last: Outcome::default() }
+    }
+
+    fn call<C: SolCall>(&mut self, from: Address, call: C) -> Result<C::Return, Error> {
+        let message = Message {
+            sender: from,
+            value: U256::ZERO,
+            contract: MODULE,
+            chain_id: CHAIN_ID,
+            data: call.abi_encode(),
+        };
+        self.last = self
+            .program
+            .run(&message, &mut self.storage, &mut self.world)
+            .expect("the runtime runs it");
+        if self.last.success {
+            Ok(C::abi_decode_returns_validate(&self.last.output).expect("return data decodes"))
+        } else {
+            Err(Error::abi_decode(&self.last.output).expect("revert data is a module error"))
+        }
+    }
+
+    fn validate(&mut self, account: Address, op: &PackedUserOperation) -> Result<U256, Error> {
+        self.call(account, validateUserOpCall { userOp: op.clone(), userOpHash: op_hash(op) })
+    }
+
+    fn events<E: SolEvent>(&self) -> Vec<E> {
+        self.last
+            .logs
+            .iter()
+            .filter_map(|log| E::decode_raw_log(log.topics.clone(), &log.data).ok())
+            .collect()
+    }
+}
+
+/// USE-mode operation signed by `key` (the native harness builds the same bytes).
+fn signed_op(permission_id: B256, key: &SessionKey, call_data: Bytes) -> PackedUserOperation {
+    Harness::new().signed_op(ALICE, permission_id, key, call_data)
+}
+
+#[test]
+fn artifact_imports_only_the_hostios_the_runtime_serves() {
+    let mut imports = Chain::new().program.imports();
+    imports.sort();
+    // A new import shows up here first: decide how the runtime serves it, then list it.
+    assert_eq!(
+        imports,
+        [
+            "call_contract",
+            "chainid",
+            "contract_address",
+            "delegate_call_contract",
+            "emit_log",
+            "msg_reentrant",
+            "msg_sender",
+            "msg_value",
+            "native_keccak256",
+            "pay_for_memory_grow",
+            "read_args",
+            "read_return_data",
+            "return_data_size",
+            "static_call_contract",
+            "storage_cache_bytes32",
+            "storage_flush_cache",
+            "storage_load_bytes32",
+            "write_result",
+        ]
+    );
+}
+
+#[test]
+fn artifact_runs_the_game_session() {
+    let key = SessionKey::from_seed(1);
+    let mut chain = Chain::new();
+    chain.call(ALICE, onInstallCall { data: Bytes::new() }).unwrap();
+    assert!(chain.call(BOB, isInitializedCall { smartAccount: ALICE }).unwrap());
+    let permission_id =
+        chain.call(ALICE, enableSessionCall { session: game_session(ALICE, &key) }).unwrap();
+    assert_eq!(permission_id, game_session(ALICE, &key).permission_id(CHAIN_ID, MODULE));
+
+    let op = signed_op(permission_id, &key, execute_single(GAME, ETHER / 100, &move_data(1, 2)));
+    assert_eq!(chain.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
+    assert_eq!(
+        chain.events::<SessionUsed>(),
+        vec![SessionUsed {
+            account: ALICE,
+            permissionId: permission_id,
+            uses: 1,
+            spent: U256::from(ETHER / 100)
+        }]
+    );
+    // The real program sends ecrecover exactly hash ‖ v ‖ r ‖ s.
+    let ecdsa = &op.signature[33..];
+    let expected =
+        [op_hash(&op).as_slice(), &U256::from(ecdsa[64]).to_be_bytes::<32>(), &ecdsa[..64]]
+            .concat();
+    assert_eq!(
+        chain.last.calls,
+        vec![CallRequest {
+            kind: CallKind::Static,
+            to: ECRECOVER,
+            value: U256::ZERO,
+            data: expected
+        }]
+    );
+
+    let other = signed_op(permission_id, &key, execute_single(OTHER, 0, &move_data(1, 2)));
+    assert_eq!(
+        chain.validate(ALICE, &other),
+        Err(ActionNotAllowed { permissionId: permission_id, target: OTHER, selector: MOVE }.into())
+    );
+    let greedy = signed_op(permission_id, &key, execute_single(GAME, ETHER / 50, &move_data(1, 2)));
+    assert_eq!(
+        chain.validate(ALICE, &greedy),
+        Err(CallValueAboveLimit {
+            target: GAME,
+            selector: MOVE,
+            value: U256::from(ETHER / 50),
+            limit: U256::from(ETHER / 100)
+        }
+        .into())
+    );
+    let stolen = signed_op(
+        permission_id,
+        &SessionKey::from_seed(2),
+        execute_single(GAME, 0, &move_data(1, 2)),
+    );
+    assert_eq!(chain.validate(ALICE, &stolen), Ok(sig_failed(NOW, NOW + TWO_HOURS)));
+}
+
+#[test]
+fn artifact_rolls_back_a_reverted_call() {
+    let key = SessionKey::from_seed(1);
+    let mut chain = Chain::new();
+    chain.call(ALICE, onInstallCall { data: Bytes::new() }).unwrap();
+    let before = chain.storage.clone();
+    let mut session = game_session(ALICE, &key);
+    // The duplicate is found after the first action is written: the revert must undo it.
+    session.actions.push(session.actions[0].clone());
+    assert_eq!(
+        chain.call(ALICE, enableSessionCall { session }),
+        Err(ActionDuplicated { target: GAME, selector: MOVE }.into())
+    );
+    assert_eq!(chain.storage, before);
+    assert!(chain.last.logs.is_empty());
+}
+
+#[test]
+fn artifact_refuses_unknown_selectors_with_invalid_calldata() {
+    let mut chain = Chain::new();
+    let message = Message {
+        sender: ALICE,
+        value: U256::ZERO,
+        contract: MODULE,
+        chain_id: CHAIN_ID,
+        data: vec![0xde, 0xad, 0xbe, 0xef],
+    };
+    let outcome = chain.program.run(&message, &mut chain.storage, &mut chain.world).unwrap();
+    assert!(!outcome.success);
+    assert_eq!(
+        Error::abi_decode(&outcome.output).unwrap(),
+        InvalidCalldata { selector: [0xde, 0xad, 0xbe, 0xef].into(), position: U256::ZERO }.into()
+    );
+}
+
+#[test]
+fn artifact_enables_an_owner_signed_grant_through_the_accounts_erc1271() {
+    let (owner, key) = (SessionKey::from_seed(0x0a), SessionKey::from_seed(0x0b));
+    let mut chain = Chain::new();
+    chain.world.owners.insert(ALICE, owner.address());
+    chain.call(ALICE, onInstallCall { data: Bytes::new() }).unwrap();
+    let grant = SessionGrant {
+        session: game_session(ALICE, &key),
+        nonce: U256::ZERO,
+        deadline: U48::from(NOW + 600),
+    };
+    let digest = grant.digest(CHAIN_ID, MODULE);
+    let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
+    let enable = single_chain_enable(grant, &owner, CHAIN_ID, MODULE);
+    let op =
+        Harness::new().enable_op(ALICE, enable, &key, execute_single(GAME, 0, &move_data(0, 0)));
+
+    let (slots, calls) = {
+        assert_eq!(chain.validate(ALICE, &op), Ok(window(NOW, NOW + 600)));
+        (chain.last.slots.clone(), chain.last.calls.clone())
+    };
+    assert_eq!(chain.events::<SessionEnabled>().len(), 1);
+    assert!(
+        chain
+            .call(BOB, getSessionCall { account: ALICE, permissionId: permission_id })
+            .unwrap()
+            .enabled
+    );
+    // ERC-7562: the program called the account (ERC-1271) and ecrecover, nothing else, and
+    // touched only storage associated with the account.
+    assert_eq!(
+        calls.iter().map(|call| (call.kind, call.to)).collect::<Vec<_>>(),
+        [(CallKind::Static, ALICE), (CallKind::Static, ECRECOVER)]
+    );
+    let word = |value: u64| U256::from(value).to_be_bytes::<32>();
+    let inner = [
+        B256::ZERO,
+        keccak256([permission_id.as_slice(), &word(1)].concat()),
+        keccak256([action_key(permission_id, GAME, MOVE).as_slice(), &word(2)].concat()),
+        keccak256([digest.as_slice(), &word(3)].concat()),
+    ];
+    assert!(slots.len() >= 7);
+    for slot in slots {
+        assert!(
+            associated(ALICE, slot, &inner),
+            "slot {slot:#x} is not associated with the account"
+        );
+    }
+    // The grant enables once.
+    assert_eq!(chain.validate(ALICE, &op), Err(GrantAlreadyUsed { grantDigest: digest }.into()));
+}
