@@ -7,15 +7,14 @@ mod support;
 
 use std::collections::HashMap;
 
-use alloy_primitives::{aliases::U48, keccak256, Address, Bytes, B256, U256};
+use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use stylus_runtime::{
     precompiles::{ecrecover, ECRECOVER},
     CallKind, CallOutcome, CallRequest, Environment, Message, Outcome, Program, Storage,
 };
-use stylus_smart_sessions::{
-    interface::{Error, ISmartSessions::*, PackedUserOperation, SessionGrant},
-    storage::action_key,
+use stylus_smart_sessions::interface::{
+    Error, ISmartSessions::*, PackedUserOperation, SessionGrant,
 };
 use support::*;
 
@@ -250,20 +249,8 @@ fn artifact_enables_an_owner_signed_grant_through_the_accounts_erc1271() {
         calls.iter().map(|call| (call.kind, call.to)).collect::<Vec<_>>(),
         [(CallKind::Static, ALICE), (CallKind::Static, ECRECOVER)]
     );
-    let word = |value: u64| U256::from(value).to_be_bytes::<32>();
-    let inner = [
-        B256::ZERO,
-        keccak256([permission_id.as_slice(), &word(1)].concat()),
-        keccak256([action_key(permission_id, GAME, MOVE).as_slice(), &word(2)].concat()),
-        keccak256([digest.as_slice(), &word(3)].concat()),
-    ];
     assert!(slots.len() >= 7);
-    for slot in slots {
-        assert!(
-            associated(ALICE, slot, &inner),
-            "slot {slot:#x} is not associated with the account"
-        );
-    }
+    assert_associated(ALICE, &slots, &game_layout_keys(permission_id, Some(digest)));
     // The grant enables once.
     assert_eq!(chain.validate(ALICE, &op), Err(GrantAlreadyUsed { grantDigest: digest }.into()));
 }

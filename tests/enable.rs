@@ -3,12 +3,11 @@
 
 mod support;
 
-use alloy_primitives::{address, aliases::U48, keccak256, Bytes, B256, U256};
+use alloy_primitives::{address, aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::SolValue;
 use stylus_smart_sessions::{
     eip712::multi_chain_digest,
     interface::{ChainDigest, EnableSession, ISmartSessions::*, PackedUserOperation, SessionGrant},
-    storage::action_key,
 };
 use support::*;
 
@@ -393,21 +392,12 @@ fn enable_mode_touches_only_storage_associated_with_the_account() {
     let op = setup.enable_op();
     let (result, slots) = setup.harness.trace(|harness| harness.validate(ALICE, &op));
     assert!(result.is_ok());
-    let word = |value: u64| U256::from(value).to_be_bytes::<32>();
-    let permission_id = setup.permission_id();
-    let inner = [
-        B256::ZERO,
-        keccak256([permission_id.as_slice(), &word(1)].concat()),
-        keccak256([action_key(permission_id, GAME, MOVE).as_slice(), &word(2)].concat()),
-        keccak256([setup.grant_digest().as_slice(), &word(3)].concat()),
-    ];
     assert!(slots.len() >= 7);
-    for slot in slots {
-        assert!(
-            associated(ALICE, slot, &inner),
-            "slot {slot:#x} is not associated with the account"
-        );
-    }
+    assert_associated(
+        ALICE,
+        &slots,
+        &game_layout_keys(setup.permission_id(), Some(setup.grant_digest())),
+    );
 }
 
 #[test]

@@ -3,11 +3,8 @@
 
 mod support;
 
-use alloy_primitives::{keccak256, Bytes, B256, U256};
-use stylus_smart_sessions::{
-    interface::{Action, ISmartSessions::*},
-    storage::action_key,
-};
+use alloy_primitives::{Bytes, B256, U256};
+use stylus_smart_sessions::interface::{Action, ISmartSessions::*};
 use support::*;
 
 /// Alice installed the module and enabled the game session for `key`.
@@ -506,22 +503,8 @@ fn validate_user_op_touches_only_storage_associated_with_the_account() {
     let op = harness.signed_op(ALICE, permission_id, &key, moves);
     let (result, slots) = harness.trace(|harness| harness.validate(ALICE, &op));
     assert!(result.is_ok());
-    // The layout's inner keys: slot 0 (accounts), keccak(permissionId ‖ 1), keccak(actionKey ‖ 2).
-    let inner = [
-        B256::ZERO,
-        keccak256([permission_id.as_slice(), &U256::from(1).to_be_bytes::<32>()].concat()),
-        keccak256(
-            [action_key(permission_id, GAME, MOVE).as_slice(), &U256::from(2).to_be_bytes::<32>()]
-                .concat(),
-        ),
-    ];
     assert!(slots.len() >= 5, "reads account state, three session words, one action");
-    for slot in slots {
-        assert!(
-            associated(ALICE, slot, &inner),
-            "slot {slot:#x} is not associated with the account"
-        );
-    }
+    assert_associated(ALICE, &slots, &game_layout_keys(permission_id, None));
 }
 
 #[test]

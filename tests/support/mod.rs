@@ -567,16 +567,30 @@ pub fn sig_failed(after: u64, until: u64) -> U256 {
     window(after, until) | U256::from(1)
 }
 
-/// ERC-7562's association rule: `slot` is the account itself, or `keccak(account ‖ x) + n`
-/// with `n ≤ 128`, for one of the words `x` given.
-pub fn associated(account: Address, slot: U256, xs: &[B256]) -> bool {
-    if slot == U256::from_be_slice(account.as_slice()) {
-        return true;
+/// The inner keys `x` of the module's layout for one game session (see `src/storage.rs`):
+/// slot 0 (accounts), `keccak(permissionId ‖ 1)`, `keccak(actionKey ‖ 2)` for `move` on the
+/// game, and `keccak(grantDigest ‖ 3)` when a grant was enabled.
+pub fn game_layout_keys(permission_id: B256, grant_digest: Option<B256>) -> Vec<B256> {
+    let mapping =
+        |key: B256, root: u64| keccak256([key.0, U256::from(root).to_be_bytes::<32>()].concat());
+    let mut keys = vec![
+        B256::ZERO,
+        mapping(permission_id, 1),
+        mapping(stylus_smart_sessions::storage::action_key(permission_id, GAME, MOVE), 2),
+    ];
+    keys.extend(grant_digest.map(|digest| mapping(digest, 3)));
+    keys
+}
+
+/// Asserts ERC-7562's association rule for every slot: the account itself, or
+/// `keccak(account ‖ x) + n` with `n ≤ 128`, for one of the words `xs`.
+pub fn assert_associated(account: Address, slots: &[U256], xs: &[B256]) {
+    for slot in slots {
+        let associated = *slot == U256::from_be_slice(account.as_slice())
+            || xs.iter().any(|x| {
+                let base = U256::from_be_bytes(keccak256([account.into_word().0, x.0].concat()).0);
+                *slot >= base && *slot - base <= U256::from(128)
+            });
+        assert!(associated, "slot {slot:#x} is not associated with {account}");
     }
-    xs.iter().any(|x| {
-        let base = U256::from_be_bytes(
-            keccak256([account.into_word().as_slice(), x.as_slice()].concat()).0,
-        );
-        slot >= base && slot - base <= U256::from(128)
-    })
 }
