@@ -5,89 +5,16 @@
 
 mod support;
 
-use std::collections::HashMap;
-
-use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
-use alloy_sol_types::{SolCall, SolEvent, SolInterface};
-use stylus_runtime::{
-    precompiles::{ecrecover, ECRECOVER},
-    CallKind, CallOutcome, CallRequest, Environment, Message, Outcome, Program, Storage,
-};
+use alloy_primitives::{aliases::U48, Bytes, B256, U256};
+use alloy_sol_types::SolInterface;
+use stylus_runtime::{precompiles::ECRECOVER, CallKind, CallRequest, Message};
 use stylus_smart_sessions::interface::{
     Error, ISmartSessions::*, PackedUserOperation, SessionGrant,
 };
-use support::*;
+use support::{chain::Chain, *};
 
-/// What the program sees around it: the ecrecover precompile and accounts with an ECDSA owner.
-#[derive(Default)]
-struct World {
-    owners: HashMap<Address, Address>,
-}
-
-impl Environment for World {
-    fn call(&mut self, _from: Address, request: CallRequest) -> CallOutcome {
-        match (request.to, self.owners.get(&request.to)) {
-            (ECRECOVER, _) => CallOutcome { success: true, data: ecrecover(&request.data) },
-            (_, Some(owner)) => {
-                CallOutcome { success: true, data: erc1271(*owner, &request.data, |_, _| ()) }
-            }
-            // A call to an address without code succeeds with no data, as on the EVM.
-            _ => CallOutcome { success: true, data: Vec::new() },
-        }
-    }
-}
-
-struct Chain {
-    program: Program,
-    storage: Storage,
-    world: World,
-    last: Outcome,
-}
-
-impl Chain {
-    fn new() -> Self {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/stylus_smart_sessions.code");
-        let code = std::fs::read(path)
-            .unwrap_or_else(|_| panic!("{path} is missing: run `make build` first"));
-        let program = Program::from_code(&code).expect("the artifact loads");
-        Self { program, storage: Storage::new(), world: World::default(), last: Outcome::default() }
-    }
-
-    fn call<C: SolCall>(&mut self, from: Address, call: C) -> Result<C::Return, Error> {
-        let message = Message {
-            sender: from,
-            value: U256::ZERO,
-            contract: MODULE,
-            chain_id: CHAIN_ID,
-            data: call.abi_encode(),
-        };
-        self.last = self
-            .program
-            .run(&message, &mut self.storage, &mut self.world)
-            .expect("the runtime runs it");
-        if self.last.success {
-            Ok(C::abi_decode_returns_validate(&self.last.output).expect("return data decodes"))
-        } else {
-            Err(Error::abi_decode(&self.last.output).expect("revert data is a module error"))
-        }
-    }
-
-    fn validate(&mut self, account: Address, op: &PackedUserOperation) -> Result<U256, Error> {
-        self.call(account, validateUserOpCall { userOp: op.clone(), userOpHash: op_hash(op) })
-    }
-
-    fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.last
-            .logs
-            .iter()
-            .filter_map(|log| E::decode_raw_log(log.topics.clone(), &log.data).ok())
-            .collect()
-    }
-}
-
-/// USE-mode operation signed by `key` (the native harness builds the same bytes).
-fn signed_op(permission_id: B256, key: &SessionKey, call_data: Bytes) -> PackedUserOperation {
-    Harness::new().signed_op(ALICE, permission_id, key, call_data)
+fn alice_op(permission_id: B256, key: &SessionKey, call_data: Bytes) -> PackedUserOperation {
+    signed_op(ALICE, permission_id, key, call_data)
 }
 
 #[test]
@@ -130,7 +57,7 @@ fn artifact_runs_the_game_session() {
         chain.call(ALICE, enableSessionCall { session: game_session(ALICE, &key) }).unwrap();
     assert_eq!(permission_id, game_session(ALICE, &key).permission_id(CHAIN_ID, MODULE));
 
-    let op = signed_op(permission_id, &key, execute_single(GAME, ETHER / 100, &move_data(1, 2)));
+    let op = alice_op(permission_id, &key, execute_single(GAME, ETHER / 100, &move_data(1, 2)));
     assert_eq!(chain.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
     assert_eq!(
         chain.events::<SessionUsed>(),
@@ -156,12 +83,12 @@ fn artifact_runs_the_game_session() {
         }]
     );
 
-    let other = signed_op(permission_id, &key, execute_single(OTHER, 0, &move_data(1, 2)));
+    let other = alice_op(permission_id, &key, execute_single(OTHER, 0, &move_data(1, 2)));
     assert_eq!(
         chain.validate(ALICE, &other),
         Err(ActionNotAllowed { permissionId: permission_id, target: OTHER, selector: MOVE }.into())
     );
-    let greedy = signed_op(permission_id, &key, execute_single(GAME, ETHER / 50, &move_data(1, 2)));
+    let greedy = alice_op(permission_id, &key, execute_single(GAME, ETHER / 50, &move_data(1, 2)));
     assert_eq!(
         chain.validate(ALICE, &greedy),
         Err(CallValueAboveLimit {
@@ -172,7 +99,7 @@ fn artifact_runs_the_game_session() {
         }
         .into())
     );
-    let stolen = signed_op(
+    let stolen = alice_op(
         permission_id,
         &SessionKey::from_seed(2),
         execute_single(GAME, 0, &move_data(1, 2)),

@@ -5,6 +5,8 @@
 //! - a reverted call rolls back its storage writes and logs, as the chain does.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod chain;
+
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use alloy_primitives::{address, aliases::U48, keccak256, Address, Bytes, FixedBytes, B256, U256};
@@ -393,6 +395,32 @@ pub fn op_hash(op: &PackedUserOperation) -> B256 {
     keccak256(unsigned.abi_encode())
 }
 
+/// A USE-mode user operation of `account`, signed by `key` over its hash.
+pub fn signed_op(
+    account: Address,
+    permission_id: B256,
+    key: &SessionKey,
+    call_data: Bytes,
+) -> PackedUserOperation {
+    let mut op = user_op(account, call_data, Bytes::new());
+    op.signature = use_signature(permission_id, &key.sign(op_hash(&op)));
+    op
+}
+
+/// An ENABLE-mode operation of `account`: `0x01 ‖ abi.encode(enable)`, with the session key's
+/// signature over the operation's hash filled in.
+pub fn enable_op(
+    account: Address,
+    mut enable: EnableSession,
+    key: &SessionKey,
+    call_data: Bytes,
+) -> PackedUserOperation {
+    let mut op = user_op(account, call_data, Bytes::new());
+    enable.keySignature = key.sign(op_hash(&op)).to_vec().into();
+    op.signature = [vec![0x01], enable.abi_encode()].concat().into();
+    op
+}
+
 /// `grant` signed by `owner` for one chain: the ENABLE data, key signature still empty.
 pub fn single_chain_enable(
     grant: SessionGrant,
@@ -454,19 +482,15 @@ impl Harness {
         self.vm.owners.borrow_mut().insert(account, owner.address());
     }
 
-    /// An ENABLE-mode operation of `account`: `0x01 ‖ abi.encode(enable)`, with the session
-    /// key's signature over the operation's hash filled in.
+    /// See [`enable_op`].
     pub fn enable_op(
         &self,
         account: Address,
-        mut enable: EnableSession,
+        enable: EnableSession,
         key: &SessionKey,
         call_data: Bytes,
     ) -> PackedUserOperation {
-        let mut op = user_op(account, call_data, Bytes::new());
-        enable.keySignature = key.sign(op_hash(&op)).to_vec().into();
-        op.signature = [vec![0x01], enable.abi_encode()].concat().into();
-        op
+        enable_op(account, enable, key, call_data)
     }
 
     /// Calls the module from `from` with raw call data; a revert rolls back storage and logs.
