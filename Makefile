@@ -10,7 +10,7 @@ BINARYEN := 132.0.0
 WASM_OPT := target/tools/node_modules/.bin/wasm-opt
 WASM_FEATURES := --mvp-features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build abi demo test lint unit
+.PHONY: setup build abi evm demo test lint unit
 
 setup:
 	@scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
@@ -28,6 +28,11 @@ build: setup $(WASM_OPT)
 ## abi/: the Solidity interface and JSON ABI, printed from src/interface.rs.
 abi: setup
 	cargo run --locked --quiet --bin export-abi -- abi
+
+## The Solidity counterparts (EntryPoint v0.7, OpenZeppelin's AccountERC7579, test contracts),
+## built with forge and solc-js from npm into target/evm/out.
+evm:
+	scripts/build-evm.sh
 
 ## The 2-hour game session, narrated step by step.
 demo: build

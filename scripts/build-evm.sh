@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the Solidity counterparts of the end-to-end tests (EntryPoint v0.7, OpenZeppelin's
+# AccountERC7579, the test contracts in tests/evm/contracts) into target/evm/out, with forge
+# and solc-js from npm. forge runs offline: it cannot download a native solc here.
+set -euo pipefail
+cd "$(dirname "$0")/../tests/evm"
+if [ ! -x node_modules/@foundry-rs/forge-linux-amd64/bin/forge ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# The native binary: the npm launcher exits 0 even when forge fails.
+FOUNDRY_SOLC="$PWD/solc.cjs" FOUNDRY_LINT_LINT_ON_BUILD=false \
+  node_modules/@foundry-rs/forge-linux-amd64/bin/forge build --quiet
