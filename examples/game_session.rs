@@ -84,12 +84,12 @@ fn main() {
     let mut step = 4;
     let mut attempt = |what: &str, call_data: Bytes, signer: &SessionKey, now: u64| {
         let op = signed_op(ALICE, permission_id, signer, call_data);
-        let before = chain.storage.clone();
+        let before = chain.world.storage.clone();
         let result = chain.validate(ALICE, &op);
         let verdict = entry_point_verdict(&result, now);
         // An operation the EntryPoint refuses reverts whole: its use is not counted.
         if !verdict.starts_with("executes") {
-            chain.storage = before;
+            chain.world.storage = before;
         }
         println!("{step}. {what:<48} {verdict}");
         step += 1;

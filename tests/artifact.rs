@@ -112,7 +112,7 @@ fn artifact_rolls_back_a_reverted_call() {
     let key = SessionKey::from_seed(1);
     let mut chain = Chain::new();
     chain.call(ALICE, onInstallCall { data: Bytes::new() }).unwrap();
-    let before = chain.storage.clone();
+    let before = chain.world.storage.clone();
     let mut session = game_session(ALICE, &key);
     // The duplicate is found after the first action is written: the revert must undo it.
     session.actions.push(session.actions[0].clone());
@@ -120,7 +120,7 @@ fn artifact_rolls_back_a_reverted_call() {
         chain.call(ALICE, enableSessionCall { session }),
         Err(ActionDuplicated { target: GAME, selector: MOVE }.into())
     );
-    assert_eq!(chain.storage, before);
+    assert_eq!(chain.world.storage, before);
     assert!(chain.last.logs.is_empty());
 }
 
@@ -134,7 +134,7 @@ fn artifact_refuses_unknown_selectors_with_invalid_calldata() {
         chain_id: CHAIN_ID,
         data: vec![0xde, 0xad, 0xbe, 0xef],
     };
-    let outcome = chain.program.run(&message, &mut chain.storage, &mut chain.world).unwrap();
+    let outcome = chain.program.run(&message, &mut chain.world).unwrap();
     assert!(!outcome.success);
     assert_eq!(
         Error::abi_decode(&outcome.output).unwrap(),

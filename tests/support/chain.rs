@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use stylus_runtime::{
     precompiles::{ecrecover, ECRECOVER},
@@ -17,11 +17,17 @@ use super::{erc1271, op_hash, CHAIN_ID, MODULE};
 /// What the program sees around it: the ecrecover precompile and accounts with an ECDSA owner.
 #[derive(Default)]
 pub struct World {
+    /// The module's storage.
+    pub storage: Storage,
     /// Accounts answering ERC-1271 for an ECDSA owner: account → owner.
     pub owners: HashMap<Address, Address>,
 }
 
 impl Environment for World {
+    fn load(&mut self, _contract: Address, slot: U256) -> B256 {
+        self.storage.get(&slot).copied().unwrap_or_default()
+    }
+
     fn call(&mut self, _from: Address, request: CallRequest) -> CallOutcome {
         match (request.to, self.owners.get(&request.to)) {
             (ECRECOVER, _) => CallOutcome { success: true, data: ecrecover(&request.data) },
@@ -36,7 +42,6 @@ impl Environment for World {
 
 pub struct Chain {
     pub program: Program,
-    pub storage: Storage,
     pub world: World,
     /// The outcome of the last call.
     pub last: Outcome,
@@ -49,7 +54,7 @@ impl Chain {
         let code = std::fs::read(path)
             .unwrap_or_else(|_| panic!("{path} is missing: run `make build` first"));
         let program = Program::from_code(&code).expect("the artifact loads");
-        Self { program, storage: Storage::new(), world: World::default(), last: Outcome::default() }
+        Self { program, world: World::default(), last: Outcome::default() }
     }
 
     /// Calls the module from `from`: the decoded return value, or the decoded custom error.
@@ -61,10 +66,8 @@ impl Chain {
             chain_id: CHAIN_ID,
             data: call.abi_encode(),
         };
-        self.last = self
-            .program
-            .run(&message, &mut self.storage, &mut self.world)
-            .expect("the runtime runs it");
+        self.last = self.program.run(&message, &mut self.world).expect("the runtime runs it");
+        self.world.storage.extend(self.last.writes.iter().copied());
         if self.last.success {
             Ok(C::abi_decode_returns_validate(&self.last.output).expect("return data decodes"))
         } else {

@@ -1,12 +1,12 @@
 //! Runs a deployed Stylus program in process: the brotli-compressed WASM a chain would hold,
 //! executed on [wasmi] with Nitro's semantics for the `vm_hooks` the program imports.
 //!
-//! A call runs in one [`Program::run`]. The program's own storage is handed in and written back
-//! only when the call succeeds; storage writes go through the hostios' cache and flush as on
-//! Nitro; a trap or a revert rolls everything back and a trap returns no data. A call out of
-//! the program (to a precompile or another contract) stops the WASM at the hostio (wasmi's
-//! resumable host trap), is served by the caller's [`Environment`], and resumes with its
-//! outcome — the shape an EVM driver (revm) plugs into, one frame at a time.
+//! A call runs in one [`Program::run`]. Whatever needs the world outside the program — a
+//! storage slot not read yet, a call to a precompile or another contract — stops the WASM at
+//! the hostio (wasmi's resumable host trap), is served by the caller's [`Environment`], and
+//! resumes with the answer: the shape an EVM driver (revm) plugs into, one frame at a time.
+//! Storage writes stay in the run until it ends; a successful [`Outcome`] lists them for the
+//! caller to apply, a revert or a trap drops them (and a trap returns no data).
 //!
 //! Fidelity limits (today): no ink or gas metering, no `msg_reentrant` (a run is one frame),
 //! block and transaction getters are not imported by the programs this project builds and are
@@ -133,8 +133,11 @@ pub struct CallOutcome {
     pub data: Vec<u8>,
 }
 
-/// Everything beyond the program's own storage: other contracts and precompiles.
+/// The world around the program: its storage as committed so far, other contracts and
+/// precompiles.
 pub trait Environment {
+    /// The word at `slot` of `contract`'s storage.
+    fn load(&mut self, contract: Address, slot: U256) -> B256;
     /// Serves one call out of the program.
     fn call(&mut self, from: Address, request: CallRequest) -> CallOutcome;
 }
@@ -157,6 +160,9 @@ pub struct Outcome {
     pub output: Vec<u8>,
     /// Logs emitted (none unless successful).
     pub logs: Vec<Log>,
+    /// Storage writes to apply, each slot once with its final word, in slot order (none
+    /// unless successful).
+    pub writes: Vec<(U256, B256)>,
     /// Every storage slot the program read or wrote, in order (for ERC-7562 checks).
     pub slots: Vec<U256>,
     /// Every call the program made, in order.
@@ -203,28 +209,13 @@ impl Program {
         self.module.imports().map(|import| import.name().to_string()).collect()
     }
 
-    /// Runs one call. `storage` is the program's storage, written back only on success.
+    /// Runs one call.
     ///
     /// # Errors
     /// [`Error::MissingExport`] when the program has no entry point or memory; [`Error::Wasm`]
     /// when wasmi fails for a reason other than the program trapping.
-    pub fn run(
-        &self,
-        message: &Message,
-        storage: &mut Storage,
-        env: &mut dyn Environment,
-    ) -> Result<Outcome> {
-        let state = HostState {
-            message: message.clone(),
-            committed: storage.clone(),
-            dirty: HashMap::new(),
-            result: Vec::new(),
-            return_data: Vec::new(),
-            logs: Vec::new(),
-            slots: Vec::new(),
-            calls: Vec::new(),
-            pending: None,
-        };
+    pub fn run(&self, message: &Message, env: &mut dyn Environment) -> Result<Outcome> {
+        let state = HostState { message: message.clone(), ..HostState::default() };
         let mut store = Store::new(&self.engine, state);
         let mut linker = Linker::new(&self.engine);
         link_hostios(&mut linker)?;
@@ -239,89 +230,104 @@ impl Program {
         let status = loop {
             match call {
                 Ok(TypedResumableCall::Finished(status)) => break Some(status),
-                Ok(TypedResumableCall::HostTrap(trap)) => {
-                    let Some(pending) = store.data_mut().pending.take() else {
-                        break None; // a host function failed: the program traps
-                    };
-                    let outcome = env.call(message.contract, pending.request.clone());
-                    let state = store.data_mut();
-                    state.calls.push(pending.request);
-                    state.return_data = outcome.data;
-                    let length = state.return_data.len() as u32;
-                    memory
-                        .write(&mut store, pending.length_out as usize, &length.to_le_bytes())
-                        .map_err(wasmi::Error::from)?;
-                    call = trap.resume(&mut store, &[Val::I32(i32::from(!outcome.success))]);
-                }
+                Ok(TypedResumableCall::HostTrap(trap)) => match store.data_mut().pending.take() {
+                    // A host function failed: the program traps.
+                    None => break None,
+                    Some(Pending::Load { slot, dest }) => {
+                        let word = env.load(message.contract, slot);
+                        store.data_mut().known.insert(slot, word);
+                        memory
+                            .write(&mut store, dest as usize, word.as_slice())
+                            .map_err(wasmi::Error::from)?;
+                        call = trap.resume(&mut store, &[]);
+                    }
+                    Some(Pending::Call { request, length_out }) => {
+                        let outcome = env.call(message.contract, request.clone());
+                        let state = store.data_mut();
+                        state.calls.push(request);
+                        state.return_data = outcome.data;
+                        let length = state.return_data.len() as u32;
+                        memory
+                            .write(&mut store, length_out as usize, &length.to_le_bytes())
+                            .map_err(wasmi::Error::from)?;
+                        call = trap.resume(&mut store, &[Val::I32(i32::from(!outcome.success))]);
+                    }
+                },
                 Ok(TypedResumableCall::OutOfFuel(_)) => break None,
                 // A trap (unreachable, out-of-bounds access, …) reverts with no data.
                 Err(_) => break None,
             }
         };
         let state = store.into_data();
+        let (slots, calls) = (state.slots, state.calls);
         Ok(match status {
             Some(0) => {
-                let mut committed = state.committed;
-                committed.extend(state.dirty);
-                *storage = committed;
+                let mut writes: Vec<_> = state.writes.into_iter().collect();
+                writes.sort();
                 Outcome {
                     success: true,
                     output: state.result,
                     logs: state.logs,
-                    slots: state.slots,
-                    calls: state.calls,
+                    writes,
+                    slots,
+                    calls,
                 }
             }
-            Some(_) => Outcome {
-                success: false,
-                output: state.result,
-                slots: state.slots,
-                calls: state.calls,
-                ..Outcome::default()
-            },
-            None => Outcome {
-                success: false,
-                slots: state.slots,
-                calls: state.calls,
-                ..Outcome::default()
-            },
+            Some(_) => {
+                Outcome { success: false, output: state.result, slots, calls, ..Outcome::default() }
+            }
+            None => Outcome { success: false, slots, calls, ..Outcome::default() },
         })
     }
 }
 
-/// A call the program asked for, waiting for the driver.
-struct PendingCall {
-    request: CallRequest,
-    /// Where the program wants the return data's length.
-    length_out: u32,
+/// What the program waits for from the driver.
+enum Pending {
+    /// A storage word not read yet, to write at `dest`.
+    Load { slot: U256, dest: u32 },
+    /// A call; the return data's length goes to `length_out`.
+    Call { request: CallRequest, length_out: u32 },
 }
 
 /// The state hostios act on during one run.
+#[derive(Default)]
 struct HostState {
     message: Message,
-    /// Storage as of the last flush.
-    committed: Storage,
-    /// Writes since the last flush (Nitro's storage cache).
-    dirty: Storage,
+    /// Every slot read or written so far, with its current word (Nitro's storage cache).
+    known: Storage,
+    /// Every slot written, with its latest word.
+    writes: Storage,
     result: Vec<u8>,
     return_data: Vec<u8>,
     logs: Vec<Log>,
     slots: Vec<U256>,
     calls: Vec<CallRequest>,
-    pending: Option<PendingCall>,
+    pending: Option<Pending>,
 }
 
-/// The host error that stops the program at a call hostio, for the driver to serve.
-#[derive(Debug)]
-struct CallTrap;
-
-impl fmt::Display for CallTrap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("call out of the program")
+impl Default for Message {
+    fn default() -> Self {
+        Self {
+            sender: Address::ZERO,
+            value: U256::ZERO,
+            contract: Address::ZERO,
+            chain_id: 0,
+            data: Vec::new(),
+        }
     }
 }
 
-impl wasmi::errors::HostError for CallTrap {}
+/// The host error that stops the program at a hostio, for the driver to serve.
+#[derive(Debug)]
+struct WaitForDriver;
+
+impl fmt::Display for WaitForDriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("waiting for the world outside the program")
+    }
+}
+
+impl wasmi::errors::HostError for WaitForDriver {}
 
 fn memory(caller: &Caller<'_, HostState>) -> Result<Memory, wasmi::Error> {
     match caller.get_export("memory") {
@@ -357,15 +363,9 @@ fn call_out(
         Some(ptr) => U256::from_be_bytes(read_word(&caller, ptr)?.0),
         None => U256::ZERO,
     };
-    // Outstanding writes are flushed before a call (what the SDK asks of the cache).
-    let state = caller.data_mut();
-    let dirty = std::mem::take(&mut state.dirty);
-    state.committed.extend(dirty);
-    state.pending = Some(PendingCall {
-        request: CallRequest { kind, to, value, data },
-        length_out: length_out as u32,
-    });
-    Err(wasmi::Error::host(CallTrap))
+    let request = CallRequest { kind, to, value, data };
+    caller.data_mut().pending = Some(Pending::Call { request, length_out: length_out as u32 });
+    Err(wasmi::Error::host(WaitForDriver))
 }
 
 fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
@@ -390,13 +390,13 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
             let slot = U256::from_be_bytes(read_word(&caller, key)?.0);
             let state = caller.data_mut();
             state.slots.push(slot);
-            let word = state
-                .dirty
-                .get(&slot)
-                .or_else(|| state.committed.get(&slot))
-                .copied()
-                .unwrap_or_default();
-            write(&mut caller, dest, word.as_slice())
+            match state.known.get(&slot).copied() {
+                Some(word) => write(&mut caller, dest, word.as_slice()),
+                None => {
+                    state.pending = Some(Pending::Load { slot, dest: dest as u32 });
+                    Err(wasmi::Error::host(WaitForDriver))
+                }
+            }
         },
     )?;
     linker.func_wrap(
@@ -407,19 +407,14 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
             let word = read_word(&caller, value)?;
             let state = caller.data_mut();
             state.slots.push(slot);
-            state.dirty.insert(slot, word);
+            state.known.insert(slot, word);
+            state.writes.insert(slot, word);
             Ok(())
         },
     )?;
-    linker.func_wrap(
-        M,
-        "storage_flush_cache",
-        |mut caller: Caller<'_, HostState>, _clear: i32| {
-            let state = caller.data_mut();
-            let dirty = std::mem::take(&mut state.dirty);
-            state.committed.extend(dirty);
-        },
-    )?;
+    // Writes stay in the run until it ends (see the crate docs): within one frame, flushing
+    // changes nothing the program can observe.
+    linker.func_wrap(M, "storage_flush_cache", |_: Caller<'_, HostState>, _clear: i32| {})?;
     linker.func_wrap(M, "msg_sender", |mut caller: Caller<'_, HostState>, dest: i32| {
         let sender = caller.data().message.sender;
         write(&mut caller, dest, sender.as_slice())
@@ -541,6 +536,9 @@ mod tests {
         assert_eq!(program.imports(), ["chainid"]);
         struct Nothing;
         impl Environment for Nothing {
+            fn load(&mut self, _: Address, _: U256) -> B256 {
+                B256::ZERO
+            }
             fn call(&mut self, _: Address, _: CallRequest) -> CallOutcome {
                 CallOutcome::default()
             }
@@ -553,7 +551,7 @@ mod tests {
             data: vec![],
         };
         assert!(matches!(
-            program.run(&message, &mut Storage::new(), &mut Nothing),
+            program.run(&message, &mut Nothing),
             Err(Error::MissingExport("user_entrypoint"))
         ));
     }
