@@ -42,9 +42,10 @@ lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 
-## All tests (tests/artifact.rs runs the artifact `build` wrote), closing with one
+## All tests (tests/artifact.rs and tests/e2e.rs run the artifacts `build` and `evm` wrote),
+## closing with one
 ## `N passed, N failed` line over every test binary.
-unit: build
+unit: build evm
 	mkdir -p target
 	cargo test --locked --workspace 2>&1 | tee target/unit-tests.log
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } \

@@ -595,12 +595,21 @@ pub fn sig_failed(after: u64, until: u64) -> U256 {
 /// slot 0 (accounts), `keccak(permissionId ‖ 1)`, `keccak(actionKey ‖ 2)` for `move` on the
 /// game, and `keccak(grantDigest ‖ 3)` when a grant was enabled.
 pub fn game_layout_keys(permission_id: B256, grant_digest: Option<B256>) -> Vec<B256> {
+    game_layout_keys_for(permission_id, GAME, grant_digest)
+}
+
+/// [`game_layout_keys`] for the game deployed at `game`.
+pub fn game_layout_keys_for(
+    permission_id: B256,
+    game: Address,
+    grant_digest: Option<B256>,
+) -> Vec<B256> {
     let mapping =
         |key: B256, root: u64| keccak256([key.0, U256::from(root).to_be_bytes::<32>()].concat());
     let mut keys = vec![
         B256::ZERO,
         mapping(permission_id, 1),
-        mapping(stylus_smart_sessions::storage::action_key(permission_id, GAME, MOVE), 2),
+        mapping(stylus_smart_sessions::storage::action_key(permission_id, game, MOVE), 2),
     ];
     keys.extend(grant_digest.map(|digest| mapping(digest, 3)));
     keys

@@ -1,0 +1,243 @@
+//! An in-process chain: revm executes Solidity contracts as real EVM bytecode, and every call
+//! to an account holding Stylus code (`EF F0 00` + brotli) is run by `stylus-runtime` on the
+//! deployed WASM, its storage, logs and reverts kept in revm's journal.
+//!
+//! Stylus calls are served from an [`Inspector`] hook, so within a Stylus frame the program can
+//! call precompiles (ecrecover is served natively) but not EVM contracts yet: such a call
+//! fails as if reverted. Wasm execution is not metered: a Stylus frame costs no gas here.
+//! Both limits are the next steps towards Nitro's semantics (revm frames driven by the
+//! runtime's resumable host calls, Nitro's ink prices).
+
+use std::{collections::HashMap, sync::Arc};
+
+use revm::{
+    context::{BlockEnv, Cfg, CfgEnv, ContextTr, JournalTr, TxEnv},
+    database::{CacheDB, EmptyDB},
+    interpreter::{CallInputs, CallOutcome, Gas, InstructionResult, InterpreterResult},
+    primitives::{hardfork::SpecId, Address, Bytes, Log, LogData, TxKind, B256, U256},
+    state::{AccountInfo, Bytecode},
+    Context, InspectCommitEvm, Inspector, MainBuilder, MainContext,
+};
+use stylus_runtime::{
+    precompiles::{ecrecover, ECRECOVER},
+    CallOutcome as StylusCallOutcome, CallRequest, Environment, Message, Program,
+};
+
+pub use revm::context::result::ExecutionResult;
+
+/// Prefix of deployed Stylus code: `EF F0` magic, version 0.
+const STYLUS_PREFIX: [u8; 3] = [0xEF, 0xF0, 0x00];
+
+/// Runs Stylus programs for calls revm is about to make to Stylus code.
+#[derive(Default)]
+pub struct StylusInspector {
+    /// Compiled programs by code hash: each is compiled once.
+    programs: HashMap<B256, Arc<Program>>,
+    /// Every Stylus call made, with what the program touched (for ERC-7562 checks).
+    pub frames: Vec<StylusFrame>,
+}
+
+/// What one Stylus frame did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StylusFrame {
+    /// The program's address.
+    pub contract: Address,
+    /// The caller.
+    pub caller: Address,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// Every storage slot it read or wrote.
+    pub slots: Vec<U256>,
+    /// Every call it made.
+    pub calls: Vec<CallRequest>,
+}
+
+/// The program's view of the chain during one frame: revm's journal.
+struct Journaled<'a, CTX> {
+    context: &'a mut CTX,
+}
+
+impl<CTX: ContextTr> Environment for Journaled<'_, CTX> {
+    fn load(&mut self, contract: Address, slot: U256) -> B256 {
+        let journal = self.context.journal_mut();
+        let _ = journal.load_account(contract);
+        journal.sload(contract, slot).map(|load| B256::from(load.data)).unwrap_or_default()
+    }
+
+    fn call(&mut self, _from: Address, request: CallRequest) -> StylusCallOutcome {
+        if request.to == ECRECOVER {
+            return StylusCallOutcome { success: true, data: ecrecover(&request.data) };
+        }
+        // Calls from a Stylus frame into the EVM are not served yet (see the crate docs).
+        StylusCallOutcome { success: false, data: Vec::new() }
+    }
+}
+
+impl<CTX: ContextTr> Inspector<CTX> for StylusInspector {
+    fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        let (hash, code) = &inputs.known_bytecode;
+        let code = code.original_byte_slice();
+        if !code.starts_with(&STYLUS_PREFIX) {
+            return None;
+        }
+        let program = match self.programs.get(hash) {
+            Some(program) => Arc::clone(program),
+            None => {
+                let program = Arc::new(Program::from_code(code).ok()?);
+                self.programs.insert(*hash, Arc::clone(&program));
+                program
+            }
+        };
+        let contract = inputs.target_address;
+        let message = Message {
+            sender: inputs.caller,
+            value: inputs.call_value(),
+            contract,
+            chain_id: context.cfg().chain_id(),
+            data: inputs.input.bytes(context).to_vec(),
+        };
+        let outcome = program.run(&message, &mut Journaled { context }).ok()?;
+        self.frames.push(StylusFrame {
+            contract,
+            caller: inputs.caller,
+            success: outcome.success,
+            slots: outcome.slots.clone(),
+            calls: outcome.calls.clone(),
+        });
+        let result = if outcome.success {
+            let journal = context.journal_mut();
+            for (slot, word) in outcome.writes {
+                let _ = journal.sstore(contract, slot, U256::from_be_bytes(word.0));
+            }
+            for log in outcome.logs {
+                journal.log(Log {
+                    address: contract,
+                    data: LogData::new_unchecked(log.topics, log.data.into()),
+                });
+            }
+            InstructionResult::Return
+        } else {
+            InstructionResult::Revert
+        };
+        let output = Bytes::from(outcome.output);
+        Some(CallOutcome::new(
+            InterpreterResult::new(result, output, Gas::new(inputs.gas_limit)),
+            inputs.return_memory_offset.clone(),
+        ))
+    }
+}
+
+/// The EVM of a [`Chain`].
+type ChainEvm =
+    revm::handler::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>, StylusInspector>;
+
+/// An in-process chain with Stylus: accounts, contracts, transactions.
+pub struct Chain {
+    evm: ChainEvm,
+}
+
+impl Chain {
+    /// An empty chain with id `chain_id`, at block time `timestamp`.
+    pub fn new(chain_id: u64, timestamp: u64) -> Self {
+        let context = Context::mainnet()
+            .with_db(CacheDB::new(EmptyDB::default()))
+            .modify_cfg_chained(|cfg: &mut CfgEnv| {
+                cfg.chain_id = chain_id;
+                cfg.spec = SpecId::PRAGUE;
+                cfg.disable_nonce_check = true;
+                cfg.tx_gas_limit_cap = Some(u64::MAX);
+                cfg.limit_contract_code_size = Some(usize::MAX);
+            })
+            .modify_block_chained(|block: &mut BlockEnv| {
+                block.timestamp = U256::from(timestamp);
+                block.basefee = 0;
+                block.gas_limit = u64::MAX;
+            });
+        Self { evm: context.build_mainnet_with_inspector(StylusInspector::default()) }
+    }
+
+    /// Sets the block time.
+    pub fn set_timestamp(&mut self, timestamp: u64) {
+        self.evm.ctx.block.timestamp = U256::from(timestamp);
+    }
+
+    /// Gives `address` a balance of `wei`.
+    pub fn set_balance(&mut self, address: Address, wei: U256) {
+        let db = self.evm.ctx.db_mut();
+        let mut info =
+            db.cache.accounts.get(&address).map(|account| account.info.clone()).unwrap_or_default();
+        info.balance = wei;
+        db.insert_account_info(address, info);
+    }
+
+    /// The balance of `address`.
+    pub fn balance(&mut self, address: Address) -> U256 {
+        self.evm
+            .ctx
+            .db_mut()
+            .cache
+            .accounts
+            .get(&address)
+            .map_or(U256::ZERO, |account| account.info.balance)
+    }
+
+    /// Puts `code` at `address` as is (how Stylus code arrives: CREATE refuses `0xEF` code).
+    pub fn set_code(&mut self, address: Address, code: Vec<u8>) {
+        let bytecode = Bytecode::new_raw(code.into());
+        let info = AccountInfo::default().with_code(bytecode);
+        self.evm.ctx.db_mut().insert_account_info(address, info);
+    }
+
+    /// Deploys `init_code` from `from`; the new contract's address.
+    ///
+    /// # Panics
+    /// When the deployment fails: a test fixture that cannot deploy is a broken test.
+    pub fn deploy(&mut self, from: Address, init_code: Vec<u8>) -> Address {
+        match self.transact(from, TxKind::Create, init_code, U256::ZERO) {
+            ExecutionResult::Success { output, .. } => {
+                output.address().copied().expect("a created address")
+            }
+            other => panic!("deployment failed: {other:?}"),
+        }
+    }
+
+    /// Sends a transaction calling `to` from `from` with `data` and `value`, and commits it.
+    pub fn call(
+        &mut self,
+        from: Address,
+        to: Address,
+        data: Vec<u8>,
+        value: U256,
+    ) -> ExecutionResult {
+        self.transact(from, TxKind::Call(to), data, value)
+    }
+
+    /// The Stylus frames run so far.
+    pub fn stylus_frames(&self) -> &[StylusFrame] {
+        &self.evm.inspector.frames
+    }
+
+    /// Forgets the Stylus frames recorded so far.
+    pub fn clear_stylus_frames(&mut self) {
+        self.evm.inspector.frames.clear();
+    }
+
+    fn transact(
+        &mut self,
+        from: Address,
+        kind: TxKind,
+        data: Vec<u8>,
+        value: U256,
+    ) -> ExecutionResult {
+        let tx = TxEnv::builder()
+            .caller(from)
+            .kind(kind)
+            .data(data.into())
+            .value(value)
+            .gas_limit(30_000_000)
+            .gas_price(0)
+            .chain_id(Some(self.evm.ctx.cfg.chain_id))
+            .build_fill();
+        self.evm.inspect_tx_commit(tx).expect("the chain accepts the transaction")
+    }
+}
