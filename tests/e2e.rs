@@ -11,6 +11,7 @@ use alloy_sol_types::{sol, SolCall, SolError, SolValue};
 use local_chain::{Chain, ExecutionResult};
 use stylus_runtime::precompiles::ECRECOVER;
 use stylus_smart_sessions::interface::ISmartSessions;
+use stylus_smart_sessions::interface::{EnableSession, SessionGrant};
 use support::{
     execute_single, game_session, move_data, use_signature, SessionKey, CHAIN_ID, CLAIM, ETHER,
     MODULE, NOW, TWO_HOURS,
@@ -168,8 +169,8 @@ impl World {
         }
     }
 
-    /// The module installed and the game session enabled, both by the owner's operations.
-    fn playing(key: &SessionKey) -> (Self, B256) {
+    /// The module installed by the owner's operation.
+    fn installed() -> Self {
         let mut world = Self::new();
         let install = IAccount7579::installModuleCall {
             moduleTypeId: U256::from(1),
@@ -177,6 +178,33 @@ impl World {
             initData: Bytes::new(),
         };
         world.owner_op(install.abi_encode()).expect("the owner installs the module");
+        world
+    }
+
+    /// An ENABLE-mode operation: `key`'s first, carrying `grant` and the owner's signature.
+    fn enable_op(
+        &mut self,
+        grant: SessionGrant,
+        owner_signature: Bytes,
+        key: &SessionKey,
+        call_data: Bytes,
+    ) -> PackedUserOperation {
+        let mut op = self.op(MODULE, call_data.to_vec());
+        let hash = self.user_op_hash(&op);
+        let enable = EnableSession {
+            grant,
+            chains: vec![],
+            chainIndex: U256::ZERO,
+            ownerSignature: owner_signature,
+            keySignature: key.sign(hash).to_vec().into(),
+        };
+        op.signature = [vec![0x01], enable.abi_encode()].concat().into();
+        op
+    }
+
+    /// The module installed and the game session enabled, both by the owner's operations.
+    fn playing(key: &SessionKey) -> (Self, B256) {
+        let mut world = Self::installed();
         let mut session = game_session(world.account, key);
         session.actions[0].target = world.game;
         let permission_id = session.permission_id(CHAIN_ID, MODULE);
@@ -288,4 +316,81 @@ fn entry_point_refuses_moves_after_two_hours() {
     let late = world.session_op(permission_id, &key, execute_single(game, 0, &move_data(1, 2)));
     assert_eq!(world.handle(late), Err(failed_op("AA22 expired or not due")));
     assert_eq!(world.moves(), U256::ZERO);
+}
+
+#[test]
+fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
+    let key = SessionKey::from_seed(1);
+    let mut world = World::installed();
+    let game = world.game;
+    let mut session = game_session(world.account, &key);
+    session.actions[0].target = game;
+    let grant = SessionGrant {
+        session,
+        nonce: U256::ZERO,
+        deadline: alloy_primitives::aliases::U48::from(NOW + 3600),
+    };
+    let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
+    // OpenZeppelin's account routes ERC-1271 to the validator named in the first 20 bytes.
+    let owner_signature: Bytes =
+        [world.owner_validator.to_vec(), world.owner.sign(grant.digest(CHAIN_ID, MODULE)).to_vec()]
+            .concat()
+            .into();
+
+    // Another key's signature in place of the owner's: the account refuses it (AA24).
+    let forged: Bytes = [
+        world.owner_validator.to_vec(),
+        SessionKey::from_seed(9).sign(grant.digest(CHAIN_ID, MODULE)).to_vec(),
+    ]
+    .concat()
+    .into();
+    let op =
+        world.enable_op(grant.clone(), forged, &key, execute_single(game, 0, &move_data(0, 0)));
+    assert_eq!(world.handle(op), Err(failed_op("AA24 signature error")));
+
+    let op = world.enable_op(
+        grant.clone(),
+        owner_signature.clone(),
+        &key,
+        execute_single(game, 0, &move_data(0, 0)),
+    );
+    assert_eq!(world.handle(op), Ok(()));
+    assert_eq!(world.moves(), U256::from(1));
+    // The module asked the account (ERC-1271) and ecrecover, nothing else.
+    let account = world.account;
+    let validation = world
+        .chain
+        .stylus_frames()
+        .iter()
+        .rev()
+        .find(|frame| frame.caller == account)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        validation.calls.iter().map(|call| call.to).collect::<Vec<_>>(),
+        [account, ECRECOVER]
+    );
+    support::assert_associated(
+        account,
+        &validation.slots,
+        &support::game_layout_keys_for(permission_id, game, Some(grant.digest(CHAIN_ID, MODULE))),
+    );
+
+    // Then USE mode; and the grant never enables twice.
+    let op = world.session_op(permission_id, &key, execute_single(game, 0, &move_data(1, 1)));
+    assert_eq!(world.handle(op), Ok(()));
+    let replay = world.enable_op(
+        grant.clone(),
+        owner_signature,
+        &key,
+        execute_single(game, 0, &move_data(0, 0)),
+    );
+    assert_eq!(
+        world.handle(replay),
+        Err(failed_op_with_revert(
+            ISmartSessions::GrantAlreadyUsed { grantDigest: grant.digest(CHAIN_ID, MODULE) }
+                .abi_encode()
+        ))
+    );
+    assert_eq!(world.moves(), U256::from(2));
 }

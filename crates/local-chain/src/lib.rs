@@ -2,10 +2,12 @@
 //! to an account holding Stylus code (`EF F0 00` + brotli) is run by `stylus-runtime` on the
 //! deployed WASM, its storage, logs and reverts kept in revm's journal.
 //!
-//! Stylus calls are served from an [`Inspector`] hook, so within a Stylus frame the program can
-//! call precompiles (ecrecover is served natively) but not EVM contracts yet: such a call
-//! fails as if reverted. Wasm execution is not metered: a Stylus frame costs no gas here.
-//! Both limits are the next steps towards Nitro's semantics (revm frames driven by the
+//! Stylus calls are served from an [`Inspector`] hook. From inside a Stylus frame, the program
+//! can call the ecrecover precompile (served natively) and make *static* calls into the EVM,
+//! which run in a nested EVM over a snapshot of the current state — exact for what a static
+//! call can observe, though its gas is not charged to the frame. Non-static calls out of a
+//! Stylus frame fail as if reverted. Wasm execution is not metered: a Stylus frame costs no gas
+//! here. Both limits are the next steps towards Nitro's semantics (revm frames driven by the
 //! runtime's resumable host calls, Nitro's ink prices).
 
 use std::{collections::HashMap, sync::Arc};
@@ -16,11 +18,11 @@ use revm::{
     interpreter::{CallInputs, CallOutcome, Gas, InstructionResult, InterpreterResult},
     primitives::{hardfork::SpecId, Address, Bytes, Log, LogData, TxKind, B256, U256},
     state::{AccountInfo, Bytecode},
-    Context, InspectCommitEvm, Inspector, MainBuilder, MainContext,
+    Context, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
 use stylus_runtime::{
     precompiles::{ecrecover, ECRECOVER},
-    CallOutcome as StylusCallOutcome, CallRequest, Environment, Message, Program,
+    CallKind, CallOutcome as StylusCallOutcome, CallRequest, Environment, Message, Program,
 };
 
 pub use revm::context::result::ExecutionResult;
@@ -52,29 +54,72 @@ pub struct StylusFrame {
     pub calls: Vec<CallRequest>,
 }
 
+/// The chain's context type.
+type ChainContext = revm::handler::MainnetContext<CacheDB<EmptyDB>>;
+
 /// The program's view of the chain during one frame: revm's journal.
-struct Journaled<'a, CTX> {
-    context: &'a mut CTX,
+struct Journaled<'a> {
+    context: &'a mut ChainContext,
 }
 
-impl<CTX: ContextTr> Environment for Journaled<'_, CTX> {
+impl Environment for Journaled<'_> {
     fn load(&mut self, contract: Address, slot: U256) -> B256 {
         let journal = self.context.journal_mut();
         let _ = journal.load_account(contract);
         journal.sload(contract, slot).map(|load| B256::from(load.data)).unwrap_or_default()
     }
 
-    fn call(&mut self, _from: Address, request: CallRequest) -> StylusCallOutcome {
-        if request.to == ECRECOVER {
-            return StylusCallOutcome { success: true, data: ecrecover(&request.data) };
+    fn call(&mut self, from: Address, request: CallRequest) -> StylusCallOutcome {
+        match request.kind {
+            _ if request.to == ECRECOVER => {
+                StylusCallOutcome { success: true, data: ecrecover(&request.data) }
+            }
+            CallKind::Static => static_call(self.context, from, request),
+            // Only static calls leave a Stylus frame for now (see the crate docs).
+            CallKind::Call | CallKind::Delegate => StylusCallOutcome::default(),
         }
-        // Calls from a Stylus frame into the EVM are not served yet (see the crate docs).
-        StylusCallOutcome { success: false, data: Vec::new() }
     }
 }
 
-impl<CTX: ContextTr> Inspector<CTX> for StylusInspector {
-    fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+/// Runs a static call in a nested EVM over a snapshot of the state `context` has now.
+fn static_call(context: &ChainContext, from: Address, request: CallRequest) -> StylusCallOutcome {
+    let journal = &context.journaled_state;
+    let mut snapshot = journal.database.clone();
+    for (address, account) in &journal.inner.state {
+        snapshot.insert_account_info(*address, account.info.clone());
+        for (slot, value) in &account.storage {
+            let _ = snapshot.insert_account_storage(*address, *slot, value.present_value);
+        }
+    }
+    let mut cfg = context.cfg.clone();
+    // The caller is the Stylus program, an account with code.
+    cfg.disable_eip3607 = true;
+    let mut evm = Context::mainnet()
+        .with_db(snapshot)
+        .with_cfg(cfg)
+        .with_block(context.block.clone())
+        .build_mainnet_with_inspector(StylusInspector::default());
+    let tx = TxEnv::builder()
+        .caller(from)
+        .kind(TxKind::Call(request.to))
+        .data(request.data.into())
+        .gas_limit(30_000_000)
+        .gas_price(0)
+        .chain_id(Some(context.cfg.chain_id))
+        .build_fill();
+    match evm.inspect_tx(tx).map(|result| result.result) {
+        Ok(ExecutionResult::Success { output, .. }) => {
+            StylusCallOutcome { success: true, data: output.data().to_vec() }
+        }
+        Ok(ExecutionResult::Revert { output, .. }) => {
+            StylusCallOutcome { success: false, data: output.to_vec() }
+        }
+        _ => StylusCallOutcome::default(),
+    }
+}
+
+impl Inspector<ChainContext> for StylusInspector {
+    fn call(&mut self, context: &mut ChainContext, inputs: &mut CallInputs) -> Option<CallOutcome> {
         let (hash, code) = &inputs.known_bytecode;
         let code = code.original_byte_slice();
         if !code.starts_with(&STYLUS_PREFIX) {
@@ -128,8 +173,7 @@ impl<CTX: ContextTr> Inspector<CTX> for StylusInspector {
 }
 
 /// The EVM of a [`Chain`].
-type ChainEvm =
-    revm::handler::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>, StylusInspector>;
+type ChainEvm = revm::handler::MainnetEvm<ChainContext, StylusInspector>;
 
 /// An in-process chain with Stylus: accounts, contracts, transactions.
 pub struct Chain {
