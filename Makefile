@@ -34,8 +34,8 @@ abi: setup
 evm:
 	scripts/build-evm.sh
 
-## The 2-hour game session, narrated step by step.
-demo: build
+## The 2-hour game session, narrated step by step on the in-process chain.
+demo: build evm
 	cargo run --locked --quiet --example game_session
 
 lint: setup

@@ -1,43 +1,34 @@
-//! The 2-hour game session, narrated: Alice lets a game frontend's key play for 2 hours, only
-//! `move` on the game contract, at most 0.01 ether per move.
+//! The 2-hour game session, narrated on the in-process chain: the real ERC-4337 EntryPoint
+//! v0.7 and OpenZeppelin's `AccountERC7579` as EVM bytecode (`make evm`), the module as its
+//! deployed Stylus artifact (`make build`), run by revm and `stylus-runtime`.
 //!
-//! Runs the deployed artifact `make build` wrote (`target/stylus_smart_sessions.code`) on
-//! `stylus-runtime`, acting as Alice's account (which answers ERC-1271 for her owner key) and
-//! as the EntryPoint's clock: the module never reads the clock, it returns the session window,
-//! and the EntryPoint refuses an operation outside it (`AA22 expired or not due`).
+//! Alice lets a game frontend's key play for 2 hours, only `move` on the game contract, at
+//! most 0.01 ether per move; she signs once, off-chain, and never again.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use alloy_primitives::{aliases::U48, Bytes, U256};
-use stylus_smart_sessions::interface::{Error, ISmartSessions::*, SessionGrant};
-use support::{chain::Chain, *};
+use alloy_sol_types::{SolError, SolInterface};
+use stylus_smart_sessions::interface::{Error, SessionGrant};
+use support::{
+    evm::{IEntryPoint, World},
+    *,
+};
 
-/// What the EntryPoint makes of the module's answer at time `now`.
-fn entry_point_verdict(result: &Result<U256, Error>, now: u64) -> String {
+/// The EntryPoint's verdict on one `handleOps`, in words.
+fn verdict(result: &Result<(), Vec<u8>>) -> String {
     match result {
-        Err(error) => format!("refused by the module: {error:?}"),
-        Ok(data) => {
-            let word = data.to_be_bytes::<32>();
-            let time = |at: usize| {
-                u64::from_be_bytes([
-                    0,
-                    0,
-                    word[at],
-                    word[at + 1],
-                    word[at + 2],
-                    word[at + 3],
-                    word[at + 4],
-                    word[at + 5],
-                ])
-            };
-            let (valid_after, valid_until) = (time(0), time(6));
-            if word[31] == 1 {
-                "refused by the EntryPoint: AA24 signature error".into()
-            } else if now > valid_until || now < valid_after {
-                format!("refused by the EntryPoint: AA22 expired or not due (valid {valid_after}..={valid_until})")
+        Ok(()) => "executed".into(),
+        Err(data) => {
+            if let Ok(failed) = IEntryPoint::FailedOpWithRevert::abi_decode(data) {
+                let inner = Error::abi_decode(&failed.inner)
+                    .map_or_else(|_| format!("{}", failed.inner), |e| format!("{e:?}"));
+                format!("refused: {} — {inner}", failed.reason)
+            } else if let Ok(failed) = IEntryPoint::FailedOp::abi_decode(data) {
+                format!("refused: {}", failed.reason)
             } else {
-                format!("executes (valid {valid_after}..={valid_until})")
+                format!("refused: {data:?}")
             }
         }
     }
@@ -45,117 +36,69 @@ fn entry_point_verdict(result: &Result<U256, Error>, now: u64) -> String {
 
 fn main() {
     let frontend = SessionKey::from_seed(0x47);
-    let owner = SessionKey::from_seed(0x0a);
-    let mut chain = Chain::new();
-    chain.world.owners.insert(ALICE, owner.address());
-    println!("Stylus Smart Sessions: the 2-hour game session, on the deployed artifact\n");
-    println!("module      {MODULE} ({} bytes of code: EF F0 00 00 + brotli)", code_size());
-    println!("alice       {ALICE} (smart account, owner {})", owner.address());
-    println!("frontend    {} (session key)", frontend.address());
-    println!("game        {GAME}\n");
+    let mut world = World::installed();
+    let (game, account) = (world.game, world.account);
+    println!("Stylus Smart Sessions: the 2-hour game session on the in-process chain\n");
+    println!("EntryPoint v0.7 {}", world.entry_point);
+    println!(
+        "alice's account {account} (OpenZeppelin AccountERC7579, owner {})",
+        world.owner.address()
+    );
+    println!("module          {MODULE} (Stylus artifact, {} bytes of code)", code_size());
+    println!("game            {game}");
+    println!("frontend key    {}\n", frontend.address());
+    println!("1. Alice's own UserOperation installs the module           executed");
 
-    chain.call(ALICE, onInstallCall { data: Bytes::new() }).expect("Alice installs");
-    println!("1. Alice installs the module                       ok");
-    // Alice signs the grant off-chain, once; it can be enabled within the next hour.
-    let grant = SessionGrant {
-        session: game_session(ALICE, &frontend),
-        nonce: U256::ZERO,
-        deadline: U48::from(NOW + 3600),
-    };
-    println!(
-        "2. Alice signs the grant off-chain (no transaction) digest {}",
-        grant.digest(CHAIN_ID, MODULE)
-    );
-    println!(
-        "   window {NOW}..={} (2 h), move(uint8,uint8) on the game, <= 0.01 ETH per move",
-        NOW + TWO_HOURS
-    );
+    let mut session = game_session(account, &frontend);
+    session.actions[0].target = game;
+    let grant = SessionGrant { session, nonce: U256::ZERO, deadline: U48::from(NOW + 3600) };
+    let digest = grant.digest(CHAIN_ID, MODULE);
     let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
-    let enable = single_chain_enable(grant, &owner, CHAIN_ID, MODULE);
-    let first = enable_op(ALICE, enable, &frontend, execute_single(GAME, 0, &move_data(0, 0)));
-    let enabled = chain.validate(ALICE, &first);
-    println!(
-        "3. frontend's first move enables it (ENABLE mode)  {}",
-        entry_point_verdict(&enabled, NOW + 60)
-    );
-    assert!(enabled.is_ok());
-    println!("   permissionId {permission_id}\n");
+    println!("2. Alice signs the grant off-chain (no transaction)        digest {digest}");
+    let owner_signature: Bytes =
+        [world.owner_validator.to_vec(), world.owner.sign(digest).to_vec()].concat().into();
 
-    let mut step = 4;
-    let mut attempt = |what: &str, call_data: Bytes, signer: &SessionKey, now: u64| {
-        let op = signed_op(ALICE, permission_id, signer, call_data);
-        let before = chain.world.storage.clone();
-        let result = chain.validate(ALICE, &op);
-        let verdict = entry_point_verdict(&result, now);
-        // An operation the EntryPoint refuses reverts whole: its use is not counted.
-        if !verdict.starts_with("executes") {
-            chain.world.storage = before;
-        }
-        println!("{step}. {what:<48} {verdict}");
+    let mut step = 3;
+    let mut show = |what: &str, (result, gas): (Result<(), Vec<u8>>, u64)| {
+        let verdict = verdict(&result);
+        println!("{step}. {what:<54} {verdict} [handleOps gas {gas}]");
         step += 1;
         verdict
     };
-    let move_with = |value| execute_single(GAME, value, &move_data(3, 4));
-    let batch = execute_batch(&[
-        execution(GAME, 0, move_data(1, 1)),
-        execution(GAME, ETHER / 200, move_data(2, 2)),
-    ]);
-    let verdicts = [
-        attempt(
-            "frontend moves, 0.01 ETH, 10 minutes in",
-            move_with(ETHER / 100),
-            &frontend,
-            NOW + 600,
-        ),
-        attempt("frontend moves twice in one batch", batch, &frontend, NOW + 900),
-        attempt(
-            "frontend calls another contract",
-            execute_single(OTHER, 0, &move_data(0, 0)),
-            &frontend,
-            NOW + 1000,
-        ),
-        attempt(
-            "frontend calls claimPrize() on the game",
-            execute_single(GAME, 0, CLAIM.as_slice()),
-            &frontend,
-            NOW + 1100,
-        ),
-        attempt("frontend moves with 0.02 ETH", move_with(2 * ETHER / 100), &frontend, NOW + 1200),
-        attempt("another key signs a move", move_with(0), &SessionKey::from_seed(0x66), NOW + 1300),
-        attempt(
-            "frontend moves 2 hours and 1 second in",
-            move_with(0),
-            &frontend,
-            NOW + TWO_HOURS + 1,
-        ),
-    ];
-    let expected = [
-        "executes",
-        "executes",
-        "ActionNotAllowed",
-        "ActionNotAllowed",
-        "CallValueAboveLimit",
-        "AA24",
-        "AA22",
-    ];
-    for (verdict, expected) in verdicts.iter().zip(expected) {
+    let first = world.enable_op(
+        grant,
+        owner_signature,
+        &frontend,
+        execute_single(game, 0, &move_data(0, 0)),
+    );
+    let enabled =
+        show("frontend's first move enables the session (ENABLE)", world.handle_with_gas(first));
+    let mut moves = Vec::new();
+    for (what, target, value, data, key) in [
+        ("frontend moves, 0.01 ETH", game, ETHER / 100, move_data(1, 2), &frontend),
+        ("frontend calls claimPrize() on the game", game, 0, CLAIM.to_vec(), &frontend),
+        ("frontend moves with 0.02 ETH", game, 2 * ETHER / 100, move_data(2, 3), &frontend),
+        ("another key signs a move", game, 0, move_data(3, 4), &SessionKey::from_seed(0x66)),
+    ] {
+        let op = world.session_op(permission_id, key, execute_single(target, value, &data));
+        moves.push(show(what, world.handle_with_gas(op)));
+    }
+    world.chain.set_timestamp(NOW + TWO_HOURS + 1);
+    let late =
+        world.session_op(permission_id, &frontend, execute_single(game, 0, &move_data(5, 5)));
+    moves.push(show("frontend moves 2 hours and 1 second in", world.handle_with_gas(late)));
+
+    let expected = ["executed", "ActionNotAllowed", "CallValueAboveLimit", "AA24", "AA22"];
+    assert!(enabled.starts_with("executed"), "{enabled}");
+    for (verdict, expected) in moves.iter().zip(expected) {
         assert!(verdict.contains(expected), "{verdict}");
     }
-
-    let state =
-        chain.call(BOB, getSessionCall { account: ALICE, permissionId: permission_id }).unwrap();
     println!(
-        "   session counters: uses={} of {}, spent={} of {} wei",
-        state.uses, state.maxUses, state.spent, state.maxTotalValue
+        "\ngame moves by alice's account: {}; ETH the game received: {} wei",
+        world.moves(),
+        world.chain.balance(game)
     );
-    chain.call(ALICE, revokeAllSessionsCall {}).expect("Alice revokes");
-    println!("11. Alice revokes every session                    ok");
-    let after = chain.validate(ALICE, &signed_op(ALICE, permission_id, &frontend, move_with(0)));
-    println!(
-        "12. frontend moves after the revocation             {}",
-        entry_point_verdict(&after, NOW + 60)
-    );
-    assert!(after.is_err());
+    println!("(handleOps gas is revm's EVM gas; the Stylus frames are not metered yet)");
 }
 
 fn code_size() -> usize {

@@ -6,6 +6,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod chain;
+pub mod evm;
 
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 

@@ -1,0 +1,218 @@
+//! The real EntryPoint v0.7 and OpenZeppelin's account (`make evm`) beside the module's
+//! deployed artifact (`make build`) on `local-chain`: what `tests/e2e.rs` and `make demo` run.
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::{sol, SolCall, SolValue};
+use local_chain::{Chain, ExecutionResult};
+use stylus_smart_sessions::interface::{EnableSession, ISmartSessions, SessionGrant};
+
+use super::{
+    execute_single, game_session, use_signature, SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
+};
+
+sol! {
+    // The EntryPoint's struct, ABI-identical to the module's (written from ERC-4337).
+    struct PackedUserOperation {
+        address sender;
+        uint256 nonce;
+        bytes initCode;
+        bytes callData;
+        bytes32 accountGasLimits;
+        uint256 preVerificationGas;
+        bytes32 gasFees;
+        bytes paymasterAndData;
+        bytes signature;
+    }
+    interface IEntryPoint {
+        function handleOps(PackedUserOperation[] calldata ops, address payable beneficiary) external;
+        function getUserOpHash(PackedUserOperation calldata userOp) external view returns (bytes32);
+        function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
+        error FailedOp(uint256 opIndex, string reason);
+        error FailedOpWithRevert(uint256 opIndex, string reason, bytes inner);
+    }
+    interface IAccount7579 {
+        function installModule(uint256 moduleTypeId, address module, bytes calldata initData) external;
+    }
+    interface IGame {
+        function moves(address player) external view returns (uint256);
+    }
+}
+
+pub const DEPLOYER: Address = Address::repeat_byte(0xde);
+pub const BUNDLER: Address = Address::repeat_byte(0xb0);
+
+/// The forge artifact's creation code of `contract` in `file`.
+pub fn creation_code(file: &str, contract: &str) -> Vec<u8> {
+    let path = format!("{}/target/evm/out/{file}/{contract}.json", env!("CARGO_MANIFEST_DIR"));
+    let json = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{path} is missing: run `make evm` first"));
+    let artifact: serde_json::Value = serde_json::from_str(&json).unwrap();
+    alloy_primitives::hex::decode(artifact["bytecode"]["object"].as_str().unwrap()).unwrap()
+}
+
+pub struct World {
+    pub chain: Chain,
+    pub entry_point: Address,
+    pub owner_validator: Address,
+    pub game: Address,
+    pub account: Address,
+    pub owner: SessionKey,
+}
+
+impl World {
+    /// EntryPoint, validator and game deployed; the module's artifact at `MODULE`; Alice's
+    /// account deployed with her owner key, funded with 10 ether.
+    pub fn new() -> Self {
+        let mut chain = Chain::new(CHAIN_ID, NOW + 600);
+        chain.set_balance(DEPLOYER, U256::from(100 * ETHER));
+        let entry_point = chain.deploy(DEPLOYER, creation_code("EntryPoint.sol", "EntryPoint"));
+        let owner_validator =
+            chain.deploy(DEPLOYER, creation_code("OwnerValidator.sol", "OwnerValidator"));
+        let game = chain.deploy(DEPLOYER, creation_code("Game.sol", "Game"));
+        let code = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/target/stylus_smart_sessions.code"
+        ))
+        .expect("run `make build` first");
+        chain.set_code(MODULE, code);
+        let owner = SessionKey::from_seed(0x0a);
+        let args = (entry_point, owner_validator, owner.address().abi_encode()).abi_encode_params();
+        let account = chain.deploy(
+            DEPLOYER,
+            [creation_code("SessionAccount.sol", "SessionAccount"), args].concat(),
+        );
+        chain.set_balance(account, U256::from(10 * ETHER));
+        Self { chain, entry_point, owner_validator, game, account, owner }
+    }
+
+    /// A user operation of the account, validated by `validator` (OpenZeppelin's account picks
+    /// it from the nonce key's top 20 bytes), not signed yet.
+    pub fn op(&mut self, validator: Address, call_data: Vec<u8>) -> PackedUserOperation {
+        let key = alloy_primitives::aliases::U192::from_be_slice(validator.as_slice()) << 32;
+        let call = IEntryPoint::getNonceCall { sender: self.account, key };
+        let nonce = match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), U256::ZERO)
+        {
+            ExecutionResult::Success { output, .. } => {
+                IEntryPoint::getNonceCall::abi_decode_returns(output.data()).unwrap()
+            }
+            other => panic!("getNonce failed: {other:?}"),
+        };
+        let gas = |high: u128, low: u128| B256::from((U256::from(high) << 128) | U256::from(low));
+        PackedUserOperation {
+            sender: self.account,
+            nonce,
+            initCode: Bytes::new(),
+            callData: call_data.into(),
+            accountGasLimits: gas(2_000_000, 2_000_000),
+            preVerificationGas: U256::from(100_000),
+            gasFees: gas(1, 1),
+            paymasterAndData: Bytes::new(),
+            signature: Bytes::new(),
+        }
+    }
+
+    pub fn user_op_hash(&mut self, op: &PackedUserOperation) -> B256 {
+        let call = IEntryPoint::getUserOpHashCall { userOp: op.clone() };
+        match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), U256::ZERO) {
+            ExecutionResult::Success { output, .. } => {
+                IEntryPoint::getUserOpHashCall::abi_decode_returns(output.data()).unwrap()
+            }
+            other => panic!("getUserOpHash failed: {other:?}"),
+        }
+    }
+
+    /// `handleOps([op])` from the bundler: `Ok` when it executed, else the revert data.
+    pub fn handle(&mut self, op: PackedUserOperation) -> Result<(), Vec<u8>> {
+        self.handle_with_gas(op).0
+    }
+
+    /// [`Self::handle`], with the gas the transaction used (EVM gas: Stylus frames are not
+    /// metered yet).
+    pub fn handle_with_gas(&mut self, op: PackedUserOperation) -> (Result<(), Vec<u8>>, u64) {
+        let call = IEntryPoint::handleOpsCall { ops: vec![op], beneficiary: BUNDLER };
+        let result = self.chain.call(BUNDLER, self.entry_point, call.abi_encode(), U256::ZERO);
+        let gas = result.tx_gas_used();
+        match result {
+            ExecutionResult::Success { .. } => (Ok(()), gas),
+            ExecutionResult::Revert { output, .. } => (Err(output.to_vec()), gas),
+            other => panic!("handleOps halted: {other:?}"),
+        }
+    }
+
+    /// An operation the owner signs (validated by the owner validator).
+    pub fn owner_op(&mut self, call_data: Vec<u8>) -> Result<(), Vec<u8>> {
+        let mut op = self.op(self.owner_validator, call_data);
+        let hash = self.user_op_hash(&op);
+        op.signature = self.owner.sign(hash).to_vec().into();
+        self.handle(op)
+    }
+
+    /// An operation `key` signs for the session `permission_id` (validated by the module).
+    pub fn session_op(
+        &mut self,
+        permission_id: B256,
+        key: &SessionKey,
+        call_data: Bytes,
+    ) -> PackedUserOperation {
+        let mut op = self.op(MODULE, call_data.to_vec());
+        let hash = self.user_op_hash(&op);
+        op.signature = use_signature(permission_id, &key.sign(hash));
+        op
+    }
+
+    pub fn moves(&mut self) -> U256 {
+        let call = IGame::movesCall { player: self.account };
+        match self.chain.call(DEPLOYER, self.game, call.abi_encode(), U256::ZERO) {
+            ExecutionResult::Success { output, .. } => {
+                IGame::movesCall::abi_decode_returns(output.data()).unwrap()
+            }
+            other => panic!("moves failed: {other:?}"),
+        }
+    }
+
+    /// The module installed by the owner's operation.
+    pub fn installed() -> Self {
+        let mut world = Self::new();
+        let install = IAccount7579::installModuleCall {
+            moduleTypeId: U256::from(1),
+            module: MODULE,
+            initData: Bytes::new(),
+        };
+        world.owner_op(install.abi_encode()).expect("the owner installs the module");
+        world
+    }
+
+    /// An ENABLE-mode operation: `key`'s first, carrying `grant` and the owner's signature.
+    pub fn enable_op(
+        &mut self,
+        grant: SessionGrant,
+        owner_signature: Bytes,
+        key: &SessionKey,
+        call_data: Bytes,
+    ) -> PackedUserOperation {
+        let mut op = self.op(MODULE, call_data.to_vec());
+        let hash = self.user_op_hash(&op);
+        let enable = EnableSession {
+            grant,
+            chains: vec![],
+            chainIndex: U256::ZERO,
+            ownerSignature: owner_signature,
+            keySignature: key.sign(hash).to_vec().into(),
+        };
+        op.signature = [vec![0x01], enable.abi_encode()].concat().into();
+        op
+    }
+
+    /// The module installed and the game session enabled, both by the owner's operations.
+    pub fn playing(key: &SessionKey) -> (Self, B256) {
+        let mut world = Self::installed();
+        let mut session = game_session(world.account, key);
+        session.actions[0].target = world.game;
+        let permission_id = session.permission_id(CHAIN_ID, MODULE);
+        let enable = ISmartSessions::enableSessionCall { session }.abi_encode();
+        world
+            .owner_op(execute_single(MODULE, 0, &enable).to_vec())
+            .expect("the owner enables the session");
+        (world, permission_id)
+    }
+}
