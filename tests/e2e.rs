@@ -35,6 +35,7 @@ fn session_key_plays_the_game_through_the_entry_point() {
     let (mut world, permission_id) = World::playing(&key);
     let game = world.game;
     world.chain.clear_stylus_frames();
+    world.chain.record_validations_of(world.account);
     let op =
         world.session_op(permission_id, &key, execute_single(game, ETHER / 100, &move_data(1, 2)));
     assert_eq!(world.handle(op), Ok(()));
@@ -43,6 +44,17 @@ fn session_key_plays_the_game_through_the_entry_point() {
     let op = world.session_op(permission_id, &key, execute_single(game, 0, &move_data(2, 3)));
     assert_eq!(world.handle(op), Ok(()));
     assert_eq!(world.moves(), U256::from(2));
+
+    // ERC-7562, whole validation: every slot any contract (the account, the module) touched
+    // while the account validated is associated with it, by the keccaks computed on the way.
+    let validations = world.chain.validations().to_vec();
+    assert_eq!(validations.len(), 2);
+    for validation in &validations {
+        let contracts: std::collections::BTreeSet<_> =
+            validation.accesses.iter().map(|(contract, _)| *contract).collect();
+        assert!(contracts.contains(&world.account) && contracts.contains(&MODULE), "{contracts:?}");
+        assert_eq!(validation.unassociated(), vec![]);
+    }
 
     // ERC-7562: in validation the module read and wrote only storage associated with the
     // account, and called nothing but the ecrecover precompile.

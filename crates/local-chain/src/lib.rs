@@ -13,10 +13,14 @@
 use std::{collections::HashMap, sync::Arc};
 
 use revm::{
+    bytecode::opcode,
     context::{BlockEnv, Cfg, CfgEnv, ContextTr, JournalTr, TxEnv},
     database::{CacheDB, EmptyDB},
-    interpreter::{CallInputs, CallOutcome, Gas, InstructionResult, InterpreterResult},
-    primitives::{hardfork::SpecId, Address, Bytes, Log, LogData, TxKind, B256, U256},
+    interpreter::{
+        interpreter_types::{InputsTr, Jumps, MemoryTr},
+        CallInputs, CallOutcome, Gas, InstructionResult, Interpreter, InterpreterResult,
+    },
+    primitives::{hardfork::SpecId, keccak256, Address, Bytes, Log, LogData, TxKind, B256, U256},
     state::{AccountInfo, Bytecode},
     Context, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
@@ -30,13 +34,59 @@ pub use revm::context::result::ExecutionResult;
 /// Prefix of deployed Stylus code: `EF F0` magic, version 0.
 const STYLUS_PREFIX: [u8; 3] = [0xEF, 0xF0, 0x00];
 
-/// Runs Stylus programs for calls revm is about to make to Stylus code.
+/// `IAccount.validateUserOp(PackedUserOperation,bytes32,uint256)`: where ERC-7562's rules start.
+const VALIDATE_USER_OP: [u8; 4] = [0x19, 0x82, 0x2f, 0x7c];
+
+/// Runs Stylus programs for calls revm is about to make to Stylus code, and records storage
+/// access during the validation of a watched account.
 #[derive(Default)]
 pub struct StylusInspector {
     /// Compiled programs by code hash: each is compiled once.
     programs: HashMap<B256, Arc<Program>>,
     /// Every Stylus call made, with what the program touched (for ERC-7562 checks).
     pub frames: Vec<StylusFrame>,
+    /// The account whose `validateUserOp` calls to record.
+    watch: Option<Address>,
+    /// Call depth now, and the depth of the validation being recorded.
+    depth: usize,
+    recording_from: Option<usize>,
+    /// What each recorded validation touched.
+    pub validations: Vec<ValidationRecord>,
+}
+
+/// Everything one account's `validateUserOp` touched, EVM contracts and Stylus programs alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidationRecord {
+    /// The validating account.
+    pub sender: Address,
+    /// Every (contract, slot) read or written, in order.
+    pub accesses: Vec<(Address, U256)>,
+    /// Every keccak preimage hashed (EVM `KECCAK256` and Stylus `native_keccak256`).
+    pub preimages: Vec<Vec<u8>>,
+}
+
+impl ValidationRecord {
+    /// The accesses ERC-7562's association rule refuses: not the sender's own storage, not the
+    /// slot `sender`, and not `keccak(sender ‖ x) + n` (n ≤ 128) for a keccak computed here.
+    pub fn unassociated(&self) -> Vec<(Address, U256)> {
+        let word = self.sender.into_word();
+        let bases: Vec<U256> = self
+            .preimages
+            .iter()
+            .filter(|preimage| preimage.len() >= 32 && preimage[..32] == word[..])
+            .map(|preimage| U256::from_be_bytes(keccak256(preimage).0))
+            .collect();
+        let limit = U256::from(128);
+        self.accesses
+            .iter()
+            .filter(|(contract, slot)| {
+                *contract != self.sender
+                    && *slot != U256::from_be_bytes(word.0)
+                    && !bases.iter().any(|base| slot >= base && *slot - *base <= limit)
+            })
+            .copied()
+            .collect()
+    }
 }
 
 /// What one Stylus frame did.
@@ -120,6 +170,15 @@ fn static_call(context: &ChainContext, from: Address, request: CallRequest) -> S
 
 impl Inspector<ChainContext> for StylusInspector {
     fn call(&mut self, context: &mut ChainContext, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        self.depth += 1;
+        if self.recording_from.is_none()
+            && self.watch == Some(inputs.target_address)
+            && inputs.input.bytes(context).starts_with(&VALIDATE_USER_OP)
+        {
+            self.recording_from = Some(self.depth);
+            self.validations
+                .push(ValidationRecord { sender: inputs.target_address, ..Default::default() });
+        }
         let (hash, code) = &inputs.known_bytecode;
         let code = code.original_byte_slice();
         if !code.starts_with(&STYLUS_PREFIX) {
@@ -142,6 +201,10 @@ impl Inspector<ChainContext> for StylusInspector {
             data: inputs.input.bytes(context).to_vec(),
         };
         let outcome = program.run(&message, &mut Journaled { context }).ok()?;
+        if let Some(record) = self.recording() {
+            record.accesses.extend(outcome.slots.iter().map(|slot| (contract, *slot)));
+            record.preimages.extend(outcome.preimages.iter().cloned());
+        }
         self.frames.push(StylusFrame {
             contract,
             caller: inputs.caller,
@@ -169,6 +232,50 @@ impl Inspector<ChainContext> for StylusInspector {
             InterpreterResult::new(result, output, Gas::new(inputs.gas_limit)),
             inputs.return_memory_offset.clone(),
         ))
+    }
+
+    fn call_end(
+        &mut self,
+        _context: &mut ChainContext,
+        _inputs: &CallInputs,
+        _outcome: &mut CallOutcome,
+    ) {
+        if self.recording_from == Some(self.depth) {
+            self.recording_from = None;
+        }
+        self.depth -= 1;
+    }
+
+    fn step(&mut self, interpreter: &mut Interpreter, _context: &mut ChainContext) {
+        if self.recording_from.is_none() {
+            return;
+        }
+        let contract = interpreter.input.target_address();
+        let top = |n| interpreter.stack.peek(n).ok();
+        let access = match interpreter.bytecode.opcode() {
+            opcode::SLOAD | opcode::SSTORE => top(0).map(|slot| (Some((contract, slot)), None)),
+            opcode::KECCAK256 => match (top(0), top(1)) {
+                // Hashes of memory not written yet are not slot keys: skip them.
+                (Some(offset), Some(size))
+                    if offset.saturating_add(size) <= U256::from(interpreter.memory.size()) =>
+                {
+                    let (offset, size) = (offset.to::<usize>(), size.to::<usize>());
+                    Some((None, Some(interpreter.memory.slice_len(offset, size).to_vec())))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some((access, preimage)), Some(record)) = (access, self.recording()) {
+            record.accesses.extend(access);
+            record.preimages.extend(preimage);
+        }
+    }
+}
+
+impl StylusInspector {
+    fn recording(&mut self) -> Option<&mut ValidationRecord> {
+        self.recording_from.and(self.validations.last_mut())
     }
 }
 
@@ -266,6 +373,16 @@ impl Chain {
         self.evm.inspector.frames.clear();
     }
 
+    /// From now on, records what every `validateUserOp` of `account` touches.
+    pub fn record_validations_of(&mut self, account: Address) {
+        self.evm.inspector.watch = Some(account);
+    }
+
+    /// The validations recorded so far.
+    pub fn validations(&self) -> &[ValidationRecord] {
+        &self.evm.inspector.validations
+    }
+
     fn transact(
         &mut self,
         from: Address,
@@ -283,5 +400,34 @@ impl Chain {
             .chain_id(Some(self.evm.ctx.cfg.chain_id))
             .build_fill();
         self.evm.inspect_tx_commit(tx).expect("the chain accepts the transaction")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unassociated_reports_exactly_the_slots_outside_the_rule() {
+        let sender = Address::repeat_byte(0xaa);
+        let other = Address::repeat_byte(0xbb);
+        let preimage = [sender.into_word().0, B256::with_last_byte(3).0].concat();
+        let base = U256::from_be_bytes(keccak256(&preimage).0);
+        let record = ValidationRecord {
+            sender,
+            accesses: vec![
+                (sender, U256::from(7)),                         // the sender's own storage
+                (other, U256::from_be_slice(sender.as_slice())), // the slot `sender`
+                (other, base),                                   // keccak(sender ‖ x)
+                (other, base + U256::from(128)),                 // … + 128
+                (other, base + U256::from(129)),                 // … + 129: too far
+                (other, U256::from(1)),                          // unrelated
+            ],
+            preimages: vec![preimage],
+        };
+        assert_eq!(
+            record.unassociated(),
+            vec![(other, base + U256::from(129)), (other, U256::from(1))]
+        );
     }
 }

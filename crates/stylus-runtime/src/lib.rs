@@ -167,6 +167,8 @@ pub struct Outcome {
     pub slots: Vec<U256>,
     /// Every call the program made, in order.
     pub calls: Vec<CallRequest>,
+    /// Every keccak preimage the program hashed through the host, in order.
+    pub preimages: Vec<Vec<u8>>,
 }
 
 /// A compiled program.
@@ -259,24 +261,19 @@ impl Program {
             }
         };
         let state = store.into_data();
-        let (slots, calls) = (state.slots, state.calls);
+        let (slots, calls, preimages) = (state.slots, state.calls, state.preimages);
         Ok(match status {
             Some(0) => {
                 let mut writes: Vec<_> = state.writes.into_iter().collect();
                 writes.sort();
-                Outcome {
-                    success: true,
-                    output: state.result,
-                    logs: state.logs,
-                    writes,
-                    slots,
-                    calls,
-                }
+                let output = state.result;
+                Outcome { success: true, output, logs: state.logs, writes, slots, calls, preimages }
             }
             Some(_) => {
-                Outcome { success: false, output: state.result, slots, calls, ..Outcome::default() }
+                let output = state.result;
+                Outcome { success: false, output, slots, calls, preimages, ..Outcome::default() }
             }
-            None => Outcome { success: false, slots, calls, ..Outcome::default() },
+            None => Outcome { success: false, slots, calls, preimages, ..Outcome::default() },
         })
     }
 }
@@ -302,6 +299,7 @@ struct HostState {
     logs: Vec<Log>,
     slots: Vec<U256>,
     calls: Vec<CallRequest>,
+    preimages: Vec<Vec<u8>>,
     pending: Option<Pending>,
 }
 
@@ -436,7 +434,9 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
         M,
         "native_keccak256",
         |mut caller: Caller<'_, HostState>, bytes: i32, len: i32, out: i32| {
-            let hash = keccak256(read(&caller, bytes, len as u32 as usize)?);
+            let preimage = read(&caller, bytes, len as u32 as usize)?;
+            let hash = keccak256(&preimage);
+            caller.data_mut().preimages.push(preimage);
             write(&mut caller, out, hash.as_slice())
         },
     )?;
