@@ -11,7 +11,7 @@ use alloy_sol_types::SolError;
 use stylus_runtime::precompiles::ECRECOVER;
 use stylus_smart_sessions::interface::{ISmartSessions, SessionGrant};
 use support::{
-    evm::{IEntryPoint, World},
+    evm::{EntryPointVersion, IEntryPoint, World},
     execute_single, game_session, move_data, SessionKey, CHAIN_ID, CLAIM, ETHER, MODULE, NOW,
     TWO_HOURS,
 };
@@ -31,8 +31,14 @@ fn failed_op_with_revert(inner: Vec<u8>) -> Vec<u8> {
 
 #[test]
 fn session_key_plays_the_game_through_the_entry_point() {
+    for version in [EntryPointVersion::V07, EntryPointVersion::V08] {
+        session_key_plays_the_game_on(version);
+    }
+}
+
+fn session_key_plays_the_game_on(version: EntryPointVersion) {
     let key = SessionKey::from_seed(1);
-    let (mut world, permission_id) = World::playing(&key);
+    let (mut world, permission_id) = World::playing_with(version, &key);
     let game = world.game;
     world.chain.clear_stylus_frames();
     world.chain.record_validations_of(world.account);

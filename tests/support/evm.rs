@@ -41,13 +41,50 @@ sol! {
 pub const DEPLOYER: Address = Address::repeat_byte(0xde);
 pub const BUNDLER: Address = Address::repeat_byte(0xb0);
 
-/// The forge artifact's creation code of `contract` in `file`.
-pub fn creation_code(file: &str, contract: &str) -> Vec<u8> {
-    let path = format!("{}/target/evm/out/{file}/{contract}.json", env!("CARGO_MANIFEST_DIR"));
-    let json = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{path} is missing: run `make evm` first"));
-    let artifact: serde_json::Value = serde_json::from_str(&json).unwrap();
+/// The forge artifact's creation code of `contract` compiled from the source whose path
+/// contains `source` (forge disambiguates equal file names by directory; this does not guess).
+pub fn creation_code(source: &str, contract: &str) -> Vec<u8> {
+    fn find(dir: &std::path::Path, name: &str, source: &str) -> Option<serde_json::Value> {
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if let Some(found) = find(&path, name, source) {
+                    return Some(found);
+                }
+            } else if path.file_name().is_some_and(|file| file == name) {
+                let artifact: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
+                let target = &artifact["metadata"]["settings"]["compilationTarget"];
+                if target.as_object()?.keys().any(|key| key.contains(source)) {
+                    return Some(artifact);
+                }
+            }
+        }
+        None
+    }
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/evm/out");
+    let artifact = find(&out, &format!("{contract}.json"), source).unwrap_or_else(|| {
+        panic!("no {contract} from {source} in {}: run `make evm` first", out.display())
+    });
     alloy_primitives::hex::decode(artifact["bytecode"]["object"].as_str().unwrap()).unwrap()
+}
+
+/// Which EntryPoint a [`World`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryPointVersion {
+    /// `@account-abstraction/contracts` 0.7.0.
+    V07,
+    /// `@account-abstraction/contracts` 0.8.0.
+    V08,
+}
+
+impl EntryPointVersion {
+    fn source(self) -> &'static str {
+        match self {
+            Self::V07 => "@account-abstraction/contracts/core/EntryPoint.sol",
+            Self::V08 => "ep08/core/EntryPoint.sol",
+        }
+    }
 }
 
 pub struct World {
@@ -63,12 +100,17 @@ impl World {
     /// EntryPoint, validator and game deployed; the module's artifact at `MODULE`; Alice's
     /// account deployed with her owner key, funded with 10 ether.
     pub fn new() -> Self {
+        Self::with(EntryPointVersion::V07)
+    }
+
+    /// [`World::new`] with the EntryPoint `version`.
+    pub fn with(version: EntryPointVersion) -> Self {
         let mut chain = Chain::new(CHAIN_ID, NOW + 600);
         chain.set_balance(DEPLOYER, U256::from(100 * ETHER));
-        let entry_point = chain.deploy(DEPLOYER, creation_code("EntryPoint.sol", "EntryPoint"));
+        let entry_point = chain.deploy(DEPLOYER, creation_code(version.source(), "EntryPoint"));
         let owner_validator =
-            chain.deploy(DEPLOYER, creation_code("OwnerValidator.sol", "OwnerValidator"));
-        let game = chain.deploy(DEPLOYER, creation_code("Game.sol", "Game"));
+            chain.deploy(DEPLOYER, creation_code("contracts/OwnerValidator.sol", "OwnerValidator"));
+        let game = chain.deploy(DEPLOYER, creation_code("contracts/Game.sol", "Game"));
         let code = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/target/stylus_smart_sessions.code"
@@ -79,7 +121,7 @@ impl World {
         let args = (entry_point, owner_validator, owner.address().abi_encode()).abi_encode_params();
         let account = chain.deploy(
             DEPLOYER,
-            [creation_code("SessionAccount.sol", "SessionAccount"), args].concat(),
+            [creation_code("contracts/SessionAccount.sol", "SessionAccount"), args].concat(),
         );
         chain.set_balance(account, U256::from(10 * ETHER));
         Self { chain, entry_point, owner_validator, game, account, owner }
@@ -172,7 +214,12 @@ impl World {
 
     /// The module installed by the owner's operation.
     pub fn installed() -> Self {
-        let mut world = Self::new();
+        Self::installed_with(EntryPointVersion::V07)
+    }
+
+    /// [`World::installed`] with the EntryPoint `version`.
+    pub fn installed_with(version: EntryPointVersion) -> Self {
+        let mut world = Self::with(version);
         let install = IAccount7579::installModuleCall {
             moduleTypeId: U256::from(1),
             module: MODULE,
@@ -205,7 +252,12 @@ impl World {
 
     /// The module installed and the game session enabled, both by the owner's operations.
     pub fn playing(key: &SessionKey) -> (Self, B256) {
-        let mut world = Self::installed();
+        Self::playing_with(EntryPointVersion::V07, key)
+    }
+
+    /// [`World::playing`] with the EntryPoint `version`.
+    pub fn playing_with(version: EntryPointVersion, key: &SessionKey) -> (Self, B256) {
+        let mut world = Self::installed_with(version);
         let mut session = game_session(world.account, key);
         session.actions[0].target = world.game;
         let permission_id = session.permission_id(CHAIN_ID, MODULE);
