@@ -7,7 +7,7 @@
 mod support;
 
 use alloy_primitives::{Bytes, U256};
-use alloy_sol_types::SolError;
+use alloy_sol_types::{SolCall, SolError};
 use stylus_runtime::precompiles::ECRECOVER;
 use stylus_smart_sessions::interface::{ISmartSessions, SessionGrant};
 use support::{
@@ -211,4 +211,27 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
         ))
     );
     assert_eq!(world.moves(), U256::from(2));
+}
+
+#[test]
+fn chain_reverts_calls_stylus_code_cannot_take() {
+    let mut world = World::new();
+    let call = ISmartSessions::isInitializedCall { smartAccount: world.account }.abi_encode();
+    let deployer = support::evm::DEPLOYER;
+    // A view call works; the same call carrying value reverts (no value moves into Stylus).
+    assert!(matches!(
+        world.chain.call(deployer, MODULE, call.clone(), U256::ZERO),
+        local_chain::ExecutionResult::Success { .. }
+    ));
+    match world.chain.call(deployer, MODULE, call.clone(), U256::from(1)) {
+        local_chain::ExecutionResult::Revert { output, .. } => assert!(output.is_empty()),
+        other => panic!("expected a revert, got {other:?}"),
+    }
+    // Stylus code that would not activate (not brotli) reverts every call.
+    let broken = alloy_primitives::Address::repeat_byte(0x5b);
+    world.chain.set_code(broken, vec![0xEF, 0xF0, 0x00, 0x00, 0xde, 0xad]);
+    assert!(matches!(
+        world.chain.call(deployer, broken, call, U256::ZERO),
+        local_chain::ExecutionResult::Revert { .. }
+    ));
 }

@@ -7,7 +7,8 @@
 //! which run in a nested EVM over a snapshot of the current state — exact for what a static
 //! call can observe, though its gas is not charged to the frame. Non-static calls out of a
 //! Stylus frame fail as if reverted. Wasm execution is not metered: a Stylus frame costs no gas
-//! here. Both limits are the next steps towards Nitro's semantics (revm frames driven by the
+//! here. Calls sending value to Stylus code revert (the value is not moved into the frame).
+//! These limits are the next steps towards Nitro's semantics (revm frames driven by the
 //! runtime's resumable host calls, Nitro's ink prices).
 
 use std::{collections::HashMap, sync::Arc};
@@ -184,13 +185,29 @@ impl Inspector<ChainContext> for StylusInspector {
         if !code.starts_with(&STYLUS_PREFIX) {
             return None;
         }
+        let revert = |inputs: &CallInputs| {
+            let result = InterpreterResult::new(
+                InstructionResult::Revert,
+                Bytes::new(),
+                Gas::new(inputs.gas_limit),
+            );
+            Some(CallOutcome::new(result, inputs.return_memory_offset.clone()))
+        };
+        // Value is not moved into a Stylus frame here (see the crate docs): refuse it.
+        if !inputs.call_value().is_zero() {
+            return revert(inputs);
+        }
         let program = match self.programs.get(hash) {
             Some(program) => Arc::clone(program),
-            None => {
-                let program = Arc::new(Program::from_code(code).ok()?);
-                self.programs.insert(*hash, Arc::clone(&program));
-                program
-            }
+            None => match Program::from_code(code) {
+                Ok(program) => {
+                    let program = Arc::new(program);
+                    self.programs.insert(*hash, Arc::clone(&program));
+                    program
+                }
+                // Code Nitro would not have activated: every call to it reverts.
+                Err(_) => return revert(inputs),
+            },
         };
         let contract = inputs.target_address;
         let message = Message {
@@ -200,7 +217,13 @@ impl Inspector<ChainContext> for StylusInspector {
             chain_id: context.cfg().chain_id(),
             data: inputs.input.bytes(context).to_vec(),
         };
-        let outcome = program.run(&message, &mut Journaled { context }).ok()?;
+        let Ok(mut outcome) = program.run(&message, &mut Journaled { context }) else {
+            return revert(inputs);
+        };
+        // A static call may not change state.
+        if inputs.is_static && (!outcome.writes.is_empty() || !outcome.logs.is_empty()) {
+            outcome = stylus_runtime::Outcome { success: false, ..outcome };
+        }
         if let Some(record) = self.recording() {
             record.accesses.extend(outcome.slots.iter().map(|slot| (contract, *slot)));
             record.preimages.extend(outcome.preimages.iter().cloned());
