@@ -5,17 +5,11 @@
 
 mod support;
 
-use alloy_primitives::{aliases::U48, Bytes, B256, U256};
+use alloy_primitives::{aliases::U48, Bytes, U256};
 use alloy_sol_types::SolInterface;
 use stylus_runtime::{precompiles::ECRECOVER, CallKind, CallRequest, Message};
-use stylus_smart_sessions::interface::{
-    Error, ISmartSessions::*, PackedUserOperation, SessionGrant,
-};
+use stylus_smart_sessions::interface::{Error, ISmartSessions::*, SessionGrant};
 use support::{chain::Chain, *};
-
-fn alice_op(permission_id: B256, key: &SessionKey, call_data: Bytes) -> PackedUserOperation {
-    signed_op(ALICE, permission_id, key, call_data)
-}
 
 #[test]
 fn artifact_imports_only_the_hostios_the_runtime_serves() {
@@ -57,7 +51,8 @@ fn artifact_runs_the_game_session() {
         chain.call(ALICE, enableSessionCall { session: game_session(ALICE, &key) }).unwrap();
     assert_eq!(permission_id, game_session(ALICE, &key).permission_id(CHAIN_ID, MODULE));
 
-    let op = alice_op(permission_id, &key, execute_single(GAME, ETHER / 100, &move_data(1, 2)));
+    let op =
+        signed_op(ALICE, permission_id, &key, execute_single(GAME, ETHER / 100, &move_data(1, 2)));
     assert_eq!(chain.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
     assert_eq!(
         chain.events::<SessionUsed>(),
@@ -83,12 +78,13 @@ fn artifact_runs_the_game_session() {
         }]
     );
 
-    let other = alice_op(permission_id, &key, execute_single(OTHER, 0, &move_data(1, 2)));
+    let other = signed_op(ALICE, permission_id, &key, execute_single(OTHER, 0, &move_data(1, 2)));
     assert_eq!(
         chain.validate(ALICE, &other),
         Err(ActionNotAllowed { permissionId: permission_id, target: OTHER, selector: MOVE }.into())
     );
-    let greedy = alice_op(permission_id, &key, execute_single(GAME, ETHER / 50, &move_data(1, 2)));
+    let greedy =
+        signed_op(ALICE, permission_id, &key, execute_single(GAME, ETHER / 50, &move_data(1, 2)));
     assert_eq!(
         chain.validate(ALICE, &greedy),
         Err(CallValueAboveLimit {
@@ -99,7 +95,8 @@ fn artifact_runs_the_game_session() {
         }
         .into())
     );
-    let stolen = alice_op(
+    let stolen = signed_op(
+        ALICE,
         permission_id,
         &SessionKey::from_seed(2),
         execute_single(GAME, 0, &move_data(1, 2)),
@@ -156,8 +153,7 @@ fn artifact_enables_an_owner_signed_grant_through_the_accounts_erc1271() {
     let digest = grant.digest(CHAIN_ID, MODULE);
     let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
     let enable = single_chain_enable(grant, &owner, CHAIN_ID, MODULE);
-    let op =
-        Harness::new().enable_op(ALICE, enable, &key, execute_single(GAME, 0, &move_data(0, 0)));
+    let op = enable_op(ALICE, enable, &key, execute_single(GAME, 0, &move_data(0, 0)));
 
     let (slots, calls) = {
         assert_eq!(chain.validate(ALICE, &op), Ok(window(NOW, NOW + 600)));

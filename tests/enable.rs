@@ -46,7 +46,7 @@ impl Setup {
     }
 
     fn enable_op(&self) -> PackedUserOperation {
-        self.harness.enable_op(ALICE, self.enable_data(), &self.key, first_move())
+        enable_op(ALICE, self.enable_data(), &self.key, first_move())
     }
 
     fn permission_id(&self) -> B256 {
@@ -92,7 +92,7 @@ fn enabled_grant_then_validates_in_use_mode() {
     let op = setup.enable_op();
     setup.harness.validate(ALICE, &op).unwrap();
     let permission_id = setup.permission_id();
-    let op = setup.harness.signed_op(ALICE, permission_id, &setup.key, first_move());
+    let op = signed_op(ALICE, permission_id, &setup.key, first_move());
     // In USE mode the session's own window applies; the grant's deadline was for enabling.
     assert_eq!(setup.harness.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
     assert_eq!(setup.harness.session(ALICE, permission_id).uses, 2);
@@ -162,7 +162,7 @@ fn enable_mode_fails_on_another_account_even_with_the_same_owner() {
     let owner = SessionKey::from_seed(0x0a);
     setup.harness.set_owner(BOB, &owner);
     // Bob's account would accept the owner's signature, but the grant names Alice's account.
-    let op = setup.harness.enable_op(BOB, setup.enable_data(), &setup.key, first_move());
+    let op = enable_op(BOB, setup.enable_data(), &setup.key, first_move());
     assert_eq!(
         setup.harness.validate(BOB, &op),
         Err(SessionAccountMismatch { sessionAccount: ALICE, caller: BOB }.into())
@@ -179,7 +179,7 @@ fn enable_mode_fails_under_another_deployment_or_chain() {
         other.install(ALICE);
         other.set_owner(ALICE, &setup.owner);
         // The owner signed the digest for MODULE on CHAIN_ID: here the digest differs.
-        let op = other.enable_op(ALICE, setup.enable_data(), &setup.key, first_move());
+        let op = enable_op(ALICE, setup.enable_data(), &setup.key, first_move());
         assert_eq!(
             other.validate(ALICE, &op),
             Ok(sig_failed(NOW, DEADLINE)),
@@ -193,7 +193,7 @@ fn enable_mode_refuses_a_wrong_owner_signature() {
     let mut setup = granted();
     let mut enable = setup.enable_data();
     enable.ownerSignature = SessionKey::from_seed(0x66).sign(setup.grant_digest()).to_vec().into();
-    let op = setup.harness.enable_op(ALICE, enable, &setup.key, first_move());
+    let op = enable_op(ALICE, enable, &setup.key, first_move());
     assert_eq!(setup.harness.validate(ALICE, &op), Ok(sig_failed(NOW, DEADLINE)));
 }
 
@@ -201,12 +201,7 @@ fn enable_mode_refuses_a_wrong_owner_signature() {
 fn enable_mode_refuses_a_wrong_session_key_signature() {
     let mut setup = granted();
     let before = setup.harness.snapshot();
-    let op = setup.harness.enable_op(
-        ALICE,
-        setup.enable_data(),
-        &SessionKey::from_seed(0x66),
-        first_move(),
-    );
+    let op = enable_op(ALICE, setup.enable_data(), &SessionKey::from_seed(0x66), first_move());
     assert_eq!(setup.harness.validate(ALICE, &op), Ok(sig_failed(NOW, DEADLINE)));
     // The EntryPoint reverts an operation whose signature failed (AA24).
     setup.harness.restore(before);
@@ -223,7 +218,7 @@ fn enable_mode_refuses_a_swapped_session_under_the_owner_signature() {
     let mut enable = setup.enable_data();
     // Same owner signature, a session with a bigger cap: the digest no longer matches.
     enable.grant.session.actions[0].maxValuePerCall = U256::from(ETHER);
-    let op = setup.harness.enable_op(ALICE, enable, &setup.key, first_move());
+    let op = enable_op(ALICE, enable, &setup.key, first_move());
     assert_eq!(setup.harness.validate(ALICE, &op), Ok(sig_failed(NOW, DEADLINE)));
 }
 
@@ -284,7 +279,7 @@ fn one_owner_signature_enables_on_every_listed_chain() {
             ownerSignature: owner_signature.clone(),
             keySignature: Bytes::new(),
         };
-        let op = harness.enable_op(ALICE, enable, &setup.key, first_move());
+        let op = enable_op(ALICE, enable, &setup.key, first_move());
         assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, DEADLINE)), "chain {chain_id}");
         // On each chain, the wrong entry is refused before anything is asked of the account.
         let enable = EnableSession {
@@ -294,7 +289,7 @@ fn one_owner_signature_enables_on_every_listed_chain() {
             ownerSignature: owner_signature.clone(),
             keySignature: Bytes::new(),
         };
-        let op = harness.enable_op(ALICE, enable, &setup.key, first_move());
+        let op = enable_op(ALICE, enable, &setup.key, first_move());
         assert_eq!(
             harness.validate(ALICE, &op),
             Err(GrantChainMismatch { chainIndex: U256::from(1 - index) }.into())
@@ -316,7 +311,7 @@ fn enable_mode_fails_for_a_chain_index_out_of_the_list_or_a_list_without_this_ch
             ownerSignature: owner_signature.clone(),
             keySignature: Bytes::new(),
         };
-        let op = setup.harness.enable_op(ALICE, enable, &setup.key, first_move());
+        let op = enable_op(ALICE, enable, &setup.key, first_move());
         assert_eq!(
             setup.harness.validate(ALICE, &op),
             Err(GrantChainMismatch { chainIndex: U256::from(index) }.into())
@@ -331,7 +326,7 @@ fn enable_mode_refuses_an_owner_signature_routed_to_this_module() {
         let mut enable = setup.enable_data();
         enable.ownerSignature =
             [prefix, MODULE.to_vec(), enable.ownerSignature.to_vec()].concat().into();
-        let op = setup.harness.enable_op(ALICE, enable, &setup.key, first_move());
+        let op = enable_op(ALICE, enable, &setup.key, first_move());
         assert_eq!(setup.harness.validate(ALICE, &op), Err(GrantSignedByModule {}.into()));
     }
 }

@@ -172,10 +172,10 @@ fn enable_session_stores_caps_beyond_128_bits_as_2_pow_128_minus_1() {
         .abi_encode()
         .into()
     };
-    let op = harness.signed_op(ALICE, permission_id, &key, big(U256::from(u128::MAX)));
+    let op = signed_op(ALICE, permission_id, &key, big(U256::from(u128::MAX)));
     assert!(harness.validate(ALICE, &op).is_ok());
     let over = U256::from(u128::MAX) + U256::from(1);
-    let op = harness.signed_op(ALICE, permission_id, &key, big(over));
+    let op = signed_op(ALICE, permission_id, &key, big(over));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(CallValueAboveLimit {

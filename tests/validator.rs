@@ -24,7 +24,7 @@ fn game_session_validates_moves_within_the_two_hour_window() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
     for value in [0, ETHER / 100] {
-        let op = harness.signed_op(ALICE, permission_id, &key, one_move(value));
+        let op = signed_op(ALICE, permission_id, &key, one_move(value));
         // The window travels in the validation data: the EntryPoint refuses the move after
         // 2 hours (and before the start) without the module reading the clock.
         assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
@@ -38,8 +38,7 @@ fn game_session_validates_moves_within_the_two_hour_window() {
 fn validate_user_op_fails_when_the_call_goes_to_another_contract() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op =
-        harness.signed_op(ALICE, permission_id, &key, execute_single(OTHER, 0, &move_data(1, 2)));
+    let op = signed_op(ALICE, permission_id, &key, execute_single(OTHER, 0, &move_data(1, 2)));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(ActionNotAllowed { permissionId: permission_id, target: OTHER, selector: MOVE }.into())
@@ -51,8 +50,7 @@ fn validate_user_op_fails_when_the_call_goes_to_another_contract() {
 fn validate_user_op_fails_when_the_selector_is_not_allowed() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op =
-        harness.signed_op(ALICE, permission_id, &key, execute_single(GAME, 0, CLAIM.as_slice()));
+    let op = signed_op(ALICE, permission_id, &key, execute_single(GAME, 0, CLAIM.as_slice()));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(ActionNotAllowed { permissionId: permission_id, target: GAME, selector: CLAIM }.into())
@@ -63,7 +61,7 @@ fn validate_user_op_fails_when_the_selector_is_not_allowed() {
 fn validate_user_op_fails_when_a_move_sends_more_than_the_per_call_limit() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(2 * ETHER / 100));
+    let op = signed_op(ALICE, permission_id, &key, one_move(2 * ETHER / 100));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(CallValueAboveLimit {
@@ -85,7 +83,7 @@ fn validate_user_op_checks_every_call_of_a_batch() {
         execution(GAME, ETHER / 200, move_data(2, 2)),
         execution(GAME, 0, move_data(3, 3)),
     ]);
-    let op = harness.signed_op(ALICE, permission_id, &key, moves);
+    let op = signed_op(ALICE, permission_id, &key, moves);
     assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
     let state = harness.session(ALICE, permission_id);
     assert_eq!(state.uses, 1, "a batch is one use");
@@ -98,7 +96,7 @@ fn validate_user_op_fails_when_one_call_of_a_batch_is_not_allowed() {
     let (mut harness, permission_id) = alice_playing(&key);
     let moves =
         execute_batch(&[execution(GAME, 0, move_data(1, 1)), execution(OTHER, 0, move_data(2, 2))]);
-    let op = harness.signed_op(ALICE, permission_id, &key, moves);
+    let op = signed_op(ALICE, permission_id, &key, moves);
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(ActionNotAllowed { permissionId: permission_id, target: OTHER, selector: MOVE }.into())
@@ -110,7 +108,7 @@ fn validate_user_op_fails_when_one_call_of_a_batch_is_not_allowed() {
 fn validate_user_op_fails_when_the_batch_is_empty() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op = harness.signed_op(ALICE, permission_id, &key, execute_batch(&[]));
+    let op = signed_op(ALICE, permission_id, &key, execute_batch(&[]));
     assert_eq!(harness.validate(ALICE, &op), Err(BatchEmpty {}.into()));
 }
 
@@ -126,7 +124,7 @@ fn validate_user_op_fails_for_every_execution_mode_but_single_and_batch() {
         call_data[4 + byte] = value;
         let mut mode = B256::ZERO;
         mode[byte] = value;
-        let op = harness.signed_op(ALICE, permission_id, &key, call_data.into());
+        let op = signed_op(ALICE, permission_id, &key, call_data.into());
         assert_eq!(
             harness.validate(ALICE, &op),
             Err(ExecutionModeUnsupported { mode }.into()),
@@ -142,7 +140,7 @@ fn validate_user_op_fails_when_the_account_call_is_not_execute() {
     // executeFromExecutor(bytes32,bytes), a valid ERC-7579 call the session may not make.
     let mut call_data = one_move(0).to_vec();
     call_data[..4].copy_from_slice(selector("executeFromExecutor(bytes32,bytes)").as_slice());
-    let op = harness.signed_op(ALICE, permission_id, &key, call_data.into());
+    let op = signed_op(ALICE, permission_id, &key, call_data.into());
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(ExecuteSelectorUnsupported {
@@ -170,7 +168,7 @@ fn validate_user_op_fails_when_execute_call_data_is_not_canonical() {
         let mut call_data = canonical.to_vec();
         let end = call_data.len();
         mutate(&mut call_data);
-        let op = harness.signed_op(ALICE, permission_id, &key, call_data.into());
+        let op = signed_op(ALICE, permission_id, &key, call_data.into());
         let position = if position == 0 { end } else { position };
         assert_eq!(
             harness.validate(ALICE, &op),
@@ -184,7 +182,7 @@ fn validate_user_op_fails_when_execute_call_data_is_not_canonical() {
 fn validate_user_op_fails_when_the_signer_is_not_the_session_key() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op = harness.signed_op(ALICE, permission_id, &SessionKey::from_seed(2), one_move(0));
+    let op = signed_op(ALICE, permission_id, &SessionKey::from_seed(2), one_move(0));
     assert_eq!(harness.validate(ALICE, &op), Ok(sig_failed(NOW, NOW + TWO_HOURS)));
 }
 
@@ -192,7 +190,7 @@ fn validate_user_op_fails_when_the_signer_is_not_the_session_key() {
 fn validate_user_op_returns_sig_failed_when_the_signature_is_malformed() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let good = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+    let good = signed_op(ALICE, permission_id, &key, one_move(0));
     let signature = good.signature.to_vec();
     let malformed: [(&str, Vec<u8>); 4] = [
         ("empty", vec![]),
@@ -211,7 +209,7 @@ fn validate_user_op_returns_sig_failed_when_the_signature_is_malformed() {
 fn validate_user_op_returns_sig_failed_for_high_s_and_bad_v_without_recovering() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let good = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+    let good = signed_op(ALICE, permission_id, &key, one_move(0));
     let order = U256::from_be_bytes(alloy_primitives::hex!(
         "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
     ));
@@ -245,7 +243,7 @@ fn validate_user_op_returns_sig_failed_for_high_s_and_bad_v_without_recovering()
 fn validate_user_op_sends_the_precompile_hash_v_r_s() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+    let op = signed_op(ALICE, permission_id, &key, one_move(0));
     harness.validate(ALICE, &op).unwrap();
     let ecdsa = &op.signature[33..];
     let expected =
@@ -263,10 +261,10 @@ fn validate_user_op_fails_when_the_total_spend_cap_is_reached_by_small_moves() {
     session.maxTotalValue = U256::from(3 * ETHER / 100);
     let permission_id = harness.enable(&session).unwrap();
     for _ in 0..3 {
-        let op = harness.signed_op(ALICE, permission_id, &key, one_move(ETHER / 100));
+        let op = signed_op(ALICE, permission_id, &key, one_move(ETHER / 100));
         assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
     }
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(1));
+    let op = signed_op(ALICE, permission_id, &key, one_move(1));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(SpendLimitExceeded {
@@ -277,7 +275,7 @@ fn validate_user_op_fails_when_the_total_spend_cap_is_reached_by_small_moves() {
         .into())
     );
     // Moves that send nothing still go through.
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+    let op = signed_op(ALICE, permission_id, &key, one_move(0));
     assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
 }
 
@@ -290,10 +288,10 @@ fn validate_user_op_fails_when_the_session_is_used_up() {
     session.maxUses = 2;
     let permission_id = harness.enable(&session).unwrap();
     for _ in 0..2 {
-        let op = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+        let op = signed_op(ALICE, permission_id, &key, one_move(0));
         assert!(harness.validate(ALICE, &op).is_ok());
     }
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+    let op = signed_op(ALICE, permission_id, &key, one_move(0));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(UsageLimitReached { permissionId: permission_id, maxUses: 2 }.into())
@@ -305,7 +303,7 @@ fn validate_user_op_fails_when_the_session_was_removed() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
     harness.call(ALICE, removeSessionCall { permissionId: permission_id }).unwrap();
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+    let op = signed_op(ALICE, permission_id, &key, one_move(0));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(SessionNotEnabled { permissionId: permission_id, account: ALICE }.into())
@@ -329,7 +327,7 @@ fn validate_user_op_fails_for_every_session_after_revoke_all() {
     let second = harness.enable(&other).unwrap();
     harness.call(ALICE, revokeAllSessionsCall {}).unwrap();
     for permission_id in [first, second] {
-        let op = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+        let op = signed_op(ALICE, permission_id, &key, one_move(0));
         assert_eq!(
             harness.validate(ALICE, &op),
             Err(SessionNotEnabled { permissionId: permission_id, account: ALICE }.into())
@@ -340,7 +338,7 @@ fn validate_user_op_fails_for_every_session_after_revoke_all() {
     let mut fresh = game_session(ALICE, &key);
     fresh.salt = B256::with_last_byte(2);
     let permission_id = harness.enable(&fresh).unwrap();
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+    let op = signed_op(ALICE, permission_id, &key, one_move(0));
     assert!(harness.validate(ALICE, &op).is_ok());
 }
 
@@ -348,7 +346,7 @@ fn validate_user_op_fails_for_every_session_after_revoke_all() {
 fn uninstall_kills_every_session_and_reinstall_starts_from_zero() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(ETHER / 100));
+    let op = signed_op(ALICE, permission_id, &key, one_move(ETHER / 100));
     harness.validate(ALICE, &op).unwrap();
 
     harness.call(ALICE, onUninstallCall { data: Bytes::new() }).unwrap();
@@ -379,18 +377,18 @@ fn two_accounts_never_share_sessions_or_counters() {
     assert_ne!(alice_id, bob_id, "the account is part of the permission id");
 
     // Bob's account cannot use Alice's session, nor validate Alice's operations.
-    let op = harness.signed_op(BOB, alice_id, &key, one_move(0));
+    let op = signed_op(BOB, alice_id, &key, one_move(0));
     assert_eq!(
         harness.validate(BOB, &op),
         Err(SessionNotEnabled { permissionId: alice_id, account: BOB }.into())
     );
-    let alice_op = harness.signed_op(ALICE, alice_id, &key, one_move(0));
+    let alice_op = signed_op(ALICE, alice_id, &key, one_move(0));
     assert_eq!(
         harness.validate(BOB, &alice_op),
         Err(UserOpSenderMismatch { sender: ALICE, caller: BOB }.into())
     );
 
-    let op = harness.signed_op(BOB, bob_id, &key, one_move(ETHER / 100));
+    let op = signed_op(BOB, bob_id, &key, one_move(ETHER / 100));
     harness.validate(BOB, &op).unwrap();
     assert_eq!(harness.session(BOB, bob_id).uses, 1);
     assert_eq!(harness.session(ALICE, alice_id).uses, 0);
@@ -407,12 +405,12 @@ fn two_sessions_of_one_account_keep_separate_actions() {
     let mut other = game_session(ALICE, &key);
     other.actions = vec![Action { target: OTHER, selector: MOVE, maxValuePerCall: U256::ZERO }];
     let other_id = harness.enable(&other).unwrap();
-    let op = harness.signed_op(ALICE, other_id, &key, one_move(0));
+    let op = signed_op(ALICE, other_id, &key, one_move(0));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(ActionNotAllowed { permissionId: other_id, target: GAME, selector: MOVE }.into())
     );
-    let op = harness.signed_op(ALICE, game_id, &key, execute_single(OTHER, 0, &move_data(0, 0)));
+    let op = signed_op(ALICE, game_id, &key, execute_single(OTHER, 0, &move_data(0, 0)));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(ActionNotAllowed { permissionId: game_id, target: OTHER, selector: MOVE }.into())
@@ -431,10 +429,10 @@ fn plain_transfer_action_allows_only_empty_call_data() {
         maxValuePerCall: U256::from(ETHER),
     }];
     let permission_id = harness.enable(&session).unwrap();
-    let op = harness.signed_op(ALICE, permission_id, &key, execute_single(OTHER, ETHER / 2, &[]));
+    let op = signed_op(ALICE, permission_id, &key, execute_single(OTHER, ETHER / 2, &[]));
     assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, NOW + TWO_HOURS)));
     for data in [vec![0u8; 4], vec![0u8, 0, 0, 0, 1], vec![0x12], vec![0x12, 0x34, 0x56]] {
-        let op = harness.signed_op(ALICE, permission_id, &key, execute_single(OTHER, 0, &data));
+        let op = signed_op(ALICE, permission_id, &key, execute_single(OTHER, 0, &data));
         assert_eq!(
             harness.validate(ALICE, &op),
             Err(CallSelectorInvalid { target: OTHER }.into()),
@@ -447,7 +445,7 @@ fn plain_transfer_action_allows_only_empty_call_data() {
 fn validate_user_op_fails_when_the_sender_is_not_the_calling_account() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(0));
+    let op = signed_op(ALICE, permission_id, &key, one_move(0));
     assert_eq!(
         harness.validate(BOB, &op),
         Err(UserOpSenderMismatch { sender: ALICE, caller: BOB }.into())
@@ -459,7 +457,7 @@ fn validate_user_op_fails_for_a_session_never_enabled() {
     let key = SessionKey::from_seed(1);
     let (mut harness, _) = alice_playing(&key);
     let unknown = B256::repeat_byte(0x42);
-    let op = harness.signed_op(ALICE, unknown, &key, one_move(0));
+    let op = signed_op(ALICE, unknown, &key, one_move(0));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(SessionNotEnabled { permissionId: unknown, account: ALICE }.into())
@@ -470,7 +468,7 @@ fn validate_user_op_fails_for_a_session_never_enabled() {
 fn validate_user_op_emits_session_used_with_the_counters() {
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op = harness.signed_op(ALICE, permission_id, &key, one_move(ETHER / 100));
+    let op = signed_op(ALICE, permission_id, &key, one_move(ETHER / 100));
     harness.validate(ALICE, &op).unwrap();
     harness.validate(ALICE, &op).unwrap();
     assert_eq!(
@@ -500,7 +498,7 @@ fn validate_user_op_touches_only_storage_associated_with_the_account() {
         execution(GAME, ETHER / 100, move_data(1, 1)),
         execution(GAME, 0, move_data(2, 2)),
     ]);
-    let op = harness.signed_op(ALICE, permission_id, &key, moves);
+    let op = signed_op(ALICE, permission_id, &key, moves);
     let (result, slots) = harness.trace(|harness| harness.validate(ALICE, &op));
     assert!(result.is_ok());
     assert!(slots.len() >= 5, "reads account state, three session words, one action");
@@ -513,7 +511,7 @@ fn validate_user_op_reads_no_clock() {
     // and this one covers the longest path (batch, value, counters, signature).
     let key = SessionKey::from_seed(1);
     let (mut harness, permission_id) = alice_playing(&key);
-    let op = harness.signed_op(
+    let op = signed_op(
         ALICE,
         permission_id,
         &key,
@@ -530,7 +528,7 @@ fn permission_id_names_the_session_whose_rules_apply() {
     let mut tight = game_session(ALICE, &key);
     tight.actions[0].maxValuePerCall = U256::ZERO;
     let tight_id = harness.enable(&tight).unwrap();
-    let op = harness.signed_op(ALICE, tight_id, &key, one_move(1));
+    let op = signed_op(ALICE, tight_id, &key, one_move(1));
     assert_eq!(
         harness.validate(ALICE, &op),
         Err(CallValueAboveLimit {
@@ -541,12 +539,12 @@ fn permission_id_names_the_session_whose_rules_apply() {
         }
         .into())
     );
-    let op = harness.signed_op(ALICE, game_id, &key, one_move(1));
+    let op = signed_op(ALICE, game_id, &key, one_move(1));
     assert!(harness.validate(ALICE, &op).is_ok());
     // The id is outside what the key signs (userOpHash), so a relayer can point an operation at
     // another live session of the same account and key: it then runs under that session's
     // rules and counters, never wider ones (README, "Security model").
-    let mut swapped = harness.signed_op(ALICE, game_id, &key, one_move(0));
+    let mut swapped = signed_op(ALICE, game_id, &key, one_move(0));
     let mut signature = swapped.signature.to_vec();
     signature[1..33].copy_from_slice(tight_id.as_slice());
     swapped.signature = signature.into();

@@ -483,17 +483,6 @@ impl Harness {
         self.vm.owners.borrow_mut().insert(account, owner.address());
     }
 
-    /// See [`enable_op`].
-    pub fn enable_op(
-        &self,
-        account: Address,
-        enable: EnableSession,
-        key: &SessionKey,
-        call_data: Bytes,
-    ) -> PackedUserOperation {
-        enable_op(account, enable, key, call_data)
-    }
-
     /// Calls the module from `from` with raw call data; a revert rolls back storage and logs.
     pub fn call_raw(&mut self, from: Address, data: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
         let before = self.vm.inner.snapshot();
@@ -543,19 +532,6 @@ impl Harness {
         let call =
             ISmartSessions::validateUserOpCall { userOp: op.clone(), userOpHash: op_hash(op) };
         self.call(account, call)
-    }
-
-    /// A USE-mode user operation of `account`, signed by `key` over its hash.
-    pub fn signed_op(
-        &self,
-        account: Address,
-        permission_id: B256,
-        key: &SessionKey,
-        call_data: Bytes,
-    ) -> PackedUserOperation {
-        let mut op = user_op(account, call_data, Bytes::new());
-        op.signature = use_signature(permission_id, &key.sign(op_hash(&op)));
-        op
     }
 
     /// Storage slots touched while running `f`.
