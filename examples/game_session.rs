@@ -59,9 +59,11 @@ fn main() {
         [world.owner_validator.to_vec(), world.owner.sign(digest).to_vec()].concat().into();
 
     let mut step = 3;
-    let mut show = |what: &str, (result, gas): (Result<(), Vec<u8>>, u64)| {
+    let mut show = |what: &str, world: &mut World, op| {
+        let (result, gas) = world.handle_with_gas(op);
+        let module = world.last_validation_gas().unwrap_or_default();
         let verdict = verdict(&result);
-        println!("{step}. {what:<54} {verdict} [handleOps gas {gas}]");
+        println!("{step}. {what:<54} {verdict} [handleOps {gas} gas, module {module}]");
         step += 1;
         verdict
     };
@@ -71,8 +73,7 @@ fn main() {
         &frontend,
         execute_single(game, 0, &move_data(0, 0)),
     );
-    let enabled =
-        show("frontend's first move enables the session (ENABLE)", world.handle_with_gas(first));
+    let enabled = show("frontend's first move enables the session (ENABLE)", &mut world, first);
     let mut moves = Vec::new();
     for (what, target, value, data, key) in [
         ("frontend moves, 0.01 ETH", game, ETHER / 100, move_data(1, 2), &frontend),
@@ -81,12 +82,12 @@ fn main() {
         ("another key signs a move", game, 0, move_data(3, 4), &SessionKey::from_seed(0x66)),
     ] {
         let op = world.session_op(permission_id, key, execute_single(target, value, &data));
-        moves.push(show(what, world.handle_with_gas(op)));
+        moves.push(show(what, &mut world, op));
     }
     world.chain.set_timestamp(NOW + TWO_HOURS + 1);
     let late =
         world.session_op(permission_id, &frontend, execute_single(game, 0, &move_data(5, 5)));
-    moves.push(show("frontend moves 2 hours and 1 second in", world.handle_with_gas(late)));
+    moves.push(show("frontend moves 2 hours and 1 second in", &mut world, late));
 
     let expected = ["executed", "ActionNotAllowed", "CallValueAboveLimit", "AA24", "AA22"];
     assert!(enabled.starts_with("executed"), "{enabled}");
@@ -98,10 +99,12 @@ fn main() {
         world.moves(),
         world.chain.balance(game)
     );
-    println!("(handleOps gas is revm's EVM gas; the Stylus frames are not metered yet)");
+    println!(
+        "(gas: revm's EVM gas, the module's Stylus frames at Nitro's prices; `module` is its \
+         validateUserOp frame; `make bench` has the table)"
+    );
 }
 
 fn code_size() -> usize {
-    std::fs::metadata(concat!(env!("CARGO_MANIFEST_DIR"), "/target/stylus_smart_sessions.code"))
-        .map_or(0, |m| m.len() as usize)
+    support::chain::deployed_code().len()
 }

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use stylus_runtime::{
     precompiles::{ecrecover, ECRECOVER},
-    CallOutcome, CallRequest, Environment, Message, Outcome, Program, Storage,
+    CallOutcome, CallRequest, Environment, Loaded, Message, Outcome, Program, Storage, Stored,
 };
 use stylus_smart_sessions::interface::{
     Error, ISmartSessions::validateUserOpCall, PackedUserOperation,
@@ -23,20 +23,32 @@ pub struct World {
     pub owners: HashMap<Address, Address>,
 }
 
+/// The deployed module, as `make build` writes it.
+pub fn deployed_code() -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/stylus_smart_sessions.code");
+    std::fs::read(path).unwrap_or_else(|_| panic!("{path} is missing: run `make build` first"))
+}
+
+/// Gas figures here are not the point: slots are warm, callees free (the in-process chain
+/// prices them).
 impl Environment for World {
-    fn load(&mut self, _contract: Address, slot: U256) -> B256 {
-        self.storage.get(&slot).copied().unwrap_or_default()
+    fn load(&mut self, _contract: Address, slot: U256) -> Loaded {
+        Loaded { value: self.storage.get(&slot).copied().unwrap_or_default(), cold: false }
+    }
+
+    fn store(&mut self, _contract: Address, slot: U256, value: B256) -> Option<Stored> {
+        let present = self.storage.insert(slot, value).unwrap_or_default();
+        Some(Stored { original: present, present, cold: false })
     }
 
     fn call(&mut self, _from: Address, request: CallRequest) -> CallOutcome {
-        match (request.to, self.owners.get(&request.to)) {
-            (ECRECOVER, _) => CallOutcome { success: true, data: ecrecover(&request.data) },
-            (_, Some(owner)) => {
-                CallOutcome { success: true, data: erc1271(*owner, &request.data, |_, _| ()) }
-            }
+        let data = match (request.to, self.owners.get(&request.to)) {
+            (ECRECOVER, _) => ecrecover(&request.data),
+            (_, Some(owner)) => erc1271(*owner, &request.data, |_, _| ()),
             // A call to an address without code succeeds with no data, as on the EVM.
-            _ => CallOutcome { success: true, data: Vec::new() },
-        }
+            _ => Vec::new(),
+        };
+        CallOutcome { success: true, data, ..CallOutcome::default() }
     }
 }
 
@@ -50,10 +62,7 @@ pub struct Chain {
 impl Chain {
     /// The module's deployed code, loaded as a chain would.
     pub fn new() -> Self {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/stylus_smart_sessions.code");
-        let code = std::fs::read(path)
-            .unwrap_or_else(|_| panic!("{path} is missing: run `make build` first"));
-        let program = Program::from_code(&code).expect("the artifact loads");
+        let program = Program::from_code(&deployed_code()).expect("the artifact loads");
         Self { program, world: World::default(), last: Outcome::default() }
     }
 
@@ -66,8 +75,12 @@ impl Chain {
             chain_id: CHAIN_ID,
             data: call.abi_encode(),
         };
+        // A failed call's flushed writes roll back, as the chain reverts its frame.
+        let before = self.world.storage.clone();
         self.last = self.program.run(&message, &mut self.world).expect("the runtime runs it");
-        self.world.storage.extend(self.last.writes.iter().copied());
+        if !self.last.success {
+            self.world.storage = before;
+        }
         if self.last.success {
             Ok(C::abi_decode_returns_validate(&self.last.output).expect("return data decodes"))
         } else {

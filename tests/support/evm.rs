@@ -111,12 +111,7 @@ impl World {
         let owner_validator =
             chain.deploy(DEPLOYER, creation_code("contracts/OwnerValidator.sol", "OwnerValidator"));
         let game = chain.deploy(DEPLOYER, creation_code("contracts/Game.sol", "Game"));
-        let code = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/target/stylus_smart_sessions.code"
-        ))
-        .expect("run `make build` first");
-        chain.set_code(MODULE, code);
+        chain.set_code(MODULE, super::chain::deployed_code());
         let owner = SessionKey::from_seed(0x0a);
         let args = (entry_point, owner_validator, owner.address().abi_encode()).abi_encode_params();
         let account = chain.deploy(
@@ -168,10 +163,18 @@ impl World {
         self.handle_with_gas(op).0
     }
 
-    /// [`Self::handle`], with the gas the transaction used (EVM gas: Stylus frames are not
-    /// metered yet).
+    /// [`Self::handle`], with the gas the transaction used (EVM gas, Stylus frames at Nitro's
+    /// prices).
     pub fn handle_with_gas(&mut self, op: PackedUserOperation) -> (Result<(), Vec<u8>>, u64) {
-        let call = IEntryPoint::handleOpsCall { ops: vec![op], beneficiary: BUNDLER };
+        self.handle_all_with_gas(vec![op])
+    }
+
+    /// `handleOps(ops)` from the bundler, with the gas the transaction used.
+    pub fn handle_all_with_gas(
+        &mut self,
+        ops: Vec<PackedUserOperation>,
+    ) -> (Result<(), Vec<u8>>, u64) {
+        let call = IEntryPoint::handleOpsCall { ops, beneficiary: BUNDLER };
         let result = self.chain.call(BUNDLER, self.entry_point, call.abi_encode(), U256::ZERO);
         let gas = result.tx_gas_used();
         match result {
@@ -179,6 +182,17 @@ impl World {
             ExecutionResult::Revert { output, .. } => (Err(output.to_vec()), gas),
             other => panic!("handleOps halted: {other:?}"),
         }
+    }
+
+    /// Gas of the module's last `validateUserOp` frame (entry, ink and EVM-side gas).
+    pub fn last_validation_gas(&self) -> Option<u64> {
+        let selector = ISmartSessions::validateUserOpCall::SELECTOR;
+        self.chain
+            .stylus_frames()
+            .iter()
+            .rev()
+            .find(|frame| frame.selector == selector)
+            .map(|f| f.gas)
     }
 
     /// An operation the owner signs (validated by the owner validator).

@@ -5,13 +5,23 @@
 //! Stylus calls are served from an [`Inspector`] hook. From inside a Stylus frame, the program
 //! can call the ecrecover precompile (served natively) and make *static* calls into the EVM,
 //! which run in a nested EVM over a snapshot of the current state — exact for what a static
-//! call can observe, though its gas is not charged to the frame. Non-static calls out of a
-//! Stylus frame fail as if reverted. Wasm execution is not metered: a Stylus frame costs no gas
-//! here. Calls sending value to Stylus code revert (the value is not moved into the frame).
-//! These limits are the next steps towards Nitro's semantics (revm frames driven by the
-//! runtime's resumable host calls, Nitro's ink prices).
+//! call can observe. Non-static calls out of a Stylus frame fail as if reverted. Calls sending
+//! value to Stylus code revert (the value is not moved into the frame).
+//!
+//! Gas: a Stylus frame costs what Nitro would charge — entry (activation's init and cached
+//! costs; a program already called in the same transaction counts as cached, as ArbOS 60's
+//! per-block cache does for one transaction per block), ink at Nitro's prices, and the EVM-side
+//! gas of its storage, logs and calls, with SSTORE refunds. Approximations: a static call's
+//! callee runs on a fresh access list (its storage reads are cold even when the transaction
+//! warmed them), a frame has no gas limit of its own (it is charged afterwards, out of gas if
+//! it needed more than it had), and memory pages are counted per frame rather than per
+//! transaction. These limits are the next steps towards Nitro's semantics (revm frames driven
+//! by the runtime's resumable host calls).
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use revm::{
     bytecode::opcode,
@@ -27,7 +37,8 @@ use revm::{
 };
 use stylus_runtime::{
     precompiles::{ecrecover, ECRECOVER},
-    CallKind, CallOutcome as StylusCallOutcome, CallRequest, Environment, Message, Program,
+    CallKind, CallOutcome as StylusCallOutcome, CallRequest, Environment, Loaded, Message, Program,
+    Stored,
 };
 
 pub use revm::context::result::ExecutionResult;
@@ -44,6 +55,8 @@ const VALIDATE_USER_OP: [u8; 4] = [0x19, 0x82, 0x2f, 0x7c];
 pub struct StylusInspector {
     /// Compiled programs by code hash: each is compiled once.
     programs: HashMap<B256, Arc<Program>>,
+    /// Programs called in the current transaction: cached for the calls after the first.
+    called: HashSet<B256>,
     /// Every Stylus call made, with what the program touched (for ERC-7562 checks).
     pub frames: Vec<StylusFrame>,
     /// The account whose `validateUserOp` calls to record.
@@ -103,6 +116,12 @@ pub struct StylusFrame {
     pub slots: Vec<U256>,
     /// Every call it made.
     pub calls: Vec<CallRequest>,
+    /// The first four bytes of its call data.
+    pub selector: [u8; 4],
+    /// Ink its WASM and hostios used.
+    pub ink: u64,
+    /// Gas it cost its caller: entry, ink and EVM-side gas (before refunds).
+    pub gas: u64,
 }
 
 /// The chain's context type.
@@ -111,21 +130,51 @@ type ChainContext = revm::handler::MainnetContext<CacheDB<EmptyDB>>;
 /// The program's view of the chain during one frame: revm's journal.
 struct Journaled<'a> {
     context: &'a mut ChainContext,
+    /// A static frame: writes are refused.
+    read_only: bool,
 }
 
+/// Gas of the ecrecover precompile.
+const ECRECOVER_GAS: u64 = 3_000;
+
 impl Environment for Journaled<'_> {
-    fn load(&mut self, contract: Address, slot: U256) -> B256 {
+    fn load(&mut self, contract: Address, slot: U256) -> Loaded {
         let journal = self.context.journal_mut();
         let _ = journal.load_account(contract);
-        journal.sload(contract, slot).map(|load| B256::from(load.data)).unwrap_or_default()
+        match journal.sload(contract, slot) {
+            Ok(load) => Loaded { value: B256::from(load.data), cold: load.is_cold },
+            Err(_) => Loaded::default(),
+        }
+    }
+
+    fn store(&mut self, contract: Address, slot: U256, value: B256) -> Option<Stored> {
+        if self.read_only {
+            return None;
+        }
+        let journal = self.context.journal_mut();
+        let _ = journal.load_account(contract);
+        let stored = journal.sstore(contract, slot, U256::from_be_bytes(value.0)).ok()?;
+        Some(Stored {
+            original: B256::from(stored.data.original_value),
+            present: B256::from(stored.data.present_value),
+            cold: stored.is_cold,
+        })
     }
 
     fn call(&mut self, from: Address, request: CallRequest) -> StylusCallOutcome {
         match request.kind {
-            _ if request.to == ECRECOVER => {
-                StylusCallOutcome { success: true, data: ecrecover(&request.data) }
+            // Precompiles are always warm.
+            _ if request.to == ECRECOVER => StylusCallOutcome {
+                success: true,
+                data: ecrecover(&request.data),
+                cold: false,
+                callee_gas: ECRECOVER_GAS,
+            },
+            CallKind::Static => {
+                let journal = self.context.journal_mut();
+                let cold = journal.load_account(request.to).map_or(true, |load| load.is_cold);
+                StylusCallOutcome { cold, ..static_call(self.context, from, request) }
             }
-            CallKind::Static => static_call(self.context, from, request),
             // Only static calls leave a Stylus frame for now (see the crate docs).
             CallKind::Call | CallKind::Delegate => StylusCallOutcome::default(),
         }
@@ -145,6 +194,18 @@ fn static_call(context: &ChainContext, from: Address, request: CallRequest) -> S
     let mut cfg = context.cfg.clone();
     // The caller is the Stylus program, an account with code.
     cfg.disable_eip3607 = true;
+    // The callee's gas is the transaction's less its intrinsic gas: no calldata floor.
+    cfg.disable_eip7623 = true;
+    let intrinsic = revm::context_interface::cfg::gas::calculate_initial_tx_gas(
+        cfg.spec,
+        &request.data,
+        false,
+        0,
+        0,
+        0,
+        None,
+    )
+    .initial_regular_gas;
     let mut evm = Context::mainnet()
         .with_db(snapshot)
         .with_cfg(cfg)
@@ -158,15 +219,16 @@ fn static_call(context: &ChainContext, from: Address, request: CallRequest) -> S
         .gas_price(0)
         .chain_id(Some(context.cfg.chain_id))
         .build_fill();
-    match evm.inspect_tx(tx).map(|result| result.result) {
-        Ok(ExecutionResult::Success { output, .. }) => {
-            StylusCallOutcome { success: true, data: output.data().to_vec() }
-        }
-        Ok(ExecutionResult::Revert { output, .. }) => {
-            StylusCallOutcome { success: false, data: output.to_vec() }
-        }
-        _ => StylusCallOutcome::default(),
-    }
+    let Ok(result) = evm.inspect_tx(tx).map(|result| result.result) else {
+        return StylusCallOutcome::default();
+    };
+    let gas_used = result.gas().total_gas_spent();
+    let (success, data) = match result {
+        ExecutionResult::Success { output, .. } => (true, output.data().to_vec()),
+        ExecutionResult::Revert { output, .. } => (false, output.to_vec()),
+        ExecutionResult::Halt { .. } => (false, Vec::new()),
+    };
+    StylusCallOutcome { success, data, cold: false, callee_gas: gas_used.saturating_sub(intrinsic) }
 }
 
 impl Inspector<ChainContext> for StylusInspector {
@@ -217,13 +279,29 @@ impl Inspector<ChainContext> for StylusInspector {
             chain_id: context.cfg().chain_id(),
             data: inputs.input.bytes(context).to_vec(),
         };
-        let Ok(mut outcome) = program.run(&message, &mut Journaled { context }) else {
+        // The frame's writes reach the journal as the program flushes them: revert them with
+        // the frame.
+        let checkpoint = context.journal_mut().checkpoint();
+        let read_only = inputs.is_static;
+        let Ok(mut outcome) = program.run(&message, &mut Journaled { context, read_only }) else {
+            context.journal_mut().checkpoint_revert(checkpoint);
             return revert(inputs);
         };
-        // A static call may not change state.
-        if inputs.is_static && (!outcome.writes.is_empty() || !outcome.logs.is_empty()) {
+        // A static call may not log either.
+        if read_only && !outcome.logs.is_empty() {
             outcome = stylus_runtime::Outcome { success: false, ..outcome };
         }
+        let cached = !self.called.insert(*hash);
+        let gas_used = program.activation().entry_gas(cached, 0, 0) + outcome.gas_used();
+        let mut gas = Gas::new(inputs.gas_limit);
+        let result = if !gas.record_regular_cost(gas_used) {
+            gas.spend_all();
+            InstructionResult::OutOfGas
+        } else if outcome.success {
+            InstructionResult::Return
+        } else {
+            InstructionResult::Revert
+        };
         if let Some(record) = self.recording() {
             record.accesses.extend(outcome.slots.iter().map(|slot| (contract, *slot)));
             record.preimages.extend(outcome.preimages.iter().cloned());
@@ -231,28 +309,29 @@ impl Inspector<ChainContext> for StylusInspector {
         self.frames.push(StylusFrame {
             contract,
             caller: inputs.caller,
-            success: outcome.success,
+            success: result == InstructionResult::Return,
             slots: outcome.slots.clone(),
             calls: outcome.calls.clone(),
+            selector: message.data.get(..4).and_then(|s| s.try_into().ok()).unwrap_or_default(),
+            ink: outcome.ink,
+            gas: gas_used,
         });
-        let result = if outcome.success {
-            let journal = context.journal_mut();
-            for (slot, word) in outcome.writes {
-                let _ = journal.sstore(contract, slot, U256::from_be_bytes(word.0));
-            }
+        let journal = context.journal_mut();
+        if result == InstructionResult::Return {
+            journal.checkpoint_commit();
+            gas.record_refund(outcome.refund);
             for log in outcome.logs {
                 journal.log(Log {
                     address: contract,
                     data: LogData::new_unchecked(log.topics, log.data.into()),
                 });
             }
-            InstructionResult::Return
         } else {
-            InstructionResult::Revert
-        };
+            journal.checkpoint_revert(checkpoint);
+        }
         let output = Bytes::from(outcome.output);
         Some(CallOutcome::new(
-            InterpreterResult::new(result, output, Gas::new(inputs.gas_limit)),
+            InterpreterResult::new(result, output, gas),
             inputs.return_memory_offset.clone(),
         ))
     }
@@ -422,6 +501,8 @@ impl Chain {
             .gas_price(0)
             .chain_id(Some(self.evm.ctx.cfg.chain_id))
             .build_fill();
+        // One transaction per block: the per-block program cache starts empty.
+        self.evm.inspector.called.clear();
         self.evm.inspect_tx_commit(tx).expect("the chain accepts the transaction")
     }
 }

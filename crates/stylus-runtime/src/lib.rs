@@ -1,16 +1,23 @@
 //! Runs a deployed Stylus program in process: the brotli-compressed WASM a chain would hold,
-//! executed on [wasmi] with Nitro's semantics for the `vm_hooks` the program imports.
+//! executed on [wasmi] with Nitro's semantics and prices for the `vm_hooks` the program imports.
 //!
 //! A call runs in one [`Program::run`]. Whatever needs the world outside the program — a
-//! storage slot not read yet, a call to a precompile or another contract — stops the WASM at
-//! the hostio (wasmi's resumable host trap), is served by the caller's [`Environment`], and
-//! resumes with the answer: the shape an EVM driver (revm) plugs into, one frame at a time.
-//! Storage writes stay in the run until it ends; a successful [`Outcome`] lists them for the
-//! caller to apply, a revert or a trap drops them (and a trap returns no data).
+//! storage slot not read yet, a flush of written slots, a call to a precompile or another
+//! contract — stops the WASM at the hostio (wasmi's resumable host trap), is served by the
+//! caller's [`Environment`], and resumes with the answer: the shape an EVM driver (revm) plugs
+//! into, one frame at a time. Writes reach the environment when the program flushes its storage
+//! cache, as on Nitro; a run that fails leaves the driver to roll its frame back.
 //!
-//! Fidelity limits (today): no ink or gas metering, no `msg_reentrant` (a run is one frame),
-//! block and transaction getters are not imported by the programs this project builds and are
-//! refused at load like any other unknown import.
+//! Costs: the program is instrumented to count its ink ([`meter`]), every hostio buys the ink
+//! and gas Nitro's `user-host-trait` buys ([`pricing`]), and [`Outcome::gas_used`] converts
+//! the sum at Nitro's ink price. Entry gas depends on the chain's program cache and is the
+//! driver's to add ([`Program::activation`]).
+//!
+//! Fidelity limits (today): a run has no gas limit (it counts what it would need; no out-of-ink
+//! trap, no 63/64 rule on calls out); `msg_reentrant` is 0 (a run is one frame); memory pages
+//! are counted as if this frame were the transaction's first Stylus frame; block and
+//! transaction getters are not imported by the programs this project builds and are refused
+//! at load like any other unknown import.
 //!
 //! [wasmi]: https://docs.rs/wasmi
 
@@ -21,7 +28,11 @@ use wasmi::{
     Caller, Engine, Extern, Linker, Memory, Module, Store, TypedFunc, TypedResumableCall, Val,
 };
 
+pub mod meter;
 pub mod precompiles;
+pub mod pricing;
+
+use pricing::{ActivationCosts, ProgramShape};
 
 /// The `vm_hooks` a program may import (the ones Nitro implements that this runtime serves).
 pub const SUPPORTED_IMPORTS: &[&str] = &[
@@ -56,6 +67,8 @@ pub enum Error {
     UnknownImport(String),
     /// The program exports no `user_entrypoint(i32) -> i32` or no `memory`.
     MissingExport(&'static str),
+    /// The program cannot be metered (an operator Nitro refuses, or malformed WASM).
+    Meter(meter::MeterError),
 }
 
 impl fmt::Display for Error {
@@ -67,6 +80,7 @@ impl fmt::Display for Error {
                 write!(f, "the program imports `{name}`, which this runtime does not serve")
             }
             Self::MissingExport(name) => write!(f, "the program does not export `{name}`"),
+            Self::Meter(error) => error.fmt(f),
         }
     }
 }
@@ -131,13 +145,39 @@ pub struct CallOutcome {
     pub success: bool,
     /// Return or revert data.
     pub data: Vec<u8>,
+    /// Whether the callee was cold (EIP-2929): not yet accessed in the transaction.
+    pub cold: bool,
+    /// Gas the callee used (the caller pays all of it on Nitro, stipend included).
+    pub callee_gas: u64,
 }
 
-/// The world around the program: its storage as committed so far, other contracts and
-/// precompiles.
+/// A storage word read by the environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Loaded {
+    /// The word.
+    pub value: B256,
+    /// Whether the slot was cold (EIP-2929).
+    pub cold: bool,
+}
+
+/// A storage word written by the environment: what SSTORE pricing needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stored {
+    /// The word at the start of the transaction.
+    pub original: B256,
+    /// The word before this write.
+    pub present: B256,
+    /// Whether the slot was cold (EIP-2929).
+    pub cold: bool,
+}
+
+/// The world around the program: its storage, other contracts and precompiles.
 pub trait Environment {
-    /// The word at `slot` of `contract`'s storage.
-    fn load(&mut self, contract: Address, slot: U256) -> B256;
+    /// Reads the word at `slot` of `contract`'s storage.
+    fn load(&mut self, contract: Address, slot: U256) -> Loaded;
+    /// Writes `value` at `slot` of `contract`'s storage, as the program flushes it; `None`
+    /// when writing is not allowed (a static context): the program then fails.
+    fn store(&mut self, contract: Address, slot: U256, value: B256) -> Option<Stored>;
     /// Serves one call out of the program.
     fn call(&mut self, from: Address, request: CallRequest) -> CallOutcome;
 }
@@ -160,21 +200,34 @@ pub struct Outcome {
     pub output: Vec<u8>,
     /// Logs emitted (none unless successful).
     pub logs: Vec<Log>,
-    /// Storage writes to apply, each slot once with its final word, in slot order (none
-    /// unless successful).
-    pub writes: Vec<(U256, B256)>,
     /// Every storage slot the program read or wrote, in order (for ERC-7562 checks).
     pub slots: Vec<U256>,
     /// Every call the program made, in order.
     pub calls: Vec<CallRequest>,
     /// Every keccak preimage the program hashed through the host, in order.
     pub preimages: Vec<Vec<u8>>,
+    /// Ink used: the program's own (metered WASM) and its hostios'.
+    pub ink: u64,
+    /// Gas the hostios bought: storage, calls, logs, memory.
+    pub gas: u64,
+    /// SSTORE refunds earned by the flushes (EIP-3529; may be negative).
+    pub refund: i64,
+}
+
+impl Outcome {
+    /// Gas of the run after entry: its ink at Nitro's ink price plus the gas its hostios bought,
+    /// and never less than the EVM's memory cost of the data it returns.
+    pub fn gas_used(&self) -> u64 {
+        let gas = pricing::ink_to_gas_ceil(self.ink).saturating_add(self.gas);
+        gas.max(pricing::return_data_gas(self.output.len() as u64))
+    }
 }
 
 /// A compiled program.
 pub struct Program {
     engine: Engine,
     module: Module,
+    activation: ActivationCosts,
 }
 
 impl Program {
@@ -187,13 +240,17 @@ impl Program {
         Self::from_wasm(&stylus_artifact::decompress(code).map_err(Error::Artifact)?)
     }
 
-    /// Compiles `wasm`, refusing any import this runtime does not serve.
+    /// Compiles `wasm` with the ink meter, refusing any import this runtime does not serve.
     ///
     /// # Errors
-    /// [`Error::Wasm`] for invalid WASM, [`Error::UnknownImport`] naming the first unknown import.
+    /// [`Error::Wasm`] for invalid WASM, [`Error::UnknownImport`] naming the first unknown
+    /// import, [`Error::Meter`] for an operator Nitro refuses.
     pub fn from_wasm(wasm: &[u8]) -> Result<Self> {
+        let metered = meter::instrument(wasm).map_err(Error::Meter)?;
+        let shape = ProgramShape::of(wasm)
+            .map_err(|error| Error::Meter(meter::MeterError::Malformed(error.to_string())))?;
         let engine = Engine::default();
-        let module = Module::new(&engine, wasm)?;
+        let module = Module::new(&engine, &metered)?;
         for import in module.imports() {
             if import.module() != "vm_hooks" || !SUPPORTED_IMPORTS.contains(&import.name()) {
                 return Err(Error::UnknownImport(format!(
@@ -203,12 +260,17 @@ impl Program {
                 )));
             }
         }
-        Ok(Self { engine, module })
+        Ok(Self { engine, module, activation: shape.costs() })
     }
 
     /// The program's imports, as `vm_hooks` names.
     pub fn imports(&self) -> Vec<String> {
         self.module.imports().map(|import| import.name().to_string()).collect()
+    }
+
+    /// The costs activation would record, from which each call's entry gas follows.
+    pub fn activation(&self) -> ActivationCosts {
+        self.activation
     }
 
     /// Runs one call.
@@ -217,7 +279,13 @@ impl Program {
     /// [`Error::MissingExport`] when the program has no entry point or memory; [`Error::Wasm`]
     /// when wasmi fails for a reason other than the program trapping.
     pub fn run(&self, message: &Message, env: &mut dyn Environment) -> Result<Outcome> {
-        let state = HostState { message: message.clone(), ..HostState::default() };
+        let pages = self.activation.footprint;
+        let state = HostState {
+            message: message.clone(),
+            open_pages: pages,
+            ever_pages: pages,
+            ..HostState::default()
+        };
         let mut store = Store::new(&self.engine, state);
         let mut linker = Linker::new(&self.engine);
         link_hostios(&mut linker)?;
@@ -236,16 +304,43 @@ impl Program {
                     // A host function failed: the program traps.
                     None => break None,
                     Some(Pending::Load { slot, dest }) => {
-                        let word = env.load(message.contract, slot);
-                        store.data_mut().known.insert(slot, word);
+                        let loaded = env.load(message.contract, slot);
+                        let state = store.data_mut();
+                        state.gas += pricing::storage_miss_gas(loaded.cold);
+                        state.cache.insert(slot, Cached::known(loaded.value));
                         memory
-                            .write(&mut store, dest as usize, word.as_slice())
+                            .write(&mut store, dest as usize, loaded.value.as_slice())
                             .map_err(wasmi::Error::from)?;
+                        call = trap.resume(&mut store, &[]);
+                    }
+                    Some(Pending::Flush { dirty }) => {
+                        let mut written = true;
+                        for (slot, value) in dirty {
+                            let Some(stored) = env.store(message.contract, slot, value) else {
+                                written = false;
+                                break;
+                            };
+                            let (gas, refund) = pricing::store_gas(
+                                stored.original.0,
+                                stored.present.0,
+                                value.0,
+                                stored.cold,
+                            );
+                            let state = store.data_mut();
+                            state.gas += gas;
+                            state.refund += refund;
+                        }
+                        if !written {
+                            break None;
+                        }
                         call = trap.resume(&mut store, &[]);
                     }
                     Some(Pending::Call { request, length_out }) => {
                         let outcome = env.call(message.contract, request.clone());
                         let state = store.data_mut();
+                        let value = !request.value.is_zero();
+                        state.gas +=
+                            pricing::call_base_gas(outcome.cold, value, false) + outcome.callee_gas;
                         state.calls.push(request);
                         state.return_data = outcome.data;
                         let length = state.return_data.len() as u32;
@@ -260,21 +355,30 @@ impl Program {
                 Err(_) => break None,
             }
         };
+        let wasm_ink = match instance.get_global(&store, meter::INK_GLOBAL) {
+            Some(global) => global.get(&store).i64().unwrap_or_default() as u64,
+            None => 0,
+        };
         let state = store.into_data();
-        let (slots, calls, preimages) = (state.slots, state.calls, state.preimages);
-        Ok(match status {
+        let mut outcome = Outcome {
+            slots: state.slots,
+            calls: state.calls,
+            preimages: state.preimages,
+            ink: wasm_ink + state.ink,
+            gas: state.gas,
+            refund: state.refund,
+            ..Outcome::default()
+        };
+        match status {
             Some(0) => {
-                let mut writes: Vec<_> = state.writes.into_iter().collect();
-                writes.sort();
-                let output = state.result;
-                Outcome { success: true, output, logs: state.logs, writes, slots, calls, preimages }
+                outcome.success = true;
+                outcome.output = state.result;
+                outcome.logs = state.logs;
             }
-            Some(_) => {
-                let output = state.result;
-                Outcome { success: false, output, slots, calls, preimages, ..Outcome::default() }
-            }
-            None => Outcome { success: false, slots, calls, preimages, ..Outcome::default() },
-        })
+            Some(_) => outcome.output = state.result,
+            None => {}
+        }
+        Ok(outcome)
     }
 }
 
@@ -282,18 +386,38 @@ impl Program {
 enum Pending {
     /// A storage word not read yet, to write at `dest`.
     Load { slot: U256, dest: u32 },
+    /// Dirty slots of the storage cache to write, in slot order.
+    Flush { dirty: Vec<(U256, B256)> },
     /// A call; the return data's length goes to `length_out`.
     Call { request: CallRequest, length_out: u32 },
+}
+
+/// A slot in Nitro's storage cache: its word now, and the word the environment holds.
+#[derive(Clone, Copy)]
+struct Cached {
+    value: B256,
+    known: Option<B256>,
+}
+
+impl Cached {
+    fn known(value: B256) -> Self {
+        Self { value, known: Some(value) }
+    }
+
+    fn dirty(&self) -> bool {
+        self.known != Some(self.value)
+    }
 }
 
 /// The state hostios act on during one run.
 #[derive(Default)]
 struct HostState {
     message: Message,
-    /// Every slot read or written so far, with its current word (Nitro's storage cache).
-    known: Storage,
-    /// Every slot written, with its latest word.
-    writes: Storage,
+    /// The storage cache: every slot read or written since the last clearing flush.
+    cache: HashMap<U256, Cached>,
+    /// Reads and writes through the cache so far (they set its fees).
+    cache_reads: u64,
+    cache_writes: u64,
     result: Vec<u8>,
     return_data: Vec<u8>,
     logs: Vec<Log>,
@@ -301,6 +425,14 @@ struct HostState {
     calls: Vec<CallRequest>,
     preimages: Vec<Vec<u8>>,
     pending: Option<Pending>,
+    /// Ink the hostios bought.
+    ink: u64,
+    /// Gas the hostios bought, and refunds earned.
+    gas: u64,
+    refund: i64,
+    /// Memory pages open now, and the most ever open.
+    open_pages: u64,
+    ever_pages: u64,
 }
 
 impl Default for Message {
@@ -349,12 +481,18 @@ fn read_word(caller: &Caller<'_, HostState>, ptr: i32) -> Result<B256, wasmi::Er
     Ok(B256::from_slice(&read(caller, ptr, 32)?))
 }
 
+/// Buys `ink` for the hostio running now.
+fn buy(caller: &mut Caller<'_, HostState>, ink: u64) {
+    caller.data_mut().ink += ink;
+}
+
 fn call_out(
     mut caller: Caller<'_, HostState>,
     kind: CallKind,
     (to, data, data_len, value): (i32, i32, i32, Option<i32>),
     length_out: i32,
 ) -> Result<i32, wasmi::Error> {
+    buy(&mut caller, pricing::CALL_INK + 2 * pricing::read_price(data_len as u32 as u64));
     let to = Address::from_slice(&read(&caller, to, 20)?);
     let data = read(&caller, data, data_len as u32 as usize)?;
     let value = match value {
@@ -367,15 +505,18 @@ fn call_out(
 }
 
 fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
+    use pricing::{HOSTIO_INK, POINTER_GETTER_INK};
     const M: &str = "vm_hooks";
     linker.func_wrap(M, "read_args", |mut caller: Caller<'_, HostState>, dest: i32| {
         let args = caller.data().message.data.clone();
+        buy(&mut caller, HOSTIO_INK + pricing::write_price(args.len() as u64));
         write(&mut caller, dest, &args)
     })?;
     linker.func_wrap(
         M,
         "write_result",
         |mut caller: Caller<'_, HostState>, data: i32, len: i32| {
+            buy(&mut caller, HOSTIO_INK + 2 * pricing::read_price(len as u32 as u64));
             let result = read(&caller, data, len as u32 as usize)?;
             caller.data_mut().result = result;
             Ok(())
@@ -387,9 +528,12 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
         |mut caller: Caller<'_, HostState>, key: i32, dest: i32| {
             let slot = U256::from_be_bytes(read_word(&caller, key)?.0);
             let state = caller.data_mut();
+            state.ink += pricing::STORAGE_ACCESS_INK;
+            state.cache_reads += 1;
+            state.gas += pricing::cache_read_gas(state.cache_reads);
             state.slots.push(slot);
-            match state.known.get(&slot).copied() {
-                Some(word) => write(&mut caller, dest, word.as_slice()),
+            match state.cache.get(&slot).copied() {
+                Some(cached) => write(&mut caller, dest, cached.value.as_slice()),
                 None => {
                     state.pending = Some(Pending::Load { slot, dest: dest as u32 });
                     Err(wasmi::Error::host(WaitForDriver))
@@ -404,29 +548,61 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
             let slot = U256::from_be_bytes(read_word(&caller, key)?.0);
             let word = read_word(&caller, value)?;
             let state = caller.data_mut();
+            state.ink += pricing::STORAGE_ACCESS_INK;
+            state.cache_writes += 1;
+            state.gas += pricing::cache_write_gas(state.cache_writes);
             state.slots.push(slot);
-            state.known.insert(slot, word);
-            state.writes.insert(slot, word);
+            state.cache.entry(slot).or_insert(Cached { value: word, known: None }).value = word;
             Ok(())
         },
     )?;
-    // Writes stay in the run until it ends (see the crate docs): within one frame, flushing
-    // changes nothing the program can observe.
-    linker.func_wrap(M, "storage_flush_cache", |_: Caller<'_, HostState>, _clear: i32| {})?;
+    linker.func_wrap(
+        M,
+        "storage_flush_cache",
+        |mut caller: Caller<'_, HostState>, clear: i32| {
+            let state = caller.data_mut();
+            state.ink += pricing::EVM_REQUEST_INK;
+            let mut dirty: Vec<_> = state
+                .cache
+                .iter_mut()
+                .filter(|(_, cached)| cached.dirty())
+                .map(|(slot, cached)| {
+                    cached.known = Some(cached.value);
+                    (*slot, cached.value)
+                })
+                .collect();
+            if clear != 0 {
+                state.cache.clear();
+            }
+            if dirty.is_empty() {
+                return Ok(());
+            }
+            dirty.sort();
+            state.pending = Some(Pending::Flush { dirty });
+            Err(wasmi::Error::host(WaitForDriver))
+        },
+    )?;
     linker.func_wrap(M, "msg_sender", |mut caller: Caller<'_, HostState>, dest: i32| {
+        buy(&mut caller, POINTER_GETTER_INK);
         let sender = caller.data().message.sender;
         write(&mut caller, dest, sender.as_slice())
     })?;
     linker.func_wrap(M, "msg_value", |mut caller: Caller<'_, HostState>, dest: i32| {
+        buy(&mut caller, POINTER_GETTER_INK);
         let value = caller.data().message.value.to_be_bytes::<32>();
         write(&mut caller, dest, &value)
     })?;
     // One frame per run: the program is never entered twice.
-    linker.func_wrap(M, "msg_reentrant", |_: Caller<'_, HostState>| 0i32)?;
-    linker.func_wrap(M, "chainid", |caller: Caller<'_, HostState>| {
+    linker.func_wrap(M, "msg_reentrant", |mut caller: Caller<'_, HostState>| {
+        buy(&mut caller, HOSTIO_INK);
+        0i32
+    })?;
+    linker.func_wrap(M, "chainid", |mut caller: Caller<'_, HostState>| {
+        buy(&mut caller, HOSTIO_INK);
         caller.data().message.chain_id as i64
     })?;
     linker.func_wrap(M, "contract_address", |mut caller: Caller<'_, HostState>, dest: i32| {
+        buy(&mut caller, POINTER_GETTER_INK);
         let contract = caller.data().message.contract;
         write(&mut caller, dest, contract.as_slice())
     })?;
@@ -434,6 +610,7 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
         M,
         "native_keccak256",
         |mut caller: Caller<'_, HostState>, bytes: i32, len: i32, out: i32| {
+            buy(&mut caller, pricing::keccak_ink(len as u32 as u64));
             let preimage = read(&caller, bytes, len as u32 as usize)?;
             let hash = keccak256(&preimage);
             caller.data_mut().preimages.push(preimage);
@@ -444,18 +621,42 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
         M,
         "emit_log",
         |mut caller: Caller<'_, HostState>, data: i32, len: i32, topics: i32| {
-            let bytes = read(&caller, data, len as u32 as usize)?;
-            let split = (topics as usize * 32).min(bytes.len());
+            let len = len as u32 as u64;
+            buy(&mut caller, pricing::EVM_REQUEST_INK + pricing::read_price(len));
+            if !(0..=4).contains(&topics) || len < 32 * topics as u64 {
+                return Err(wasmi::Error::new("emit_log: bad topic count"));
+            }
+            let bytes = read(&caller, data, len as usize)?;
+            let split = topics as usize * 32;
             let log = Log {
                 topics: bytes[..split].chunks(32).map(B256::from_slice).collect(),
                 data: bytes[split..].to_vec(),
             };
-            caller.data_mut().logs.push(log);
+            let state = caller.data_mut();
+            state.gas += pricing::log_gas(topics as u64, len);
+            state.logs.push(log);
             Ok(())
         },
     )?;
-    // Memory costs are not metered (see the crate docs).
-    linker.func_wrap(M, "pay_for_memory_grow", |_: Caller<'_, HostState>, _pages: i32| {})?;
+    linker.func_wrap(
+        M,
+        "pay_for_memory_grow",
+        |mut caller: Caller<'_, HostState>, pages: i32| {
+            let pages = u64::from(pages as u32 as u16);
+            let state = caller.data_mut();
+            if pages == 0 {
+                state.ink += HOSTIO_INK;
+                return;
+            }
+            state.gas = state.gas.saturating_add(pricing::memory_gas(
+                pages,
+                state.open_pages,
+                state.ever_pages,
+            ));
+            state.open_pages += pages;
+            state.ever_pages = state.ever_pages.max(state.open_pages);
+        },
+    )?;
     linker.func_wrap(
         M,
         "call_contract",
@@ -489,11 +690,14 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
             let start = (offset as u32 as usize).min(data.len());
             let end = start.saturating_add(size as u32 as usize).min(data.len());
             let slice = data[start..end].to_vec();
+            let ink = pricing::EVM_REQUEST_INK + pricing::write_price(slice.len() as u64);
+            buy(&mut caller, ink);
             write(&mut caller, dest, &slice)?;
             Ok(slice.len() as i32)
         },
     )?;
-    linker.func_wrap(M, "return_data_size", |caller: Caller<'_, HostState>| {
+    linker.func_wrap(M, "return_data_size", |mut caller: Caller<'_, HostState>| {
+        buy(&mut caller, HOSTIO_INK);
         caller.data().return_data.len() as i32
     })?;
     Ok(())
@@ -536,8 +740,11 @@ mod tests {
         assert_eq!(program.imports(), ["chainid"]);
         struct Nothing;
         impl Environment for Nothing {
-            fn load(&mut self, _: Address, _: U256) -> B256 {
-                B256::ZERO
+            fn load(&mut self, _: Address, _: U256) -> Loaded {
+                Loaded::default()
+            }
+            fn store(&mut self, _: Address, _: U256, _: B256) -> Option<Stored> {
+                None
             }
             fn call(&mut self, _: Address, _: CallRequest) -> CallOutcome {
                 CallOutcome::default()
