@@ -10,7 +10,7 @@ BINARYEN := 132.0.0
 WASM_OPT := target/tools/node_modules/.bin/wasm-opt
 WASM_FEATURES := --mvp-features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build abi evm demo test lint unit
+.PHONY: setup build abi evm demo bench test lint unit
 
 setup:
 	@scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
@@ -37,6 +37,12 @@ evm:
 ## The 2-hour game session, narrated step by step on the in-process chain.
 demo: build evm
 	cargo run --locked --quiet --example game_session
+
+## Gas and size table (validateUserOp USE/ENABLE, handleOps, entry, artifact), printed and
+## written to reports/bench.md. Deterministic: the same commit gives the same table.
+bench: build evm
+	mkdir -p reports
+	cargo run --locked --quiet --example bench -- reports/bench.md
 
 lint: setup
 	cargo fmt --all -- --check

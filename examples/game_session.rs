@@ -61,7 +61,7 @@ fn main() {
     let mut step = 3;
     let mut show = |what: &str, world: &mut World, op| {
         let (result, gas) = world.handle_with_gas(op);
-        let module = world.last_validation_gas().unwrap_or_default();
+        let module = world.last_validation().map_or(0, |frame| frame.gas);
         let verdict = verdict(&result);
         println!("{step}. {what:<54} {verdict} [handleOps {gas} gas, module {module}]");
         step += 1;

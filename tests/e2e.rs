@@ -6,7 +6,7 @@
 
 mod support;
 
-use alloy_primitives::{Bytes, U256};
+use alloy_primitives::{Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError};
 use stylus_runtime::precompiles::ECRECOVER;
 use stylus_smart_sessions::interface::{ISmartSessions, SessionGrant};
@@ -234,4 +234,42 @@ fn chain_reverts_calls_stylus_code_cannot_take() {
         world.chain.call(deployer, broken, call, U256::ZERO),
         local_chain::ExecutionResult::Revert { .. }
     ));
+}
+
+/// The frame of the module's last `validateUserOp` after one move by `key` in a world whose
+/// session has `extra` more actions.
+fn validation_of_a_move(key: &SessionKey, extra: u8) -> local_chain::StylusFrame {
+    let mut world = World::installed();
+    let mut session = game_session(world.account, key);
+    session.actions[0].target = world.game;
+    let permission_id = world.enable_by_owner(support::with_extra_actions(session, extra));
+    let op = world.session_op(permission_id, key, execute_single(world.game, 0, &move_data(1, 1)));
+    assert_eq!(world.handle(op), Ok(()));
+    world.last_validation().expect("the module validated").clone()
+}
+
+#[test]
+fn validation_costs_the_same_whatever_the_number_of_actions() {
+    let key = SessionKey::from_seed(1);
+    let one = validation_of_a_move(&key, 0);
+    let five = validation_of_a_move(&key, 4);
+    assert!(one.success && five.success);
+    assert!(one.ink > 0 && one.gas > one.entry_gas, "{one:?}");
+    assert_eq!((five.ink, five.gas), (one.ink, one.gas));
+}
+
+#[test]
+fn validation_without_enough_gas_fails_and_executes_nothing() {
+    let key = SessionKey::from_seed(1);
+    let (mut world, permission_id) = World::playing(&key);
+    let mut op =
+        world.session_op(permission_id, &key, execute_single(world.game, 0, &move_data(1, 1)));
+    // 30,000 verification gas: the account's part fits, the module's Stylus frame does not.
+    op.accountGasLimits = B256::from(U256::from(30_000) << 128 | U256::from(2_000_000));
+    let hash = world.user_op_hash(&op);
+    op.signature = support::use_signature(permission_id, &key.sign(hash));
+    assert_eq!(world.handle(op), Err(failed_op_with_revert(vec![])));
+    let frame = world.last_validation().expect("the module was entered");
+    assert!(!frame.success);
+    assert_eq!(world.moves(), U256::ZERO);
 }

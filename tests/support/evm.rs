@@ -3,8 +3,8 @@
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolValue};
-use local_chain::{Chain, ExecutionResult};
-use stylus_smart_sessions::interface::{EnableSession, ISmartSessions, SessionGrant};
+use local_chain::{Chain, ExecutionResult, StylusFrame};
+use stylus_smart_sessions::interface::{EnableSession, ISmartSessions, Session, SessionGrant};
 
 use super::{
     execute_single, game_session, use_signature, SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
@@ -184,15 +184,10 @@ impl World {
         }
     }
 
-    /// Gas of the module's last `validateUserOp` frame (entry, ink and EVM-side gas).
-    pub fn last_validation_gas(&self) -> Option<u64> {
+    /// The module's last `validateUserOp` frame.
+    pub fn last_validation(&self) -> Option<&StylusFrame> {
         let selector = ISmartSessions::validateUserOpCall::SELECTOR;
-        self.chain
-            .stylus_frames()
-            .iter()
-            .rev()
-            .find(|frame| frame.selector == selector)
-            .map(|f| f.gas)
+        self.chain.stylus_frames().iter().rev().find(|frame| frame.selector == selector)
     }
 
     /// An operation the owner signs (validated by the owner validator).
@@ -274,11 +269,16 @@ impl World {
         let mut world = Self::installed_with(version);
         let mut session = game_session(world.account, key);
         session.actions[0].target = world.game;
+        let permission_id = world.enable_by_owner(session);
+        (world, permission_id)
+    }
+
+    /// Enables `session` by the owner's operation; its permission id.
+    pub fn enable_by_owner(&mut self, session: Session) -> B256 {
         let permission_id = session.permission_id(CHAIN_ID, MODULE);
         let enable = ISmartSessions::enableSessionCall { session }.abi_encode();
-        world
-            .owner_op(execute_single(MODULE, 0, &enable).to_vec())
+        self.owner_op(execute_single(MODULE, 0, &enable).to_vec())
             .expect("the owner enables the session");
-        (world, permission_id)
+        permission_id
     }
 }

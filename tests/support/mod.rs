@@ -458,6 +458,18 @@ pub fn game_session(account: Address, key: &SessionKey) -> Session {
     }
 }
 
+/// `session` with `extra` more actions, on other targets (the lookup stays one slot).
+pub fn with_extra_actions(mut session: Session, extra: u8) -> Session {
+    for i in 0..extra {
+        session.actions.push(Action {
+            target: Address::with_last_byte(0x40 + i),
+            selector: selector("play(uint256)"),
+            maxValuePerCall: U256::ZERO,
+        });
+    }
+    session
+}
+
 /// The module on a `PrecompileVM`, called through its ABI entry.
 pub struct Harness {
     pub vm: PrecompileVM,

@@ -122,6 +122,8 @@ pub struct StylusFrame {
     pub ink: u64,
     /// Gas it cost its caller: entry, ink and EVM-side gas (before refunds).
     pub gas: u64,
+    /// The entry part of `gas` (activation's costs; less once the program is cached).
+    pub entry_gas: u64,
 }
 
 /// The chain's context type.
@@ -292,7 +294,8 @@ impl Inspector<ChainContext> for StylusInspector {
             outcome = stylus_runtime::Outcome { success: false, ..outcome };
         }
         let cached = !self.called.insert(*hash);
-        let gas_used = program.activation().entry_gas(cached, 0, 0) + outcome.gas_used();
+        let entry_gas = program.activation().entry_gas(cached, 0, 0);
+        let gas_used = entry_gas + outcome.gas_used();
         let mut gas = Gas::new(inputs.gas_limit);
         let result = if !gas.record_regular_cost(gas_used) {
             gas.spend_all();
@@ -315,6 +318,7 @@ impl Inspector<ChainContext> for StylusInspector {
             selector: message.data.get(..4).and_then(|s| s.try_into().ok()).unwrap_or_default(),
             ink: outcome.ink,
             gas: gas_used,
+            entry_gas,
         });
         let journal = context.journal_mut();
         if result == InstructionResult::Return {
@@ -329,7 +333,11 @@ impl Inspector<ChainContext> for StylusInspector {
         } else {
             journal.checkpoint_revert(checkpoint);
         }
-        let output = Bytes::from(outcome.output);
+        // Out of gas returns nothing, whatever the run would have returned.
+        let output = match result {
+            InstructionResult::OutOfGas => Bytes::new(),
+            _ => Bytes::from(outcome.output),
+        };
         Some(CallOutcome::new(
             InterpreterResult::new(result, output, gas),
             inputs.return_memory_offset.clone(),

@@ -1,0 +1,188 @@
+//! `make bench`: what the module costs, measured on the in-process chain (the real EntryPoint
+//! v0.7 and OpenZeppelin's `AccountERC7579` as EVM bytecode, the deployed Stylus artifact with
+//! Nitro's ink and gas prices; see crates/stylus-runtime and crates/local-chain for what differs
+//! from Nitro). Every figure is deterministic: the same commit prints the same table.
+//!
+//! Usage: `cargo run --example bench [-- <report.md>]` (prints the report; writes it too when
+//! given a path).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::fmt::Write as _;
+
+use alloy_primitives::{aliases::U48, Bytes, B256, U256};
+use stylus_runtime::{pricing, Program};
+use stylus_smart_sessions::interface::{Session, SessionGrant};
+use support::{
+    evm::{PackedUserOperation, World},
+    *,
+};
+
+/// One measured `handleOps`.
+struct Measured {
+    case: &'static str,
+    ink: u64,
+    entry_gas: u64,
+    module_gas: u64,
+    handle_ops_gas: u64,
+}
+
+/// Runs `ops` through `handleOps` and reads the module's validation frame of the last op.
+fn measure(case: &'static str, world: &mut World, ops: Vec<PackedUserOperation>) -> Measured {
+    let (result, handle_ops_gas) = world.handle_all_with_gas(ops);
+    assert_eq!(result, Ok(()), "{case}: handleOps must execute");
+    let frame = world.last_validation().expect("the module validated").clone();
+    assert!(frame.success, "{case}: the module's validation must succeed");
+    Measured {
+        case,
+        ink: frame.ink,
+        entry_gas: frame.entry_gas,
+        module_gas: frame.gas,
+        handle_ops_gas,
+    }
+}
+
+/// The game session of `key` on `world`'s game, with `extra` more actions elsewhere.
+fn session_with(world: &World, key: &SessionKey, extra: u8) -> Session {
+    let mut session = game_session(world.account, key);
+    session.actions[0].target = world.game;
+    with_extra_actions(session, extra)
+}
+
+/// A session op of `key` with the EntryPoint nonce `offset` ahead (for bundles).
+fn session_op_at(
+    world: &mut World,
+    permission_id: B256,
+    key: &SessionKey,
+    call_data: Bytes,
+    offset: u64,
+) -> PackedUserOperation {
+    let mut op = world.op(MODULE, call_data.to_vec());
+    op.nonce += U256::from(offset);
+    let hash = world.user_op_hash(&op);
+    op.signature = use_signature(permission_id, &key.sign(hash));
+    op
+}
+
+fn main() {
+    let key = SessionKey::from_seed(0x47);
+    let one_move = |world: &World| execute_single(world.game, ETHER / 100, &move_data(1, 1));
+
+    let mut rows = Vec::new();
+
+    let mut world = World::installed();
+    let permission_id = world.enable_by_owner(session_with(&world, &key, 0));
+    let call = one_move(&world);
+    let op = session_op_at(&mut world, permission_id, &key, call, 0);
+    rows.push(measure("USE, session of 1 action, 1 call", &mut world, vec![op]));
+
+    let mut world = World::installed();
+    let permission_id = world.enable_by_owner(session_with(&world, &key, 4));
+    let call = one_move(&world);
+    let op = session_op_at(&mut world, permission_id, &key, call, 0);
+    rows.push(measure("USE, session of 5 actions, 1 call", &mut world, vec![op]));
+
+    let mut world = World::installed();
+    let permission_id = world.enable_by_owner(session_with(&world, &key, 0));
+    let moves: Vec<_> =
+        (0..3).map(|i| execution(world.game, ETHER / 100, move_data(i, i))).collect();
+    let op = session_op_at(&mut world, permission_id, &key, execute_batch(&moves), 0);
+    rows.push(measure("USE, batch of 3 calls", &mut world, vec![op]));
+
+    let mut world = World::installed();
+    let permission_id = world.enable_by_owner(session_with(&world, &key, 0));
+    let call = one_move(&world);
+    let first = session_op_at(&mut world, permission_id, &key, call, 0);
+    let call = one_move(&world);
+    let second = session_op_at(&mut world, permission_id, &key, call, 1);
+    rows.push(measure(
+        "USE, 2nd op of a bundle (cached, warm slots)",
+        &mut world,
+        vec![first, second],
+    ));
+
+    let mut world = World::installed();
+    let grant = SessionGrant {
+        session: session_with(&world, &key, 0),
+        nonce: U256::ZERO,
+        deadline: U48::from(NOW + 3600),
+    };
+    let digest = grant.digest(CHAIN_ID, MODULE);
+    let owner_signature: Bytes =
+        [world.owner_validator.to_vec(), world.owner.sign(digest).to_vec()].concat().into();
+    let call = one_move(&world);
+    let op = world.enable_op(grant, owner_signature, &key, call);
+    rows.push(measure("ENABLE (grant via ERC-1271) + 1 call", &mut world, vec![op]));
+
+    let report = render(&rows);
+    print!("{report}");
+    if let Some(path) = std::env::args().nth(1) {
+        std::fs::write(&path, &report).unwrap_or_else(|error| panic!("{path}: {error}"));
+        eprintln!("wrote {path}");
+    }
+}
+
+fn render(rows: &[Measured]) -> String {
+    let code = support::chain::deployed_code();
+    let wasm = stylus_artifact::decompress(&code).expect("the artifact decompresses");
+    let activation = Program::from_code(&code).expect("the artifact loads").activation();
+    let limit = stylus_artifact::MAX_CODE_SIZE;
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "# Stylus Smart Sessions: gas and size\n");
+    let _ = writeln!(
+        w,
+        "Measured by `make bench` on the in-process chain (EntryPoint v0.7, OpenZeppelin \
+         AccountERC7579, the deployed artifact). Nitro prices: ink price {}, ArbOS 60 rules; \
+         see crates/stylus-runtime/README.md for what differs from Nitro.\n",
+        pricing::INK_PRICE
+    );
+    let _ = writeln!(w, "## Size\n");
+    let _ = writeln!(w, "| artifact | bytes |\n|---|---:|");
+    let _ = writeln!(w, "| WASM (wasm-opt -Oz) | {} |", wasm.len());
+    let _ = writeln!(
+        w,
+        "| deployed code (EF F0 00 00 + brotli) | {} of {limit} ({:.1}%) |",
+        code.len(),
+        100.0 * code.len() as f64 / limit as f64
+    );
+    let _ = writeln!(w, "\n## Entry (paid by every call into the module)\n");
+    let _ = writeln!(w, "| program | entry gas |\n|---|---:|");
+    let _ = writeln!(
+        w,
+        "| not cached (first call in the block) | {} |",
+        activation.entry_gas(false, 0, 0)
+    );
+    let _ = writeln!(
+        w,
+        "| cached (called earlier in the block, or cache-bid) | {} |",
+        activation.entry_gas(true, 0, 0)
+    );
+    let _ = writeln!(w, "\n## validateUserOp and handleOps\n");
+    let _ = writeln!(
+        w,
+        "`ink` is the module's WASM and hostios; `run gas` is that ink as gas plus the EVM-side \
+         gas its hostios bought (storage, ecrecover, ERC-1271 call, logs); `validateUserOp gas` \
+         adds entry. `handleOps gas` is the whole bundle transaction.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| case | ink | ink as gas | run gas | entry gas | validateUserOp gas | handleOps gas |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            row.case,
+            row.ink,
+            pricing::ink_to_gas_ceil(row.ink),
+            row.module_gas - row.entry_gas,
+            row.entry_gas,
+            row.module_gas,
+            row.handle_ops_gas
+        );
+    }
+    out
+}
