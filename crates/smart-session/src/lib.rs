@@ -1,0 +1,13 @@
+//! Client library for Stylus Smart Sessions: everything off-chain code needs to produce exactly
+//! what the module expects, built on the module's own `sol!` definitions (one source for every
+//! signed struct and type hash).
+//!
+//! - [`policy`]: a policy file (TOML or JSON) → `Session` / `SessionGrant`.
+//! - [`typed_data`]: the grant as `eth_signTypedData_v4` JSON, and its digest.
+//! - [`encode`]: USE and ENABLE signatures, `execute` calldata, secp256k1 signing.
+
+pub mod encode;
+pub mod policy;
+pub mod typed_data;
+
+pub use stylus_smart_sessions::interface;

@@ -1,0 +1,233 @@
+//! `smart-session`: grants, UserOperation signatures and calldata for Stylus Smart Sessions,
+//! from a policy file. A thin layer over the `smart_session` library.
+
+use std::{
+    path::PathBuf,
+    process::ExitCode,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use alloy_dyn_abi::{JsonAbiExt, Specifier};
+use alloy_json_abi::Function;
+use alloy_primitives::{hex, Address, Bytes, B256};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::json;
+use smart_session::{
+    encode::{self, Signer},
+    policy::{self, Policy},
+    typed_data::grant_typed_data,
+};
+
+/// Grants, UserOperation signatures and calldata for Stylus Smart Sessions.
+///
+/// A policy file (TOML or JSON; see examples/game-session.toml) says who may act for which
+/// account, when, on what and for how much. Keys come from the environment, never from
+/// arguments.
+#[derive(Parser)]
+#[command(name = "smart-session", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The owner's grant of a policy: typed data for `eth_signTypedData_v4`, its digest, the
+    /// session's permissionId and, with --sign, the owner's signature.
+    Grant {
+        /// The policy file (TOML, or JSON starting with `{`).
+        policy: PathBuf,
+        /// "Now", unix seconds (default: the system clock): the session starts here unless the
+        /// policy says `valid_after`, and the grant's deadline counts from here.
+        #[arg(long)]
+        now: Option<u64>,
+        /// Sign the digest with the owner key in OWNER_PRIVATE_KEY.
+        #[arg(long)]
+        sign: bool,
+        /// Bytes put before the owner's signature, as the account's ERC-1271 expects them
+        /// (OpenZeppelin's AccountERC7579: the validator module's address).
+        #[arg(long, value_name = "HEX")]
+        owner_prefix: Option<Bytes>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a UserOperation hash with the session key in SESSION_PRIVATE_KEY, as the module's
+    /// signature field expects it.
+    SignUserop {
+        /// USE: a session already enabled; ENABLE: the first operation, carrying the grant.
+        #[arg(long, value_enum)]
+        mode: Mode,
+        /// The EntryPoint's userOpHash.
+        #[arg(long)]
+        hash: B256,
+        /// The policy file (its session gives the permissionId, or the grant for ENABLE).
+        #[arg(long)]
+        policy: PathBuf,
+        /// The same "now" the grant was made with (ENABLE; default: the system clock).
+        #[arg(long)]
+        now: Option<u64>,
+        /// The owner's signature of the grant, prefix included (ENABLE).
+        #[arg(long, value_name = "HEX", required_if_eq("mode", "enable"))]
+        owner_signature: Option<Bytes>,
+    },
+    /// The account's `execute` calldata for one call.
+    Calldata {
+        /// The contract called.
+        #[arg(long)]
+        to: Address,
+        /// Value sent: "0.01 ether", "5 gwei", or wei.
+        #[arg(long)]
+        value: Option<String>,
+        /// The function signature, e.g. "move(uint8,uint8)" (none: a plain transfer).
+        #[arg(long)]
+        function: Option<String>,
+        /// The function's arguments, in order.
+        #[arg(requires = "function")]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    Use,
+    Enable,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(output) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn system_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+fn read_policy(path: &PathBuf) -> Result<Policy, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Policy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn key_from_env(name: &str) -> Result<Signer, String> {
+    let hex = std::env::var(name).map_err(|_| format!("{name} is not set"))?;
+    Signer::from_hex(&hex).map_err(|e| format!("{name}: {e}"))
+}
+
+fn run(cli: Cli) -> Result<String, String> {
+    match cli.command {
+        Command::Grant { policy, now, sign, owner_prefix, json } => {
+            let path = policy.display().to_string();
+            let policy = read_policy(&policy)?;
+            let grant =
+                policy.grant(now.unwrap_or_else(system_now)).map_err(|e| format!("{path}: {e}"))?;
+            let (chain_id, module) = (policy.chain_id, policy.module);
+            let digest = grant.digest(chain_id, module);
+            let permission_id = grant.session.permission_id(chain_id, module);
+            let signature = match sign {
+                false => None,
+                true => {
+                    let owner = key_from_env("OWNER_PRIVATE_KEY")?;
+                    let prefix = owner_prefix.unwrap_or_default();
+                    Some(Bytes::from([prefix.to_vec(), owner.sign(digest).to_vec()].concat()))
+                }
+            };
+            let typed = grant_typed_data(&grant, chain_id, module);
+            if json {
+                let mut out = json!({
+                    "permissionId": permission_id,
+                    "digest": digest,
+                    "typedData": typed,
+                });
+                if let Some(signature) = &signature {
+                    out["ownerSignature"] = json!(signature);
+                }
+                return Ok(serde_json::to_string_pretty(&out).expect("JSON values print"));
+            }
+            let session = &grant.session;
+            let mut out = format!(
+                "session {permission_id}\n  account {}, key {}\n  valid from {} until {} (unix), \
+                 at most {} uses, {} wei in all\n",
+                session.account,
+                Address::from_word(session.key),
+                session.validAfter,
+                session.validUntil,
+                session.maxUses,
+                session.maxTotalValue
+            );
+            for action in &session.actions {
+                out += &format!(
+                    "  may call {} selector {} with at most {} wei per call\n",
+                    action.target, action.selector, action.maxValuePerCall
+                );
+            }
+            out += &format!("grant digest {digest} (deadline {})\n", grant.deadline);
+            if let Some(signature) = signature {
+                out += &format!("owner signature {signature}\n");
+            }
+            out += &format!(
+                "typed data (eth_signTypedData_v4):\n{}",
+                serde_json::to_string_pretty(&typed).expect("typed data prints")
+            );
+            Ok(out)
+        }
+        Command::SignUserop { mode, hash, policy, now, owner_signature } => {
+            let path = policy.display().to_string();
+            let policy = read_policy(&policy)?;
+            let key = key_from_env("SESSION_PRIVATE_KEY")?;
+            let now = now.unwrap_or_else(system_now);
+            let key_signature = key.sign(hash);
+            let signature = match mode {
+                Mode::Use => {
+                    let session = policy.session(now).map_err(|e| format!("{path}: {e}"))?;
+                    encode::use_signature(
+                        session.permission_id(policy.chain_id, policy.module),
+                        &key_signature,
+                    )
+                }
+                Mode::Enable => {
+                    let grant = policy.grant(now).map_err(|e| format!("{path}: {e}"))?;
+                    let owner = owner_signature.expect("clap requires it for ENABLE");
+                    encode::enable_signature(grant, owner, &key_signature)
+                }
+            };
+            Ok(signature.to_string())
+        }
+        Command::Calldata { to, value, function, args } => {
+            let value = policy::value("--value", value.as_deref()).map_err(|e| e.to_string())?;
+            let data = match function {
+                None => Vec::new(),
+                Some(signature) => {
+                    let function = Function::parse(&signature)
+                        .map_err(|e| format!("--function `{signature}`: {e}"))?;
+                    let values = function
+                        .inputs
+                        .iter()
+                        .zip(&args)
+                        .map(|(input, arg)| {
+                            let ty = input.resolve().map_err(|e| e.to_string())?;
+                            ty.coerce_str(arg).map_err(|e| format!("argument `{arg}`: {e}"))
+                        })
+                        .collect::<Result<Vec<_>, String>>()?;
+                    if values.len() != function.inputs.len() || args.len() != values.len() {
+                        return Err(format!(
+                            "`{signature}` takes {} arguments, {} given",
+                            function.inputs.len(),
+                            args.len()
+                        ));
+                    }
+                    function.abi_encode_input(&values).map_err(|e| e.to_string())?
+                }
+            };
+            Ok(hex::encode_prefixed(encode::execute_single(to, value, &data)))
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! A session policy as people write it (TOML or JSON: addresses, "2h", "0.01 ether",
+//! `move(uint8,uint8)`), turned into the module's `Session` and `SessionGrant`.
+
+use alloy_json_abi::Function;
+use alloy_primitives::{aliases::U48, utils::parse_units, Address, FixedBytes, B256, U256};
+use serde::Deserialize;
+use stylus_smart_sessions::{
+    eip712::{KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
+    interface::{Action, Session, SessionGrant},
+};
+
+/// A policy file: who may act for which account, when, on what, for how much.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The chain the session lives on.
+    pub chain_id: u64,
+    /// The module's address.
+    pub module: Address,
+    /// The smart account the session acts for.
+    pub account: Address,
+    /// The session key's address (secp256k1).
+    pub session_key: Address,
+    /// When the session starts, unix seconds (default: now).
+    pub valid_after: Option<u64>,
+    /// How long it lasts from its start: `"2h"`, `"30m"`, `"7days"`.
+    pub valid_for: String,
+    /// Value all calls may move in all (`"1 ether"`, `"5000 gwei"`, wei as a number string).
+    #[serde(default)]
+    pub max_total_value: Option<String>,
+    /// How many UserOperations the session may validate.
+    pub max_uses: u64,
+    /// Distinguishes otherwise identical sessions (default zero).
+    #[serde(default)]
+    pub salt: Option<B256>,
+    /// What it may call.
+    pub actions: Vec<ActionPolicy>,
+    /// The owner's grant (ENABLE mode): nonce and how long it may be used.
+    #[serde(default)]
+    pub grant: Option<GrantPolicy>,
+}
+
+/// One allowed call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionPolicy {
+    /// The contract called.
+    pub target: Address,
+    /// The function, as a signature: `move(uint8,uint8)`; absent for a plain value transfer.
+    pub function: Option<String>,
+    /// Value one call may send (default 0).
+    #[serde(default)]
+    pub max_value_per_call: Option<String>,
+}
+
+/// The owner's grant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantPolicy {
+    /// The account's grant nonce at the module (0 until `invalidateGrants`).
+    #[serde(default)]
+    pub nonce: u64,
+    /// How long after now the grant may still enable the session: `"1h"`.
+    pub valid_for: String,
+}
+
+/// A policy that cannot become a session, naming the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    /// The field, as a path: `actions[0].max_value_per_call`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+fn error(field: impl Into<String>, message: impl Into<String>) -> PolicyError {
+    PolicyError { field: field.into(), message: message.into() }
+}
+
+impl Policy {
+    /// Reads a policy from TOML, or JSON when `text` starts with `{`.
+    ///
+    /// # Errors
+    /// The parser's error, which names the line and the key.
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|e| error("policy (JSON)", e.to_string()))
+        } else {
+            toml::from_str(text).map_err(|e| error("policy (TOML)", e.to_string()))
+        }
+    }
+
+    /// The session this policy describes, starting at `now` unless `valid_after` says when.
+    ///
+    /// # Errors
+    /// [`PolicyError`] naming the first field that cannot be represented.
+    pub fn session(&self, now: u64) -> Result<Session, PolicyError> {
+        let start = self.valid_after.unwrap_or(now);
+        let end = start
+            .checked_add(seconds("valid_for", &self.valid_for)?)
+            .filter(|end| *end < 1 << 48)
+            .ok_or_else(|| error("valid_for", "ends beyond uint48 seconds"))?;
+        if self.actions.is_empty() {
+            return Err(error("actions", "a session needs at least one action"));
+        }
+        if self.max_uses == 0 {
+            return Err(error("max_uses", "a session needs at least one use"));
+        }
+        let actions = self
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, action)| action.action(i))
+            .collect::<Result<_, _>>()?;
+        Ok(Session {
+            account: self.account,
+            keyType: KEY_TYPE_SECP256K1,
+            key: self.session_key.into_word(),
+            validAfter: U48::from(start),
+            validUntil: U48::from(end),
+            actions,
+            maxTotalValue: value("max_total_value", self.max_total_value.as_deref())?,
+            maxUses: self.max_uses,
+            salt: self.salt.unwrap_or_default(),
+        })
+    }
+
+    /// The owner's grant of [`Policy::session`], its deadline counted from `now`.
+    ///
+    /// # Errors
+    /// [`PolicyError`] for the session's fields, or for a policy without `[grant]`.
+    pub fn grant(&self, now: u64) -> Result<SessionGrant, PolicyError> {
+        let grant = self.grant.as_ref().ok_or_else(|| error("grant", "missing [grant] table"))?;
+        let deadline = now
+            .checked_add(seconds("grant.valid_for", &grant.valid_for)?)
+            .filter(|deadline| *deadline < 1 << 48)
+            .ok_or_else(|| error("grant.valid_for", "ends beyond uint48 seconds"))?;
+        Ok(SessionGrant {
+            session: self.session(now)?,
+            nonce: U256::from(grant.nonce),
+            deadline: U48::from(deadline),
+        })
+    }
+}
+
+impl ActionPolicy {
+    fn action(&self, index: usize) -> Result<Action, PolicyError> {
+        let field = |name: &str| format!("actions[{index}].{name}");
+        let selector = match &self.function {
+            None => TRANSFER_SELECTOR,
+            Some(signature) => FixedBytes(
+                Function::parse(signature)
+                    .map_err(|e| error(field("function"), format!("`{signature}`: {e}")))?
+                    .selector()
+                    .0,
+            ),
+        };
+        Ok(Action {
+            target: self.target,
+            selector,
+            maxValuePerCall: value(
+                &field("max_value_per_call"),
+                self.max_value_per_call.as_deref(),
+            )?,
+        })
+    }
+}
+
+/// `"2h"`, `"90s"`, `"1day 2h"` in seconds.
+fn seconds(field: &str, text: &str) -> Result<u64, PolicyError> {
+    humantime::parse_duration(text)
+        .map(|duration| duration.as_secs())
+        .map_err(|e| error(field, format!("`{text}` is not a duration like \"2h\": {e}")))
+}
+
+/// `"0.01 ether"`, `"5 gwei"`, `"1000 wei"` or `"1000"` (wei) as wei; absent is zero.
+pub fn value(field: &str, text: Option<&str>) -> Result<U256, PolicyError> {
+    let Some(text) = text else { return Ok(U256::ZERO) };
+    let mut parts = text.split_whitespace();
+    let (amount, unit) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(amount), unit, None) => (amount, unit.unwrap_or("wei")),
+        _ => return Err(error(field, format!("`{text}` is not an amount like \"0.01 ether\""))),
+    };
+    parse_units(amount, unit)
+        .map(|units| units.get_absolute())
+        .map_err(|e| error(field, format!("`{text}`: {e}")))
+}

@@ -1,0 +1,112 @@
+//! The owner's grant as EIP-712 typed data a wallet can show and sign
+//! (`eth_signTypedData_v4`), built from the module's `sol!` types so the type string cannot
+//! drift from the contract's.
+
+use alloy_dyn_abi::{Eip712Domain, Resolver, TypedData};
+use alloy_primitives::{Address, U256};
+use serde_json::{json, Value};
+use stylus_smart_sessions::{
+    eip712::{DOMAIN_NAME, DOMAIN_VERSION},
+    interface::{Action, Session, SessionGrant},
+};
+
+/// The module's EIP-712 domain on `chain_id`.
+pub fn domain(chain_id: u64, module: Address) -> Eip712Domain {
+    Eip712Domain::new(
+        Some(DOMAIN_NAME.into()),
+        Some(DOMAIN_VERSION.into()),
+        Some(U256::from(chain_id)),
+        Some(module),
+        None,
+    )
+}
+
+fn action_json(action: &Action) -> Value {
+    json!({
+        "target": action.target.to_checksum(None),
+        "selector": action.selector.to_string(),
+        "maxValuePerCall": action.maxValuePerCall.to_string(),
+    })
+}
+
+fn session_json(session: &Session) -> Value {
+    json!({
+        "account": session.account.to_checksum(None),
+        "keyType": session.keyType,
+        "key": session.key.to_string(),
+        "validAfter": session.validAfter.to_string(),
+        "validUntil": session.validUntil.to_string(),
+        "actions": session.actions.iter().map(action_json).collect::<Vec<_>>(),
+        "maxTotalValue": session.maxTotalValue.to_string(),
+        "maxUses": session.maxUses.to_string(),
+        "salt": session.salt.to_string(),
+    })
+}
+
+/// `grant` as typed data under the module's domain on `chain_id`.
+pub fn grant_typed_data(grant: &SessionGrant, chain_id: u64, module: Address) -> TypedData {
+    TypedData {
+        domain: domain(chain_id, module),
+        resolver: Resolver::from_struct::<SessionGrant>(),
+        primary_type: "SessionGrant".into(),
+        message: json!({
+            "session": session_json(&grant.session),
+            "nonce": grant.nonce.to_string(),
+            "deadline": grant.deadline.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policy;
+
+    const GAME_POLICY: &str = r#"
+        chain_id = 421614
+        module = "0x5e55105e55105e55105e55105e55105e55105e55"
+        account = "0xa11cea11cea11cea11cea11cea11cea11cea11ce"
+        session_key = "0x47474747474747474747474747474747474747aa"
+        valid_for = "2h"
+        max_total_value = "0.1 ether"
+        max_uses = 500
+        [[actions]]
+        target = "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e"
+        function = "move(uint8,uint8)"
+        max_value_per_call = "0.01 ether"
+        [[actions]]
+        target = "0x0000000000000000000000000000000000000b0b"
+        [grant]
+        valid_for = "1h"
+    "#;
+
+    #[test]
+    fn typed_data_hashes_to_the_digest_the_module_computes() {
+        let policy = Policy::parse(GAME_POLICY).unwrap();
+        let grant = policy.grant(1_800_000_000).unwrap();
+        let typed = grant_typed_data(&grant, policy.chain_id, policy.module);
+        assert_eq!(
+            typed.eip712_signing_hash().unwrap(),
+            grant.digest(policy.chain_id, policy.module)
+        );
+        // What a wallet receives survives JSON and still hashes the same.
+        let json = serde_json::to_string(&typed).unwrap();
+        let back: TypedData = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back.eip712_signing_hash().unwrap(),
+            grant.digest(policy.chain_id, policy.module)
+        );
+        assert!(json.contains("\"primaryType\":\"SessionGrant\""), "{json}");
+    }
+
+    #[test]
+    fn typed_data_of_another_chain_hashes_differently() {
+        let policy = Policy::parse(GAME_POLICY).unwrap();
+        let grant = policy.grant(1_800_000_000).unwrap();
+        let other = grant_typed_data(&grant, 42_161, policy.module);
+        assert_ne!(
+            other.eip712_signing_hash().unwrap(),
+            grant.digest(policy.chain_id, policy.module)
+        );
+    }
+}
