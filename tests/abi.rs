@@ -4,39 +4,16 @@
 mod support;
 
 use alloy_primitives::{Address, Bytes, FixedBytes, B256, U256};
-use alloy_sol_types::{abi::AbiDecoderConfig, sol, SolCall, SolInterface, SolValue};
+use alloy_sol_types::{abi::AbiDecoderConfig, SolCall, SolInterface, SolValue};
 use proptest::prelude::*;
 use stylus_smart_sessions::{
     export::{json_abi, solidity_interface},
     interface::{Action, Error, ISmartSessions::*, PackedUserOperation, Session},
 };
-use support::*;
-
-// ERC-7579's module and validator interfaces, written from the standard's text.
-sol! {
-    struct StandardUserOp {
-        address sender;
-        uint256 nonce;
-        bytes initCode;
-        bytes callData;
-        bytes32 accountGasLimits;
-        uint256 preVerificationGas;
-        bytes32 gasFees;
-        bytes paymasterAndData;
-        bytes signature;
-    }
-    interface IModule {
-        function onInstall(bytes calldata data) external;
-        function onUninstall(bytes calldata data) external;
-        function isModuleType(uint256 moduleTypeId) external view returns (bool);
-        function isInitialized(address smartAccount) external view returns (bool);
-    }
-    interface IValidator {
-        function validateUserOp(StandardUserOp calldata userOp, bytes32 userOpHash) external returns (uint256);
-        function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata data)
-            external view returns (bytes4);
-    }
-}
+use support::{
+    evm::{IModule, IValidator},
+    *,
+};
 
 #[test]
 fn selectors_equal_the_erc7579_interfaces() {

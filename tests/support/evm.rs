@@ -11,7 +11,8 @@ use super::{
 };
 
 sol! {
-    // The EntryPoint's struct, ABI-identical to the module's (written from ERC-4337).
+    // Written from the standards' text, not from the module: ERC-4337's operation (the module's
+    // must be ABI-identical) and ERC-7579's module and validator interfaces.
     struct PackedUserOperation {
         address sender;
         uint256 nonce;
@@ -29,6 +30,17 @@ sol! {
         function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
         error FailedOp(uint256 opIndex, string reason);
         error FailedOpWithRevert(uint256 opIndex, string reason, bytes inner);
+    }
+    interface IModule {
+        function onInstall(bytes calldata data) external;
+        function onUninstall(bytes calldata data) external;
+        function isModuleType(uint256 moduleTypeId) external view returns (bool);
+        function isInitialized(address smartAccount) external view returns (bool);
+    }
+    interface IValidator {
+        function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external returns (uint256);
+        function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata data)
+            external view returns (bytes4);
     }
     interface IAccount7579 {
         function installModule(uint256 moduleTypeId, address module, bytes calldata initData) external;
