@@ -60,9 +60,7 @@ fn session_op_at(
 ) -> PackedUserOperation {
     let mut op = world.op(MODULE, call_data.to_vec());
     op.nonce += U256::from(offset);
-    let hash = world.user_op_hash(&op);
-    op.signature = use_signature(permission_id, &key.sign(hash));
-    op
+    world.signed_for_session(op, permission_id, key)
 }
 
 fn main() {

@@ -266,8 +266,7 @@ fn validation_without_enough_gas_fails_and_executes_nothing() {
         world.session_op(permission_id, &key, execute_single(world.game, 0, &move_data(1, 1)));
     // 30,000 verification gas: the account's part fits, the module's Stylus frame does not.
     op.accountGasLimits = B256::from(U256::from(30_000) << 128 | U256::from(2_000_000));
-    let hash = world.user_op_hash(&op);
-    op.signature = support::use_signature(permission_id, &key.sign(hash));
+    let op = world.signed_for_session(op, permission_id, &key);
     assert_eq!(world.handle(op), Err(failed_op_with_revert(vec![])));
     let frame = world.last_validation().expect("the module was entered");
     assert!(!frame.success);

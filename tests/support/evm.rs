@@ -4,7 +4,8 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolValue};
 use local_chain::{Chain, ExecutionResult, StylusFrame};
-use stylus_smart_sessions::interface::{EnableSession, ISmartSessions, Session, SessionGrant};
+use smart_session::encode::enable_signature;
+use stylus_smart_sessions::interface::{ISmartSessions, Session, SessionGrant};
 
 use super::{
     execute_single, game_session, use_signature, SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
@@ -217,7 +218,18 @@ impl World {
         key: &SessionKey,
         call_data: Bytes,
     ) -> PackedUserOperation {
-        let mut op = self.op(MODULE, call_data.to_vec());
+        let op = self.op(MODULE, call_data.to_vec());
+        self.signed_for_session(op, permission_id, key)
+    }
+
+    /// `op` with `key`'s USE-mode signature over its EntryPoint hash (for an `op` changed after
+    /// [`Self::op`]: another nonce, other gas limits).
+    pub fn signed_for_session(
+        &mut self,
+        mut op: PackedUserOperation,
+        permission_id: B256,
+        key: &SessionKey,
+    ) -> PackedUserOperation {
         let hash = self.user_op_hash(&op);
         op.signature = use_signature(permission_id, &key.sign(hash));
         op
@@ -260,14 +272,7 @@ impl World {
     ) -> PackedUserOperation {
         let mut op = self.op(MODULE, call_data.to_vec());
         let hash = self.user_op_hash(&op);
-        let enable = EnableSession {
-            grant,
-            chains: vec![],
-            chainIndex: U256::ZERO,
-            ownerSignature: owner_signature,
-            keySignature: key.sign(hash).to_vec().into(),
-        };
-        op.signature = [vec![0x01], enable.abi_encode()].concat().into();
+        op.signature = enable_signature(grant, owner_signature, &key.sign(hash));
         op
     }
 

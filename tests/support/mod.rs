@@ -12,8 +12,11 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use alloy_primitives::{address, aliases::U48, keccak256, Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface, SolValue};
-use k256::ecdsa::SigningKey;
-pub use stylus_runtime::precompiles::{ecrecover, key_address};
+use smart_session::encode::{self, Signer};
+// Each test binary uses its own share of support; re-exports are not dead code either.
+#[allow(unused_imports)]
+pub use smart_session::encode::{execute_batch, use_signature};
+pub use stylus_runtime::precompiles::ecrecover;
 use stylus_sdk::{
     stylus_core::{
         AccountAccess, BlockAccess, CalldataAccess, ChainAccess, CryptographyAccess, Host,
@@ -24,8 +27,8 @@ use stylus_sdk::{
 };
 use stylus_smart_sessions::{
     interface::{
-        Action, EnableSession, Error, Execution, IERC7579Execution::executeCall, ISmartSessions,
-        PackedUserOperation, Session, SessionGrant, SessionState, IERC1271,
+        Action, EnableSession, Error, Execution, ISmartSessions, PackedUserOperation, Session,
+        SessionGrant, SessionState, IERC1271,
     },
     SmartSessions,
 };
@@ -321,46 +324,28 @@ impl RawLogAccess for PrecompileVM {
 impl Host for PrecompileVM {}
 
 /// A secp256k1 session key.
-pub struct SessionKey(SigningKey);
+pub struct SessionKey(Signer);
 
 impl SessionKey {
     /// A fixed key from a seed byte.
     pub fn from_seed(seed: u8) -> Self {
-        Self(SigningKey::from_slice(&[seed; 32]).expect("valid scalar"))
+        Self(Signer::from_hex(&B256::repeat_byte(seed).to_string()).expect("valid scalar"))
     }
 
     pub fn address(&self) -> Address {
-        key_address(self.0.verifying_key())
+        self.0.address()
     }
 
-    /// `r ‖ s ‖ v` over `hash` itself (no prefix), low-s, `v ∈ {27, 28}`.
+    /// `r ‖ s ‖ v` over `hash` itself (no prefix), low-s, `v ∈ {27, 28}`: the client library's
+    /// signature.
     pub fn sign(&self, hash: B256) -> [u8; 65] {
-        let (signature, id) = self.0.sign_prehash_recoverable(hash.as_slice()).expect("signs");
-        let mut out = [0u8; 65];
-        out[..64].copy_from_slice(&signature.to_bytes());
-        out[64] = 27 + id.to_byte();
-        out
+        self.0.sign(hash)
     }
 }
 
-/// The USE-mode signature: `0x00 ‖ permissionId ‖ r ‖ s ‖ v`.
-pub fn use_signature(permission_id: B256, ecdsa: &[u8]) -> Bytes {
-    [&[0u8][..], permission_id.as_slice(), ecdsa].concat().into()
-}
-
-/// `execute(single, abi.encodePacked(target, value, data))`.
+/// `execute(single, abi.encodePacked(target, value, data))`, the value in wei as a literal.
 pub fn execute_single(target: Address, value: u128, data: &[u8]) -> Bytes {
-    let execution = [target.as_slice(), &U256::from(value).to_be_bytes::<32>(), data].concat();
-    executeCall { mode: B256::ZERO, executionCalldata: execution.into() }.abi_encode().into()
-}
-
-/// `execute(batch, abi.encode(executions))`.
-pub fn execute_batch(executions: &[Execution]) -> Bytes {
-    let mut mode = B256::ZERO;
-    mode[0] = 0x01;
-    executeCall { mode, executionCalldata: executions.to_vec().abi_encode().into() }
-        .abi_encode()
-        .into()
+    encode::execute_single(target, U256::from(value), data)
 }
 
 /// A game move's call data.
