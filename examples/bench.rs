@@ -45,9 +45,7 @@ fn measure(case: &'static str, world: &mut World, ops: Vec<PackedUserOperation>)
 
 /// The game session of `key` on `world`'s game, with `extra` more actions elsewhere.
 fn session_with(world: &World, key: &SessionKey, extra: u8) -> Session {
-    let mut session = game_session(world.account, key);
-    session.actions[0].target = world.game;
-    with_extra_actions(session, extra)
+    with_extra_actions(world.game_session(key), extra)
 }
 
 /// A session op of `key` with the EntryPoint nonce `offset` ahead (for bundles).
@@ -147,15 +145,12 @@ fn render(rows: &[Measured]) -> String {
     );
     let _ = writeln!(w, "\n## Entry (paid by every call into the module)\n");
     let _ = writeln!(w, "| program | entry gas |\n|---|---:|");
-    let _ = writeln!(
-        w,
-        "| not cached (first call in the block) | {} |",
-        activation.entry_gas(false, 0, 0)
-    );
+    let _ =
+        writeln!(w, "| not cached (first call in the block) | {} |", activation.entry_gas(false));
     let _ = writeln!(
         w,
         "| cached (called earlier in the block, or cache-bid) | {} |",
-        activation.entry_gas(true, 0, 0)
+        activation.entry_gas(true)
     );
     let _ = writeln!(w, "\n## validateUserOp and handleOps\n");
     let _ = writeln!(

@@ -49,8 +49,7 @@ fn main() {
     println!("frontend key    {}\n", frontend.address());
     println!("1. Alice's own UserOperation installs the module           executed");
 
-    let mut session = game_session(account, &frontend);
-    session.actions[0].target = game;
+    let session = world.game_session(&frontend);
     let grant = SessionGrant { session, nonce: U256::ZERO, deadline: U48::from(NOW + 3600) };
     let digest = grant.digest(CHAIN_ID, MODULE);
     let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);

@@ -12,8 +12,7 @@ use stylus_runtime::precompiles::ECRECOVER;
 use stylus_smart_sessions::interface::{ISmartSessions, SessionGrant};
 use support::{
     evm::{EntryPointVersion, IEntryPoint, World},
-    execute_single, game_session, move_data, SessionKey, CHAIN_ID, CLAIM, ETHER, MODULE, NOW,
-    TWO_HOURS,
+    execute_single, move_data, SessionKey, CHAIN_ID, CLAIM, ETHER, MODULE, NOW, TWO_HOURS,
 };
 
 fn failed_op(reason: &str) -> Vec<u8> {
@@ -141,10 +140,8 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
     let key = SessionKey::from_seed(1);
     let mut world = World::installed();
     let game = world.game;
-    let mut session = game_session(world.account, &key);
-    session.actions[0].target = game;
     let grant = SessionGrant {
-        session,
+        session: world.game_session(&key),
         nonce: U256::ZERO,
         deadline: alloy_primitives::aliases::U48::from(NOW + 3600),
     };
@@ -240,9 +237,8 @@ fn chain_reverts_calls_stylus_code_cannot_take() {
 /// session has `extra` more actions.
 fn validation_of_a_move(key: &SessionKey, extra: u8) -> local_chain::StylusFrame {
     let mut world = World::installed();
-    let mut session = game_session(world.account, key);
-    session.actions[0].target = world.game;
-    let permission_id = world.enable_by_owner(support::with_extra_actions(session, extra));
+    let permission_id =
+        world.enable_by_owner(support::with_extra_actions(world.game_session(key), extra));
     let op = world.session_op(permission_id, key, execute_single(world.game, 0, &move_data(1, 1)));
     assert_eq!(world.handle(op), Ok(()));
     world.last_validation().expect("the module validated").clone()

@@ -284,10 +284,15 @@ impl World {
     /// [`World::playing`] with the EntryPoint `version`.
     pub fn playing_with(version: EntryPointVersion, key: &SessionKey) -> (Self, B256) {
         let mut world = Self::installed_with(version);
-        let mut session = game_session(world.account, key);
-        session.actions[0].target = world.game;
-        let permission_id = world.enable_by_owner(session);
+        let permission_id = world.enable_by_owner(world.game_session(key));
         (world, permission_id)
+    }
+
+    /// Alice's game session for `key` on this world's account and game.
+    pub fn game_session(&self, key: &SessionKey) -> Session {
+        let mut session = game_session(self.account, key);
+        session.actions[0].target = self.game;
+        session
     }
 
     /// Enables `session` by the owner's operation; its permission id.

@@ -294,7 +294,7 @@ impl Inspector<ChainContext> for StylusInspector {
             outcome = stylus_runtime::Outcome { success: false, ..outcome };
         }
         let cached = !self.called.insert(*hash);
-        let entry_gas = program.activation().entry_gas(cached, 0, 0);
+        let entry_gas = program.activation().entry_gas(cached);
         let gas_used = entry_gas + outcome.gas_used();
         let mut gas = Gas::new(inputs.gas_limit);
         let result = if !gas.record_regular_cost(gas_used) {

@@ -208,6 +208,13 @@ fn run(cli: Cli) -> Result<String, String> {
                 Some(signature) => {
                     let function = Function::parse(&signature)
                         .map_err(|e| format!("--function `{signature}`: {e}"))?;
+                    if args.len() != function.inputs.len() {
+                        return Err(format!(
+                            "`{signature}` takes {} arguments, {} given",
+                            function.inputs.len(),
+                            args.len()
+                        ));
+                    }
                     let values = function
                         .inputs
                         .iter()
@@ -217,13 +224,6 @@ fn run(cli: Cli) -> Result<String, String> {
                             ty.coerce_str(arg).map_err(|e| format!("argument `{arg}`: {e}"))
                         })
                         .collect::<Result<Vec<_>, String>>()?;
-                    if values.len() != function.inputs.len() || args.len() != values.len() {
-                        return Err(format!(
-                            "`{signature}` takes {} arguments, {} given",
-                            function.inputs.len(),
-                            args.len()
-                        ));
-                    }
                     function.abi_encode_input(&values).map_err(|e| e.to_string())?
                 }
             };

@@ -104,10 +104,7 @@ impl Policy {
     /// [`PolicyError`] naming the first field that cannot be represented.
     pub fn session(&self, now: u64) -> Result<Session, PolicyError> {
         let start = self.valid_after.unwrap_or(now);
-        let end = start
-            .checked_add(seconds("valid_for", &self.valid_for)?)
-            .filter(|end| *end < 1 << 48)
-            .ok_or_else(|| error("valid_for", "ends beyond uint48 seconds"))?;
+        let end = later("valid_for", start, &self.valid_for)?;
         if self.actions.is_empty() {
             return Err(error("actions", "a session needs at least one action"));
         }
@@ -139,10 +136,7 @@ impl Policy {
     /// [`PolicyError`] for the session's fields, or for a policy without `[grant]`.
     pub fn grant(&self, now: u64) -> Result<SessionGrant, PolicyError> {
         let grant = self.grant.as_ref().ok_or_else(|| error("grant", "missing [grant] table"))?;
-        let deadline = now
-            .checked_add(seconds("grant.valid_for", &grant.valid_for)?)
-            .filter(|deadline| *deadline < 1 << 48)
-            .ok_or_else(|| error("grant.valid_for", "ends beyond uint48 seconds"))?;
+        let deadline = later("grant.valid_for", now, &grant.valid_for)?;
         Ok(SessionGrant {
             session: self.session(now)?,
             nonce: U256::from(grant.nonce),
@@ -174,11 +168,14 @@ impl ActionPolicy {
     }
 }
 
-/// `"2h"`, `"90s"`, `"1day 2h"` in seconds.
-fn seconds(field: &str, text: &str) -> Result<u64, PolicyError> {
-    humantime::parse_duration(text)
-        .map(|duration| duration.as_secs())
-        .map_err(|e| error(field, format!("`{text}` is not a duration like \"2h\": {e}")))
+/// `start` plus `text` (`"2h"`, `"90s"`, `"1day 2h"`), as uint48 seconds.
+fn later(field: &str, start: u64, text: &str) -> Result<u64, PolicyError> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| error(field, format!("`{text}` is not a duration like \"2h\": {e}")))?;
+    start
+        .checked_add(duration.as_secs())
+        .filter(|end| *end < 1 << 48)
+        .ok_or_else(|| error(field, "ends beyond uint48 seconds"))
 }
 
 /// `"0.01 ether"`, `"5 gwei"`, `"1000 wei"` or `"1000"` (wei) as wei; absent is zero.

@@ -166,14 +166,14 @@ pub struct ActivationCosts {
 }
 
 impl ActivationCosts {
-    /// Gas to enter the program: its initial memory, with `open` pages open and at most `ever`
-    /// ever open in the transaction, then `Program.cachedGas` and, unless cached,
+    /// Gas to enter the program: its initial memory (as the transaction's first Stylus frame:
+    /// no pages open before it), then `Program.cachedGas` and, unless cached,
     /// `Program.initGas` (default parameters: MinInitGas 69, MinCachedInitGas 11, both
     /// scalars 50, so each cost counts once).
-    pub fn entry_gas(&self, cached: bool, open: u64, ever: u64) -> u64 {
+    pub fn entry_gas(&self, cached: bool) -> u64 {
         let cached_gas = 11 * 32 + self.cached;
         let init_gas = if cached { 0 } else { 69 * 128 + self.init };
-        memory_gas(self.footprint, open, ever).saturating_add(cached_gas + init_gas)
+        memory_gas(self.footprint, 0, 0).saturating_add(cached_gas + init_gas)
     }
 }
 
