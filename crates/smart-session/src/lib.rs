@@ -5,8 +5,12 @@
 //! - [`policy`]: a policy file (TOML or JSON) → `Session` / `SessionGrant`.
 //! - [`typed_data`]: the grant as `eth_signTypedData_v4` JSON, and its digest.
 //! - [`encode`]: USE and ENABLE signatures, `execute` calldata, secp256k1 signing.
+//! - [`calls`]: calls as people write them (`move(uint8,uint8)`, "0.01 ether") → calldata.
+//! - [`inspect`]: any of the module's encodings, explained in words.
 
+pub mod calls;
 pub mod encode;
+pub mod inspect;
 pub mod policy;
 pub mod typed_data;
 

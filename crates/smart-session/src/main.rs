@@ -7,14 +7,14 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy_dyn_abi::{JsonAbiExt, Specifier};
-use alloy_json_abi::Function;
-use alloy_primitives::{hex, Address, Bytes, B256};
+use alloy_primitives::{Address, Bytes, B256};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 use smart_session::{
+    calls::{batch_calldata, CallSpec},
     encode::{self, Signer},
-    policy::{self, Policy},
+    inspect::{describe_session, explain},
+    policy::Policy,
     typed_data::grant_typed_data,
 };
 
@@ -71,11 +71,11 @@ enum Command {
         #[arg(long, value_name = "HEX", required_if_eq("mode", "enable"))]
         owner_signature: Option<Bytes>,
     },
-    /// The account's `execute` calldata for one call.
+    /// The account's `execute` calldata: one call from the options, or a batch from a file.
     Calldata {
         /// The contract called.
-        #[arg(long)]
-        to: Address,
+        #[arg(long, required_unless_present = "batch")]
+        to: Option<Address>,
         /// Value sent: "0.01 ether", "5 gwei", or wei.
         #[arg(long)]
         value: Option<String>,
@@ -85,6 +85,19 @@ enum Command {
         /// The function's arguments, in order.
         #[arg(requires = "function")]
         args: Vec<String>,
+        /// A batch: TOML `[[calls]]` tables (or JSON `{"calls": [...]}`), each with `to`,
+        /// `value`, `function`, `args` as above.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "value", "function"])]
+        batch: Option<PathBuf>,
+    },
+    /// Explain any of the module's encodings in words: a UserOperation signature, execute
+    /// calldata, a call to the module, its revert data, or validation data.
+    Inspect {
+        /// The bytes, as hex.
+        hex: Bytes,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -111,10 +124,12 @@ fn system_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
+fn read(path: &PathBuf) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 fn read_policy(path: &PathBuf) -> Result<Policy, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Policy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    Policy::parse(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn key_from_env(name: &str) -> Result<Signer, String> {
@@ -152,22 +167,9 @@ fn run(cli: Cli) -> Result<String, String> {
                 }
                 return Ok(serde_json::to_string_pretty(&out).expect("JSON values print"));
             }
-            let session = &grant.session;
-            let mut out = format!(
-                "session {permission_id}\n  account {}, key {}\n  valid from {} until {} (unix), \
-                 at most {} uses, {} wei in all\n",
-                session.account,
-                Address::from_word(session.key),
-                session.validAfter,
-                session.validUntil,
-                session.maxUses,
-                session.maxTotalValue
-            );
-            for action in &session.actions {
-                out += &format!(
-                    "  may call {} selector {} with at most {} wei per call\n",
-                    action.target, action.selector, action.maxValuePerCall
-                );
+            let mut out = format!("session {permission_id}\n");
+            for line in describe_session(&grant.session) {
+                out += &format!("  {line}\n");
             }
             out += &format!("grant digest {digest} (deadline {})\n", grant.deadline);
             if let Some(signature) = signature {
@@ -201,33 +203,29 @@ fn run(cli: Cli) -> Result<String, String> {
             };
             Ok(signature.to_string())
         }
-        Command::Calldata { to, value, function, args } => {
-            let value = policy::value("--value", value.as_deref()).map_err(|e| e.to_string())?;
-            let data = match function {
-                None => Vec::new(),
-                Some(signature) => {
-                    let function = Function::parse(&signature)
-                        .map_err(|e| format!("--function `{signature}`: {e}"))?;
-                    if args.len() != function.inputs.len() {
-                        return Err(format!(
-                            "`{signature}` takes {} arguments, {} given",
-                            function.inputs.len(),
-                            args.len()
-                        ));
-                    }
-                    let values = function
-                        .inputs
-                        .iter()
-                        .zip(&args)
-                        .map(|(input, arg)| {
-                            let ty = input.resolve().map_err(|e| e.to_string())?;
-                            ty.coerce_str(arg).map_err(|e| format!("argument `{arg}`: {e}"))
-                        })
-                        .collect::<Result<Vec<_>, String>>()?;
-                    function.abi_encode_input(&values).map_err(|e| e.to_string())?
+        Command::Calldata { to, value, function, args, batch } => {
+            let calldata = match (batch, to) {
+                (Some(path), _) => {
+                    batch_calldata(&read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?
                 }
+                (None, Some(to)) => {
+                    let call = CallSpec { to, value, function, args };
+                    let execution = call.execution("--").map_err(|e| e.to_string())?;
+                    encode::execute_single(execution.target, execution.value, &execution.callData)
+                }
+                (None, None) => unreachable!("clap requires --to without --batch"),
             };
-            Ok(hex::encode_prefixed(encode::execute_single(to, value, &data)))
+            Ok(calldata.to_string())
+        }
+        Command::Inspect { hex, json } => {
+            let explanation = explain(&hex).map_err(|e| e.to_string())?;
+            Ok(match json {
+                true => serde_json::to_string_pretty(
+                    &json!({"kind": explanation.kind, "lines": explanation.lines}),
+                )
+                .expect("JSON values print"),
+                false => explanation.lines.join("\n"),
+            })
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use alloy_json_abi::Function;
 use alloy_primitives::{aliases::U48, utils::parse_units, Address, FixedBytes, B256, U256};
-use serde::Deserialize;
+use serde::{de::DeserializeOwned, Deserialize};
 use stylus_smart_sessions::{
     eip712::{KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
     interface::{Action, Session, SessionGrant},
@@ -81,8 +81,21 @@ impl std::fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-fn error(field: impl Into<String>, message: impl Into<String>) -> PolicyError {
+/// A [`PolicyError`] on `field`.
+pub fn error(field: impl Into<String>, message: impl Into<String>) -> PolicyError {
     PolicyError { field: field.into(), message: message.into() }
+}
+
+/// Reads a file's `T` from TOML, or JSON when `text` starts with `{`.
+///
+/// # Errors
+/// The parser's error (naming the line and the key) on the field `TOML` or `JSON`.
+pub fn parse_text<T: DeserializeOwned>(text: &str) -> Result<T, PolicyError> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| error("JSON", e.to_string()))
+    } else {
+        toml::from_str(text).map_err(|e| error("TOML", e.to_string()))
+    }
 }
 
 impl Policy {
@@ -91,11 +104,7 @@ impl Policy {
     /// # Errors
     /// The parser's error, which names the line and the key.
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
-        if text.trim_start().starts_with('{') {
-            serde_json::from_str(text).map_err(|e| error("policy (JSON)", e.to_string()))
-        } else {
-            toml::from_str(text).map_err(|e| error("policy (TOML)", e.to_string()))
-        }
+        parse_text(text)
     }
 
     /// The session this policy describes, starting at `now` unless `valid_after` says when.

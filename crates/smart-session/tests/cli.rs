@@ -53,7 +53,7 @@ fn grant_prints_the_readme_digest_and_a_signature_by_the_owner() {
 fn grant_in_words_lists_the_session_and_its_actions() {
     let text = stdout(&run(&["grant", POLICY, "--now", "1800000000"], &[]));
     assert!(text.contains("valid from 1800000000 until 1800007200"), "{text}");
-    assert!(text.contains("selector 0x701bd985 with at most 10000000000000000 wei"), "{text}");
+    assert!(text.contains("selector 0x701bd985, at most 10000000000000000 wei per call"), "{text}");
     assert!(text.contains(&format!("grant digest {}", readme_digest())), "{text}");
 }
 
@@ -134,4 +134,60 @@ fn sign_userop_use_mode_is_mode_permission_id_and_the_keys_signature() {
     let signature = Signature::from_raw(&bytes[33..]).unwrap();
     let signer = smart_session::encode::Signer::from_hex(session_key).unwrap();
     assert_eq!(signature.recover_address_from_prehash(&hash).unwrap(), signer.address());
+}
+
+#[test]
+fn calldata_encodes_a_batch_file_and_inspect_explains_it() {
+    let batch = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/game-moves.toml");
+    let calldata = stdout(&run(&["calldata", "--batch", batch], &[])).trim().to_string();
+    let call = executeCall::abi_decode(&calldata.parse::<Bytes>().unwrap()).unwrap();
+    assert_eq!(call.mode[0], 0x01, "batch call type");
+
+    let text = stdout(&run(&["inspect", &calldata], &[]));
+    assert!(text.starts_with("the account's execute: a batch of 2\n"), "{text}");
+    assert_eq!(text.matches("selector 0x701bd985 with 64 bytes of arguments").count(), 2, "{text}");
+    assert!(text.contains("sending 10000000000000000 wei"), "{text}");
+
+    let mixed = run(
+        &["calldata", "--batch", batch, "--to", "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e"],
+        &[],
+    );
+    assert_eq!(mixed.status.code(), Some(2), "clap refuses --batch with --to");
+}
+
+#[test]
+fn inspect_explains_a_signature_and_refuses_what_it_does_not_know() {
+    let session_key = "0x4747474747474747474747474747474747474747474747474747474747474747";
+    let hash = B256::repeat_byte(0x99).to_string();
+    let signature = stdout(&run(
+        &[
+            "sign-userop",
+            "--mode",
+            "use",
+            "--hash",
+            &hash,
+            "--policy",
+            POLICY,
+            "--now",
+            "1800000000",
+        ],
+        &[("SESSION_PRIVATE_KEY", session_key)],
+    ));
+    let json = stdout(&run(&["inspect", signature.trim(), "--json"], &[]));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["kind"], "use-signature");
+    let grant = stdout(&run(&["grant", POLICY, "--now", "1800000000", "--json"], &[]));
+    let permission_id = serde_json::from_str::<serde_json::Value>(&grant).unwrap()["permissionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(json["lines"][1], format!("  permissionId {permission_id}"));
+
+    let unknown = run(&["inspect", "0xdeadbeef"], &[]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).starts_with("error: 4 bytes starting 0xdeadbeef"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
 }

@@ -1,0 +1,313 @@
+//! Any of the module's encodings, explained in words: UserOperation signatures (USE and ENABLE),
+//! the account's `execute` calldata, calls to the module, its revert data, and validation data.
+//!
+//! Decoding goes through the module's own strict readers, so "inspect accepts it" means "the
+//! module reads it this way", and a refusal names the byte where the module would stop too.
+
+use alloy_primitives::{Address, B256};
+use alloy_sol_types::{SolCall, SolInterface};
+use stylus_smart_sessions::{
+    codec::Reader,
+    eip712::TRANSFER_SELECTOR,
+    execution::decode_execute,
+    interface::{
+        IERC7579Execution::executeCall,
+        ISmartSessions::{ISmartSessionsCalls, ISmartSessionsErrors},
+        Session,
+    },
+    signature::{UseSignature, MODE_ENABLE, USE_SIGNATURE_LEN},
+};
+
+/// What a byte string turned out to be, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// `use-signature`, `enable-signature`, `execute`, `module-call`, `module-error`,
+    /// `validation-data`.
+    pub kind: &'static str,
+    /// One line per fact, indented for nesting.
+    pub lines: Vec<String>,
+}
+
+/// Bytes none of the module's encodings match, or that the module's reader refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRecognized(pub String);
+
+impl std::fmt::Display for NotRecognized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotRecognized {}
+
+/// Explains `bytes`.
+///
+/// # Errors
+/// [`NotRecognized`] saying what was tried, or where the module's reader stopped.
+pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
+    let selector = bytes.first_chunk::<4>().copied().unwrap_or_default();
+    let (kind, lines) = if bytes.len() == USE_SIGNATURE_LEN && UseSignature::parse(bytes).is_some()
+    {
+        ("use-signature", use_signature(bytes))
+    } else if bytes.first() == Some(&MODE_ENABLE) && bytes.len() > USE_SIGNATURE_LEN {
+        ("enable-signature", enable_signature(bytes)?)
+    } else if selector == executeCall::SELECTOR {
+        ("execute", execute(bytes)?)
+    } else if ISmartSessionsCalls::valid_selector(selector) {
+        ("module-call", module_call(bytes)?)
+    } else if ISmartSessionsErrors::valid_selector(selector) {
+        let error = ISmartSessionsErrors::abi_decode(bytes)
+            .map_err(|e| NotRecognized(format!("a module error that does not decode: {e}")))?;
+        ("module-error", vec![format!("the module refused: {error:?}")])
+    } else if bytes.len() == 32 {
+        ("validation-data", validation_data(B256::from_slice(bytes)))
+    } else {
+        return Err(NotRecognized(format!(
+            "{} bytes starting {}: not a session signature (0x00 ‖ id ‖ sig, 98 bytes, or \
+             0x01 ‖ grant), execute calldata, a module call or error, or a 32-byte validation \
+             data word",
+            bytes.len(),
+            hex(&bytes[..bytes.len().min(4)])
+        )));
+    };
+    Ok(Explanation { kind, lines })
+}
+
+fn use_signature(bytes: &[u8]) -> Vec<String> {
+    let signature = UseSignature::parse(bytes).expect("checked by the caller");
+    vec![
+        "USE mode: a session already enabled signs this UserOperation".into(),
+        format!("  permissionId {}", signature.permission_id),
+        format!("  session key signature {}", hex(signature.ecdsa)),
+    ]
+}
+
+fn enable_signature(bytes: &[u8]) -> Result<Vec<String>, NotRecognized> {
+    let request = Reader::new(&bytes[1..], 1).enable_request().map_err(|position| {
+        NotRecognized(format!("ENABLE data the module refuses at byte {position}"))
+    })?;
+    let grant = &request.grant;
+    let mut lines = vec![
+        "ENABLE mode: enables the owner's grant, then uses it for this UserOperation".into(),
+        format!("  grant nonce {}, enable by {} (unix)", grant.nonce, grant.deadline),
+    ];
+    lines.extend(describe_session(&grant.session).into_iter().map(|line| format!("  {line}")));
+    if request.chains.is_empty() {
+        lines.push("  the owner signed this chain's grant digest".into());
+    } else {
+        lines.push(format!(
+            "  the owner signed {} chains' digests; this chain is entry {}",
+            request.chains.len(),
+            request.chain_index
+        ));
+        for chain in &request.chains {
+            lines.push(format!("    chain {}: digest {}", chain.chainId, chain.grantDigest));
+        }
+    }
+    lines.push(format!(
+        "  owner signature (for the account's ERC-1271) {}",
+        hex(request.owner_signature)
+    ));
+    lines.push(format!("  session key signature {}", hex(request.key_signature)));
+    Ok(lines)
+}
+
+fn execute(bytes: &[u8]) -> Result<Vec<String>, NotRecognized> {
+    let calls = decode_execute(bytes).map_err(|error| {
+        NotRecognized(format!("execute calldata the module refuses: {error:?}"))
+    })?;
+    // The mode word's first byte, after the selector: 0x00 single, 0x01 batch.
+    let shape = match bytes[4] {
+        0 => "one call".to_string(),
+        _ => format!("a batch of {}", calls.len()),
+    };
+    let mut lines = vec![format!("the account's execute: {shape}")];
+    for call in calls {
+        let what = match call.data.first_chunk::<4>() {
+            None => "a plain transfer".to_string(),
+            Some(selector) => format!(
+                "selector 0x{} with {} bytes of arguments",
+                alloy_primitives::hex::encode(selector),
+                call.data.len() - 4
+            ),
+        };
+        lines.push(format!("  to {} sending {} wei: {what}", call.target, call.value));
+    }
+    Ok(lines)
+}
+
+fn module_call(bytes: &[u8]) -> Result<Vec<String>, NotRecognized> {
+    let call = ISmartSessionsCalls::abi_decode_validate(bytes)
+        .map_err(|e| NotRecognized(format!("a module call that does not decode: {e}")))?;
+    Ok(match call {
+        ISmartSessionsCalls::enableSession(call) => {
+            let mut lines = vec!["the account enables a session:".to_string()];
+            lines.extend(
+                describe_session(&call.session).into_iter().map(|line| format!("  {line}")),
+            );
+            lines
+        }
+        ISmartSessionsCalls::validateUserOp(call) => {
+            let op = &call.userOp;
+            let mut lines = vec![
+                format!(
+                    "validateUserOp of {} (nonce {}), hash {}",
+                    op.sender, op.nonce, call.userOpHash
+                ),
+                "  signature:".into(),
+            ];
+            let nested = |bytes: &[u8]| match explain(bytes) {
+                Ok(explanation) => explanation.lines,
+                Err(error) => vec![format!("not understood: {error}")],
+            };
+            lines.extend(nested(&op.signature).into_iter().map(|line| format!("    {line}")));
+            lines.push("  callData:".into());
+            lines.extend(nested(&op.callData).into_iter().map(|line| format!("    {line}")));
+            lines
+        }
+        other => vec![format!("{other:?}")],
+    })
+}
+
+fn validation_data(word: B256) -> Vec<String> {
+    let times = |range: std::ops::Range<usize>| {
+        word[range].iter().fold(0u64, |acc, &byte| (acc << 8) | u64::from(byte))
+    };
+    let (valid_after, valid_until) = (times(0..6), times(6..12));
+    let authorizer = Address::from_slice(&word[12..]);
+    let verdict = match authorizer {
+        Address::ZERO => "signature valid".to_string(),
+        a if a == Address::with_last_byte(1) => "SIG_VALIDATION_FAILED".to_string(),
+        a => format!("aggregator {a}"),
+    };
+    vec![
+        format!("ERC-4337 validation data: {verdict}"),
+        format!(
+            "  valid from {valid_after} until {} (unix)",
+            if valid_until == 0 { "forever".into() } else { valid_until.to_string() }
+        ),
+    ]
+}
+
+/// A session in words, one fact per line.
+pub fn describe_session(session: &Session) -> Vec<String> {
+    let mut lines = vec![
+        format!("account {}, session key {}", session.account, Address::from_word(session.key)),
+        format!(
+            "valid from {} until {} (unix), at most {} uses, {} wei in all",
+            session.validAfter, session.validUntil, session.maxUses, session.maxTotalValue
+        ),
+    ];
+    for action in &session.actions {
+        let what = if action.selector == TRANSFER_SELECTOR {
+            "plain transfers".to_string()
+        } else {
+            format!("selector {}", action.selector)
+        };
+        lines.push(format!(
+            "may call {} with {what}, at most {} wei per call",
+            action.target, action.maxValuePerCall
+        ));
+    }
+    if !session.salt.is_zero() {
+        lines.push(format!("salt {}", session.salt));
+    }
+    lines
+}
+
+fn hex(bytes: &[u8]) -> String {
+    alloy_primitives::hex::encode_prefixed(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{address, Bytes, U256};
+    use stylus_smart_sessions::{
+        interface::{Execution, ISmartSessions},
+        validation::validation_data as word,
+    };
+
+    use super::*;
+    use crate::{encode, policy::Policy};
+
+    const GAME_POLICY: &str = include_str!("../../../examples/game-session.toml");
+
+    fn explained(bytes: &[u8]) -> (&'static str, String) {
+        let explanation = explain(bytes).unwrap();
+        (explanation.kind, explanation.lines.join("\n"))
+    }
+
+    #[test]
+    fn a_use_signature_names_its_session() {
+        let id = B256::repeat_byte(0x11);
+        let (kind, text) = explained(&encode::use_signature(id, &[0x22; 65]));
+        assert_eq!(kind, "use-signature");
+        assert!(text.contains(&format!("permissionId {id}")), "{text}");
+    }
+
+    #[test]
+    fn an_enable_signature_shows_the_grant_and_its_session() {
+        let grant = Policy::parse(GAME_POLICY).unwrap().grant(1_800_000_000).unwrap();
+        let bytes = encode::enable_signature(grant, Bytes::from(vec![0xaa; 3]), &[0x22; 65]);
+        let (kind, text) = explained(&bytes);
+        assert_eq!(kind, "enable-signature");
+        assert!(text.contains("grant nonce 0, enable by 1800003600"), "{text}");
+        assert!(text.contains("valid from 1800000000 until 1800007200"), "{text}");
+        assert!(text.contains("selector 0x701bd985, at most 10000000000000000 wei"), "{text}");
+        assert!(text.contains("owner signature (for the account's ERC-1271) 0xaaaaaa"), "{text}");
+
+        // One byte short: the module's reader stops where the encoding runs out.
+        let error = explain(&bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(error.0.starts_with("ENABLE data the module refuses at byte"), "{error}");
+    }
+
+    #[test]
+    fn execute_calldata_lists_every_call() {
+        let game = address!("9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e");
+        let (kind, text) =
+            explained(&encode::execute_single(game, U256::from(5), &[1, 2, 3, 4, 9]));
+        assert_eq!(kind, "execute");
+        assert!(text.contains("one call"), "{text}");
+        assert!(
+            text.contains(&format!("to {game} sending 5 wei: selector 0x01020304 with 1 bytes"))
+        );
+
+        let batch = encode::execute_batch(&[
+            Execution { target: game, value: U256::ZERO, callData: Bytes::new() },
+            Execution { target: game, value: U256::from(1), callData: Bytes::new() },
+        ]);
+        let (_, text) = explained(&batch);
+        assert!(text.contains("a batch of 2"), "{text}");
+        assert_eq!(text.matches("a plain transfer").count(), 2, "{text}");
+
+        // A trailing byte makes the encoding non-canonical: the module's own error, with where.
+        let error = explain(&[batch.to_vec(), vec![0]].concat()).unwrap_err();
+        assert!(error.0.contains("CalldataMalformed"), "{error}");
+    }
+
+    #[test]
+    fn revert_data_names_the_error_and_its_fields() {
+        let error = ISmartSessions::UsageLimitReached { permissionId: B256::ZERO, maxUses: 3 };
+        let (kind, text) = explained(&ISmartSessionsErrors::from(error).abi_encode());
+        assert_eq!(kind, "module-error");
+        assert!(text.contains("UsageLimitReached") && text.contains("maxUses: 3"), "{text}");
+    }
+
+    #[test]
+    fn validation_data_reads_the_verdict_and_the_window() {
+        let (kind, text) = explained(word(true, 10, 20).as_slice());
+        assert_eq!(kind, "validation-data");
+        assert!(
+            text.contains("SIG_VALIDATION_FAILED") && text.contains("from 10 until 20"),
+            "{text}"
+        );
+        let (_, text) = explained(word(false, 0, 0).as_slice());
+        assert!(text.contains("signature valid") && text.contains("until forever"), "{text}");
+    }
+
+    #[test]
+    fn anything_else_is_not_recognized() {
+        let error = explain(&[0xde, 0xad, 0xbe, 0xef, 0x00]).unwrap_err();
+        assert!(error.0.starts_with("5 bytes starting 0xdeadbeef"), "{error}");
+    }
+}
