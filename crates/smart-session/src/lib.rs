@@ -7,9 +7,11 @@
 //! - [`encode`]: USE and ENABLE signatures, `execute` calldata, secp256k1 signing.
 //! - [`calls`]: calls as people write them (`move(uint8,uint8)`, "0.01 ether") → calldata.
 //! - [`inspect`]: any of the module's encodings, explained in words.
+//! - [`erc7715`]: ERC-7715 permission requests ↔ session policies.
 
 pub mod calls;
 pub mod encode;
+pub mod erc7715;
 pub mod inspect;
 pub mod policy;
 pub mod typed_data;

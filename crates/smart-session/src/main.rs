@@ -13,6 +13,7 @@ use serde_json::json;
 use smart_session::{
     calls::{batch_calldata, CallSpec},
     encode::{self, Signer},
+    erc7715::{policy_from_requests, requests_from_session, PermissionRequest},
     inspect::{describe_session, explain},
     policy::Policy,
     typed_data::grant_typed_data,
@@ -90,6 +91,9 @@ enum Command {
         #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "value", "function"])]
         batch: Option<PathBuf>,
     },
+    /// ERC-7715 permission requests (`wallet_requestExecutionPermissions`) to a policy and back.
+    #[command(subcommand)]
+    Permissions(Permissions),
     /// Explain any of the module's encodings in words: a UserOperation signature, execute
     /// calldata, a call to the module, its revert data, or validation data.
     Inspect {
@@ -98,6 +102,29 @@ enum Command {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum Permissions {
+    /// A request array (JSON) → the policy (JSON, for `grant` and `sign-userop`) it asks for;
+    /// refuses, naming the field, what a session cannot hold.
+    #[command(name = "from-7715")]
+    From7715 {
+        /// The request array, as a dApp sends it.
+        request: PathBuf,
+        /// The module's address on that chain.
+        #[arg(long)]
+        module: Address,
+    },
+    /// A policy → the request array that asks for its session.
+    #[command(name = "to-7715")]
+    To7715 {
+        /// The policy file.
+        policy: PathBuf,
+        /// "Now", unix seconds (default: the system clock), as for `grant`.
+        #[arg(long)]
+        now: Option<u64>,
     },
 }
 
@@ -216,6 +243,23 @@ fn run(cli: Cli) -> Result<String, String> {
                 (None, None) => unreachable!("clap requires --to without --batch"),
             };
             Ok(calldata.to_string())
+        }
+        Command::Permissions(Permissions::From7715 { request, module }) => {
+            let requests: Vec<PermissionRequest> = serde_json::from_str(&read(&request)?)
+                .map_err(|e| format!("{}: {e}", request.display()))?;
+            let policy = policy_from_requests(&requests, module)
+                .map_err(|e| format!("{}: {e}", request.display()))?;
+            Ok(serde_json::to_string_pretty(&policy).expect("a policy prints"))
+        }
+        Command::Permissions(Permissions::To7715 { policy, now }) => {
+            let path = policy.display().to_string();
+            let policy = read_policy(&policy)?;
+            let session = policy
+                .session(now.unwrap_or_else(system_now))
+                .map_err(|e| format!("{path}: {e}"))?;
+            let requests = requests_from_session(&session, policy.chain_id)
+                .map_err(|e| format!("{path}: {e}"))?;
+            Ok(serde_json::to_string_pretty(&requests).expect("requests print"))
         }
         Command::Inspect { hex, json } => {
             let explanation = explain(&hex).map_err(|e| e.to_string())?;

@@ -3,14 +3,14 @@
 
 use alloy_json_abi::Function;
 use alloy_primitives::{aliases::U48, utils::parse_units, Address, FixedBytes, B256, U256};
-use serde::{de::DeserializeOwned, Deserialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use stylus_smart_sessions::{
     eip712::{KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
     interface::{Action, Session, SessionGrant},
 };
 
 /// A policy file: who may act for which account, when, on what, for how much.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// The chain the session lives on.
@@ -22,39 +22,46 @@ pub struct Policy {
     /// The session key's address (secp256k1).
     pub session_key: Address,
     /// When the session starts, unix seconds (default: now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_after: Option<u64>,
-    /// How long it lasts from its start: `"2h"`, `"30m"`, `"7days"`.
-    pub valid_for: String,
+    /// How long it lasts from its start: `"2h"`, `"30m"`, `"7days"` (or say `valid_until`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_for: Option<String>,
+    /// Its last second, unix seconds (or say `valid_for`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<u64>,
     /// Value all calls may move in all (`"1 ether"`, `"5000 gwei"`, wei as a number string).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_value: Option<String>,
     /// How many UserOperations the session may validate.
     pub max_uses: u64,
     /// Distinguishes otherwise identical sessions (default zero).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salt: Option<B256>,
     /// What it may call.
     pub actions: Vec<ActionPolicy>,
     /// The owner's grant (ENABLE mode): nonce and how long it may be used.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<GrantPolicy>,
 }
 
 /// One allowed call.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionPolicy {
     /// The contract called.
     pub target: Address,
-    /// The function, as a signature: `move(uint8,uint8)`; absent for a plain value transfer.
+    /// The function, as a signature (`move(uint8,uint8)`) or a selector (`0x701bd985`);
+    /// absent for a plain value transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<String>,
     /// Value one call may send (default 0).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_value_per_call: Option<String>,
 }
 
 /// The owner's grant.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GrantPolicy {
     /// The account's grant nonce at the module (0 until `invalidateGrants`).
@@ -113,7 +120,14 @@ impl Policy {
     /// [`PolicyError`] naming the first field that cannot be represented.
     pub fn session(&self, now: u64) -> Result<Session, PolicyError> {
         let start = self.valid_after.unwrap_or(now);
-        let end = later("valid_for", start, &self.valid_for)?;
+        let end = match (&self.valid_for, self.valid_until) {
+            (Some(duration), None) => later("valid_for", start, duration)?,
+            (None, Some(end)) if end > start && end < 1 << 48 => end,
+            (None, Some(end)) => {
+                return Err(error("valid_until", format!("{end} is not a uint48 after {start}")))
+            }
+            _ => return Err(error("valid_for", "say either valid_for or valid_until")),
+        };
         if self.actions.is_empty() {
             return Err(error("actions", "a session needs at least one action"));
         }
@@ -159,6 +173,11 @@ impl ActionPolicy {
         let field = |name: &str| format!("actions[{index}].{name}");
         let selector = match &self.function {
             None => TRANSFER_SELECTOR,
+            Some(selector) if selector.starts_with("0x") => selector
+                .parse::<FixedBytes<4>>()
+                .ok()
+                .filter(|selector| *selector != TRANSFER_SELECTOR)
+                .ok_or_else(|| error(field("function"), format!("`{selector}` is no selector")))?,
             Some(signature) => FixedBytes(
                 Function::parse(signature)
                     .map_err(|e| error(field("function"), format!("`{signature}`: {e}")))?

@@ -191,3 +191,59 @@ fn inspect_explains_a_signature_and_refuses_what_it_does_not_know() {
         String::from_utf8_lossy(&unknown.stderr)
     );
 }
+
+#[test]
+fn permissions_convert_to_erc_7715_and_back_and_refuse_what_sessions_cannot_hold() {
+    let module = "0x5e55105e55105e55105e55105e55105e55105e55";
+    let dir = std::env::temp_dir().join(format!("smart-session-7715-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let requests = stdout(&run(&["permissions", "to-7715", POLICY, "--now", "1800000000"], &[]));
+    std::fs::write(dir.join("requests.json"), &requests).unwrap();
+    let policy = stdout(&run(
+        &[
+            "permissions",
+            "from-7715",
+            dir.join("requests.json").to_str().unwrap(),
+            "--module",
+            module,
+        ],
+        &[],
+    ));
+    std::fs::write(dir.join("policy.json"), &policy).unwrap();
+    let again =
+        stdout(&run(&["permissions", "to-7715", dir.join("policy.json").to_str().unwrap()], &[]));
+    assert_eq!(again, requests, "policy → ERC-7715 → policy → ERC-7715 is stable");
+
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/erc7715-allowance.json");
+    let policy: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &["permissions", "from-7715", example, "--module", module],
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(policy["max_total_value"], "1000000000000000");
+    assert_eq!(policy["actions"][0]["target"], "0x00000000000000000000000000000000000b0b0b");
+    assert_eq!(policy["valid_until"], 1_893_456_000);
+
+    let periodic = std::fs::read_to_string(example)
+        .unwrap()
+        .replace("native-token-allowance", "native-token-periodic");
+    std::fs::write(dir.join("periodic.json"), periodic).unwrap();
+    let refused = run(
+        &[
+            "permissions",
+            "from-7715",
+            dir.join("periodic.json").to_str().unwrap(),
+            "--module",
+            module,
+        ],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(
+            "[0].permission.type: `native-token-periodic`: periodic allowances are not supported"
+        ),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,527 @@
+//! ERC-7715 permission requests (`wallet_requestExecutionPermissions`, the ERC's current
+//! shape: `chainId`, `from`, `to`, one `permission`, `rules`) to a session policy and back.
+//!
+//! A session is one request array: every request names the same chain, account (`from`),
+//! session key (`to`) and `expiry` rule, and their permissions together make its actions and
+//! caps.
+//!
+//! | ERC-7715 | session |
+//! |---|---|
+//! | `from` / `to` | `account` / the secp256k1 `session_key` (the delegate's address) |
+//! | `expiry` rule (required: sessions always end) | `validUntil` |
+//! | `startTime` of the permissions | `validAfter` |
+//! | `native-token-allowance {allowanceAmount}` | `maxTotalValue`, over every call that sends value |
+//! | its `payee` rule | a plain-transfer action to each payee, up to the allowance per call |
+//! | `contract-call {address, calls, valueLimit}` | an action per call (signature or selector), `valueLimit` wei per call |
+//! | `call-limit {count}` rule (ERC-7715's first draft's `call-limit`) | `maxUses` |
+//!
+//! Everything else is refused, naming the field: periodic and streaming allowances (the module
+//! has no periods yet), ERC-20 and other token permissions (no token budgets yet), unknown
+//! rules, and an allowance that nothing can spend (no payee rule and no `contract-call` with a
+//! `valueLimit`: a session names whom it may pay). `contract-call` is the shape viem and Reown
+//! use, not one the current ERC defines.
+
+use alloy_primitives::{Address, U256};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use stylus_smart_sessions::{eip712::TRANSFER_SELECTOR, interface::Session};
+
+use crate::policy::{error, ActionPolicy, Policy, PolicyError};
+
+/// One `wallet_requestExecutionPermissions` request.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PermissionRequest {
+    /// The chain, as hex (`"0x66eee"`).
+    pub chain_id: U256,
+    /// The account granting (absent: the wallet picks one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Address>,
+    /// The delegate: here, the session key's address.
+    pub to: Address,
+    /// What it may do.
+    pub permission: Permission,
+    /// Limits on it: `expiry`, `payee`, `call-limit`.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// A permission: its type and its type's data.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Permission {
+    /// `native-token-allowance`, `contract-call`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Whether the wallet may grant less than asked (a session is granted as asked).
+    pub is_adjustment_allowed: bool,
+    /// The type's fields.
+    pub data: Value,
+}
+
+/// A rule: its type and data.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// `expiry`, `payee`, `call-limit`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The rule's fields.
+    pub data: Value,
+}
+
+/// `native-token-allowance` data (`allowance` is the ERC example's name for the amount).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NativeTokenAllowance {
+    #[serde(alias = "allowance", deserialize_with = "amount")]
+    allowance_amount: U256,
+    #[serde(default)]
+    start_time: Option<u64>,
+    /// Shown to the user by the wallet; a session has no place for it.
+    #[serde(default, rename = "justification")]
+    _justification: Option<String>,
+}
+
+/// `contract-call` data: `calls` are signatures (`move(uint8,uint8)`) or selectors.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ContractCall {
+    address: Address,
+    calls: Vec<String>,
+    #[serde(default, deserialize_with = "optional_amount")]
+    value_limit: Option<U256>,
+    #[serde(default)]
+    start_time: Option<u64>,
+    /// Shown to the user by the wallet; a session has no place for it.
+    #[serde(default, rename = "justification")]
+    _justification: Option<String>,
+}
+
+/// An amount: hex (`"0x1DCD6500"`, any case, zero-padded or not) or decimal digits; `"0x"`
+/// alone is refused rather than read as zero.
+fn amount<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<U256, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let parsed = match text.strip_prefix("0x") {
+        Some(digits) if !digits.is_empty() => U256::from_str_radix(digits, 16).ok(),
+        Some(_) => None,
+        None => text.parse().ok(),
+    };
+    parsed.ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not an amount")))
+}
+
+fn optional_amount<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<U256>, D::Error> {
+    amount(deserializer).map(Some)
+}
+
+const NATIVE_TOKEN_ALLOWANCE: &str = "native-token-allowance";
+const CONTRACT_CALL: &str = "contract-call";
+
+/// What the module cannot hold yet, by permission type.
+fn unsupported(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "native-token-periodic" | "erc20-token-periodic" => {
+            "periodic allowances are not supported: the module has no periods yet"
+        }
+        "native-token-stream" | "erc20-token-stream" => {
+            "streaming allowances are not supported: the module has no periods yet"
+        }
+        kind if kind.starts_with("erc20")
+            || kind.starts_with("erc721")
+            || kind.starts_with("erc1155") =>
+        {
+            "token permissions are not supported: the module has no token budgets yet"
+        }
+        "token-approval-revocation" => "revocation permissions are not supported",
+        _ => return None,
+    })
+}
+
+/// The session policy a request array asks for, on `module`.
+///
+/// # Errors
+/// [`PolicyError`] naming the request field (`[1].permission.type`) that a session cannot
+/// represent, or where the requests disagree on chain, account, key or window.
+pub fn policy_from_requests(
+    requests: &[PermissionRequest],
+    module: Address,
+) -> Result<Policy, PolicyError> {
+    let first = requests.first().ok_or_else(|| error("[]", "no permission requests"))?;
+    let account = first.from.ok_or_else(|| {
+        error("[0].from", "a session binds one account: name it (the wallet cannot pick)")
+    })?;
+    let chain_id =
+        u64::try_from(first.chain_id).map_err(|_| error("[0].chainId", "not a 64-bit chain id"))?;
+    let mut policy = Policy {
+        chain_id,
+        module,
+        account,
+        session_key: first.to,
+        valid_after: None,
+        valid_for: None,
+        valid_until: None,
+        max_total_value: None,
+        max_uses: u64::MAX,
+        salt: None,
+        actions: Vec::new(),
+        grant: None,
+    };
+    let mut max_uses = None;
+    for (i, request) in requests.iter().enumerate() {
+        let at = |field: &str| format!("[{i}].{field}");
+        if (request.chain_id, request.from, request.to) != (first.chain_id, first.from, first.to) {
+            return Err(error(
+                at("chainId"),
+                "every request of a session names the same chainId, from and to",
+            ));
+        }
+        let mut payees = None;
+        let mut expiry = None;
+        for (j, rule) in request.rules.iter().enumerate() {
+            let field = at(&format!("rules[{j}]"));
+            match rule.kind.as_str() {
+                "expiry" => expiry = Some(number(&field, &rule.data, "timestamp")?),
+                "call-limit" => {
+                    let count = number(&field, &rule.data, "count")?;
+                    if max_uses.is_some_and(|uses| uses != count) {
+                        return Err(error(
+                            field,
+                            "every request of a session has the same call-limit",
+                        ));
+                    }
+                    max_uses = Some(count);
+                }
+                "payee" => {
+                    payees = Some(
+                        serde_json::from_value::<Payees>(rule.data.clone())
+                            .map_err(|e| error(format!("{field}.data"), e.to_string()))?
+                            .addresses,
+                    )
+                }
+                other => {
+                    return Err(error(
+                        format!("{field}.type"),
+                        format!("rule `{other}` is not supported"),
+                    ))
+                }
+            }
+        }
+        let expiry = expiry
+            .ok_or_else(|| error(at("rules"), "an expiry rule is required: sessions always end"))?;
+        if policy.valid_until.is_some_and(|until| until != expiry) {
+            return Err(error(at("rules"), "every request of a session has the same expiry"));
+        }
+        policy.valid_until = Some(expiry);
+
+        let permission = &request.permission;
+        let data_field = at("permission.data");
+        let start_time = match permission.kind.as_str() {
+            NATIVE_TOKEN_ALLOWANCE => {
+                let data: NativeTokenAllowance = typed(&data_field, &permission.data)?;
+                if policy.max_total_value.is_some() {
+                    return Err(error(
+                        at("permission.type"),
+                        "one native-token-allowance per session",
+                    ));
+                }
+                policy.max_total_value = Some(data.allowance_amount.to_string());
+                policy.actions.extend(payees.take().unwrap_or_default().into_iter().map(|payee| {
+                    ActionPolicy {
+                        target: payee,
+                        function: None,
+                        max_value_per_call: Some(data.allowance_amount.to_string()),
+                    }
+                }));
+                data.start_time
+            }
+            CONTRACT_CALL => {
+                let data: ContractCall = typed(&data_field, &permission.data)?;
+                if data.calls.is_empty() {
+                    return Err(error(format!("{data_field}.calls"), "name at least one function"));
+                }
+                let value_limit = data.value_limit.filter(|limit| !limit.is_zero());
+                policy.actions.extend(data.calls.into_iter().map(|call| ActionPolicy {
+                    target: data.address,
+                    function: Some(call),
+                    max_value_per_call: value_limit.map(|limit| limit.to_string()),
+                }));
+                data.start_time
+            }
+            kind => {
+                let reason = unsupported(kind).unwrap_or("unknown permission type");
+                return Err(error(at("permission.type"), format!("`{kind}`: {reason}")));
+            }
+        };
+        if payees.is_some() {
+            return Err(error(at("rules"), "a payee rule belongs to a native-token-allowance"));
+        }
+        if let Some(start) = start_time {
+            if policy.valid_after.is_some_and(|after| after != start) {
+                return Err(error(
+                    format!("{data_field}.startTime"),
+                    "every permission of a session starts at the same time",
+                ));
+            }
+            policy.valid_after = Some(start);
+        }
+    }
+    policy.max_uses = max_uses.unwrap_or(u64::MAX);
+    let value_paths = policy.actions.iter().any(|action| action.max_value_per_call.is_some());
+    match (&policy.max_total_value, value_paths) {
+        (None, true) => {
+            return Err(error("[]", "a contract-call valueLimit needs a native-token-allowance that caps the total"))
+        }
+        (Some(_), false) => {
+            return Err(error("[]", "nothing can spend the native-token-allowance: add a payee rule or a contract-call valueLimit"))
+        }
+        _ => {}
+    }
+    Ok(policy)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payees {
+    addresses: Vec<Address>,
+}
+
+fn typed<T: serde::de::DeserializeOwned>(field: &str, data: &Value) -> Result<T, PolicyError> {
+    serde_json::from_value(data.clone()).map_err(|e| error(field, e.to_string()))
+}
+
+fn number(field: &str, data: &Value, name: &str) -> Result<u64, PolicyError> {
+    data.get(name).and_then(Value::as_u64).ok_or_else(|| {
+        error(format!("{field}.data.{name}"), "expected a number of seconds or a count")
+    })
+}
+
+/// The request array that asks for `session` on `chain_id`: the inverse of
+/// [`policy_from_requests`].
+///
+/// # Errors
+/// [`PolicyError`] naming the session field ERC-7715 cannot carry: a salt, a transfer whose
+/// per-call cap differs from the total, value sent to contracts without a total cap.
+pub fn requests_from_session(
+    session: &Session,
+    chain_id: u64,
+) -> Result<Vec<PermissionRequest>, PolicyError> {
+    if !session.salt.is_zero() {
+        return Err(error("salt", "ERC-7715 has no salt"));
+    }
+    let start_time = Some(session.validAfter.to::<u64>()).filter(|start| *start != 0);
+    let mut rules = vec![Rule {
+        kind: "expiry".into(),
+        data: serde_json::json!({ "timestamp": session.validUntil.to::<u64>() }),
+    }];
+    if session.maxUses != u64::MAX {
+        rules.push(Rule {
+            kind: "call-limit".into(),
+            data: serde_json::json!({ "count": session.maxUses }),
+        });
+    }
+    let request = |permission: Permission, extra: Option<Rule>| PermissionRequest {
+        chain_id: U256::from(chain_id),
+        from: Some(session.account),
+        to: Address::from_word(session.key),
+        permission,
+        rules: rules.iter().cloned().chain(extra).collect(),
+    };
+    let mut requests = Vec::new();
+
+    let (transfers, calls): (Vec<_>, Vec<_>) =
+        session.actions.iter().partition(|action| action.selector == TRANSFER_SELECTOR);
+    let total = session.maxTotalValue;
+    if let Some(action) = transfers.iter().find(|action| action.maxValuePerCall != total) {
+        return Err(error(
+            format!("actions (transfer to {})", action.target),
+            "ERC-7715 caps transfers by the allowance only: the per-call cap must equal maxTotalValue",
+        ));
+    }
+    if session.actions.iter().any(|action| !action.maxValuePerCall.is_zero()) {
+        let payees: Vec<_> = transfers.iter().map(|action| action.target).collect();
+        let payee_rule = (!payees.is_empty()).then(|| Rule {
+            kind: "payee".into(),
+            data: serde_json::json!({ "addresses": payees }),
+        });
+        requests.push(request(
+            Permission {
+                kind: NATIVE_TOKEN_ALLOWANCE.into(),
+                is_adjustment_allowed: false,
+                data: with_start(serde_json::json!({ "allowanceAmount": total }), start_time),
+            },
+            payee_rule,
+        ));
+    } else if !transfers.is_empty() {
+        return Err(error("actions", "transfers of at most 0 wei have no ERC-7715 form"));
+    }
+    // One contract-call per (contract, per-call cap), in the session's order.
+    let mut groups: Vec<(Address, U256, Vec<String>)> = Vec::new();
+    for action in calls {
+        let selector = action.selector.to_string();
+        match groups
+            .iter_mut()
+            .find(|(target, limit, _)| (*target, *limit) == (action.target, action.maxValuePerCall))
+        {
+            Some((_, _, selectors)) => selectors.push(selector),
+            None => groups.push((action.target, action.maxValuePerCall, vec![selector])),
+        }
+    }
+    for (address, limit, selectors) in groups {
+        let mut data = serde_json::json!({ "address": address, "calls": selectors });
+        if !limit.is_zero() {
+            data["valueLimit"] = serde_json::json!(limit);
+        }
+        requests.push(request(
+            Permission {
+                kind: CONTRACT_CALL.into(),
+                is_adjustment_allowed: false,
+                data: with_start(data, start_time),
+            },
+            None,
+        ));
+    }
+    Ok(requests)
+}
+
+fn with_start(mut data: Value, start_time: Option<u64>) -> Value {
+    if let Some(start) = start_time {
+        data["startTime"] = serde_json::json!(start);
+    }
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{address, B256};
+
+    use super::*;
+
+    const GAME_POLICY: &str = include_str!("../../../examples/game-session.toml");
+    const MODULE: Address = address!("5e55105e55105e55105e55105e55105e55105e55");
+    const NOW: u64 = 1_800_000_000;
+
+    fn requests(json: &str) -> Vec<PermissionRequest> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn refusal(json: &str) -> PolicyError {
+        policy_from_requests(&requests(json), MODULE).unwrap_err()
+    }
+
+    #[test]
+    fn the_game_session_survives_the_round_trip_through_json() {
+        let policy = Policy::parse(GAME_POLICY).unwrap();
+        let session = policy.session(NOW).unwrap();
+        let json =
+            serde_json::to_string(&requests_from_session(&session, policy.chain_id).unwrap())
+                .unwrap();
+        assert!(
+            json.contains(r#""type":"contract-call""#)
+                && json.contains(r#""calls":["0x701bd985"]"#),
+            "{json}"
+        );
+        assert!(json.contains(r#""chainId":"0x66eee""#), "chain id as hex: {json}");
+
+        let back = policy_from_requests(&requests(&json), MODULE).unwrap();
+        assert_eq!(back.session(NOW + 99).unwrap(), session, "startTime pins the window");
+    }
+
+    #[test]
+    fn a_metamask_allowance_with_payees_becomes_capped_transfers() {
+        let policy = policy_from_requests(&requests(r#"[{
+            "chainId": "0xaa36a7",
+            "from": "0xa11cea11cea11cea11cea11cea11cea11cea11ce",
+            "to": "0xb595b18c88b1f651ca387489067f855b5c8e6720",
+            "permission": {"type": "native-token-allowance", "isAdjustmentAllowed": true,
+                           "data": {"allowanceAmount": "0x38d7ea4c68000", "justification": "rent"}},
+            "rules": [{"type": "expiry", "data": {"timestamp": 1893456000}},
+                      {"type": "payee", "data": {"addresses": ["0x00000000000000000000000000000000000b0b0b"]}}]
+        }]"#), MODULE).unwrap();
+        let session = policy.session(NOW).unwrap();
+        assert_eq!((policy.chain_id, session.maxUses), (11_155_111, u64::MAX));
+        assert_eq!(
+            (session.validAfter.to::<u64>(), session.validUntil.to::<u64>()),
+            (NOW, 1_893_456_000)
+        );
+        assert_eq!(session.maxTotalValue, U256::from(1_000_000_000_000_000u64));
+        assert_eq!(session.actions.len(), 1);
+        assert_eq!(session.actions[0].target, address!("00000000000000000000000000000000000b0b0b"));
+        assert_eq!(session.actions[0].selector, TRANSFER_SELECTOR);
+        assert_eq!(session.actions[0].maxValuePerCall, session.maxTotalValue);
+    }
+
+    fn one(permission: &str, rules: &str) -> String {
+        format!(
+            r#"[{{"chainId": "0x1", "from": "0xa11cea11cea11cea11cea11cea11cea11cea11ce",
+                "to": "0xb595b18c88b1f651ca387489067f855b5c8e6720",
+                "permission": {permission}, "rules": {rules}}}]"#
+        )
+    }
+
+    const EXPIRY: &str = r#"[{"type": "expiry", "data": {"timestamp": 1893456000}}]"#;
+
+    #[test]
+    fn what_a_session_cannot_hold_is_refused_naming_the_field() {
+        let periodic = r#"{"type": "native-token-periodic", "isAdjustmentAllowed": false,
+            "data": {"periodAmount": "0x1", "periodDuration": 86400}}"#;
+        assert_eq!(
+            refusal(&one(periodic, EXPIRY)),
+            error("[0].permission.type", "`native-token-periodic`: periodic allowances are not supported: the module has no periods yet")
+        );
+        let erc20 = r#"{"type": "erc20-token-allowance", "isAdjustmentAllowed": false,
+            "data": {"tokenAddress": "0x1c7d4b196cb0c7b01d743fbc6116a902379c7238", "allowanceAmount": "0x1"}}"#;
+        assert!(refusal(&one(erc20, EXPIRY)).message.contains("no token budgets yet"));
+
+        let call = r#"{"type": "contract-call", "isAdjustmentAllowed": false,
+            "data": {"address": "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e", "calls": ["move(uint8,uint8)"]}}"#;
+        assert_eq!(refusal(&one(call, "[]")).field, "[0].rules", "no expiry");
+        let redeemer = r#"[{"type": "redeemer", "data": {"addresses": []}}]"#;
+        assert_eq!(refusal(&one(call, redeemer)).field, "[0].rules[0].type");
+        assert_eq!(
+            refusal(
+                &one(call, EXPIRY)
+                    .replace(r#""from": "0xa11cea11cea11cea11cea11cea11cea11cea11ce","#, "")
+            )
+            .field,
+            "[0].from"
+        );
+
+        let allowance_alone = r#"{"type": "native-token-allowance", "isAdjustmentAllowed": false,
+            "data": {"allowance": "0x1DCD6500"}}"#;
+        assert!(refusal(&one(allowance_alone, EXPIRY)).message.starts_with("nothing can spend"));
+        let call_with_value = call.replace(r#""calls""#, r#""valueLimit": "0x10", "calls""#);
+        assert!(refusal(&one(&call_with_value, EXPIRY))
+            .message
+            .contains("needs a native-token-allowance"));
+        let empty_amount = allowance_alone.replace("0x1DCD6500", "0x");
+        assert_eq!(refusal(&one(&empty_amount, EXPIRY)).field, "[0].permission.data");
+        let typo = call.replace("calls", "cals");
+        assert_eq!(refusal(&one(&typo, EXPIRY)).field, "[0].permission.data");
+    }
+
+    #[test]
+    fn requests_of_one_session_must_agree() {
+        let call = r#"{"type": "contract-call", "isAdjustmentAllowed": false,
+            "data": {"address": "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e", "calls": ["move(uint8,uint8)"]}}"#;
+        let a = one(call, EXPIRY);
+        let b = one(call, &EXPIRY.replace("1893456000", "1893456001"));
+        let both = format!("[{},{}]", &a[1..a.len() - 1], &b[1..b.len() - 1]);
+        assert_eq!(
+            refusal(&both),
+            error("[1].rules", "every request of a session has the same expiry")
+        );
+    }
+
+    #[test]
+    fn sessions_with_what_erc_7715_cannot_say_are_refused() {
+        let mut session = Policy::parse(GAME_POLICY).unwrap().session(NOW).unwrap();
+        session.salt = B256::repeat_byte(1);
+        assert_eq!(requests_from_session(&session, 1).unwrap_err().field, "salt");
+        session.salt = B256::ZERO;
+        session.actions[0].selector = TRANSFER_SELECTOR;
+        let error = requests_from_session(&session, 1).unwrap_err();
+        assert!(error.message.contains("per-call cap must equal maxTotalValue"), "{error}");
+    }
+}
