@@ -10,7 +10,7 @@ BINARYEN := 132.0.0
 WASM_OPT := target/tools/node_modules/.bin/wasm-opt
 WASM_FEATURES := --mvp-features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build abi evm demo bench test lint unit
+.PHONY: setup build abi evm demo bench test lint unit deploy-check deploy activate cache-bid
 
 setup:
 	@scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
@@ -43,6 +43,15 @@ demo: build evm
 bench: build evm
 	mkdir -p reports
 	cargo run --locked --quiet --example bench -- reports/bench.md
+
+## Arbitrum deployment with cargo-stylus (README: *Deploying to Arbitrum*); settings from the
+## environment (STYLUS_RPC_URL, STYLUS_PRIVATE_KEY, ...). No `build` prerequisite: the script
+## refuses missing settings first, then builds (check, deploy), so a missing key builds nothing.
+deploy-check:
+	scripts/deploy.sh check
+
+deploy activate cache-bid:
+	scripts/deploy.sh $@
 
 lint: setup
 	cargo fmt --all -- --check
