@@ -8,7 +8,7 @@
 
 use alloc::vec::Vec;
 
-use alloy_primitives::{aliases::U48, Address, FixedBytes, B256, U256};
+use alloy_primitives::{aliases::U48, keccak256, Address, FixedBytes, B256, U256};
 use alloy_sol_types::{abi::token::WordToken, SolEvent, TopicList};
 use stylus_sdk::prelude::*;
 
@@ -62,10 +62,17 @@ impl<'a> Reader<'a> {
     pub fn uint_small(&self, offset: usize, bits: u32) -> Result<u64, Position> {
         let word = self.word(offset)?;
         let low = u64::from_be_bytes(array_at(word, 24));
-        if word[..24].iter().any(|&byte| byte != 0) || (bits < 64 && low >> bits != 0) {
+        if word.iter().take(24).any(|&byte| byte != 0) || (bits < 64 && low >> bits != 0) {
             return Err(self.fail(offset));
         }
         Ok(low)
+    }
+
+    /// A `uint48` word.
+    pub fn uint48(&self, offset: usize) -> Result<U48, Position> {
+        // The value fits (checked above), so wrapping never wraps; ruint's `From` would drag
+        // its panic message formatting in.
+        self.uint_small(offset, 48).map(U48::wrapping_from)
     }
 
     /// An offset or length word: canonical encoders never exceed 32 bits there.
@@ -95,7 +102,7 @@ impl<'a> Reader<'a> {
     /// An `address` word: its 12 high bytes must be zero.
     pub fn address(&self, offset: usize) -> Result<Address, Position> {
         let word = self.word(offset)?;
-        if word[..12].iter().any(|&byte| byte != 0) {
+        if word.iter().take(12).any(|&byte| byte != 0) {
             return Err(self.fail(offset));
         }
         Ok(Address::new(array_at(word, 12)))
@@ -104,7 +111,7 @@ impl<'a> Reader<'a> {
     /// A `bytes4` word: its 28 low bytes must be zero.
     pub fn bytes4(&self, offset: usize) -> Result<FixedBytes<4>, Position> {
         let word = self.word(offset)?;
-        if word[4..].iter().any(|&byte| byte != 0) {
+        if word.iter().skip(4).any(|&byte| byte != 0) {
             return Err(self.fail(offset));
         }
         Ok(FixedBytes::new(array_at(word, 0)))
@@ -144,8 +151,8 @@ impl<'a> Reader<'a> {
             account: self.address(start)?,
             keyType: self.uint_small(start + 32, 8)? as u8,
             key: self.b256(start + 64)?,
-            validAfter: U48::from(self.uint_small(start + 96, 48)?),
-            validUntil: U48::from(self.uint_small(start + 128, 48)?),
+            validAfter: self.uint48(start + 96)?,
+            validUntil: self.uint48(start + 128)?,
             actions,
             maxTotalValue: self.uint(start + 192)?,
             maxUses: self.uint_small(start + 224, 64)?,
@@ -242,7 +249,7 @@ impl<'a> Reader<'a> {
         let grant = SessionGrant {
             session,
             nonce: self.uint(start + 32)?,
-            deadline: U48::from(self.uint_small(start + 64, 48)?),
+            deadline: self.uint48(start + 64)?,
         };
         Ok((grant, heads + size))
     }
@@ -308,10 +315,13 @@ pub fn words<const N: usize>(values: [B256; N]) -> Vec<u8> {
 }
 
 /// An unsigned integer of up to 128 bits as an ABI word (no 256-bit arithmetic).
-pub fn uint_word(value: impl Into<u128>) -> B256 {
-    let mut word = B256::ZERO;
-    word[16..].copy_from_slice(&value.into().to_be_bytes());
-    word
+pub fn uint_word(value: u128) -> B256 {
+    right_aligned(value.to_be_bytes())
+}
+
+/// An `address` as an ABI word (alloy's `into_word` copies through a panicking slice copy).
+pub fn address_word(address: Address) -> B256 {
+    right_aligned(address.0 .0)
 }
 
 /// A `bool` as an ABI word.
@@ -321,9 +331,34 @@ pub fn bool_word(value: bool) -> B256 {
 
 /// A `bytes4` as an ABI word (left-aligned).
 pub fn bytes4_word(value: FixedBytes<4>) -> B256 {
+    left_aligned(value.0)
+}
+
+// Words are built from fixed-size arrays, never with `copy_from_slice` or range indexing:
+// at `opt-level = "z"` those stay out-of-line calls whose length checks panic, and every one
+// of them adds a panic location and keeps `core::fmt` in the binary.
+
+/// `bytes` at the low (right) end of a zero word. `N <= 32` at every caller.
+pub fn right_aligned<const N: usize>(bytes: [u8; N]) -> B256 {
     let mut word = B256::ZERO;
-    word[..4].copy_from_slice(value.as_slice());
+    if let Some(low) = word.0.last_chunk_mut::<N>() {
+        *low = bytes;
+    }
     word
+}
+
+/// `bytes` at the high (left) end of a zero word. `N <= 32` at every caller.
+pub fn left_aligned<const N: usize>(bytes: [u8; N]) -> B256 {
+    let mut word = B256::ZERO;
+    if let Some(high) = word.0.first_chunk_mut::<N>() {
+        *high = bytes;
+    }
+    word
+}
+
+/// `keccak256` of `words` laid end to end (`abi.encode` of static values, hashed).
+pub fn hash_words<const N: usize>(words: [B256; N]) -> B256 {
+    keccak256(words.map(|word| word.0).as_flattened())
 }
 
 /// ENABLE-mode data ([`EnableSession`](crate::interface::EnableSession)), its signatures

@@ -4,12 +4,15 @@
 //! software keccak (the chain's native keccak is cheaper and adds no code); tests hold both to
 //! the same answers, and the type hashes to the `sol!` definitions.
 
-use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
+use alloy_primitives::{keccak256, Address, FixedBytes, B256};
 use stylus_sdk::keccak_const::Keccak256;
 
 use alloc::vec::Vec;
 
-use crate::interface::{Action, ChainDigest, Session, SessionGrant};
+use crate::{
+    codec::{address_word, bytes4_word, hash_words, uint_word},
+    interface::{Action, ChainDigest, Session, SessionGrant},
+};
 
 /// EIP-712 type string of [`Action`].
 const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValuePerCall)";
@@ -75,24 +78,24 @@ pub type PermissionId = B256;
 
 /// The EIP-712 domain separator of the module deployed at `module` on `chain_id`.
 pub fn domain_separator(chain_id: u64, module: Address) -> B256 {
-    let mut encoded = [0u8; 160];
-    encoded[..32].copy_from_slice(DOMAIN_TYPEHASH.as_slice());
-    encoded[32..64].copy_from_slice(DOMAIN_NAME_HASH.as_slice());
-    encoded[64..96].copy_from_slice(DOMAIN_VERSION_HASH.as_slice());
-    encoded[96..128].copy_from_slice(&U256::from(chain_id).to_be_bytes::<32>());
-    encoded[140..160].copy_from_slice(module.as_slice());
-    keccak256(encoded)
+    hash_words([
+        DOMAIN_TYPEHASH,
+        DOMAIN_NAME_HASH,
+        DOMAIN_VERSION_HASH,
+        uint_word(chain_id.into()),
+        address_word(module),
+    ])
 }
 
 impl Action {
     /// The EIP-712 `hashStruct` of this action.
     pub fn struct_hash(&self) -> B256 {
-        let mut encoded = [0u8; 128];
-        encoded[..32].copy_from_slice(ACTION_TYPEHASH.as_slice());
-        encoded[44..64].copy_from_slice(self.target.as_slice());
-        encoded[64..68].copy_from_slice(self.selector.as_slice());
-        encoded[96..128].copy_from_slice(&self.maxValuePerCall.to_be_bytes::<32>());
-        keccak256(encoded)
+        hash_words([
+            ACTION_TYPEHASH,
+            address_word(self.target),
+            bytes4_word(self.selector),
+            self.maxValuePerCall.into(),
+        ])
     }
 }
 
@@ -103,23 +106,19 @@ impl Session {
         for action in &self.actions {
             action_hashes.extend_from_slice(action.struct_hash().as_slice());
         }
-        let words: [B256; 10] = [
+        // A `uint48` is one 64-bit limb.
+        hash_words([
             SESSION_TYPEHASH,
-            self.account.into_word(),
+            address_word(self.account),
             B256::with_last_byte(self.keyType),
             self.key,
-            U256::from(self.validAfter).into(),
-            U256::from(self.validUntil).into(),
+            uint_word(self.validAfter.as_limbs()[0].into()),
+            uint_word(self.validUntil.as_limbs()[0].into()),
             keccak256(&action_hashes),
             self.maxTotalValue.into(),
-            U256::from(self.maxUses).into(),
+            uint_word(self.maxUses.into()),
             self.salt,
-        ];
-        let mut encoded = [0u8; 320];
-        for (chunk, word) in encoded.chunks_exact_mut(32).zip(words) {
-            chunk.copy_from_slice(word.as_slice());
-        }
-        keccak256(encoded)
+        ])
     }
 
     /// The session's [`PermissionId`] under the domain of `module` on `chain_id`.
@@ -131,12 +130,12 @@ impl Session {
 impl SessionGrant {
     /// The EIP-712 `hashStruct` of this grant.
     pub fn struct_hash(&self) -> B256 {
-        let mut encoded = [0u8; 128];
-        encoded[..32].copy_from_slice(SESSION_GRANT_TYPEHASH.as_slice());
-        encoded[32..64].copy_from_slice(self.session.struct_hash().as_slice());
-        encoded[64..96].copy_from_slice(&self.nonce.to_be_bytes::<32>());
-        encoded[122..128].copy_from_slice(&self.deadline.to_be_bytes::<6>());
-        keccak256(encoded)
+        hash_words([
+            SESSION_GRANT_TYPEHASH,
+            self.session.struct_hash(),
+            self.nonce.into(),
+            uint_word(self.deadline.as_limbs()[0].into()),
+        ])
     }
 
     /// The digest the owner signs for this grant on one chain: EIP-712 under the domain of
@@ -151,34 +150,23 @@ impl SessionGrant {
 pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
     let mut entries = Vec::with_capacity(grants.len() * 32);
     for grant in grants {
-        let mut encoded = [0u8; 96];
-        encoded[..32].copy_from_slice(CHAIN_DIGEST_TYPEHASH.as_slice());
-        encoded[32..64].copy_from_slice(&grant.chainId.to_be_bytes::<32>());
-        encoded[64..].copy_from_slice(grant.grantDigest.as_slice());
-        entries.extend_from_slice(keccak256(encoded).as_slice());
+        let entry = hash_words([CHAIN_DIGEST_TYPEHASH, grant.chainId.into(), grant.grantDigest]);
+        entries.extend_from_slice(entry.as_slice());
     }
-    let mut encoded = [0u8; 64];
-    encoded[..32].copy_from_slice(MULTI_CHAIN_GRANT_TYPEHASH.as_slice());
-    encoded[32..].copy_from_slice(keccak256(&entries).as_slice());
-    let mut domain = [0u8; 96];
-    domain[..32].copy_from_slice(CHAIN_FREE_DOMAIN_TYPEHASH.as_slice());
-    domain[32..64].copy_from_slice(DOMAIN_NAME_HASH.as_slice());
-    domain[64..].copy_from_slice(DOMAIN_VERSION_HASH.as_slice());
-    typed_data_digest(keccak256(domain), keccak256(encoded))
+    let domain = hash_words([CHAIN_FREE_DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH]);
+    typed_data_digest(domain, hash_words([MULTI_CHAIN_GRANT_TYPEHASH, keccak256(&entries)]))
 }
 
 /// `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`.
 fn typed_data_digest(domain_separator: B256, struct_hash: B256) -> B256 {
-    let mut digest_input = [0u8; 66];
-    digest_input[..2].copy_from_slice(&[0x19, 0x01]);
-    digest_input[2..34].copy_from_slice(domain_separator.as_slice());
-    digest_input[34..].copy_from_slice(struct_hash.as_slice());
-    keccak256(digest_input)
+    keccak256(
+        [[0x19, 0x01].as_slice(), domain_separator.as_slice(), struct_hash.as_slice()].concat(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{address, aliases::U48, b256, fixed_bytes};
+    use alloy_primitives::{address, aliases::U48, b256, fixed_bytes, U256};
     use alloy_sol_types::{eip712_domain, SolStruct};
     use proptest::prelude::*;
 

@@ -64,11 +64,11 @@ pub fn decode_execute(call_data: &[u8]) -> Result<Vec<Call<'_>>, Error> {
     let (execution, size) = args.dynamic_bytes(64).map_err(malformed)?;
     args.end(64 + size).map_err(malformed)?;
     // Bytes 1..32 (exec type, unused, mode selector, payload) must be zero: no mode we do not know.
-    if mode[1..].iter().any(|&byte| byte != 0) {
+    if mode.iter().skip(1).any(|&byte| byte != 0) {
         return Err(ExecutionModeUnsupported { mode }.into());
     }
     let execution = Reader::new(execution, EXECUTION_START);
-    match mode[0] {
+    match mode.0[0] {
         CALLTYPE_SINGLE => decode_single(execution).map(|call| vec![call]),
         CALLTYPE_BATCH => decode_batch(execution),
         _ => Err(ExecutionModeUnsupported { mode }.into()),

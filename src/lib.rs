@@ -36,7 +36,7 @@ use alloy_sol_types::{SolCall, SolInterface};
 use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
 use crate::{
-    codec::{bool_word, bytes4_word, u256, uint_word, words, Reader},
+    codec::{address_word, bool_word, bytes4_word, u256, uint_word, words, Reader},
     interface::{
         Error,
         ISmartSessions::{self},
@@ -148,12 +148,12 @@ impl SmartSessions {
                 };
                 Ok(words([
                     bool_word(live),
-                    uint_word(record.key_type),
-                    record.signer.into_word(),
-                    uint_word(record.valid_after),
-                    uint_word(record.valid_until),
-                    uint_word(record.uses),
-                    uint_word(record.max_uses),
+                    uint_word(record.key_type.into()),
+                    address_word(record.signer),
+                    uint_word(record.valid_after.into()),
+                    uint_word(record.valid_until.into()),
+                    uint_word(record.uses.into()),
+                    uint_word(record.max_uses.into()),
                     uint_word(record.spent),
                     uint_word(record.max_total_value),
                 ]))
@@ -161,7 +161,7 @@ impl SmartSessions {
             grantNonceCall::SELECTOR => {
                 static_args(1)?;
                 let account = args.address(0).map_err(invalid)?;
-                Ok(words([uint_word(self.account_state(account).grant_nonce)]))
+                Ok(words([uint_word(self.account_state(account).grant_nonce.into())]))
             }
             invalidateGrantsCall::SELECTOR => {
                 static_args(0)?;

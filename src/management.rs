@@ -5,7 +5,7 @@ use alloy_primitives::{Address, U256};
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{array_at, emit, Reader},
+    codec::{address_word, array_at, emit, Reader},
     eip712::{PermissionId, KEY_TYPE_SECP256K1},
     interface::{
         Error,
@@ -216,7 +216,7 @@ pub fn check_session(
         return Err(SessionKeyTypeUnsupported { keyType: session.keyType }.into());
     }
     let signer = Address::new(array_at(&session.key.0, 12));
-    if signer.into_word() != session.key || signer.is_zero() {
+    if address_word(signer) != session.key || signer.is_zero() {
         return Err(SessionKeyInvalid { keyType: session.keyType, key: session.key }.into());
     }
     if session.actions.is_empty() {

@@ -57,15 +57,11 @@ pub fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8; 65]) 
     if !(v == 27 || v == 28) || U256::from_be_bytes(*s) > HALF_ORDER {
         return None;
     }
-    let mut input = [0u8; 128];
-    input[..32].copy_from_slice(hash.as_slice());
-    input[63] = v;
-    input[64..96].copy_from_slice(r);
-    input[96..].copy_from_slice(s);
+    let input = [hash.0, B256::with_last_byte(v).0, *r, *s];
     // A failed recovery returns no data; a successful one the address in a 32-byte word.
-    let output = static_call(host, Call::new(), ECRECOVER, &input).ok()?;
+    let output = static_call(host, Call::new(), ECRECOVER, input.as_flattened()).ok()?;
     let word: &[u8; 32] = output.as_slice().try_into().ok()?;
-    if word[..12].iter().any(|&byte| byte != 0) {
+    if word.iter().take(12).any(|&byte| byte != 0) {
         return None;
     }
     Some(Address::new(array_at(word, 12))).filter(|signer| !signer.is_zero())

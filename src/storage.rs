@@ -22,7 +22,11 @@
 use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
 
-use crate::{codec::array_at, eip712::PermissionId, SmartSessions};
+use crate::{
+    codec::{address_word, array_at, hash_words, left_aligned},
+    eip712::PermissionId,
+    SmartSessions,
+};
 
 /// Mapping roots, as Solidity would number the four mappings.
 const ACCOUNTS: u8 = 0;
@@ -32,17 +36,17 @@ const USED_GRANTS: u8 = 3;
 
 /// `keccak256(a ‖ b)`: the slot of `mapping[a]` for a mapping at `b`.
 fn hash_pair(a: B256, b: B256) -> U256 {
-    U256::from_be_bytes(keccak256([a.0, b.0].concat()).0)
+    U256::from_be_bytes(hash_words([a, b]).0)
 }
 
 /// The slot of `mapping[key][account]` for the mapping at `root`.
 fn keyed_slot(root: u8, key: B256, account: Address) -> U256 {
-    hash_pair(account.into_word(), B256::from(hash_pair(key, B256::with_last_byte(root))))
+    hash_pair(address_word(account), B256::from(hash_pair(key, B256::with_last_byte(root))))
 }
 
 /// `accounts[account]`: the account's [`AccountState`].
 pub fn account_slot(account: Address) -> U256 {
-    hash_pair(account.into_word(), B256::with_last_byte(ACCOUNTS))
+    hash_pair(address_word(account), B256::with_last_byte(ACCOUNTS))
 }
 
 /// `sessions[permissionId][account]`: the first of a [`SessionRecord`]'s three words.
@@ -181,7 +185,7 @@ impl AccountState {
             last_instance: read_be(&word, 0, 8) as u64,
             first_live_instance: read_be(&word, 8, 16) as u64,
             grant_nonce: read_be(&word, 16, 24) as u64,
-            installed: word[31] != 0,
+            installed: word.0[31] != 0,
         }
     }
 
@@ -191,7 +195,7 @@ impl AccountState {
         write_be(&mut word, 0, 8, self.last_instance.into());
         write_be(&mut word, 8, 16, self.first_live_instance.into());
         write_be(&mut word, 16, 24, self.grant_nonce.into());
-        word[31] = self.installed as u8;
+        word.0[31] = self.installed as u8;
         word
     }
 
@@ -245,7 +249,7 @@ impl SessionRecord {
             instance: Self::instance_of(head),
             valid_after: read_be(&head, 8, 14) as u64,
             valid_until: read_be(&head, 14, 20) as u64,
-            key_type: head[20],
+            key_type: head.0[20],
             max_uses: read_be(&head, 24, 32) as u64,
             signer: Address::new(array_at(&signer_uses.0, 0)),
             uses: read_be(&signer_uses, 24, 32) as u64,
@@ -260,10 +264,9 @@ impl SessionRecord {
         write_be(&mut head, 0, 8, self.instance.into());
         write_be(&mut head, 8, 14, self.valid_after.into());
         write_be(&mut head, 14, 20, self.valid_until.into());
-        head[20] = self.key_type;
+        head.0[20] = self.key_type;
         write_be(&mut head, 24, 32, self.max_uses.into());
-        let mut signer_uses = B256::ZERO;
-        signer_uses[..20].copy_from_slice(self.signer.as_slice());
+        let mut signer_uses = left_aligned(self.signer.0 .0);
         write_be(&mut signer_uses, 24, 32, self.uses.into());
         let mut amounts = B256::ZERO;
         write_be(&mut amounts, 0, 16, self.spent);
@@ -300,11 +303,7 @@ impl ActionRecord {
 
 /// Key of an action record: one O(1) lookup per call instead of a scan of the action list.
 pub fn action_key(permission_id: PermissionId, target: Address, selector: FixedBytes<4>) -> B256 {
-    let mut preimage = [0u8; 56];
-    preimage[..32].copy_from_slice(permission_id.as_slice());
-    preimage[32..52].copy_from_slice(target.as_slice());
-    preimage[52..].copy_from_slice(selector.as_slice());
-    keccak256(preimage)
+    keccak256([permission_id.as_slice(), target.as_slice(), selector.as_slice()].concat())
 }
 
 #[cfg(test)]

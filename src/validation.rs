@@ -12,7 +12,7 @@ use alloy_primitives::{Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{emit, u256, Reader, UserOperation},
+    codec::{emit, left_aligned, u256, Reader, UserOperation},
     eip712::{PermissionId, TRANSFER_SELECTOR},
     execution::{decode_execute, Call},
     interface::{
@@ -36,10 +36,10 @@ pub const SIG_VALIDATION_FAILED: B256 = B256::with_last_byte(1);
 /// big-endian word it is returned as (built from bytes, both times being 48-bit, rather than
 /// with 256-bit shifts).
 pub fn validation_data(sig_failed: bool, valid_after: u64, valid_until: u64) -> B256 {
-    let times = (u128::from(valid_after) << 48) | u128::from(valid_until);
-    let mut word = B256::ZERO;
-    word[..12].copy_from_slice(&times.to_be_bytes()[4..]);
-    word[31] = sig_failed as u8;
+    // The two times in the high 12 bytes: `validAfter ‖ validUntil` in the top 96 bits.
+    let times = (u128::from(valid_after) << 80) | (u128::from(valid_until) << 32);
+    let mut word = left_aligned(times.to_be_bytes());
+    word.0[31] = sig_failed as u8;
     word
 }
 
