@@ -14,11 +14,11 @@
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{SolCall, SolEvent};
 use stylus_sdk::{call::static_call, prelude::*};
 
 use crate::{
-    codec::{emit, u256, EnableRequest},
+    codec::{address_word, emit, u256, uint_word, EnableRequest},
     eip712::{multi_chain_digest, PermissionId},
     interface::{
         Error,
@@ -91,7 +91,11 @@ impl SmartSessions {
         }
         state.grant_nonce += 1;
         self.store_account_state(account, &state);
-        emit(self.vm(), &GrantsInvalidated { account, nonce: u256(state.grant_nonce.into()) });
+        emit(
+            self.vm(),
+            &[GrantsInvalidated::SIGNATURE_HASH, address_word(account)],
+            &[uint_word(state.grant_nonce.into())],
+        );
         Ok(())
     }
 

@@ -2,10 +2,11 @@
 //! account itself: `msg.sender` is the account whose state changes.
 
 use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{address_word, array_at, emit, Reader},
+    codec::{address_word, array_at, emit, uint_word, Reader},
     eip712::{PermissionId, KEY_TYPE_SECP256K1},
     interface::{
         Error,
@@ -42,7 +43,7 @@ impl SmartSessions {
         }
         state.installed = true;
         self.store_account_state(account, &state);
-        emit(self.vm(), &ModuleInstalled { account });
+        emit(self.vm(), &[ModuleInstalled::SIGNATURE_HASH, address_word(account)], &[]);
         if data.is_empty() {
             return Ok(());
         }
@@ -63,7 +64,7 @@ impl SmartSessions {
     /// [`ModuleUninstalled`].
     pub fn uninstall(&mut self, account: Address) -> Result<(), Error> {
         self.end_all_sessions(account, false)?;
-        emit(self.vm(), &ModuleUninstalled { account });
+        emit(self.vm(), &[ModuleUninstalled::SIGNATURE_HASH, address_word(account)], &[]);
         Ok(())
     }
 
@@ -76,7 +77,7 @@ impl SmartSessions {
     /// [`AllSessionsRevoked`].
     pub fn revoke_all(&mut self, account: Address) -> Result<(), Error> {
         self.end_all_sessions(account, true)?;
-        emit(self.vm(), &AllSessionsRevoked { account });
+        emit(self.vm(), &[AllSessionsRevoked::SIGNATURE_HASH, address_word(account)], &[]);
         Ok(())
     }
 
@@ -152,14 +153,13 @@ impl SmartSessions {
 
         emit(
             self.vm(),
-            &SessionEnabled {
-                account,
-                permissionId: permission_id,
-                keyType: session.keyType,
-                key: session.key,
-                validAfter: session.validAfter,
-                validUntil: session.validUntil,
-            },
+            &[SessionEnabled::SIGNATURE_HASH, address_word(account), permission_id],
+            &[
+                uint_word(session.keyType.into()),
+                session.key,
+                uint_word(record.valid_after.into()),
+                uint_word(record.valid_until.into()),
+            ],
         );
         Ok(permission_id)
     }
@@ -178,7 +178,11 @@ impl SmartSessions {
         let mut record = self.session_record(account, permission_id);
         record.instance = 0;
         self.store_session_record(account, permission_id, &record, 0);
-        emit(self.vm(), &SessionRemoved { account, permissionId: permission_id });
+        emit(
+            self.vm(),
+            &[SessionRemoved::SIGNATURE_HASH, address_word(account), permission_id],
+            &[],
+        );
         Ok(())
     }
 

@@ -9,10 +9,11 @@
 //! ecrecover precompile and (ENABLE) the account's ERC-1271 `isValidSignature`.
 
 use alloy_primitives::{Address, FixedBytes, B256, U256};
+use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{emit, left_aligned, u256, Reader, UserOperation},
+    codec::{address_word, emit, left_aligned, u256, uint_word, Reader, UserOperation},
     eip712::{PermissionId, TRANSFER_SELECTOR},
     execution::{decode_execute, Call},
     interface::{
@@ -235,7 +236,8 @@ impl SmartSessions {
         self.store_session_record(account, permission_id, &session, 1);
         emit(
             self.vm(),
-            &SessionUsed { account, permissionId: permission_id, uses: session.uses, spent },
+            &[SessionUsed::SIGNATURE_HASH, address_word(account), permission_id],
+            &[uint_word(session.uses.into()), spent.into()],
         );
         Ok(())
     }
