@@ -7,7 +7,12 @@
 
 #![allow(missing_docs)]
 
-use alloy_sol_types::sol;
+use alloc::vec::Vec;
+
+use alloy_primitives::{aliases::U48, B256, U256};
+use alloy_sol_types::{sol, SolError};
+
+use crate::codec::{address_word, bytes4_word, uint_word};
 
 sol! {
     #![sol(all_derives)]
@@ -287,3 +292,120 @@ into_error!(
     GrantChainMismatch,
     GrantSignedByModule,
 );
+
+/// The revert data of `error`: its selector, then its fields one word each (every field of
+/// the module's errors is a static type).
+///
+/// Written out rather than taken from alloy's `SolInterface::abi_encode`, whose generic
+/// encoder per error costs several hundred deployed bytes; a test holds every error to
+/// alloy's encoding.
+pub fn revert_data(error: &Error) -> Vec<u8> {
+    use ISmartSessions::*;
+
+    let uint = |value: &U256| B256::from(*value);
+    let uint48 = |value: &U48| uint_word(value.as_limbs()[0].into());
+    match error {
+        Error::NotInitialized(e) => encode(NotInitialized::SELECTOR, &[address_word(e.account)]),
+        Error::AlreadyInitialized(e) => {
+            encode(AlreadyInitialized::SELECTOR, &[address_word(e.account)])
+        }
+        Error::InvalidInstallData(e) => {
+            encode(InvalidInstallData::SELECTOR, &[address_word(e.account)])
+        }
+        Error::InvalidCalldata(e) => {
+            encode(InvalidCalldata::SELECTOR, &[bytes4_word(e.selector), uint(&e.position)])
+        }
+        Error::UserOpSenderMismatch(e) => encode(
+            UserOpSenderMismatch::SELECTOR,
+            &[address_word(e.sender), address_word(e.caller)],
+        ),
+        Error::SessionNotEnabled(e) => {
+            encode(SessionNotEnabled::SELECTOR, &[e.permissionId, address_word(e.account)])
+        }
+        Error::SessionAlreadyEnabled(e) => {
+            encode(SessionAlreadyEnabled::SELECTOR, &[e.permissionId, address_word(e.account)])
+        }
+        Error::SessionAccountMismatch(e) => encode(
+            SessionAccountMismatch::SELECTOR,
+            &[address_word(e.sessionAccount), address_word(e.caller)],
+        ),
+        Error::SessionWindowInvalid(e) => {
+            encode(SessionWindowInvalid::SELECTOR, &[uint48(&e.validAfter), uint48(&e.validUntil)])
+        }
+        Error::SessionKeyTypeUnsupported(e) => {
+            encode(SessionKeyTypeUnsupported::SELECTOR, &[uint_word(e.keyType.into())])
+        }
+        Error::SessionKeyInvalid(e) => {
+            encode(SessionKeyInvalid::SELECTOR, &[uint_word(e.keyType.into()), e.key])
+        }
+        Error::SessionHasNoActions(_) => encode(SessionHasNoActions::SELECTOR, &[]),
+        Error::SessionHasNoUses(_) => encode(SessionHasNoUses::SELECTOR, &[]),
+        Error::ActionDuplicated(e) => {
+            encode(ActionDuplicated::SELECTOR, &[address_word(e.target), bytes4_word(e.selector)])
+        }
+        Error::ActionTargetForbidden(e) => {
+            encode(ActionTargetForbidden::SELECTOR, &[address_word(e.target)])
+        }
+        Error::ExecuteSelectorUnsupported(e) => {
+            encode(ExecuteSelectorUnsupported::SELECTOR, &[bytes4_word(e.selector)])
+        }
+        Error::ExecutionModeUnsupported(e) => encode(ExecutionModeUnsupported::SELECTOR, &[e.mode]),
+        Error::CalldataMalformed(e) => encode(CalldataMalformed::SELECTOR, &[uint(&e.position)]),
+        Error::BatchEmpty(_) => encode(BatchEmpty::SELECTOR, &[]),
+        Error::BatchTooLarge(e) => {
+            encode(BatchTooLarge::SELECTOR, &[uint(&e.length), uint(&e.maxLength)])
+        }
+        Error::CallSelectorInvalid(e) => {
+            encode(CallSelectorInvalid::SELECTOR, &[address_word(e.target)])
+        }
+        Error::ActionNotAllowed(e) => encode(
+            ActionNotAllowed::SELECTOR,
+            &[e.permissionId, address_word(e.target), bytes4_word(e.selector)],
+        ),
+        Error::CallValueAboveLimit(e) => encode(
+            CallValueAboveLimit::SELECTOR,
+            &[address_word(e.target), bytes4_word(e.selector), uint(&e.value), uint(&e.limit)],
+        ),
+        Error::SpendLimitExceeded(e) => {
+            encode(SpendLimitExceeded::SELECTOR, &[e.permissionId, uint(&e.spent), uint(&e.limit)])
+        }
+        Error::UsageLimitReached(e) => {
+            encode(UsageLimitReached::SELECTOR, &[e.permissionId, uint_word(e.maxUses.into())])
+        }
+        Error::EnableDataMalformed(e) => {
+            encode(EnableDataMalformed::SELECTOR, &[uint(&e.position)])
+        }
+        Error::GrantNonceMismatch(e) => {
+            encode(GrantNonceMismatch::SELECTOR, &[uint(&e.nonce), uint(&e.expected)])
+        }
+        Error::GrantAlreadyUsed(e) => encode(GrantAlreadyUsed::SELECTOR, &[e.grantDigest]),
+        Error::GrantChainMismatch(e) => {
+            encode(GrantChainMismatch::SELECTOR, &[uint(&e.chainIndex)])
+        }
+        Error::GrantSignedByModule(_) => encode(GrantSignedByModule::SELECTOR, &[]),
+    }
+}
+
+/// `selector ‖ words`.
+fn encode(selector: [u8; 4], words: &[B256]) -> Vec<u8> {
+    [selector.as_slice(), words.concat().as_slice()].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_sol_types::SolInterface;
+
+    use super::*;
+
+    #[test]
+    fn revert_data_equals_alloy_for_every_error() {
+        // Dirty words decode (without validation) into every field type; alloy's re-encoding
+        // of the decoded error is the canonical revert data.
+        let fields: Vec<u8> = (1..=4u8).flat_map(|word| [word | 0xa0; 32]).collect();
+        assert_eq!(Error::SELECTORS.len(), 30);
+        for &selector in Error::SELECTORS {
+            let error = Error::abi_decode_raw(selector, &fields).unwrap();
+            assert_eq!(revert_data(&error), error.abi_encode(), "{selector:02x?}");
+        }
+    }
+}

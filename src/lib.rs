@@ -32,7 +32,7 @@ pub mod validation;
 use alloc::vec::Vec;
 
 use alloy_primitives::{FixedBytes, U256};
-use alloy_sol_types::{SolCall, SolInterface};
+use alloy_sol_types::SolCall;
 use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
 use crate::{
@@ -71,7 +71,7 @@ impl SmartSessions {
     /// Runs one call of [`ISmartSessions`]: returns the ABI-encoded result, or the
     /// ABI-encoded custom error to revert with.
     pub fn dispatch(&mut self, input: &[u8]) -> ArbResult {
-        self.route(input).map_err(|error| error.abi_encode())
+        self.route(input).map_err(|error| interface::revert_data(&error))
     }
 
     fn route(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
