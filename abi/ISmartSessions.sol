@@ -61,6 +61,9 @@ interface ISmartSessions {
     error InvalidCalldata(bytes4 selector, uint256 position);
     error InvalidInstallData(address account);
     error NotInitialized(address account);
+    error NotSessionKey(bytes32 permissionId, address caller);
+    error RevocationExpired(uint48 deadline);
+    error RevocationSignatureInvalid(bytes32 permissionId);
     error SessionAccountMismatch(address sessionAccount, address caller);
     error SessionAlreadyEnabled(bytes32 permissionId, address account);
     error SessionHasNoActions();
@@ -79,6 +82,7 @@ interface ISmartSessions {
     event ModuleUninstalled(address indexed account);
     event SessionEnabled(address indexed account, bytes32 indexed permissionId, uint8 keyType, bytes32 key, uint48 validAfter, uint48 validUntil);
     event SessionRemoved(address indexed account, bytes32 indexed permissionId);
+    event SessionRevokedByKey(address indexed account, bytes32 indexed permissionId);
     event SessionUsed(address indexed account, bytes32 indexed permissionId, uint64 uses, uint256 spent);
 
     function enableSession(Session memory session) external returns (bytes32 permissionId);
@@ -92,5 +96,7 @@ interface ISmartSessions {
     function onUninstall(bytes memory data) external;
     function removeSession(bytes32 permissionId) external;
     function revokeAllSessions() external;
+    function revokeSessionByKey(address account, bytes32 permissionId) external;
+    function revokeSessionBySignature(address account, bytes32 permissionId, uint48 deadline, bytes memory signature) external;
     function validateUserOp(PackedUserOperation memory userOp, bytes32 userOpHash) external returns (uint256 validationData);
 }

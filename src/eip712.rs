@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 use crate::{
     codec::{address_word, bytes4_word, hash_words, uint_word},
-    interface::{Action, ChainDigest, Session, SessionGrant},
+    interface::{Action, ChainDigest, Session, SessionGrant, SessionRevocation},
 };
 
 /// EIP-712 type string of [`Action`].
@@ -25,6 +25,9 @@ const SESSION_GRANT_TYPE: &str = "SessionGrant(Session session,uint256 nonce,uin
 Action(address target,bytes4 selector,uint256 maxValuePerCall)\
 Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
 uint48 validUntil,Action[] actions,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)";
+/// EIP-712 type string of [`SessionRevocation`].
+const SESSION_REVOCATION_TYPE: &str =
+    "SessionRevocation(address account,bytes32 permissionId,uint48 deadline)";
 /// EIP-712 type string of [`ChainDigest`].
 const CHAIN_DIGEST_TYPE: &str = "ChainDigest(uint256 chainId,bytes32 grantDigest)";
 /// EIP-712 type string of [`MultiChainGrant`].
@@ -50,6 +53,9 @@ pub const SESSION_TYPEHASH: B256 =
 /// `keccak256` of the EIP-712 type string of [`SessionGrant`].
 pub const SESSION_GRANT_TYPEHASH: B256 =
     B256::new(Keccak256::new().update(SESSION_GRANT_TYPE.as_bytes()).finalize());
+/// `keccak256` of the EIP-712 type string of [`SessionRevocation`].
+pub const SESSION_REVOCATION_TYPEHASH: B256 =
+    B256::new(Keccak256::new().update(SESSION_REVOCATION_TYPE.as_bytes()).finalize());
 /// `keccak256` of the EIP-712 type string of [`ChainDigest`].
 pub const CHAIN_DIGEST_TYPEHASH: B256 =
     B256::new(Keccak256::new().update(CHAIN_DIGEST_TYPE.as_bytes()).finalize());
@@ -145,6 +151,19 @@ impl SessionGrant {
     }
 }
 
+impl SessionRevocation {
+    /// The digest the session key signs: EIP-712 under the domain of `module` on `chain_id`.
+    pub fn digest(&self, chain_id: u64, module: Address) -> B256 {
+        let struct_hash = hash_words([
+            SESSION_REVOCATION_TYPEHASH,
+            address_word(self.account),
+            self.permissionId,
+            uint_word(self.deadline.as_limbs()[0].into()),
+        ]);
+        typed_data_digest(domain_separator(chain_id, module), struct_hash)
+    }
+}
+
 /// The digest the owner signs to grant on every chain of `grants` at once: a
 /// [`MultiChainGrant`](crate::interface::MultiChainGrant) under the chain-free domain.
 pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
@@ -217,6 +236,25 @@ mod tests {
         assert_eq!(domain_separator(412_346, module), domain.separator());
         assert_eq!(session.struct_hash(), session.eip712_hash_struct());
         assert_eq!(session.permission_id(412_346, module), session.eip712_signing_hash(&domain));
+    }
+
+    #[test]
+    fn revocation_digest_equals_alloy_eip712_signing_hash() {
+        let module = address!("000000000000000000000000000000000000c0de");
+        let revocation = SessionRevocation {
+            account: address!("a11cea11cea11cea11cea11cea11cea11cea11ce"),
+            permissionId: B256::repeat_byte(0x77),
+            deadline: U48::from(1_900_000_000u64),
+        };
+        assert_eq!(SESSION_REVOCATION_TYPEHASH, revocation.eip712_type_hash());
+        let domain = eip712_domain! {
+            name: DOMAIN_NAME,
+            version: DOMAIN_VERSION,
+            chain_id: 42_161,
+            verifying_contract: module,
+        };
+        assert_eq!(revocation.digest(42_161, module), revocation.eip712_signing_hash(&domain));
+        assert_ne!(revocation.digest(1, module), revocation.digest(42_161, module));
     }
 
     #[test]

@@ -62,6 +62,16 @@ sol! {
         uint48 deadline;
     }
 
+    /// What a session key signs to end its own session through a relayer
+    /// (`revokeSessionBySignature`). EIP-712 under the module's domain on one chain.
+    struct SessionRevocation {
+        address account;
+        bytes32 permissionId;
+        /// Last second (inclusive) the revocation may be relayed: within it, the same signature
+        /// also ends the session if the account enables it again.
+        uint48 deadline;
+    }
+
     /// One chain's grant digest, in a signature that covers several chains.
     struct ChainDigest {
         uint256 chainId;
@@ -139,6 +149,16 @@ sol! {
         function enableSession(Session calldata session) external returns (bytes32 permissionId);
         function removeSession(bytes32 permissionId) external;
         function revokeAllSessions() external;
+        // ---- Session management (called by the session key, or relayed for it) ----
+        /// The session key (`msg.sender`) ends its own session.
+        function revokeSessionByKey(address account, bytes32 permissionId) external;
+        /// Anyone relays the session key's `r ‖ s ‖ v` over a `SessionRevocation`.
+        function revokeSessionBySignature(
+            address account,
+            bytes32 permissionId,
+            uint48 deadline,
+            bytes calldata signature
+        ) external;
         // ---- Views ----
         function getSession(address account, bytes32 permissionId)
             external view returns (SessionState memory state);
@@ -162,6 +182,8 @@ sol! {
         );
         /// The account removed one session.
         event SessionRemoved(address indexed account, bytes32 indexed permissionId);
+        /// The session's own key ended it (directly or by a relayed signature).
+        event SessionRevokedByKey(address indexed account, bytes32 indexed permissionId);
         /// The account revoked every session it had.
         event AllSessionsRevoked(address indexed account);
         /// Every grant the account's owner signed and nobody enabled yet is dead.
@@ -184,6 +206,12 @@ sol! {
         /// No live session with this id for this account (never enabled, removed, revoked,
         /// or enabled before the module was last uninstalled).
         error SessionNotEnabled(bytes32 permissionId, address account);
+        /// The caller is not the session's key.
+        error NotSessionKey(bytes32 permissionId, address caller);
+        /// The revocation's deadline has passed.
+        error RevocationExpired(uint48 deadline);
+        /// The revocation is not signed by the session's key.
+        error RevocationSignatureInvalid(bytes32 permissionId);
         /// The session is live already.
         error SessionAlreadyEnabled(bytes32 permissionId, address account);
         /// `session.account` is not the account enabling it.
@@ -267,6 +295,9 @@ into_error!(
     InvalidCalldata,
     UserOpSenderMismatch,
     SessionNotEnabled,
+    NotSessionKey,
+    RevocationExpired,
+    RevocationSignatureInvalid,
     SessionAlreadyEnabled,
     SessionAccountMismatch,
     SessionWindowInvalid,
@@ -321,6 +352,13 @@ pub fn revert_data(error: &Error) -> Vec<u8> {
         ),
         Error::SessionNotEnabled(e) => {
             encode(SessionNotEnabled::SELECTOR, &[e.permissionId, address_word(e.account)])
+        }
+        Error::NotSessionKey(e) => {
+            encode(NotSessionKey::SELECTOR, &[e.permissionId, address_word(e.caller)])
+        }
+        Error::RevocationExpired(e) => encode(RevocationExpired::SELECTOR, &[uint48(&e.deadline)]),
+        Error::RevocationSignatureInvalid(e) => {
+            encode(RevocationSignatureInvalid::SELECTOR, &[e.permissionId])
         }
         Error::SessionAlreadyEnabled(e) => {
             encode(SessionAlreadyEnabled::SELECTOR, &[e.permissionId, address_word(e.account)])
@@ -402,7 +440,7 @@ mod tests {
         // Dirty words decode (without validation) into every field type; alloy's re-encoding
         // of the decoded error is the canonical revert data.
         let fields: Vec<u8> = (1..=4u8).flat_map(|word| [word | 0xa0; 32]).collect();
-        assert_eq!(Error::SELECTORS.len(), 30);
+        assert_eq!(Error::SELECTORS.len(), 33);
         for &selector in Error::SELECTORS {
             let error = Error::abi_decode_raw(selector, &fields).unwrap();
             assert_eq!(revert_data(&error), error.abi_encode(), "{selector:02x?}");

@@ -31,7 +31,7 @@ pub mod validation;
 
 use alloc::vec::Vec;
 
-use alloy_primitives::{FixedBytes, U256};
+use alloy_primitives::{aliases::U48, FixedBytes, U256};
 use alloy_sol_types::SolCall;
 use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
@@ -133,6 +133,23 @@ impl SmartSessions {
             revokeAllSessionsCall::SELECTOR => {
                 static_args(0)?;
                 self.revoke_all(caller)?;
+                Ok(Vec::new())
+            }
+            revokeSessionByKeyCall::SELECTOR => {
+                static_args(2)?;
+                let account = args.address(0).map_err(invalid)?;
+                let permission_id = args.b256(32).map_err(invalid)?;
+                self.revoke_by_key(caller, account, permission_id, None)?;
+                Ok(Vec::new())
+            }
+            revokeSessionBySignatureCall::SELECTOR => {
+                let account = args.address(0).map_err(invalid)?;
+                let permission_id = args.b256(32).map_err(invalid)?;
+                let deadline = U48::from(args.uint_small(64, 48).map_err(invalid)?);
+                args.offset_is(96, 128).map_err(invalid)?;
+                let (signature, size) = args.dynamic_bytes(128).map_err(invalid)?;
+                args.end(128 + size).map_err(invalid)?;
+                self.revoke_by_key(caller, account, permission_id, Some((deadline, signature)))?;
                 Ok(Vec::new())
             }
             getSessionCall::SELECTOR => {

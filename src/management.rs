@@ -1,7 +1,7 @@
 //! Installing the module, enabling sessions and ending them. All of it is called by the
 //! account itself: `msg.sender` is the account whose state changes.
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{aliases::U48, Address, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 
@@ -12,13 +12,15 @@ use crate::{
         Error,
         ISmartSessions::{
             ActionDuplicated, ActionTargetForbidden, AllSessionsRevoked, AlreadyInitialized,
-            InvalidInstallData, ModuleInstalled, ModuleUninstalled, NotInitialized,
-            SessionAccountMismatch, SessionAlreadyEnabled, SessionEnabled, SessionHasNoActions,
-            SessionHasNoUses, SessionKeyInvalid, SessionKeyTypeUnsupported, SessionNotEnabled,
-            SessionRemoved, SessionWindowInvalid,
+            InvalidInstallData, ModuleInstalled, ModuleUninstalled, NotInitialized, NotSessionKey,
+            RevocationExpired, RevocationSignatureInvalid, SessionAccountMismatch,
+            SessionAlreadyEnabled, SessionEnabled, SessionHasNoActions, SessionHasNoUses,
+            SessionKeyInvalid, SessionKeyTypeUnsupported, SessionRemoved, SessionRevokedByKey,
+            SessionWindowInvalid,
         },
-        Session,
+        Session, SessionRevocation,
     },
+    signature::recover_signer,
     storage::{ActionRecord, SessionRecord},
     SmartSessions,
 };
@@ -167,23 +169,79 @@ impl SmartSessions {
     /// `removeSession(permissionId)` by `account`: nothing of the session can validate again.
     ///
     /// # Errors
-    /// [`SessionNotEnabled`].
+    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled).
     ///
     /// # Events
     /// [`SessionRemoved`].
     pub fn remove(&mut self, account: Address, permission_id: PermissionId) -> Result<(), Error> {
-        if self.live_instance(account, permission_id).is_none() {
-            return Err(SessionNotEnabled { permissionId: permission_id, account }.into());
-        }
-        let mut record = self.session_record(account, permission_id);
-        record.instance = 0;
-        self.store_session_record(account, permission_id, &record, 0);
+        let record = self.live_session(account, permission_id)?;
+        self.end_session(account, permission_id, record);
         emit(
             self.vm(),
             &[SessionRemoved::SIGNATURE_HASH, address_word(account), permission_id],
             &[],
         );
         Ok(())
+    }
+
+    /// `revokeSessionByKey` (`signed` is `None`: the key is `caller`) or
+    /// `revokeSessionBySignature` (`signed` holds the deadline and the key's `r ‖ s ‖ v` over
+    /// the [`SessionRevocation`]): the session's own key ends it. Nobody else but the account
+    /// can.
+    ///
+    /// # Errors
+    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled), [`NotSessionKey`], [`RevocationExpired`],
+    /// [`RevocationSignatureInvalid`].
+    ///
+    /// # Events
+    /// [`SessionRevokedByKey`].
+    pub fn revoke_by_key(
+        &mut self,
+        caller: Address,
+        account: Address,
+        permission_id: PermissionId,
+        signed: Option<(U48, &[u8])>,
+    ) -> Result<(), Error> {
+        let record = self.live_session(account, permission_id)?;
+        match signed {
+            None if caller != record.signer => {
+                return Err(NotSessionKey { permissionId: permission_id, caller }.into())
+            }
+            None => {}
+            Some((deadline, signature)) => {
+                // Outside validation the clock may be read.
+                if U48::from(self.vm().block_timestamp()) > deadline {
+                    return Err(RevocationExpired { deadline }.into());
+                }
+                let revocation =
+                    SessionRevocation { account, permissionId: permission_id, deadline };
+                let digest = revocation.digest(self.vm().chain_id(), self.vm().contract_address());
+                let signer = <&[u8; 65]>::try_from(signature)
+                    .ok()
+                    .and_then(|ecdsa| recover_signer(self.vm(), digest, ecdsa));
+                if signer != Some(record.signer) {
+                    return Err(RevocationSignatureInvalid { permissionId: permission_id }.into());
+                }
+            }
+        }
+        self.end_session(account, permission_id, record);
+        emit(
+            self.vm(),
+            &[SessionRevokedByKey::SIGNATURE_HASH, address_word(account), permission_id],
+            &[],
+        );
+        Ok(())
+    }
+
+    /// Marks the session's record removed: nothing of this enabling can validate again.
+    fn end_session(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        mut record: SessionRecord,
+    ) {
+        record.instance = 0;
+        self.store_session_record(account, permission_id, &record, 0);
     }
 
     /// The instance number of the session when it is live for `account`.

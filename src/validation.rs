@@ -162,7 +162,7 @@ impl SmartSessions {
     }
 
     /// The session's record when it is live for `account`.
-    fn live_session(
+    pub(crate) fn live_session(
         &self,
         account: Address,
         permission_id: PermissionId,

@@ -19,6 +19,7 @@ fn artifact_imports_only_the_hostios_the_runtime_serves() {
     assert_eq!(
         imports,
         [
+            "block_timestamp",
             "call_contract",
             "chainid",
             "contract_address",
@@ -129,6 +130,7 @@ fn artifact_refuses_unknown_selectors_with_invalid_calldata() {
         value: U256::ZERO,
         contract: MODULE,
         chain_id: CHAIN_ID,
+        timestamp: NOW,
         data: vec![0xde, 0xad, 0xbe, 0xef],
     };
     let outcome = chain.program.run(&message, &mut chain.world).unwrap();

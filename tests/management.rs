@@ -3,10 +3,10 @@
 mod support;
 
 use alloy_primitives::{aliases::U48, Address, Bytes, FixedBytes, B256, U256};
-use alloy_sol_types::{eip712_domain, SolCall, SolStruct, SolValue};
+use alloy_sol_types::{eip712_domain, SolCall, SolInterface, SolStruct, SolValue};
 use stylus_smart_sessions::{
     eip712::{DOMAIN_NAME, DOMAIN_VERSION},
-    interface::{Action, Error, ISmartSessions::*, Session},
+    interface::{Action, Error, ISmartSessions::*, Session, SessionRevocation},
 };
 use support::*;
 
@@ -303,4 +303,118 @@ fn transfer_selector_is_the_zero_selector() {
     assert_eq!(stylus_smart_sessions::eip712::TRANSFER_SELECTOR, FixedBytes::<4>::ZERO);
     let action = Action { target: GAME, selector: FixedBytes::ZERO, maxValuePerCall: U256::ZERO };
     assert_eq!(action.struct_hash(), action.eip712_hash_struct());
+}
+
+/// The session key's signature of a revocation, as a wallet signs the EIP-712 typed data.
+fn revocation_signature(key: &SessionKey, account: Address, id: B256, deadline: u64) -> Bytes {
+    let revocation = SessionRevocation { account, permissionId: id, deadline: U48::from(deadline) };
+    let domain = eip712_domain! {
+        name: DOMAIN_NAME,
+        version: DOMAIN_VERSION,
+        chain_id: CHAIN_ID,
+        verifying_contract: MODULE,
+    };
+    Bytes::copy_from_slice(&key.sign(revocation.eip712_signing_hash(&domain)))
+}
+
+#[test]
+fn the_session_key_ends_its_own_session_and_nobody_else_can_that_way() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let id = harness.enable(&game_session(ALICE, &key)).unwrap();
+    for stranger in [BOB, ALICE, SessionKey::from_seed(2).address()] {
+        assert_eq!(
+            harness
+                .call(stranger, revokeSessionByKeyCall { account: ALICE, permissionId: id })
+                .err(),
+            Some(NotSessionKey { permissionId: id, caller: stranger }.into())
+        );
+    }
+    assert!(harness.session(ALICE, id).enabled);
+
+    harness
+        .call(key.address(), revokeSessionByKeyCall { account: ALICE, permissionId: id })
+        .unwrap();
+    assert!(!harness.session(ALICE, id).enabled);
+    assert_eq!(
+        harness.events::<SessionRevokedByKey>(),
+        vec![SessionRevokedByKey { account: ALICE, permissionId: id }]
+    );
+    assert_eq!(
+        harness
+            .call(key.address(), revokeSessionByKeyCall { account: ALICE, permissionId: id })
+            .err(),
+        Some(SessionNotEnabled { permissionId: id, account: ALICE }.into())
+    );
+    // The account may enable it again: a revocation is not a ban.
+    assert_eq!(harness.enable(&game_session(ALICE, &key)), Ok(id));
+}
+
+#[test]
+fn anyone_relays_the_keys_signed_revocation_once_before_its_deadline() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    harness.vm.clock.set(Some(NOW));
+    let id = harness.enable(&game_session(ALICE, &key)).unwrap();
+    let relay = |signature: Bytes, deadline: u64| revokeSessionBySignatureCall {
+        account: ALICE,
+        permissionId: id,
+        deadline: U48::from(deadline),
+        signature,
+    };
+
+    let expired = revocation_signature(&key, ALICE, id, NOW - 1);
+    assert_eq!(
+        harness.call(BOB, relay(expired, NOW - 1)).err(),
+        Some(RevocationExpired { deadline: U48::from(NOW - 1) }.into())
+    );
+    let refused = Some(RevocationSignatureInvalid { permissionId: id }.into());
+    let by_another_key = revocation_signature(&SessionKey::from_seed(2), ALICE, id, NOW);
+    assert_eq!(harness.call(BOB, relay(by_another_key, NOW)).err(), refused);
+    let for_another_account = revocation_signature(&key, BOB, id, NOW);
+    assert_eq!(harness.call(BOB, relay(for_another_account, NOW)).err(), refused);
+    let signature = revocation_signature(&key, ALICE, id, NOW);
+    assert_eq!(
+        harness.call(BOB, relay(signature.clone(), NOW + 1)).err(),
+        refused,
+        "deadline is signed"
+    );
+    assert_eq!(harness.call(BOB, relay(signature.slice(..64), NOW)).err(), refused, "64 bytes");
+    assert!(harness.session(ALICE, id).enabled);
+
+    harness.call(BOB, relay(signature.clone(), NOW)).unwrap();
+    assert!(!harness.session(ALICE, id).enabled);
+    assert_eq!(
+        harness.events::<SessionRevokedByKey>(),
+        vec![SessionRevokedByKey { account: ALICE, permissionId: id }]
+    );
+    assert_eq!(
+        harness.call(BOB, relay(signature, NOW)).err(),
+        Some(SessionNotEnabled { permissionId: id, account: ALICE }.into())
+    );
+}
+
+#[test]
+fn a_relayed_revocation_with_non_canonical_calldata_is_refused() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let id = harness.enable(&game_session(ALICE, &key)).unwrap();
+    let call = revokeSessionBySignatureCall {
+        account: ALICE,
+        permissionId: id,
+        deadline: U48::from(NOW),
+        signature: revocation_signature(&key, ALICE, id, NOW),
+    };
+    let mut data = call.abi_encode();
+    data.push(0);
+    let error = Error::abi_decode(&harness.call_raw(BOB, &data).unwrap_err()).unwrap();
+    assert_eq!(
+        error,
+        InvalidCalldata {
+            selector: revokeSessionBySignatureCall::SELECTOR.into(),
+            position: U256::from(data.len() - 1)
+        }
+        .into()
+    );
+    assert!(harness.session(ALICE, id).enabled);
 }

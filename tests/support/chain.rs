@@ -12,7 +12,7 @@ use stylus_smart_sessions::interface::{
     Error, ISmartSessions::validateUserOpCall, PackedUserOperation,
 };
 
-use super::{erc1271, op_hash, CHAIN_ID, MODULE};
+use super::{erc1271, op_hash, CHAIN_ID, MODULE, NOW};
 
 /// What the program sees around it: the ecrecover precompile and accounts with an ECDSA owner.
 #[derive(Default)]
@@ -73,6 +73,7 @@ impl Chain {
             value: U256::ZERO,
             contract: MODULE,
             chain_id: CHAIN_ID,
+            timestamp: NOW,
             data: call.abi_encode(),
         };
         // A failed call's flushed writes roll back, as the chain reverts its frame.

@@ -8,7 +8,11 @@
 pub mod chain;
 pub mod evm;
 
-use std::{cell::RefCell, collections::HashMap, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    collections::HashMap,
+    rc::Rc,
+};
 
 use alloy_primitives::{address, aliases::U48, keccak256, Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface, SolValue};
@@ -81,6 +85,9 @@ pub struct PrecompileVM {
     pub owners: Rc<RefCell<HashMap<Address, Address>>>,
     /// Every ERC-1271 question the module asked an account.
     pub erc1271_calls: Rc<RefCell<Vec<Erc1271Call>>>,
+    /// The block time, for the calls allowed to read it; `None` (the default) makes a read
+    /// panic, as validation must never read the clock (ERC-7562).
+    pub clock: Rc<Cell<Option<u64>>>,
 }
 
 impl PrecompileVM {
@@ -92,6 +99,7 @@ impl PrecompileVM {
             slots: Rc::default(),
             owners: Rc::default(),
             erc1271_calls: Rc::default(),
+            clock: Rc::default(),
         }
     }
 }
@@ -244,8 +252,7 @@ impl BlockAccess for PrecompileVM {
         self.inner.block_number()
     }
     fn block_timestamp(&self) -> u64 {
-        // Validation must never read the clock (ERC-7562): make any read loud.
-        panic!("block_timestamp read")
+        self.clock.get().expect("block_timestamp read where no clock was set")
     }
     fn block_gas_limit(&self) -> u64 {
         self.inner.block_gas_limit()

@@ -279,6 +279,7 @@ impl Inspector<ChainContext> for StylusInspector {
             value: inputs.call_value(),
             contract,
             chain_id: context.cfg().chain_id(),
+            timestamp: context.block().timestamp.saturating_to(),
             data: inputs.input.bytes(context).to_vec(),
         };
         // The frame's writes reach the journal as the program flushes them: revert them with

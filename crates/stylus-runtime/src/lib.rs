@@ -45,6 +45,7 @@ pub const SUPPORTED_IMPORTS: &[&str] = &[
     "msg_value",
     "msg_reentrant",
     "chainid",
+    "block_timestamp",
     "contract_address",
     "native_keccak256",
     "emit_log",
@@ -110,6 +111,8 @@ pub struct Message {
     pub contract: Address,
     /// `block.chainid`.
     pub chain_id: u64,
+    /// `block.timestamp`.
+    pub timestamp: u64,
     /// Call data.
     pub data: Vec<u8>,
 }
@@ -442,6 +445,7 @@ impl Default for Message {
             value: U256::ZERO,
             contract: Address::ZERO,
             chain_id: 0,
+            timestamp: 0,
             data: Vec::new(),
         }
     }
@@ -601,6 +605,10 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
         buy(&mut caller, HOSTIO_INK);
         caller.data().message.chain_id as i64
     })?;
+    linker.func_wrap(M, "block_timestamp", |mut caller: Caller<'_, HostState>| {
+        buy(&mut caller, HOSTIO_INK);
+        caller.data().message.timestamp as i64
+    })?;
     linker.func_wrap(M, "contract_address", |mut caller: Caller<'_, HostState>, dest: i32| {
         buy(&mut caller, POINTER_GETTER_INK);
         let contract = caller.data().message.contract;
@@ -724,7 +732,7 @@ mod tests {
 
     #[test]
     fn from_wasm_refuses_an_import_it_does_not_serve() {
-        for (module, name) in [("vm_hooks", "block_timestamp"), ("env", "chainid")] {
+        for (module, name) in [("vm_hooks", "block_number"), ("env", "chainid")] {
             match Program::from_wasm(&module_importing(module, name)) {
                 Err(Error::UnknownImport(import)) => {
                     assert_eq!(import, format!("{module}::{name}"))
@@ -755,6 +763,7 @@ mod tests {
             value: U256::ZERO,
             contract: Address::ZERO,
             chain_id: 1,
+            timestamp: 0,
             data: vec![],
         };
         assert!(matches!(
