@@ -257,15 +257,13 @@ impl<'a> Reader<'a> {
     fn chain_digests(&self, offset: usize) -> Result<(Vec<ChainDigest>, usize), Position> {
         let count = self.length(offset)?;
         let size = self.array_size(offset, count, 64)?;
-        let chains = (0..count)
-            .map(|index| {
-                let at = offset + 32 + index * 64;
-                Ok::<_, Position>(ChainDigest {
-                    chainId: self.uint(at)?,
-                    grantDigest: self.b256(at + 32)?,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // Loops rather than `collect::<Result<Vec<_>, _>>()`, whose adapter is a sizeable
+        // generic copy per element type.
+        let mut chains = Vec::with_capacity(count);
+        for index in 0..count {
+            let at = offset + 32 + index * 64;
+            chains.push(ChainDigest { chainId: self.uint(at)?, grantDigest: self.b256(at + 32)? });
+        }
         Ok((chains, size))
     }
 
@@ -283,16 +281,15 @@ impl<'a> Reader<'a> {
     fn actions(&self, offset: usize) -> Result<(Vec<Action>, usize), Position> {
         let count = self.length(offset)?;
         let size = self.array_size(offset, count, 96)?;
-        let actions = (0..count)
-            .map(|index| {
-                let at = offset + 32 + index * 96;
-                Ok::<_, Position>(Action {
-                    target: self.address(at)?,
-                    selector: self.bytes4(at + 32)?,
-                    maxValuePerCall: self.uint(at + 64)?,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut actions = Vec::with_capacity(count);
+        for index in 0..count {
+            let at = offset + 32 + index * 96;
+            actions.push(Action {
+                target: self.address(at)?,
+                selector: self.bytes4(at + 32)?,
+                maxValuePerCall: self.uint(at + 64)?,
+            });
+        }
         Ok((actions, size))
     }
 }
