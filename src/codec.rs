@@ -353,8 +353,13 @@ pub fn left_aligned<const N: usize>(bytes: [u8; N]) -> B256 {
 }
 
 /// `keccak256` of `words` laid end to end (`abi.encode` of static values, hashed).
-pub fn hash_words<const N: usize>(words: [B256; N]) -> B256 {
-    keccak256(words.map(|word| word.0).as_flattened())
+pub fn hash_words(words: &[B256]) -> B256 {
+    // SAFETY: `B256` is `#[repr(transparent)]` over `[u8; 32]`, so `words` is
+    // `words.len() * 32` initialized, contiguous bytes: hashed in place, with no copy and
+    // no allocation.
+    let bytes =
+        unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 32) };
+    keccak256(bytes)
 }
 
 /// ENABLE-mode data ([`EnableSession`](crate::interface::EnableSession)), its signatures

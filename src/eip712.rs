@@ -84,7 +84,7 @@ pub type PermissionId = B256;
 
 /// The EIP-712 domain separator of the module deployed at `module` on `chain_id`.
 pub fn domain_separator(chain_id: u64, module: Address) -> B256 {
-    hash_words([
+    hash_words(&[
         DOMAIN_TYPEHASH,
         DOMAIN_NAME_HASH,
         DOMAIN_VERSION_HASH,
@@ -96,7 +96,7 @@ pub fn domain_separator(chain_id: u64, module: Address) -> B256 {
 impl Action {
     /// The EIP-712 `hashStruct` of this action.
     pub fn struct_hash(&self) -> B256 {
-        hash_words([
+        hash_words(&[
             ACTION_TYPEHASH,
             address_word(self.target),
             bytes4_word(self.selector),
@@ -113,7 +113,7 @@ impl Session {
             action_hashes.extend_from_slice(action.struct_hash().as_slice());
         }
         // A `uint48` is one 64-bit limb.
-        hash_words([
+        hash_words(&[
             SESSION_TYPEHASH,
             address_word(self.account),
             B256::with_last_byte(self.keyType),
@@ -136,7 +136,7 @@ impl Session {
 impl SessionGrant {
     /// The EIP-712 `hashStruct` of this grant.
     pub fn struct_hash(&self) -> B256 {
-        hash_words([
+        hash_words(&[
             SESSION_GRANT_TYPEHASH,
             self.session.struct_hash(),
             self.nonce.into(),
@@ -154,7 +154,7 @@ impl SessionGrant {
 impl SessionRevocation {
     /// The digest the session key signs: EIP-712 under the domain of `module` on `chain_id`.
     pub fn digest(&self, chain_id: u64, module: Address) -> B256 {
-        let struct_hash = hash_words([
+        let struct_hash = hash_words(&[
             SESSION_REVOCATION_TYPEHASH,
             address_word(self.account),
             self.permissionId,
@@ -169,11 +169,11 @@ impl SessionRevocation {
 pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
     let mut entries = Vec::with_capacity(grants.len() * 32);
     for grant in grants {
-        let entry = hash_words([CHAIN_DIGEST_TYPEHASH, grant.chainId.into(), grant.grantDigest]);
+        let entry = hash_words(&[CHAIN_DIGEST_TYPEHASH, grant.chainId.into(), grant.grantDigest]);
         entries.extend_from_slice(entry.as_slice());
     }
-    let domain = hash_words([CHAIN_FREE_DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH]);
-    typed_data_digest(domain, hash_words([MULTI_CHAIN_GRANT_TYPEHASH, keccak256(&entries)]))
+    let domain = hash_words(&[CHAIN_FREE_DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH]);
+    typed_data_digest(domain, hash_words(&[MULTI_CHAIN_GRANT_TYPEHASH, keccak256(&entries)]))
 }
 
 /// `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`.

@@ -36,7 +36,7 @@ const USED_GRANTS: u8 = 3;
 
 /// `keccak256(a ‖ b)`: the slot of `mapping[a]` for a mapping at `b`.
 fn hash_pair(a: B256, b: B256) -> U256 {
-    U256::from_be_bytes(hash_words([a, b]).0)
+    U256::from_be_bytes(hash_words(&[a, b]).0)
 }
 
 /// The slot of `mapping[key][account]` for the mapping at `root`.
