@@ -311,11 +311,13 @@ pub fn words<const N: usize>(values: [B256; N]) -> Vec<u8> {
 }
 
 /// An unsigned integer of up to 128 bits as an ABI word (no 256-bit arithmetic).
+#[inline(never)]
 pub fn uint_word(value: u128) -> B256 {
     right_aligned(value.to_be_bytes())
 }
 
 /// An `address` as an ABI word (alloy's `into_word` copies through a panicking slice copy).
+#[inline(never)]
 pub fn address_word(address: Address) -> B256 {
     right_aligned(address.0 .0)
 }
@@ -326,6 +328,7 @@ pub fn bool_word(value: bool) -> B256 {
 }
 
 /// A `bytes4` as an ABI word (left-aligned).
+#[inline(never)]
 pub fn bytes4_word(value: FixedBytes<4>) -> B256 {
     left_aligned(value.0)
 }
