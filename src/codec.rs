@@ -132,11 +132,13 @@ impl<'a> Reader<'a> {
         Ok((bytes, 32 + padded_length))
     }
 
-    /// The tuple `(bytes)` at `offset`, as a function's only argument, ending the buffer.
-    pub fn only_bytes(&self, offset: usize) -> Result<&'a [u8], Position> {
-        self.offset_is(offset, 32)?;
-        let (bytes, size) = self.dynamic_bytes(offset + 32)?;
-        self.end(offset + 32 + size)?;
+    /// The `bytes` argument that ends the arguments: the last of `heads` head words points
+    /// right after the head, and the bytes' encoding runs to the end of the buffer.
+    pub fn trailing_bytes(&self, heads: usize) -> Result<&'a [u8], Position> {
+        let start = heads * 32;
+        self.offset_is(start - 32, start)?;
+        let (bytes, size) = self.dynamic_bytes(start)?;
+        self.end(start + size)?;
         Ok(bytes)
     }
 

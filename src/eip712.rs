@@ -43,32 +43,27 @@ pub const DOMAIN_NAME: &str = "StylusSmartSessions";
 /// The EIP-712 domain version of the module.
 pub const DOMAIN_VERSION: &str = "1";
 
-// Type hashes are computed at compile time: no type string is hashed on chain.
+/// `keccak256(text)` at compile time: no type string is hashed on chain.
+const fn const_keccak(text: &str) -> B256 {
+    B256::new(Keccak256::new().update(text.as_bytes()).finalize())
+}
+
 /// `keccak256` of the EIP-712 type string of [`Action`].
-pub const ACTION_TYPEHASH: B256 =
-    B256::new(Keccak256::new().update(ACTION_TYPE.as_bytes()).finalize());
+pub const ACTION_TYPEHASH: B256 = const_keccak(ACTION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`Session`].
-pub const SESSION_TYPEHASH: B256 =
-    B256::new(Keccak256::new().update(SESSION_TYPE.as_bytes()).finalize());
+pub const SESSION_TYPEHASH: B256 = const_keccak(SESSION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`SessionGrant`].
-pub const SESSION_GRANT_TYPEHASH: B256 =
-    B256::new(Keccak256::new().update(SESSION_GRANT_TYPE.as_bytes()).finalize());
+pub const SESSION_GRANT_TYPEHASH: B256 = const_keccak(SESSION_GRANT_TYPE);
 /// `keccak256` of the EIP-712 type string of [`SessionRevocation`].
-pub const SESSION_REVOCATION_TYPEHASH: B256 =
-    B256::new(Keccak256::new().update(SESSION_REVOCATION_TYPE.as_bytes()).finalize());
+pub const SESSION_REVOCATION_TYPEHASH: B256 = const_keccak(SESSION_REVOCATION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`ChainDigest`].
-pub const CHAIN_DIGEST_TYPEHASH: B256 =
-    B256::new(Keccak256::new().update(CHAIN_DIGEST_TYPE.as_bytes()).finalize());
+pub const CHAIN_DIGEST_TYPEHASH: B256 = const_keccak(CHAIN_DIGEST_TYPE);
 /// `keccak256` of the EIP-712 type string of [`MultiChainGrant`].
-pub const MULTI_CHAIN_GRANT_TYPEHASH: B256 =
-    B256::new(Keccak256::new().update(MULTI_CHAIN_GRANT_TYPE.as_bytes()).finalize());
-const DOMAIN_TYPEHASH: B256 = B256::new(Keccak256::new().update(DOMAIN_TYPE.as_bytes()).finalize());
-const CHAIN_FREE_DOMAIN_TYPEHASH: B256 =
-    B256::new(Keccak256::new().update(CHAIN_FREE_DOMAIN_TYPE.as_bytes()).finalize());
-const DOMAIN_NAME_HASH: B256 =
-    B256::new(Keccak256::new().update(DOMAIN_NAME.as_bytes()).finalize());
-const DOMAIN_VERSION_HASH: B256 =
-    B256::new(Keccak256::new().update(DOMAIN_VERSION.as_bytes()).finalize());
+pub const MULTI_CHAIN_GRANT_TYPEHASH: B256 = const_keccak(MULTI_CHAIN_GRANT_TYPE);
+const DOMAIN_TYPEHASH: B256 = const_keccak(DOMAIN_TYPE);
+const CHAIN_FREE_DOMAIN_TYPEHASH: B256 = const_keccak(CHAIN_FREE_DOMAIN_TYPE);
+const DOMAIN_NAME_HASH: B256 = const_keccak(DOMAIN_NAME);
+const DOMAIN_VERSION_HASH: B256 = const_keccak(DOMAIN_VERSION);
 
 /// Key type of a secp256k1 session key given as its 20-byte address.
 pub const KEY_TYPE_SECP256K1: u8 = 0;

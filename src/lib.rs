@@ -31,7 +31,7 @@ pub mod validation;
 
 use alloc::vec::Vec;
 
-use alloy_primitives::{aliases::U48, FixedBytes, U256};
+use alloy_primitives::{FixedBytes, U256};
 use alloy_sol_types::SolCall;
 use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
@@ -94,11 +94,11 @@ impl SmartSessions {
 
         match selector {
             onInstallCall::SELECTOR => {
-                self.install(caller, args.only_bytes(0).map_err(invalid)?)?;
+                self.install(caller, args.trailing_bytes(1).map_err(invalid)?)?;
                 Ok(Vec::new())
             }
             onUninstallCall::SELECTOR => {
-                args.only_bytes(0).map_err(invalid)?;
+                args.trailing_bytes(1).map_err(invalid)?;
                 self.uninstall(caller)?;
                 Ok(Vec::new())
             }
@@ -145,10 +145,8 @@ impl SmartSessions {
             revokeSessionBySignatureCall::SELECTOR => {
                 let account = args.address(0).map_err(invalid)?;
                 let permission_id = args.b256(32).map_err(invalid)?;
-                let deadline = U48::from(args.uint_small(64, 48).map_err(invalid)?);
-                args.offset_is(96, 128).map_err(invalid)?;
-                let (signature, size) = args.dynamic_bytes(128).map_err(invalid)?;
-                args.end(128 + size).map_err(invalid)?;
+                let deadline = args.uint48(64).map_err(invalid)?;
+                let signature = args.trailing_bytes(4).map_err(invalid)?;
                 self.revoke_by_key(caller, account, permission_id, Some((deadline, signature)))?;
                 Ok(Vec::new())
             }

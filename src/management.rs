@@ -190,8 +190,8 @@ impl SmartSessions {
     /// can.
     ///
     /// # Errors
-    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled), [`NotSessionKey`], [`RevocationExpired`],
-    /// [`RevocationSignatureInvalid`].
+    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled),
+    /// [`NotSessionKey`], [`RevocationExpired`], [`RevocationSignatureInvalid`].
     ///
     /// # Events
     /// [`SessionRevokedByKey`].
@@ -209,8 +209,9 @@ impl SmartSessions {
             }
             None => {}
             Some((deadline, signature)) => {
-                // Outside validation the clock may be read.
-                if U48::from(self.vm().block_timestamp()) > deadline {
+                // Outside validation the clock may be read. Compared as u64: a `uint48` is one
+                // limb, and ruint's `From` would drag its panic formatting in.
+                if self.vm().block_timestamp() > deadline.as_limbs()[0] {
                     return Err(RevocationExpired { deadline }.into());
                 }
                 let revocation =
