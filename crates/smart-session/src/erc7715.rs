@@ -194,11 +194,7 @@ pub fn policy_from_requests(
                     max_uses = Some(count);
                 }
                 "payee" => {
-                    payees = Some(
-                        serde_json::from_value::<Payees>(rule.data.clone())
-                            .map_err(|e| error(format!("{field}.data"), e.to_string()))?
-                            .addresses,
-                    )
+                    payees = Some(typed::<Payees>(&format!("{field}.data"), &rule.data)?.addresses)
                 }
                 other => {
                     return Err(error(

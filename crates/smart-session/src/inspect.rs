@@ -46,9 +46,9 @@ impl std::error::Error for NotRecognized {}
 /// [`NotRecognized`] saying what was tried, or where the module's reader stopped.
 pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
     let selector = bytes.first_chunk::<4>().copied().unwrap_or_default();
-    let (kind, lines) = if bytes.len() == USE_SIGNATURE_LEN && UseSignature::parse(bytes).is_some()
-    {
-        ("use-signature", use_signature(bytes))
+    // `UseSignature::parse` takes exactly mode 0x00 and 98 bytes.
+    let (kind, lines) = if let Some(signature) = UseSignature::parse(bytes) {
+        ("use-signature", use_signature(&signature))
     } else if bytes.first() == Some(&MODE_ENABLE) && bytes.len() > USE_SIGNATURE_LEN {
         ("enable-signature", enable_signature(bytes)?)
     } else if selector == executeCall::SELECTOR {
@@ -73,8 +73,7 @@ pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
     Ok(Explanation { kind, lines })
 }
 
-fn use_signature(bytes: &[u8]) -> Vec<String> {
-    let signature = UseSignature::parse(bytes).expect("checked by the caller");
+fn use_signature(signature: &UseSignature<'_>) -> Vec<String> {
     vec![
         "USE mode: a session already enabled signs this UserOperation".into(),
         format!("  permissionId {}", signature.permission_id),

@@ -2,7 +2,8 @@
 //! from a policy file. A thin layer over the `smart_session` library.
 
 use std::{
-    path::PathBuf,
+    fmt::Display,
+    path::{Path, PathBuf},
     process::ExitCode,
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -151,12 +152,17 @@ fn system_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
-fn read(path: &PathBuf) -> Result<String, String> {
+fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn read_policy(path: &PathBuf) -> Result<Policy, String> {
-    Policy::parse(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+/// Names the file an error is about: `policy.toml: actions[0].function: …`.
+fn in_file<E: Display>(path: &Path) -> impl Fn(E) -> String + '_ {
+    move |e| format!("{}: {e}", path.display())
+}
+
+fn read_policy(path: &Path) -> Result<Policy, String> {
+    Policy::parse(&read(path)?).map_err(in_file(path))
 }
 
 fn key_from_env(name: &str) -> Result<Signer, String> {
@@ -166,11 +172,9 @@ fn key_from_env(name: &str) -> Result<Signer, String> {
 
 fn run(cli: Cli) -> Result<String, String> {
     match cli.command {
-        Command::Grant { policy, now, sign, owner_prefix, json } => {
-            let path = policy.display().to_string();
-            let policy = read_policy(&policy)?;
-            let grant =
-                policy.grant(now.unwrap_or_else(system_now)).map_err(|e| format!("{path}: {e}"))?;
+        Command::Grant { policy: path, now, sign, owner_prefix, json } => {
+            let policy = read_policy(&path)?;
+            let grant = policy.grant(now.unwrap_or_else(system_now)).map_err(in_file(&path))?;
             let (chain_id, module) = (policy.chain_id, policy.module);
             let digest = grant.digest(chain_id, module);
             let permission_id = grant.session.permission_id(chain_id, module);
@@ -208,22 +212,21 @@ fn run(cli: Cli) -> Result<String, String> {
             );
             Ok(out)
         }
-        Command::SignUserop { mode, hash, policy, now, owner_signature } => {
-            let path = policy.display().to_string();
-            let policy = read_policy(&policy)?;
+        Command::SignUserop { mode, hash, policy: path, now, owner_signature } => {
+            let policy = read_policy(&path)?;
             let key = key_from_env("SESSION_PRIVATE_KEY")?;
             let now = now.unwrap_or_else(system_now);
             let key_signature = key.sign(hash);
             let signature = match mode {
                 Mode::Use => {
-                    let session = policy.session(now).map_err(|e| format!("{path}: {e}"))?;
+                    let session = policy.session(now).map_err(in_file(&path))?;
                     encode::use_signature(
                         session.permission_id(policy.chain_id, policy.module),
                         &key_signature,
                     )
                 }
                 Mode::Enable => {
-                    let grant = policy.grant(now).map_err(|e| format!("{path}: {e}"))?;
+                    let grant = policy.grant(now).map_err(in_file(&path))?;
                     let owner = owner_signature.expect("clap requires it for ENABLE");
                     encode::enable_signature(grant, owner, &key_signature)
                 }
@@ -232,9 +235,7 @@ fn run(cli: Cli) -> Result<String, String> {
         }
         Command::Calldata { to, value, function, args, batch } => {
             let calldata = match (batch, to) {
-                (Some(path), _) => {
-                    batch_calldata(&read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?
-                }
+                (Some(path), _) => batch_calldata(&read(&path)?).map_err(in_file(&path))?,
                 (None, Some(to)) => {
                     let call = CallSpec { to, value, function, args };
                     let execution = call.execution("--").map_err(|e| e.to_string())?;
@@ -245,20 +246,16 @@ fn run(cli: Cli) -> Result<String, String> {
             Ok(calldata.to_string())
         }
         Command::Permissions(Permissions::From7715 { request, module }) => {
-            let requests: Vec<PermissionRequest> = serde_json::from_str(&read(&request)?)
-                .map_err(|e| format!("{}: {e}", request.display()))?;
-            let policy = policy_from_requests(&requests, module)
-                .map_err(|e| format!("{}: {e}", request.display()))?;
+            let requests: Vec<PermissionRequest> =
+                serde_json::from_str(&read(&request)?).map_err(in_file(&request))?;
+            let policy = policy_from_requests(&requests, module).map_err(in_file(&request))?;
             Ok(serde_json::to_string_pretty(&policy).expect("a policy prints"))
         }
-        Command::Permissions(Permissions::To7715 { policy, now }) => {
-            let path = policy.display().to_string();
-            let policy = read_policy(&policy)?;
-            let session = policy
-                .session(now.unwrap_or_else(system_now))
-                .map_err(|e| format!("{path}: {e}"))?;
-            let requests = requests_from_session(&session, policy.chain_id)
-                .map_err(|e| format!("{path}: {e}"))?;
+        Command::Permissions(Permissions::To7715 { policy: path, now }) => {
+            let policy = read_policy(&path)?;
+            let session = policy.session(now.unwrap_or_else(system_now)).map_err(in_file(&path))?;
+            let requests =
+                requests_from_session(&session, policy.chain_id).map_err(in_file(&path))?;
             Ok(serde_json::to_string_pretty(&requests).expect("requests print"))
         }
         Command::Inspect { hex, json } => {
