@@ -53,7 +53,10 @@ interface ISmartSessions {
     error CalldataMalformed(uint256 position);
     error EnableDataMalformed(uint256 position);
     error ExecuteSelectorUnsupported(bytes4 selector);
+    error ExecutionExpired(uint48 deadline);
     error ExecutionModeUnsupported(bytes32 mode);
+    error ExecutionNonceInvalid(bytes32 permissionId, uint256 expected, uint256 nonce);
+    error ExecutionSignatureInvalid(bytes32 permissionId);
     error GrantAlreadyUsed(bytes32 grantDigest);
     error GrantChainMismatch(uint256 chainIndex);
     error GrantNonceMismatch(uint256 nonce, uint256 expected);
@@ -66,11 +69,13 @@ interface ISmartSessions {
     error RevocationSignatureInvalid(bytes32 permissionId);
     error SessionAccountMismatch(address sessionAccount, address caller);
     error SessionAlreadyEnabled(bytes32 permissionId, address account);
+    error SessionExpired(bytes32 permissionId, uint48 validUntil);
     error SessionHasNoActions();
     error SessionHasNoUses();
     error SessionKeyInvalid(uint8 keyType, bytes32 key);
     error SessionKeyTypeUnsupported(uint8 keyType);
     error SessionNotEnabled(bytes32 permissionId, address account);
+    error SessionNotYetValid(bytes32 permissionId, uint48 validAfter);
     error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
     error SpendLimitExceeded(bytes32 permissionId, uint256 spent, uint256 limit);
     error UsageLimitReached(bytes32 permissionId, uint64 maxUses);
@@ -86,6 +91,9 @@ interface ISmartSessions {
     event SessionUsed(address indexed account, bytes32 indexed permissionId, uint64 uses, uint256 spent);
 
     function enableSession(Session memory session) external returns (bytes32 permissionId);
+    function executeAsSession(address account, bytes32 permissionId, bytes memory callData) external returns (bytes[] memory returnData);
+    function executeAsSessionBySignature(address account, bytes32 permissionId, uint256 nonce, uint48 deadline, bytes memory callData, bytes memory signature) external returns (bytes[] memory returnData);
+    function executionNonce(address account, bytes32 permissionId) external view returns (uint256 nonce);
     function getSession(address account, bytes32 permissionId) external view returns (SessionState memory state);
     function grantNonce(address account) external view returns (uint256 nonce);
     function invalidateGrants() external;

@@ -132,14 +132,20 @@ impl<'a> Reader<'a> {
         Ok((bytes, 32 + padded_length))
     }
 
-    /// The `bytes` argument that ends the arguments: the last of `heads` head words points
-    /// right after the head, and the bytes' encoding runs to the end of the buffer.
-    pub fn trailing_bytes(&self, heads: usize) -> Result<&'a [u8], Position> {
-        let start = heads * 32;
-        self.offset_is(start - 32, start)?;
-        let (bytes, size) = self.dynamic_bytes(start)?;
-        self.end(start + size)?;
-        Ok(bytes)
+    /// The `N` `bytes` arguments that end the arguments: the last `N` of `heads` head words
+    /// point at them, laid out one after the other right after the head (where the encoder
+    /// puts them) and running to the end of the buffer.
+    pub fn trailing_bytes<const N: usize>(&self, heads: usize) -> Result<[&'a [u8]; N], Position> {
+        let mut next = heads * 32;
+        let mut all = [&[][..]; N];
+        for (index, bytes) in all.iter_mut().enumerate() {
+            self.offset_is((heads - N + index) * 32, next)?;
+            let (found, size) = self.dynamic_bytes(next)?;
+            *bytes = found;
+            next += size;
+        }
+        self.end(next)?;
+        Ok(all)
     }
 
     /// A [`Session`] tuple starting at `start`, and the bytes its encoding takes.

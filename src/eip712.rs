@@ -4,14 +4,14 @@
 //! software keccak (the chain's native keccak is cheaper and adds no code); tests hold both to
 //! the same answers, and the type hashes to the `sol!` definitions.
 
-use alloy_primitives::{keccak256, Address, FixedBytes, B256};
+use alloy_primitives::{aliases::U48, keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::keccak_const::Keccak256;
 
 use alloc::vec::Vec;
 
 use crate::{
     codec::{address_word, bytes4_word, hash_words, uint_word},
-    interface::{Action, ChainDigest, Session, SessionGrant, SessionRevocation},
+    interface::{Action, ChainDigest, Session, SessionExecution, SessionGrant, SessionRevocation},
 };
 
 /// EIP-712 type string of [`Action`].
@@ -28,6 +28,9 @@ uint48 validUntil,Action[] actions,uint256 maxTotalValue,uint64 maxUses,bytes32 
 /// EIP-712 type string of [`SessionRevocation`].
 const SESSION_REVOCATION_TYPE: &str =
     "SessionRevocation(address account,bytes32 permissionId,uint48 deadline)";
+/// EIP-712 type string of [`SessionExecution`].
+const SESSION_EXECUTION_TYPE: &str = "SessionExecution(address account,bytes32 permissionId,\
+uint256 nonce,uint48 deadline,bytes callData)";
 /// EIP-712 type string of [`ChainDigest`].
 const CHAIN_DIGEST_TYPE: &str = "ChainDigest(uint256 chainId,bytes32 grantDigest)";
 /// EIP-712 type string of [`MultiChainGrant`].
@@ -56,6 +59,8 @@ pub const SESSION_TYPEHASH: B256 = const_keccak(SESSION_TYPE);
 pub const SESSION_GRANT_TYPEHASH: B256 = const_keccak(SESSION_GRANT_TYPE);
 /// `keccak256` of the EIP-712 type string of [`SessionRevocation`].
 pub const SESSION_REVOCATION_TYPEHASH: B256 = const_keccak(SESSION_REVOCATION_TYPE);
+/// `keccak256` of the EIP-712 type string of [`SessionExecution`].
+pub const SESSION_EXECUTION_TYPEHASH: B256 = const_keccak(SESSION_EXECUTION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`ChainDigest`].
 pub const CHAIN_DIGEST_TYPEHASH: B256 = const_keccak(CHAIN_DIGEST_TYPE);
 /// `keccak256` of the EIP-712 type string of [`MultiChainGrant`].
@@ -159,6 +164,43 @@ impl SessionRevocation {
     }
 }
 
+impl SessionExecution {
+    /// The digest the session key signs: EIP-712 under the domain of `module` on `chain_id`.
+    pub fn digest(&self, chain_id: u64, module: Address) -> B256 {
+        execution_digest(
+            self.account,
+            self.permissionId,
+            self.nonce,
+            self.deadline,
+            &self.callData,
+            chain_id,
+            module,
+        )
+    }
+}
+
+/// [`SessionExecution::digest`] from borrowed fields: the module hashes the call data where it
+/// lies in its own call data, without building the struct.
+pub fn execution_digest(
+    account: Address,
+    permission_id: B256,
+    nonce: U256,
+    deadline: U48,
+    call_data: &[u8],
+    chain_id: u64,
+    module: Address,
+) -> B256 {
+    let struct_hash = hash_words(&[
+        SESSION_EXECUTION_TYPEHASH,
+        address_word(account),
+        permission_id,
+        nonce.into(),
+        uint_word(deadline.as_limbs()[0].into()),
+        keccak256(call_data),
+    ]);
+    typed_data_digest(domain_separator(chain_id, module), struct_hash)
+}
+
 /// The digest the owner signs to grant on every chain of `grants` at once: a
 /// [`MultiChainGrant`](crate::interface::MultiChainGrant) under the chain-free domain.
 pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
@@ -250,6 +292,29 @@ mod tests {
         };
         assert_eq!(revocation.digest(42_161, module), revocation.eip712_signing_hash(&domain));
         assert_ne!(revocation.digest(1, module), revocation.digest(42_161, module));
+    }
+
+    #[test]
+    fn execution_digest_equals_alloy_eip712_signing_hash() {
+        let module = address!("000000000000000000000000000000000000c0de");
+        let execution = SessionExecution {
+            account: address!("a11cea11cea11cea11cea11cea11cea11cea11ce"),
+            permissionId: B256::repeat_byte(0x77),
+            nonce: U256::from(4),
+            deadline: U48::from(1_900_000_000u64),
+            callData: vec![0xe9, 0xae, 0x5c, 0x53, 1, 2, 3].into(),
+        };
+        assert_eq!(SESSION_EXECUTION_TYPEHASH, execution.eip712_type_hash());
+        let domain = eip712_domain! {
+            name: DOMAIN_NAME,
+            version: DOMAIN_VERSION,
+            chain_id: 42_161,
+            verifying_contract: module,
+        };
+        assert_eq!(execution.digest(42_161, module), execution.eip712_signing_hash(&domain));
+        let mut next = execution.clone();
+        next.nonce = U256::from(5);
+        assert_ne!(next.digest(42_161, module), execution.digest(42_161, module));
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub fn decode_execute(call_data: &[u8]) -> Result<Vec<Call<'_>>, Error> {
     }
     let args = Reader::new(args, 4);
     let mode = args.b256(0).map_err(malformed)?;
-    let execution = args.trailing_bytes(2).map_err(malformed)?;
+    let [execution] = args.trailing_bytes(2).map_err(malformed)?;
     // Bytes 1..32 (exec type, unused, mode selector, payload) must be zero: no mode we do not know.
     if mode.iter().skip(1).any(|&byte| byte != 0) {
         return Err(ExecutionModeUnsupported { mode }.into());

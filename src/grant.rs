@@ -86,7 +86,7 @@ impl SmartSessions {
     /// [`GrantsInvalidated`].
     pub fn invalidate_grants(&mut self, account: Address) -> Result<(), Error> {
         let mut state = self.account_state(account);
-        if !state.installed {
+        if !state.installed() {
             return Err(NotInitialized { account }.into());
         }
         state.grant_nonce += 1;

@@ -72,6 +72,21 @@ sol! {
         uint48 deadline;
     }
 
+    /// What a session key signs to have a relayer run calls for the account through the
+    /// executor path (`executeAsSessionBySignature`). EIP-712 under the module's domain on one
+    /// chain.
+    struct SessionExecution {
+        address account;
+        bytes32 permissionId;
+        /// The session's execution nonce (`executionNonce`): each signature runs once, and
+        /// never again, not even after the session is enabled anew.
+        uint256 nonce;
+        /// Last second (inclusive) the execution may be relayed.
+        uint48 deadline;
+        /// The account's `execute(bytes32,bytes)` call data, as a UserOperation would carry it.
+        bytes callData;
+    }
+
     /// One chain's grant digest, in a signature that covers several chains.
     struct ChainDigest {
         uint256 chainId;
@@ -132,7 +147,7 @@ sol! {
         bytes callData;
     }
 
-    /// The smart-session module: an ERC-7579 validator (module type 1).
+    /// The smart-session module: an ERC-7579 validator (module type 1) and executor (type 2).
     #[sol(abi)]
     interface ISmartSessions {
         // ---- ERC-7579 module ----
@@ -159,6 +174,24 @@ sol! {
             uint48 deadline,
             bytes calldata signature
         ) external;
+        // ---- Executor path (called by the session key, or relayed for it) ----
+        /// The session key (`msg.sender`) runs `callData` — the account's
+        /// `execute(bytes32,bytes)` call data — through the account's `executeFromExecutor`,
+        /// under the same rules as a UserOperation. Returns the account's return data.
+        function executeAsSession(address account, bytes32 permissionId, bytes calldata callData)
+            external returns (bytes[] memory returnData);
+        /// Anyone relays the session key's `r ‖ s ‖ v` over a `SessionExecution`.
+        function executeAsSessionBySignature(
+            address account,
+            bytes32 permissionId,
+            uint256 nonce,
+            uint48 deadline,
+            bytes calldata callData,
+            bytes calldata signature
+        ) external returns (bytes[] memory returnData);
+        /// The nonce the next `SessionExecution` of this session must carry.
+        function executionNonce(address account, bytes32 permissionId)
+            external view returns (uint256 nonce);
         // ---- Views ----
         function getSession(address account, bytes32 permissionId)
             external view returns (SessionState memory state);
@@ -188,7 +221,8 @@ sol! {
         event AllSessionsRevoked(address indexed account);
         /// Every grant the account's owner signed and nobody enabled yet is dead.
         event GrantsInvalidated(address indexed account, uint256 nonce);
-        /// A UserOperation was validated under the session; counters after this use.
+        /// A UserOperation was validated, or an execution run, under the session; counters
+        /// after this use.
         event SessionUsed(address indexed account, bytes32 indexed permissionId, uint64 uses, uint256 spent);
 
         // ---- Errors: every refusal, with the data that explains it ----
@@ -212,6 +246,16 @@ sol! {
         error RevocationExpired(uint48 deadline);
         /// The revocation is not signed by the session's key.
         error RevocationSignatureInvalid(bytes32 permissionId);
+        /// The session's window has not opened yet (executor path: the block's time).
+        error SessionNotYetValid(bytes32 permissionId, uint48 validAfter);
+        /// The session's window has closed (executor path: the block's time).
+        error SessionExpired(bytes32 permissionId, uint48 validUntil);
+        /// The relayed execution's deadline has passed.
+        error ExecutionExpired(uint48 deadline);
+        /// The relayed execution does not carry the session's next execution nonce.
+        error ExecutionNonceInvalid(bytes32 permissionId, uint256 expected, uint256 nonce);
+        /// The relayed execution is not signed by the session's key.
+        error ExecutionSignatureInvalid(bytes32 permissionId);
         /// The session is live already.
         error SessionAlreadyEnabled(bytes32 permissionId, address account);
         /// `session.account` is not the account enabling it.
@@ -267,6 +311,9 @@ sol! {
     /// The account's ERC-7579 execution entry point: the only call a session may make.
     interface IERC7579Execution {
         function execute(bytes32 mode, bytes calldata executionCalldata) external payable;
+        /// What the module calls on the executor path: the same arguments as `execute`.
+        function executeFromExecutor(bytes32 mode, bytes calldata executionCalldata)
+            external payable returns (bytes[] memory returnData);
     }
 
     /// ERC-1271, as the module asks the account about the owner's grant signature.
@@ -298,6 +345,11 @@ into_error!(
     NotSessionKey,
     RevocationExpired,
     RevocationSignatureInvalid,
+    SessionNotYetValid,
+    SessionExpired,
+    ExecutionExpired,
+    ExecutionNonceInvalid,
+    ExecutionSignatureInvalid,
     SessionAlreadyEnabled,
     SessionAccountMismatch,
     SessionWindowInvalid,
@@ -359,6 +411,20 @@ pub fn revert_data(error: &Error) -> Vec<u8> {
         Error::RevocationExpired(e) => encode(RevocationExpired::SELECTOR, &[uint48(&e.deadline)]),
         Error::RevocationSignatureInvalid(e) => {
             encode(RevocationSignatureInvalid::SELECTOR, &[e.permissionId])
+        }
+        Error::SessionNotYetValid(e) => {
+            encode(SessionNotYetValid::SELECTOR, &[e.permissionId, uint48(&e.validAfter)])
+        }
+        Error::SessionExpired(e) => {
+            encode(SessionExpired::SELECTOR, &[e.permissionId, uint48(&e.validUntil)])
+        }
+        Error::ExecutionExpired(e) => encode(ExecutionExpired::SELECTOR, &[uint48(&e.deadline)]),
+        Error::ExecutionNonceInvalid(e) => encode(
+            ExecutionNonceInvalid::SELECTOR,
+            &[e.permissionId, uint(&e.expected), uint(&e.nonce)],
+        ),
+        Error::ExecutionSignatureInvalid(e) => {
+            encode(ExecutionSignatureInvalid::SELECTOR, &[e.permissionId])
         }
         Error::SessionAlreadyEnabled(e) => {
             encode(SessionAlreadyEnabled::SELECTOR, &[e.permissionId, address_word(e.account)])
@@ -440,7 +506,7 @@ mod tests {
         // Dirty words decode (without validation) into every field type; alloy's re-encoding
         // of the decoded error is the canonical revert data.
         let fields: Vec<u8> = (1..=4u8).flat_map(|word| [word | 0xa0; 32]).collect();
-        assert_eq!(Error::SELECTORS.len(), 33);
+        assert_eq!(Error::SELECTORS.len(), 38);
         for &selector in Error::SELECTORS {
             let error = Error::abi_decode_raw(selector, &fields).unwrap();
             assert_eq!(revert_data(&error), error.abi_encode(), "{selector:02x?}");

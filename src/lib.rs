@@ -1,13 +1,15 @@
 //! # Stylus Smart Sessions
 //!
-//! An ERC-7579 validator module for Arbitrum Stylus: a smart account's owner grants a session
-//! key a time-boxed, scoped permission, and the module validates the session key's
-//! UserOperations in `validateUserOp`.
+//! An ERC-7579 validator and executor module for Arbitrum Stylus: a smart account's owner
+//! grants a session key a time-boxed, scoped permission; the module validates the session
+//! key's UserOperations in `validateUserOp`, or runs its calls directly as the account's
+//! executor.
 //!
 //! Reading order, as a call flows: [`SmartSessions::dispatch`] (selector → strict argument
 //! decoding in [`codec`]) → [`validation`] (decode signature and call data → check every call
 //! → account for the use and the spend → validation data), using [`signature`] and
-//! [`execution`]; [`management`] enables and ends sessions; [`storage`] is the layout;
+//! [`execution`]; [`executor`] runs the same checks for calls the key makes without a bundler;
+//! [`management`] enables and ends sessions; [`storage`] is the layout;
 //! [`interface`] holds the one `sol!` definition of everything ABI-visible and [`eip712`] its
 //! hashing.
 
@@ -20,6 +22,7 @@ extern crate alloc;
 pub mod codec;
 pub mod eip712;
 pub mod execution;
+pub mod executor;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod export;
 pub mod grant;
@@ -37,6 +40,7 @@ use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
 use crate::{
     codec::{address_word, bool_word, bytes4_word, u256, uint_word, words, Reader},
+    executor::RelayedExecution,
     interface::{
         Error,
         ISmartSessions::{self},
@@ -45,8 +49,25 @@ use crate::{
 
 /// ERC-7579 module type id of a validator.
 pub const MODULE_TYPE_VALIDATOR: u64 = 1;
+/// ERC-7579 module type id of an executor.
+pub const MODULE_TYPE_EXECUTOR: u64 = 2;
 /// What `isValidSignatureWithSender` answers for a signature it does not accept.
 pub const ERC1271_INVALID: FixedBytes<4> = FixedBytes::new([0xff; 4]);
+
+/// Why a call to the module reverts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revert {
+    /// The module refused: one of its custom errors.
+    Refused(Error),
+    /// The account reverted on the executor path: its revert data, passed on unchanged.
+    Account(Vec<u8>),
+}
+
+impl<E: Into<Error>> From<E> for Revert {
+    fn from(error: E) -> Self {
+        Self::Refused(error.into())
+    }
+}
 
 /// The module. Its state lives in the four mappings [`storage`] lays out, read and written
 /// through the storage hostios.
@@ -68,13 +89,16 @@ mod program {
 }
 
 impl SmartSessions {
-    /// Runs one call of [`ISmartSessions`]: returns the ABI-encoded result, or the
-    /// ABI-encoded custom error to revert with.
+    /// Runs one call of [`ISmartSessions`]: returns the ABI-encoded result, or the data to
+    /// revert with (an ABI-encoded custom error, or the account's own revert data).
     pub fn dispatch(&mut self, input: &[u8]) -> ArbResult {
-        self.route(input).map_err(|error| interface::revert_data(&error))
+        self.route(input).map_err(|revert| match revert {
+            Revert::Refused(error) => interface::revert_data(&error),
+            Revert::Account(data) => data,
+        })
     }
 
-    fn route(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
+    fn route(&mut self, input: &[u8]) -> Result<Vec<u8>, Revert> {
         use ISmartSessions::*;
 
         let selector = input.first_chunk::<4>().copied().unwrap_or_default();
@@ -87,30 +111,34 @@ impl SmartSessions {
         let args = Reader::new(input.get(4..).unwrap_or_default(), 4);
         // No function takes ether; refuse it as Solidity does for non-payable functions.
         if !self.vm().msg_value().is_zero() {
-            return Err(invalid(0));
+            return Err(invalid(0).into());
         }
         let static_args = |words: usize| args.end(words * 32).map_err(invalid);
         let caller = self.vm().msg_sender();
 
         match selector {
             onInstallCall::SELECTOR => {
-                self.install(caller, args.trailing_bytes(1).map_err(invalid)?)?;
+                let [data] = args.trailing_bytes(1).map_err(invalid)?;
+                self.install(caller, data)?;
                 Ok(Vec::new())
             }
             onUninstallCall::SELECTOR => {
-                args.trailing_bytes(1).map_err(invalid)?;
+                args.trailing_bytes::<1>(1).map_err(invalid)?;
                 self.uninstall(caller)?;
                 Ok(Vec::new())
             }
             isModuleTypeCall::SELECTOR => {
                 static_args(1)?;
                 let module_type = args.uint(0).map_err(invalid)?;
-                Ok(words([bool_word(module_type == u256(MODULE_TYPE_VALIDATOR.into()))]))
+                let known = [MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR]
+                    .iter()
+                    .any(|&known| module_type == u256(known.into()));
+                Ok(words([bool_word(known)]))
             }
             isInitializedCall::SELECTOR => {
                 static_args(1)?;
                 let account = args.address(0).map_err(invalid)?;
-                Ok(words([bool_word(self.account_state(account).installed)]))
+                Ok(words([bool_word(self.account_state(account).installed())]))
             }
             validateUserOpCall::SELECTOR => {
                 let (user_op, user_op_hash) = args.user_operation_call().map_err(invalid)?;
@@ -146,9 +174,30 @@ impl SmartSessions {
                 let account = args.address(0).map_err(invalid)?;
                 let permission_id = args.b256(32).map_err(invalid)?;
                 let deadline = args.uint48(64).map_err(invalid)?;
-                let signature = args.trailing_bytes(4).map_err(invalid)?;
+                let [signature] = args.trailing_bytes(4).map_err(invalid)?;
                 self.revoke_by_key(caller, account, permission_id, Some((deadline, signature)))?;
                 Ok(Vec::new())
+            }
+            executeAsSessionCall::SELECTOR => {
+                let account = args.address(0).map_err(invalid)?;
+                let permission_id = args.b256(32).map_err(invalid)?;
+                let [call_data] = args.trailing_bytes(3).map_err(invalid)?;
+                self.execute_as_session(caller, account, permission_id, call_data, None)
+            }
+            executeAsSessionBySignatureCall::SELECTOR => {
+                let account = args.address(0).map_err(invalid)?;
+                let permission_id = args.b256(32).map_err(invalid)?;
+                let nonce = args.uint(64).map_err(invalid)?;
+                let deadline = args.uint48(96).map_err(invalid)?;
+                let [call_data, signature] = args.trailing_bytes(6).map_err(invalid)?;
+                let relayed = RelayedExecution { nonce, deadline, signature };
+                self.execute_as_session(caller, account, permission_id, call_data, Some(relayed))
+            }
+            executionNonceCall::SELECTOR => {
+                static_args(2)?;
+                let account = args.address(0).map_err(invalid)?;
+                let permission_id = args.b256(32).map_err(invalid)?;
+                Ok(words([self.execution_nonce(account, permission_id).into()]))
             }
             getSessionCall::SELECTOR => {
                 static_args(2)?;
@@ -183,7 +232,7 @@ impl SmartSessions {
                 self.invalidate_grants(caller)?;
                 Ok(Vec::new())
             }
-            _ => Err(invalid(0)),
+            _ => Err(invalid(0).into()),
         }
     }
 }

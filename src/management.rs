@@ -25,25 +25,31 @@ use crate::{
     SmartSessions,
 };
 
+/// The module types the module is (validator, executor): the most installs an account has.
+const MODULE_TYPES: u8 = 2;
+
 /// Wei amounts are stored in 128 bits; larger caps exceed the ether supply anyway.
 pub(crate) fn saturate_u128(amount: U256) -> u128 {
     amount.saturating_to::<u128>()
 }
 
 impl SmartSessions {
-    /// `onInstall(data)` by `account`: `data` is empty or `abi.encode(Session[])`.
+    /// `onInstall(data)` by `account`: `data` is empty or `abi.encode(Session[])`. The module
+    /// is both a validator and an executor, and the account calls `onInstall` once per type it
+    /// installs: both share the same sessions.
     ///
     /// # Errors
-    /// [`AlreadyInitialized`], [`InvalidInstallData`], and any error of [`Self::enable`].
+    /// [`AlreadyInitialized`] (installed as both types already), [`InvalidInstallData`], and
+    /// any error of [`Self::enable`].
     ///
     /// # Events
     /// [`ModuleInstalled`], then [`SessionEnabled`] per session.
     pub fn install(&mut self, account: Address, data: &[u8]) -> Result<(), Error> {
         let mut state = self.account_state(account);
-        if state.installed {
+        if state.installs >= MODULE_TYPES {
             return Err(AlreadyInitialized { account }.into());
         }
-        state.installed = true;
+        state.installs += 1;
         self.store_account_state(account, &state);
         emit(self.vm(), &[ModuleInstalled::SIGNATURE_HASH, address_word(account)], &[]);
         if data.is_empty() {
@@ -57,7 +63,8 @@ impl SmartSessions {
         Ok(())
     }
 
-    /// `onUninstall` by `account`: every session of the account dies for good, in O(1).
+    /// `onUninstall` by `account`: every session of the account dies for good, in O(1) — even
+    /// when the module stays installed as its other type, which then starts from no sessions.
     ///
     /// # Errors
     /// [`NotInitialized`].
@@ -65,7 +72,7 @@ impl SmartSessions {
     /// # Events
     /// [`ModuleUninstalled`].
     pub fn uninstall(&mut self, account: Address) -> Result<(), Error> {
-        self.end_all_sessions(account, false)?;
+        self.end_all_sessions(account, true)?;
         emit(self.vm(), &[ModuleUninstalled::SIGNATURE_HASH, address_word(account)], &[]);
         Ok(())
     }
@@ -78,21 +85,21 @@ impl SmartSessions {
     /// # Events
     /// [`AllSessionsRevoked`].
     pub fn revoke_all(&mut self, account: Address) -> Result<(), Error> {
-        self.end_all_sessions(account, true)?;
+        self.end_all_sessions(account, false)?;
         emit(self.vm(), &[AllSessionsRevoked::SIGNATURE_HASH, address_word(account)], &[]);
         Ok(())
     }
 
     /// Kills every session handed out so far, whatever their number, and every grant not
-    /// enabled yet; keeps the module installed or not as `installed` says.
-    fn end_all_sessions(&mut self, account: Address, installed: bool) -> Result<(), Error> {
+    /// enabled yet; counts one install less when `uninstalling`.
+    fn end_all_sessions(&mut self, account: Address, uninstalling: bool) -> Result<(), Error> {
         let mut state = self.account_state(account);
-        if !state.installed {
+        if !state.installed() {
             return Err(NotInitialized { account }.into());
         }
         state.first_live_instance = state.last_instance + 1;
         state.grant_nonce += 1;
-        state.installed = installed;
+        state.installs -= uninstalling as u8;
         self.store_account_state(account, &state);
         Ok(())
     }
@@ -110,7 +117,7 @@ impl SmartSessions {
     /// [`SessionEnabled`].
     pub fn enable(&mut self, account: Address, session: &Session) -> Result<PermissionId, Error> {
         let mut state = self.account_state(account);
-        if !state.installed {
+        if !state.installed() {
             return Err(NotInitialized { account }.into());
         }
         let module = self.vm().contract_address();

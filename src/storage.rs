@@ -8,6 +8,9 @@
 //! | `sessions[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 1))` + 0..2 |
 //! | `actions[actionKey][account]` | `keccak(account ‖ keccak(actionKey ‖ 2))` |
 //! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
+//! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
+//!
+//! (Execution nonces are only read outside validation, but keyed the same way.)
 //!
 //! Slots are computed here as Solidity lays out `mapping(bytes32 => mapping(address => ..))`
 //! and read and written through the storage hostios; records are packed by hand into whole
@@ -33,6 +36,7 @@ const ACCOUNTS: u8 = 0;
 const SESSIONS: u8 = 1;
 const ACTIONS: u8 = 2;
 const USED_GRANTS: u8 = 3;
+const EXECUTION_NONCES: u8 = 4;
 
 /// `keccak256(a ‖ b)`: the slot of `mapping[a]` for a mapping at `b`.
 fn hash_pair(a: B256, b: B256) -> U256 {
@@ -67,6 +71,12 @@ pub fn action_slot(
 /// `used_grants[grantDigest][account]`: non-zero once the grant was enabled.
 pub fn used_grant_slot(grant_digest: B256, account: Address) -> U256 {
     keyed_slot(USED_GRANTS, grant_digest, account)
+}
+
+/// `execution_nonces[permissionId][account]`: the next relayed execution's nonce. Kept apart
+/// from the session record, which enabling rewrites, so a nonce never goes back.
+pub fn execution_nonce_slot(permission_id: PermissionId, account: Address) -> U256 {
+    keyed_slot(EXECUTION_NONCES, permission_id, account)
 }
 
 impl SmartSessions {
@@ -141,6 +151,20 @@ impl SmartSessions {
         self.store(action_slot(permission_id, target, selector, account), record.to_word());
     }
 
+    /// The nonce the next relayed execution of the session must carry.
+    pub fn execution_nonce(&self, account: Address, permission_id: PermissionId) -> U256 {
+        U256::from_be_bytes(self.load(execution_nonce_slot(permission_id, account)).0)
+    }
+
+    pub(crate) fn store_execution_nonce(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        nonce: U256,
+    ) {
+        self.store(execution_nonce_slot(permission_id, account), nonce.into());
+    }
+
     /// Whether `account` enabled the grant with this digest before.
     pub(crate) fn grant_used(&self, account: Address, grant_digest: B256) -> bool {
         !self.load(used_grant_slot(grant_digest, account)).is_zero()
@@ -164,7 +188,7 @@ fn write_be(word: &mut B256, start: usize, end: usize, value: u128) {
 }
 
 /// Per-account module state, one word:
-/// `[0..8) last_instance | [8..16) first_live_instance | [16..24) grant_nonce | [31] installed`.
+/// `[0..8) last_instance | [8..16) first_live_instance | [16..24) grant_nonce | [31] installs`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountState {
     /// Instance number of the most recent enabling (0 = none yet). Never decreases, not even
@@ -174,8 +198,8 @@ pub struct AccountState {
     pub first_live_instance: u64,
     /// Grants signed under another nonce cannot be enabled.
     pub grant_nonce: u64,
-    /// Whether the account has installed the module.
-    pub installed: bool,
+    /// As how many module types (validator, executor) the account has the module installed.
+    pub installs: u8,
 }
 
 impl AccountState {
@@ -185,7 +209,7 @@ impl AccountState {
             last_instance: read_be(&word, 0, 8) as u64,
             first_live_instance: read_be(&word, 8, 16) as u64,
             grant_nonce: read_be(&word, 16, 24) as u64,
-            installed: word.0[31] != 0,
+            installs: word.0[31],
         }
     }
 
@@ -195,13 +219,18 @@ impl AccountState {
         write_be(&mut word, 0, 8, self.last_instance.into());
         write_be(&mut word, 8, 16, self.first_live_instance.into());
         write_be(&mut word, 16, 24, self.grant_nonce.into());
-        word.0[31] = self.installed as u8;
+        word.0[31] = self.installs;
         word
+    }
+
+    /// Whether the account has the module installed (as any type).
+    pub fn installed(&self) -> bool {
+        self.installs != 0
     }
 
     /// Whether a session record of `instance` is live for this account.
     pub fn is_live(&self, instance: u64) -> bool {
-        self.installed && instance != 0 && instance >= self.first_live_instance
+        self.installed() && instance != 0 && instance >= self.first_live_instance
     }
 }
 

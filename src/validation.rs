@@ -176,7 +176,7 @@ impl SmartSessions {
 
     /// Every call must match an action of this enabling and stay within its per-call limit;
     /// returns the total wei sent. One O(1) storage read per call.
-    fn check_calls(
+    pub(crate) fn check_calls(
         &self,
         account: Address,
         permission_id: PermissionId,
@@ -212,7 +212,7 @@ impl SmartSessions {
     }
 
     /// Counts the use and adds `value` to the spend, refusing when a cap would be passed.
-    fn record_use(
+    pub(crate) fn record_use(
         &mut self,
         account: Address,
         permission_id: PermissionId,

@@ -32,10 +32,11 @@ fn selectors_equal_the_erc7579_interfaces() {
 }
 
 #[test]
-fn is_module_type_is_true_only_for_validator() {
+fn is_module_type_is_true_only_for_validator_and_executor() {
     let mut harness = Harness::new();
     assert!(harness.call(ALICE, isModuleTypeCall { moduleTypeId: U256::from(1) }).unwrap());
-    for other in [0u64, 2, 3, 4, 7] {
+    assert!(harness.call(ALICE, isModuleTypeCall { moduleTypeId: U256::from(2) }).unwrap());
+    for other in [0u64, 3, 4, 7] {
         assert!(!harness
             .call(ALICE, isModuleTypeCall { moduleTypeId: U256::from(other) })
             .unwrap());

@@ -27,8 +27,10 @@ fn on_install_marks_the_account_and_emits_module_installed() {
 }
 
 #[test]
-fn on_install_fails_when_already_installed() {
+fn on_install_fails_when_already_installed_as_validator_and_executor() {
     let mut harness = installed(ALICE);
+    // The account installs the module a second time as the other module type.
+    harness.install(ALICE);
     assert_eq!(
         harness.call(ALICE, onInstallCall { data: Bytes::new() }).err(),
         Some(AlreadyInitialized { account: ALICE }.into())
@@ -78,6 +80,27 @@ fn on_install_fails_whole_when_one_session_is_refused() {
         Some(SessionHasNoUses {}.into())
     );
     assert!(!harness.call(ALICE, isInitializedCall { smartAccount: ALICE }).unwrap());
+}
+
+#[test]
+fn on_uninstall_of_one_type_ends_every_session_and_keeps_the_other_type() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    harness.install(ALICE);
+    let session = game_session(ALICE, &key);
+    let id = harness.enable(&session).unwrap();
+    harness.call(ALICE, onUninstallCall { data: Bytes::new() }).unwrap();
+    assert!(!harness.session(ALICE, id).enabled, "uninstalling either type ends the session");
+    assert!(harness.call(ALICE, isInitializedCall { smartAccount: ALICE }).unwrap());
+    // Still installed as the other type: a session can be enabled again, then the last
+    // uninstall leaves the account uninitialized.
+    assert_eq!(harness.enable(&session), Ok(id));
+    harness.call(ALICE, onUninstallCall { data: Bytes::new() }).unwrap();
+    assert!(!harness.call(ALICE, isInitializedCall { smartAccount: ALICE }).unwrap());
+    assert_eq!(
+        harness.call(ALICE, onUninstallCall { data: Bytes::new() }).err(),
+        Some(NotInitialized { account: ALICE }.into())
+    );
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! on the SDK's `TestVM`, with two gaps of `TestVM` closed:
 //! - calls to the ecrecover precompile run a real secp256k1 recovery (k256) on the exact bytes
 //!   the module sends, where `TestVM` would answer any static call with the last mocked data;
-//! - a reverted call rolls back its storage writes and logs, as the chain does.
+//! - a reverted call rolls back its storage writes and logs, as the chain does;
+//! - mutating calls out of the module are recorded and answered per callee (`TestVM` answers
+//!   any of them with the last mocked data).
 #![allow(dead_code, unreachable_pub)]
 
 pub mod chain;
@@ -71,6 +73,11 @@ use stylus_runtime::precompiles::ECRECOVER;
 /// An ERC-1271 question: (account, hash, signature).
 pub type Erc1271Call = (Address, B256, Vec<u8>);
 
+/// A mutating call out of the module: (callee, call data, value).
+pub type CallOut = (Address, Vec<u8>, U256);
+/// A callee's answer: `Ok(return data)` or `Err(revert data)`.
+pub type CallAnswer = Result<Vec<u8>, Vec<u8>>;
+
 /// `TestVM` with a real ecrecover precompile (see the module docs).
 #[derive(Clone)]
 pub struct PrecompileVM {
@@ -85,6 +92,11 @@ pub struct PrecompileVM {
     pub owners: Rc<RefCell<HashMap<Address, Address>>>,
     /// Every ERC-1271 question the module asked an account.
     pub erc1271_calls: Rc<RefCell<Vec<Erc1271Call>>>,
+    /// Every mutating call the module made: (callee, call data, value).
+    pub calls_out: Rc<RefCell<Vec<CallOut>>>,
+    /// How callees answer mutating calls: `Ok(return data)` or `Err(revert data)`; any other
+    /// callee succeeds with no data, as an address without code does.
+    pub call_answers: Rc<RefCell<HashMap<Address, CallAnswer>>>,
     /// The block time, for the calls allowed to read it; `None` (the default) makes a read
     /// panic, as validation must never read the clock (ERC-7562).
     pub clock: Rc<Cell<Option<u64>>>,
@@ -99,6 +111,8 @@ impl PrecompileVM {
             slots: Rc::default(),
             owners: Rc::default(),
             erc1271_calls: Rc::default(),
+            calls_out: Rc::default(),
+            call_answers: Rc::default(),
             clock: Rc::default(),
         }
     }
@@ -197,8 +211,21 @@ unsafe impl UnsafeCallAccess for PrecompileVM {
         gas: u64,
         outs_len: &mut usize,
     ) -> u8 {
-        *self.precompile_return.borrow_mut() = None;
-        unsafe { self.inner.call_contract(to, data, len, value, gas, outs_len) }
+        // `TestVM` answers with the last mocked data whatever the callee: answer here instead.
+        let _ = gas;
+        let target = Address::from_slice(unsafe { std::slice::from_raw_parts(to, 20) });
+        let input = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+        let value = U256::from_be_slice(unsafe { std::slice::from_raw_parts(value, 32) });
+        self.calls_out.borrow_mut().push((target, input, value));
+        let answer: CallAnswer =
+            self.call_answers.borrow().get(&target).cloned().unwrap_or(Ok(Vec::new()));
+        let (status, output) = match answer {
+            Ok(output) => (0, output),
+            Err(output) => (1, output),
+        };
+        *outs_len = output.len();
+        *self.precompile_return.borrow_mut() = Some(output);
+        status
     }
     unsafe fn static_call_contract(
         &self,

@@ -1,0 +1,166 @@
+//! The executor path (ERC-7579 module type 2): a session key acts for the account without a
+//! bundler, top-down:
+//! authenticate the key (it is the caller, or a relayer brings its signature over a
+//! [`SessionExecution`] carrying the session's next nonce) → check the session's window
+//! against the block's time → the same decode, check and spend accounting as
+//! [`validation`](crate::validation) → the account's `executeFromExecutor` with the very
+//! arguments of the `execute` call a UserOperation would carry → its return data, or its
+//! revert data bubbled up unchanged.
+//!
+//! This is not ERC-4337 validation, so the clock is read here. The use and the spend are
+//! recorded before the account is called (checks, effects, interactions), and the SDK's
+//! reentrancy guard refuses any call back into the module while the account executes.
+
+use alloc::vec::Vec;
+
+use alloy_primitives::{aliases::U48, Address, U256};
+use alloy_sol_types::SolCall;
+use stylus_sdk::{call::RawCall, prelude::*};
+
+use crate::{
+    eip712::{execution_digest, PermissionId},
+    execution::decode_execute,
+    interface::{
+        IERC7579Execution::executeFromExecutorCall,
+        ISmartSessions::{
+            ExecutionExpired, ExecutionNonceInvalid, ExecutionSignatureInvalid, NotSessionKey,
+            SessionExpired, SessionNotYetValid,
+        },
+    },
+    signature::recover_signer,
+    storage::SessionRecord,
+    Revert, SmartSessions,
+};
+
+/// What a relayer brings besides the call: the session key's signed [`SessionExecution`].
+///
+/// [`SessionExecution`]: crate::interface::SessionExecution
+#[derive(Debug, Clone, Copy)]
+pub struct RelayedExecution<'a> {
+    /// The session's execution nonce the key signed.
+    pub nonce: U256,
+    /// Last second the signature may be relayed.
+    pub deadline: U48,
+    /// The key's `r ‖ s ‖ v`.
+    pub signature: &'a [u8],
+}
+
+impl SmartSessions {
+    /// `executeAsSession` (`relayed` is `None`: the key is `caller`) or
+    /// `executeAsSessionBySignature`: runs `call_data`, the account's `execute(bytes32,bytes)`
+    /// call data, through the account's `executeFromExecutor` under the session's rules.
+    ///
+    /// # Returns
+    /// The account's return data (`abi.encode(bytes[])`), unchanged.
+    ///
+    /// # Errors
+    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled),
+    /// [`NotSessionKey`], [`ExecutionExpired`], [`ExecutionNonceInvalid`],
+    /// [`ExecutionSignatureInvalid`], [`SessionNotYetValid`], [`SessionExpired`], every
+    /// refusal of validation's checks (see
+    /// [`validate_user_op`](SmartSessions::validate_user_op)); the account's revert data as
+    /// [`Revert::Account`].
+    ///
+    /// # Events
+    /// [`SessionUsed`](crate::interface::ISmartSessions::SessionUsed).
+    pub fn execute_as_session(
+        &mut self,
+        caller: Address,
+        account: Address,
+        permission_id: PermissionId,
+        call_data: &[u8],
+        relayed: Option<RelayedExecution<'_>>,
+    ) -> Result<Vec<u8>, Revert> {
+        // Authenticate.
+        let session = self.live_session(account, permission_id)?;
+        let now = self.vm().block_timestamp();
+        match relayed {
+            None if caller != session.signer => {
+                return Err(NotSessionKey { permissionId: permission_id, caller }.into())
+            }
+            None => {}
+            Some(relayed) => self.consume_execution_signature(
+                account,
+                permission_id,
+                &session,
+                call_data,
+                relayed,
+                now,
+            )?,
+        }
+
+        // The window, as the EntryPoint would hold validation data to it.
+        if now < session.valid_after {
+            let valid_after = U48::wrapping_from(session.valid_after);
+            return Err(SessionNotYetValid {
+                permissionId: permission_id,
+                validAfter: valid_after,
+            }
+            .into());
+        }
+        if now > session.valid_until {
+            let valid_until = U48::wrapping_from(session.valid_until);
+            return Err(
+                SessionExpired { permissionId: permission_id, validUntil: valid_until }.into()
+            );
+        }
+
+        // Decode, check, account for the use and the spend: exactly as validation does.
+        let calls = decode_execute(call_data)?;
+        let value = self.check_calls(account, permission_id, session.instance, &calls)?;
+        self.record_use(account, permission_id, session, value)?;
+
+        // Interact: `executeFromExecutor` takes `execute`'s arguments, so only the selector
+        // changes (no re-encoding). The storage cache is written out first and read afresh
+        // after.
+        let arguments = call_data.get(4..).unwrap_or_default();
+        let forwarded = [executeFromExecutorCall::SELECTOR.as_slice(), arguments].concat();
+        // SAFETY: no storage reference of the SDK's is alive across the call.
+        unsafe { RawCall::new(self.vm()).clear_storage_cache().call(account, &forwarded) }
+            .map_err(Revert::Account)
+    }
+
+    /// Checks a relayed signature (deadline, next nonce, the session key's signature) and
+    /// moves the nonce on, so the signature never runs again.
+    fn consume_execution_signature(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        session: &SessionRecord,
+        call_data: &[u8],
+        relayed: RelayedExecution<'_>,
+        now: u64,
+    ) -> Result<(), Revert> {
+        if now > relayed.deadline.as_limbs()[0] {
+            return Err(ExecutionExpired { deadline: relayed.deadline }.into());
+        }
+        let expected = self.execution_nonce(account, permission_id);
+        if relayed.nonce != expected {
+            return Err(ExecutionNonceInvalid {
+                permissionId: permission_id,
+                expected,
+                nonce: relayed.nonce,
+            }
+            .into());
+        }
+        let digest = execution_digest(
+            account,
+            permission_id,
+            relayed.nonce,
+            relayed.deadline,
+            call_data,
+            self.vm().chain_id(),
+            self.vm().contract_address(),
+        );
+        let signer = <&[u8; 65]>::try_from(relayed.signature)
+            .ok()
+            .and_then(|ecdsa| recover_signer(self.vm(), digest, ecdsa));
+        if signer != Some(session.signer) {
+            return Err(ExecutionSignatureInvalid { permissionId: permission_id }.into());
+        }
+        // A 256-bit nonce counted up by one from zero never wraps.
+        let next = expected.wrapping_add(U256::from_limbs([1, 0, 0, 0]));
+        self.store_execution_nonce(account, permission_id, next);
+        Ok(())
+    }
+}
