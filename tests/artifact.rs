@@ -132,6 +132,7 @@ fn artifact_refuses_unknown_selectors_with_invalid_calldata() {
         chain_id: CHAIN_ID,
         timestamp: NOW,
         data: vec![0xde, 0xad, 0xbe, 0xef],
+        reentrant: false,
     };
     let outcome = chain.program.run(&message, &mut chain.world).unwrap();
     assert!(!outcome.success);

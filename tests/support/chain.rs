@@ -75,6 +75,7 @@ impl Chain {
             chain_id: CHAIN_ID,
             timestamp: NOW,
             data: call.abi_encode(),
+            reentrant: false,
         };
         // A failed call's flushed writes roll back, as the chain reverts its frame.
         let before = self.world.storage.clone();

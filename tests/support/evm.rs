@@ -262,6 +262,25 @@ impl World {
         world
     }
 
+    /// The owner installs the module as the account's executor too (ERC-7579 type 2).
+    pub fn install_executor(&mut self) {
+        let install = IAccount7579::installModuleCall {
+            moduleTypeId: U256::from(2),
+            module: MODULE,
+            initData: Bytes::new(),
+        };
+        self.owner_op(install.abi_encode()).expect("the owner installs the module as executor");
+    }
+
+    /// A transaction from `from` calling the module: its return data, or its revert data.
+    pub fn call_module(&mut self, from: Address, data: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+        match self.chain.call(from, MODULE, data, U256::ZERO) {
+            ExecutionResult::Success { output, .. } => Ok(output.data().to_vec()),
+            ExecutionResult::Revert { output, .. } => Err(output.to_vec()),
+            other => panic!("the call to the module halted: {other:?}"),
+        }
+    }
+
     /// An ENABLE-mode operation: `key`'s first, carrying `grant` and the owner's signature.
     pub fn enable_op(
         &mut self,

@@ -3,17 +3,20 @@
 //! deployed WASM, its storage, logs and reverts kept in revm's journal.
 //!
 //! Stylus calls are served from an [`Inspector`] hook. From inside a Stylus frame, the program
-//! can call the ecrecover precompile (served natively) and make *static* calls into the EVM,
-//! which run in a nested EVM over a snapshot of the current state — exact for what a static
-//! call can observe. Non-static calls out of a Stylus frame fail as if reverted. Calls sending
-//! value to Stylus code revert (the value is not moved into the frame).
+//! can call the ecrecover precompile (served natively) and call into the EVM: each call runs
+//! in a nested EVM over a snapshot of the current state, and what a successful (non-static)
+//! call changed — balances, nonces, code, storage, logs — is written back into the journal,
+//! inside the Stylus frame's checkpoint, so a revert of the frame undoes it too. A Stylus
+//! program called again while one of its frames is live sees `msg_reentrant` (the SDK's
+//! entrypoint refuses the call). Delegate calls out of Stylus fail as if reverted. Calls
+//! sending value to Stylus code revert (the value is not moved into the frame).
 //!
 //! Gas: a Stylus frame costs what Nitro would charge — entry (activation's init and cached
 //! costs; a program already called in the same transaction counts as cached, as ArbOS 60's
 //! per-block cache does for one transaction per block), ink at Nitro's prices, and the EVM-side
-//! gas of its storage, logs and calls, with SSTORE refunds. Approximations: a static call's
-//! callee runs on a fresh access list (its storage reads are cold even when the transaction
-//! warmed them), a frame has no gas limit of its own (it is charged afterwards, out of gas if
+//! gas of its storage, logs and calls, with SSTORE refunds. Approximations: a callee of a
+//! Stylus frame runs on a fresh access list (its storage reads are cold even when the
+//! transaction warmed them), a static callee's writes are discarded rather than refused, a frame has no gas limit of its own (it is charged afterwards, out of gas if
 //! it needed more than it had), and memory pages are counted per frame rather than per
 //! transaction. These limits are the next steps towards Nitro's semantics (revm frames driven
 //! by the runtime's resumable host calls).
@@ -26,13 +29,14 @@ use std::{
 use revm::{
     bytecode::opcode,
     context::{BlockEnv, Cfg, CfgEnv, ContextTr, JournalTr, TxEnv},
+    context_interface::journaled_state::account::JournaledAccountTr,
     database::{CacheDB, EmptyDB},
     interpreter::{
         interpreter_types::{InputsTr, Jumps, MemoryTr},
         CallInputs, CallOutcome, Gas, InstructionResult, Interpreter, InterpreterResult,
     },
     primitives::{hardfork::SpecId, keccak256, Address, Bytes, Log, LogData, TxKind, B256, U256},
-    state::{AccountInfo, Bytecode},
+    state::{AccountInfo, Bytecode, EvmState},
     Context, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
 use stylus_runtime::{
@@ -57,6 +61,8 @@ pub struct StylusInspector {
     programs: HashMap<B256, Arc<Program>>,
     /// Programs called in the current transaction: cached for the calls after the first.
     called: HashSet<B256>,
+    /// Stylus programs with a frame running now, outermost first (for `msg_reentrant`).
+    live: Vec<Address>,
     /// Every Stylus call made, with what the program touched (for ERC-7562 checks).
     pub frames: Vec<StylusFrame>,
     /// The account whose `validateUserOp` calls to record.
@@ -134,6 +140,8 @@ struct Journaled<'a> {
     context: &'a mut ChainContext,
     /// A static frame: writes are refused.
     read_only: bool,
+    /// The inspector running this frame: nested EVMs for calls out of it start from it.
+    outer: &'a StylusInspector,
 }
 
 /// Gas of the ecrecover precompile.
@@ -172,19 +180,27 @@ impl Environment for Journaled<'_> {
                 cold: false,
                 callee_gas: ECRECOVER_GAS,
             },
-            CallKind::Static => {
+            CallKind::Static | CallKind::Call => {
                 let journal = self.context.journal_mut();
                 let cold = journal.load_account(request.to).map_or(true, |load| load.is_cold);
-                StylusCallOutcome { cold, ..static_call(self.context, from, request) }
+                let outcome = nested_call(self.context, from, &request, self.outer.nested());
+                StylusCallOutcome { cold, ..outcome }
             }
-            // Only static calls leave a Stylus frame for now (see the crate docs).
-            CallKind::Call | CallKind::Delegate => StylusCallOutcome::default(),
+            // Not needed by the programs this project builds (see the crate docs).
+            CallKind::Delegate => StylusCallOutcome::default(),
         }
     }
 }
 
-/// Runs a static call in a nested EVM over a snapshot of the state `context` has now.
-fn static_call(context: &ChainContext, from: Address, request: CallRequest) -> StylusCallOutcome {
+/// Runs a call out of a Stylus frame at `from` in a nested EVM over a snapshot of the state
+/// `context` has now; a successful non-static call's changes are written back into
+/// `context`'s journal.
+fn nested_call(
+    context: &mut ChainContext,
+    from: Address,
+    request: &CallRequest,
+    inspector: StylusInspector,
+) -> StylusCallOutcome {
     let journal = &context.journaled_state;
     let mut snapshot = journal.database.clone();
     for (address, account) in &journal.inner.state {
@@ -212,25 +228,68 @@ fn static_call(context: &ChainContext, from: Address, request: CallRequest) -> S
         .with_db(snapshot)
         .with_cfg(cfg)
         .with_block(context.block.clone())
-        .build_mainnet_with_inspector(StylusInspector::default());
+        .build_mainnet_with_inspector(inspector);
     let tx = TxEnv::builder()
         .caller(from)
         .kind(TxKind::Call(request.to))
-        .data(request.data.into())
+        .data(request.data.clone().into())
+        .value(request.value)
         .gas_limit(30_000_000)
         .gas_price(0)
         .chain_id(Some(context.cfg.chain_id))
         .build_fill();
-    let Ok(result) = evm.inspect_tx(tx).map(|result| result.result) else {
+    let Ok(run) = evm.inspect_tx(tx) else {
         return StylusCallOutcome::default();
     };
-    let gas_used = result.gas().total_gas_spent();
-    let (success, data) = match result {
-        ExecutionResult::Success { output, .. } => (true, output.data().to_vec()),
+    let gas_used = run.result.gas().total_gas_spent();
+    let (success, data) = match run.result {
+        ExecutionResult::Success { output, logs, .. } => {
+            if request.kind == CallKind::Call {
+                write_back(context.journal_mut(), from, run.state, logs);
+            }
+            (true, output.data().to_vec())
+        }
         ExecutionResult::Revert { output, .. } => (false, output.to_vec()),
         ExecutionResult::Halt { .. } => (false, Vec::new()),
     };
     StylusCallOutcome { success, data, cold: false, callee_gas: gas_used.saturating_sub(intrinsic) }
+}
+
+/// Writes what a nested call changed into `journal`: balances, nonces (but the nested
+/// transaction's own bump of the caller's), code, storage, then its logs.
+fn write_back(
+    journal: &mut revm::Journal<CacheDB<EmptyDB>>,
+    caller: Address,
+    state: EvmState,
+    logs: Vec<Log>,
+) {
+    for (address, account) in state {
+        if !account.is_touched() {
+            continue;
+        }
+        // The snapshot's database is a `CacheDB<EmptyDB>`: loading cannot fail.
+        let Ok(mut target) = journal.load_account_with_code_mut(address);
+        let target = &mut target.data;
+        if *target.balance() != account.info.balance {
+            target.set_balance(account.info.balance);
+        }
+        if address != caller && target.nonce() != account.info.nonce {
+            target.set_nonce(account.info.nonce);
+        }
+        if *target.code_hash() != account.info.code_hash {
+            if let Some(code) = account.info.code {
+                target.set_code(account.info.code_hash, code);
+            }
+        }
+        for (slot, value) in account.storage {
+            if value.is_changed() {
+                let _ = journal.sstore(address, slot, value.present_value);
+            }
+        }
+    }
+    for log in logs {
+        journal.log(log);
+    }
 }
 
 impl Inspector<ChainContext> for StylusInspector {
@@ -281,12 +340,16 @@ impl Inspector<ChainContext> for StylusInspector {
             chain_id: context.cfg().chain_id(),
             timestamp: context.block().timestamp.saturating_to(),
             data: inputs.input.bytes(context).to_vec(),
+            reentrant: self.live.contains(&contract),
         };
         // The frame's writes reach the journal as the program flushes them: revert them with
         // the frame.
         let checkpoint = context.journal_mut().checkpoint();
         let read_only = inputs.is_static;
-        let Ok(mut outcome) = program.run(&message, &mut Journaled { context, read_only }) else {
+        self.live.push(contract);
+        let run = program.run(&message, &mut Journaled { context, read_only, outer: self });
+        self.live.pop();
+        let Ok(mut outcome) = run else {
             context.journal_mut().checkpoint_revert(checkpoint);
             return revert(inputs);
         };
@@ -385,6 +448,17 @@ impl Inspector<ChainContext> for StylusInspector {
 }
 
 impl StylusInspector {
+    /// The inspector of a nested EVM for calls out of the frames live now: the same compiled
+    /// programs, program cache and live frames.
+    fn nested(&self) -> Self {
+        Self {
+            programs: self.programs.clone(),
+            called: self.called.clone(),
+            live: self.live.clone(),
+            ..Self::default()
+        }
+    }
+
     fn recording(&mut self) -> Option<&mut ValidationRecord> {
         self.recording_from.and(self.validations.last_mut())
     }

@@ -14,7 +14,8 @@
 //! driver's to add ([`Program::activation`]).
 //!
 //! Fidelity limits (today): a run has no gas limit (it counts what it would need; no out-of-ink
-//! trap, no 63/64 rule on calls out); `msg_reentrant` is 0 (a run is one frame); memory pages
+//! trap, no 63/64 rule on calls out); `msg_reentrant` is what the driver says in
+//! [`Message::reentrant`]; memory pages
 //! are counted as if this frame were the transaction's first Stylus frame; block and
 //! transaction getters are not imported by the programs this project builds and are refused
 //! at load like any other unknown import.
@@ -101,7 +102,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub type Storage = HashMap<U256, B256>;
 
 /// The call a program receives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Message {
     /// `msg.sender`.
     pub sender: Address,
@@ -115,6 +116,9 @@ pub struct Message {
     pub timestamp: u64,
     /// Call data.
     pub data: Vec<u8>,
+    /// Whether the program is already running in an outer frame of the transaction (the
+    /// `msg_reentrant` hostio; the SDK's entrypoint refuses such calls by default).
+    pub reentrant: bool,
 }
 
 /// How a program calls out.
@@ -438,19 +442,6 @@ struct HostState {
     ever_pages: u64,
 }
 
-impl Default for Message {
-    fn default() -> Self {
-        Self {
-            sender: Address::ZERO,
-            value: U256::ZERO,
-            contract: Address::ZERO,
-            chain_id: 0,
-            timestamp: 0,
-            data: Vec::new(),
-        }
-    }
-}
-
 /// The host error that stops the program at a hostio, for the driver to serve.
 #[derive(Debug)]
 struct WaitForDriver;
@@ -599,7 +590,7 @@ fn link_hostios(linker: &mut Linker<HostState>) -> Result<(), wasmi::Error> {
     // One frame per run: the program is never entered twice.
     linker.func_wrap(M, "msg_reentrant", |mut caller: Caller<'_, HostState>| {
         buy(&mut caller, HOSTIO_INK);
-        0i32
+        i32::from(caller.data().message.reentrant)
     })?;
     linker.func_wrap(M, "chainid", |mut caller: Caller<'_, HostState>| {
         buy(&mut caller, HOSTIO_INK);
@@ -765,6 +756,7 @@ mod tests {
             chain_id: 1,
             timestamp: 0,
             data: vec![],
+            reentrant: false,
         };
         assert!(matches!(
             program.run(&message, &mut Nothing),

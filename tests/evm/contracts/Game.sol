@@ -7,9 +7,11 @@ contract Game {
 
     mapping(address player => uint256) public moves;
 
-    function move(uint8 x, uint8 y) external payable {
+    /// Returns the player's moves so far, this one included.
+    function move(uint8 x, uint8 y) external payable returns (uint256) {
         moves[msg.sender] += 1;
         emit Moved(msg.sender, x, y, msg.value);
+        return moves[msg.sender];
     }
 
     function claimPrize() external {
