@@ -12,8 +12,13 @@ mod support;
 use std::fmt::Write as _;
 
 use alloy_primitives::{aliases::U48, Bytes, B256, U256};
+use alloy_sol_types::SolCall;
+use local_chain::ExecutionResult;
 use stylus_runtime::{pricing, Program};
-use stylus_smart_sessions::interface::{Session, SessionGrant};
+use stylus_smart_sessions::interface::{
+    ISmartSessions::{executeAsSessionBySignatureCall, executeAsSessionCall},
+    Session, SessionExecution, SessionGrant,
+};
 use support::{
     evm::{PackedUserOperation, World},
     *,
@@ -40,6 +45,35 @@ fn measure(case: &'static str, world: &mut World, ops: Vec<PackedUserOperation>)
         entry_gas: frame.entry_gas,
         module_gas: frame.gas,
         handle_ops_gas,
+    }
+}
+
+/// One measured transaction to the module's executor path.
+struct MeasuredExecution {
+    case: &'static str,
+    ink: u64,
+    entry_gas: u64,
+    frame_gas: u64,
+    tx_gas: u64,
+}
+
+/// Sends `data` to the module from `from` and reads the module's frame.
+fn measure_execution(
+    case: &'static str,
+    world: &mut World,
+    from: alloy_primitives::Address,
+    data: Vec<u8>,
+) -> MeasuredExecution {
+    world.chain.clear_stylus_frames();
+    let result = world.chain.call(from, MODULE, data, U256::ZERO);
+    assert!(matches!(result, ExecutionResult::Success { .. }), "{case}: {result:?}");
+    let frame = world.chain.stylus_frames().last().expect("the module ran").clone();
+    MeasuredExecution {
+        case,
+        ink: frame.ink,
+        entry_gas: frame.entry_gas,
+        frame_gas: frame.gas,
+        tx_gas: result.tx_gas_used(),
     }
 }
 
@@ -111,7 +145,44 @@ fn main() {
     let op = world.enable_op(grant, owner_signature, &key, call);
     rows.push(measure("ENABLE (grant via ERC-1271) + 1 call", &mut world, vec![op]));
 
-    let report = render(&rows);
+    let mut executions = Vec::new();
+    let (mut world, permission_id) = World::playing(&key);
+    world.install_executor();
+    let account = world.account;
+    let call_data = one_move(&world);
+    let data = executeAsSessionCall { account, permissionId: permission_id, callData: call_data }
+        .abi_encode();
+    executions.push(measure_execution(
+        "executeAsSession (the key sends), 1 call",
+        &mut world,
+        key.address(),
+        data,
+    ));
+    let execution = SessionExecution {
+        account,
+        permissionId: permission_id,
+        nonce: U256::ZERO,
+        deadline: U48::from(NOW + 3600),
+        callData: one_move(&world),
+    };
+    let signature = key.sign(execution.digest(CHAIN_ID, MODULE)).to_vec().into();
+    let data = executeAsSessionBySignatureCall {
+        account,
+        permissionId: permission_id,
+        nonce: execution.nonce,
+        deadline: execution.deadline,
+        callData: execution.callData,
+        signature,
+    }
+    .abi_encode();
+    executions.push(measure_execution(
+        "executeAsSessionBySignature (relayed), 1 call",
+        &mut world,
+        support::evm::BUNDLER,
+        data,
+    ));
+
+    let report = render(&rows, &executions);
     print!("{report}");
     if let Some(path) = std::env::args().nth(1) {
         std::fs::write(&path, &report).unwrap_or_else(|error| panic!("{path}: {error}"));
@@ -119,7 +190,7 @@ fn main() {
     }
 }
 
-fn render(rows: &[Measured]) -> String {
+fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
     let code = support::chain::deployed_code();
     let wasm = stylus_artifact::decompress(&code).expect("the artifact decompresses");
     let activation = Program::from_code(&code).expect("the artifact loads").activation();
@@ -175,6 +246,32 @@ fn render(rows: &[Measured]) -> String {
             row.entry_gas,
             row.module_gas,
             row.handle_ops_gas
+        );
+    }
+    let _ = writeln!(w, "\n## Executor path (no EntryPoint, no bundler)\n");
+    let _ = writeln!(
+        w,
+        "One 0.01-ether `move` sent as a plain transaction to the module, which calls the \
+         account's `executeFromExecutor`. `module frame gas` is the module's entry and run gas \
+         *including* the account's execution it calls (the game's move); `transaction gas` is \
+         the whole transaction, intrinsic 21,000 included — compare `handleOps gas` above. \
+         The rows run in order on one account: the key's row pays the game's first write of \
+         the player's move count (0 → 1), the relayed row the first write of the session's \
+         execution nonce (0 → 1) and an ecrecover.\n"
+    );
+    let _ =
+        writeln!(w, "| case | ink | ink as gas | entry gas | module frame gas | transaction gas |");
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|");
+    for row in executions {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} |",
+            row.case,
+            row.ink,
+            pricing::ink_to_gas_ceil(row.ink),
+            row.entry_gas,
+            row.frame_gas,
+            row.tx_gas
         );
     }
     out
