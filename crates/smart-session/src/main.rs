@@ -9,7 +9,7 @@ use std::{
 };
 
 use alloy_primitives::{Address, Bytes, B256};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
 use smart_session::{
     calls::{batch_calldata, CallSpec},
@@ -75,22 +75,8 @@ enum Command {
     },
     /// The account's `execute` calldata: one call from the options, or a batch from a file.
     Calldata {
-        /// The contract called.
-        #[arg(long, required_unless_present = "batch")]
-        to: Option<Address>,
-        /// Value sent: "0.01 ether", "5 gwei", or wei.
-        #[arg(long)]
-        value: Option<String>,
-        /// The function signature, e.g. "move(uint8,uint8)" (none: a plain transfer).
-        #[arg(long)]
-        function: Option<String>,
-        /// The function's arguments, in order.
-        #[arg(requires = "function")]
-        args: Vec<String>,
-        /// A batch: TOML `[[calls]]` tables (or JSON `{"calls": [...]}`), each with `to`,
-        /// `value`, `function`, `args` as above.
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "value", "function"])]
-        batch: Option<PathBuf>,
+        #[command(flatten)]
+        calls: Calls,
     },
     /// ERC-7715 permission requests (`wallet_requestExecutionPermissions`) to a policy and back.
     #[command(subcommand)]
@@ -104,6 +90,43 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The calls to make: one from the options, or a batch from a file.
+#[derive(Args)]
+struct Calls {
+    /// The contract called.
+    #[arg(long, required_unless_present = "batch")]
+    to: Option<Address>,
+    /// Value sent: "0.01 ether", "5 gwei", or wei.
+    #[arg(long)]
+    value: Option<String>,
+    /// The function signature, e.g. "move(uint8,uint8)" (none: a plain transfer).
+    #[arg(long)]
+    function: Option<String>,
+    /// The function's arguments, in order.
+    #[arg(requires = "function")]
+    args: Vec<String>,
+    /// A batch: TOML `[[calls]]` tables (or JSON `{"calls": [...]}`), each with `to`,
+    /// `value`, `function`, `args` as above.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "value", "function"])]
+    batch: Option<PathBuf>,
+}
+
+impl Calls {
+    /// The account's `execute` calldata for these calls.
+    fn execute_calldata(self) -> Result<Bytes, String> {
+        Ok(match (self.batch, self.to) {
+            (Some(path), _) => batch_calldata(&read(&path)?).map_err(in_file(&path))?,
+            (None, Some(to)) => {
+                let call =
+                    CallSpec { to, value: self.value, function: self.function, args: self.args };
+                let execution = call.execution("--").map_err(|e| e.to_string())?;
+                encode::execute_single(execution.target, execution.value, &execution.callData)
+            }
+            (None, None) => unreachable!("clap requires --to without --batch"),
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -233,18 +256,7 @@ fn run(cli: Cli) -> Result<String, String> {
             };
             Ok(signature.to_string())
         }
-        Command::Calldata { to, value, function, args, batch } => {
-            let calldata = match (batch, to) {
-                (Some(path), _) => batch_calldata(&read(&path)?).map_err(in_file(&path))?,
-                (None, Some(to)) => {
-                    let call = CallSpec { to, value, function, args };
-                    let execution = call.execution("--").map_err(|e| e.to_string())?;
-                    encode::execute_single(execution.target, execution.value, &execution.callData)
-                }
-                (None, None) => unreachable!("clap requires --to without --batch"),
-            };
-            Ok(calldata.to_string())
-        }
+        Command::Calldata { calls } => Ok(calls.execute_calldata()?.to_string()),
         Command::Permissions(Permissions::From7715 { request, module }) => {
             let requests: Vec<PermissionRequest> =
                 serde_json::from_str(&read(&request)?).map_err(in_file(&request))?;
