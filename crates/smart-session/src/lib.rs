@@ -3,7 +3,8 @@
 //! signed struct and type hash).
 //!
 //! - [`policy`]: a policy file (TOML or JSON) → `Session` / `SessionGrant`.
-//! - [`typed_data`]: the grant as `eth_signTypedData_v4` JSON, and its digest.
+//! - [`typed_data`]: the owner's grant and the session key's relayed execution and revocation
+//!   as `eth_signTypedData_v4` JSON.
 //! - [`encode`]: USE and ENABLE signatures, `execute` calldata, secp256k1 signing.
 //! - [`calls`]: calls as people write them (`move(uint8,uint8)`, "0.01 ether") → calldata.
 //! - [`inspect`]: any of the module's encodings, explained in words.
