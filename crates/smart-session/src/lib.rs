@@ -5,7 +5,8 @@
 //! - [`policy`]: a policy file (TOML or JSON) → `Session` / `SessionGrant`.
 //! - [`typed_data`]: the owner's grant and the session key's relayed execution and revocation
 //!   as `eth_signTypedData_v4` JSON.
-//! - [`encode`]: USE and ENABLE signatures, `execute` calldata, secp256k1 signing.
+//! - [`encode`]: USE and ENABLE signatures, `execute` calldata, the executor path's and the
+//!   relayed revocation's module calls, secp256k1 signing.
 //! - [`calls`]: calls as people write them (`move(uint8,uint8)`, "0.01 ether") → calldata.
 //! - [`inspect`]: any of the module's encodings, explained in words.
 //! - [`erc7715`]: ERC-7715 permission requests ↔ session policies.
