@@ -1,7 +1,7 @@
 //! The bytes the module and the account read: UserOperation signatures (USE and ENABLE mode),
-//! `execute` calldata, the module calls of the executor path and of a relayed revocation, and
-//! secp256k1 signatures as the module checks them (65 bytes `r‖s‖v`, low-s, v ∈ {27, 28}, over
-//! the raw 32-byte hash).
+//! `execute` calldata, the module calls of the executor path and of a relayed revocation,
+//! and secp256k1 signatures as the module checks them (65 bytes `r‖s‖v`, low-s,
+//! v ∈ {27, 28}, over the raw 32-byte hash).
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolValue};

@@ -155,17 +155,58 @@ fn module_call(bytes: &[u8]) -> Result<Vec<String>, NotRecognized> {
                 ),
                 "  signature:".into(),
             ];
-            let nested = |bytes: &[u8]| match explain(bytes) {
-                Ok(explanation) => explanation.lines,
-                Err(error) => vec![format!("not understood: {error}")],
-            };
-            lines.extend(nested(&op.signature).into_iter().map(|line| format!("    {line}")));
+            lines.extend(nested(&op.signature));
             lines.push("  callData:".into());
-            lines.extend(nested(&op.callData).into_iter().map(|line| format!("    {line}")));
+            lines.extend(nested(&op.callData));
             lines
         }
+        ISmartSessionsCalls::executeAsSession(call) => {
+            let mut lines = vec![
+                format!(
+                    "executeAsSession: the session key runs calls for {} under session {}",
+                    call.account, call.permissionId
+                ),
+                "  callData:".into(),
+            ];
+            lines.extend(nested(&call.callData));
+            lines
+        }
+        ISmartSessionsCalls::executeAsSessionBySignature(call) => {
+            let mut lines = vec![
+                format!(
+                    "executeAsSessionBySignature: a relayer runs calls for {} under session {}",
+                    call.account, call.permissionId
+                ),
+                format!("  execution nonce {}, relay by {} (unix)", call.nonce, call.deadline),
+                format!("  session key signature {}", hex(&call.signature)),
+                "  callData:".into(),
+            ];
+            lines.extend(nested(&call.callData));
+            lines
+        }
+        ISmartSessionsCalls::executionNonce(call) => vec![format!(
+            "executionNonce: the nonce the next relayed execution of session {} for {} must carry",
+            call.permissionId, call.account
+        )],
+        ISmartSessionsCalls::revokeSessionBySignature(call) => vec![
+            format!(
+                "revokeSessionBySignature: a relayer ends session {} of {} for its key",
+                call.permissionId, call.account
+            ),
+            format!("  relay by {} (unix)", call.deadline),
+            format!("  session key signature {}", hex(&call.signature)),
+        ],
         other => vec![format!("{other:?}")],
     })
+}
+
+/// `bytes` explained inside another encoding, indented under its heading.
+fn nested(bytes: &[u8]) -> Vec<String> {
+    let lines = match explain(bytes) {
+        Ok(explanation) => explanation.lines,
+        Err(error) => vec![format!("not understood: {error}")],
+    };
+    lines.into_iter().map(|line| format!("    {line}")).collect()
 }
 
 fn validation_data(word: B256) -> Vec<String> {
@@ -220,9 +261,10 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::aliases::U48;
     use alloy_primitives::{address, Bytes, U256};
     use stylus_smart_sessions::{
-        interface::{Execution, ISmartSessions},
+        interface::{Execution, ISmartSessions, SessionExecution, SessionRevocation},
         validation::validation_data as word,
     };
 
@@ -290,6 +332,116 @@ mod tests {
         let (kind, text) = explained(&ISmartSessionsErrors::from(error).abi_encode());
         assert_eq!(kind, "module-error");
         assert!(text.contains("UsageLimitReached") && text.contains("maxUses: 3"), "{text}");
+    }
+
+    /// One move on the game, as the account's `execute` calldata.
+    fn game_move() -> Bytes {
+        encode::execute_single(Address::repeat_byte(0x9a), U256::from(5), &[1, 2, 3, 4, 9])
+    }
+
+    #[test]
+    fn explain_reads_the_inner_execute_when_the_key_calls_execute_as_session() {
+        let id = B256::repeat_byte(0x11);
+        let account = Address::repeat_byte(0xa1);
+        let (kind, text) = explained(&encode::execute_as_session(account, id, game_move()));
+        assert_eq!(kind, "module-call");
+        let (_, inner) = explained(&game_move());
+        let inner: Vec<_> = inner.lines().map(|line| format!("    {line}")).collect();
+        assert_eq!(
+            text,
+            [
+                format!(
+                    "executeAsSession: the session key runs calls for {account} under session {id}"
+                ),
+                "  callData:".into(),
+                inner.join("\n"),
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn explain_reads_nonce_deadline_and_inner_execute_when_an_execution_is_relayed() {
+        let execution = SessionExecution {
+            account: Address::repeat_byte(0xa1),
+            permissionId: B256::repeat_byte(0x11),
+            nonce: U256::from(3),
+            deadline: U48::from(1_800_000_600u64),
+            callData: game_move(),
+        };
+        let (kind, text) =
+            explained(&encode::execute_as_session_by_signature(execution, &[0x22; 65]));
+        assert_eq!(kind, "module-call");
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines[1], "  execution nonce 3, relay by 1800000600 (unix)");
+        assert_eq!(lines[2], format!("  session key signature 0x{}", "22".repeat(65)));
+        assert_eq!(lines[3..5], ["  callData:", "    the account's execute: one call"]);
+    }
+
+    #[test]
+    fn explain_names_the_session_when_asked_for_its_execution_nonce() {
+        let call = ISmartSessions::executionNonceCall {
+            account: Address::repeat_byte(0xa1),
+            permissionId: B256::repeat_byte(0x11),
+        };
+        let (_, text) = explained(&call.abi_encode());
+        assert_eq!(
+            text,
+            format!(
+                "executionNonce: the nonce the next relayed execution of session {} for {} must \
+                 carry",
+                B256::repeat_byte(0x11),
+                Address::repeat_byte(0xa1)
+            )
+        );
+    }
+
+    #[test]
+    fn explain_reads_the_deadline_when_a_revocation_is_relayed() {
+        let revocation = SessionRevocation {
+            account: Address::repeat_byte(0xa1),
+            permissionId: B256::repeat_byte(0x11),
+            deadline: U48::from(1_800_000_600u64),
+        };
+        let (_, text) = explained(&encode::revoke_session_by_signature(revocation, &[0x22; 65]));
+        assert_eq!(text.lines().nth(1), Some("  relay by 1800000600 (unix)"));
+    }
+
+    #[test]
+    fn explain_names_each_executor_refusal_and_its_fields_when_given_its_revert_data() {
+        use ISmartSessions::*;
+        let id = B256::repeat_byte(0x11);
+        let at = U48::from(1_800_000_600u64);
+        let (four, three) = (U256::from(4), U256::from(3));
+        let refusals: [(ISmartSessionsErrors, &str, &str); 5] = [
+            (
+                SessionNotYetValid { permissionId: id, validAfter: at }.into(),
+                "SessionNotYetValid",
+                "validAfter: 1800000600",
+            ),
+            (
+                SessionExpired { permissionId: id, validUntil: at }.into(),
+                "SessionExpired",
+                "validUntil: 1800000600",
+            ),
+            (ExecutionExpired { deadline: at }.into(), "ExecutionExpired", "deadline: 1800000600"),
+            (
+                ExecutionNonceInvalid { permissionId: id, expected: four, nonce: three }.into(),
+                "ExecutionNonceInvalid",
+                "expected: 4, nonce: 3",
+            ),
+            (
+                ExecutionSignatureInvalid { permissionId: id }.into(),
+                "ExecutionSignatureInvalid",
+                "permissionId: 0x1111",
+            ),
+        ];
+        for (error, name, fields) in refusals {
+            let (kind, text) = explained(&error.abi_encode());
+            assert_eq!(kind, "module-error");
+            assert!(text.starts_with(&format!("the module refused: {name}({name} {{")), "{text}");
+            assert!(text.contains(fields), "{name}: {text}");
+        }
     }
 
     #[test]
