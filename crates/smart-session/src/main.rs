@@ -8,16 +8,17 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy_primitives::{Address, Bytes, B256};
+use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use serde_json::json;
+use serde_json::{json, Value};
 use smart_session::{
     calls::{batch_calldata, CallSpec},
     encode::{self, Signer},
     erc7715::{policy_from_requests, requests_from_session, PermissionRequest},
     inspect::{describe_session, explain},
+    interface::{SessionExecution, SessionRevocation},
     policy::Policy,
-    typed_data::grant_typed_data,
+    typed_data::{execution_typed_data, grant_typed_data, revocation_typed_data},
 };
 
 /// Grants, UserOperation signatures and calldata for Stylus Smart Sessions.
@@ -77,6 +78,59 @@ enum Command {
     Calldata {
         #[command(flatten)]
         calls: Calls,
+    },
+    /// Run calls for the account through the module's executor path, without a bundler:
+    /// prints the call data to send to the module (the policy's `module`).
+    ///
+    /// Without --nonce and --deadline: `executeAsSession`, which the session key itself must
+    /// send (the module checks the sender). With them: signs a SessionExecution with the
+    /// session key in SESSION_PRIVATE_KEY and prints `executeAsSessionBySignature`, which
+    /// anyone (a relayer) may send. The calls are given as for `calldata`, and the session must
+    /// allow each of them.
+    Execute {
+        /// The policy file the session was granted from: it gives the account and the
+        /// session's permissionId.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The same "now" the grant was made with, unix seconds: unless the policy says
+        /// `valid_after`, the session starts then, which is part of its permissionId.
+        #[arg(long)]
+        now: u64,
+        /// For a relayer: the session's execution nonce, as the module's view
+        /// `executionNonce(account, permissionId)` returns it now (0 for a new session). Each
+        /// signature runs once.
+        #[arg(long, requires = "deadline")]
+        nonce: Option<U256>,
+        /// For a relayer: the last second (unix) a relayer may send the call; not before the
+        /// session starts.
+        #[arg(long, value_name = "UNIX", requires = "nonce")]
+        deadline: Option<U48>,
+        #[command(flatten)]
+        calls: Calls,
+        /// Print one JSON object: the transaction (`to` the module, `data`, and `from` the
+        /// session key when it sends it itself), the permissionId and, when signed, the digest
+        /// and the typed data the key signed.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The session key ends its own session through a relayer: signs a SessionRevocation with
+    /// SESSION_PRIVATE_KEY and prints the `revokeSessionBySignature` call data anyone may send
+    /// to the module (the policy's `module`).
+    Revoke {
+        /// The policy file the session was granted from.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The same "now" the grant was made with, unix seconds (see `execute --help`).
+        #[arg(long)]
+        now: u64,
+        /// The last second (unix) a relayer may send the revocation. Until then the same
+        /// signature also ends the session if the account enables it again.
+        #[arg(long, value_name = "UNIX")]
+        deadline: U48,
+        /// Print one JSON object: the transaction (`to` the module, `data`), the
+        /// permissionId, the digest and the typed data the key signed.
+        #[arg(long)]
+        json: bool,
     },
     /// ERC-7715 permission requests (`wallet_requestExecutionPermissions`) to a policy and back.
     #[command(subcommand)]
@@ -193,6 +247,30 @@ fn key_from_env(name: &str) -> Result<Signer, String> {
     Signer::from_hex(&hex).map_err(|e| format!("{name}: {e}"))
 }
 
+/// The policy's session key, from SESSION_PRIVATE_KEY: the module takes no other signature.
+fn session_key(policy: &Policy) -> Result<Signer, String> {
+    let key = key_from_env("SESSION_PRIVATE_KEY")?;
+    if key.address() != policy.session_key {
+        return Err(format!(
+            "SESSION_PRIVATE_KEY is the key of {}, not of the policy's session_key {}",
+            key.address(),
+            policy.session_key
+        ));
+    }
+    Ok(key)
+}
+
+/// The module call `data` alone, for scripts to send; with --json, `about` with the
+/// transaction (`to` the module, `data`).
+fn module_call(module: Address, data: Bytes, json: bool, mut about: Value) -> String {
+    if !json {
+        return data.to_string();
+    }
+    about["to"] = json!(module);
+    about["data"] = json!(data);
+    serde_json::to_string_pretty(&about).expect("JSON values print")
+}
+
 fn run(cli: Cli) -> Result<String, String> {
     match cli.command {
         Command::Grant { policy: path, now, sign, owner_prefix, json } => {
@@ -257,6 +335,61 @@ fn run(cli: Cli) -> Result<String, String> {
             Ok(signature.to_string())
         }
         Command::Calldata { calls } => Ok(calls.execute_calldata()?.to_string()),
+        Command::Execute { policy: path, now, nonce, deadline, calls, json } => {
+            let policy = read_policy(&path)?;
+            let session = policy.session(now).map_err(in_file(&path))?;
+            let (chain_id, module) = (policy.chain_id, policy.module);
+            let permission_id = session.permission_id(chain_id, module);
+            let call_data = calls.execute_calldata()?;
+            // clap gives both or neither.
+            let (Some(nonce), Some(deadline)) = (nonce, deadline) else {
+                let data = encode::execute_as_session(session.account, permission_id, call_data);
+                let about = json!({"from": policy.session_key, "permissionId": permission_id});
+                return Ok(module_call(module, data, json, about));
+            };
+            if deadline < session.validAfter {
+                return Err(format!(
+                    "--deadline {deadline} is before the session starts ({}): no block could run \
+                     the call",
+                    session.validAfter
+                ));
+            }
+            let key = session_key(&policy)?;
+            let execution = SessionExecution {
+                account: session.account,
+                permissionId: permission_id,
+                nonce,
+                deadline,
+                callData: call_data,
+            };
+            let digest = execution.digest(chain_id, module);
+            let about = json!({
+                "permissionId": permission_id,
+                "digest": digest,
+                "typedData": execution_typed_data(&execution, chain_id, module),
+            });
+            let data = encode::execute_as_session_by_signature(execution, &key.sign(digest));
+            Ok(module_call(module, data, json, about))
+        }
+        Command::Revoke { policy: path, now, deadline, json } => {
+            let policy = read_policy(&path)?;
+            let session = policy.session(now).map_err(in_file(&path))?;
+            let (chain_id, module) = (policy.chain_id, policy.module);
+            let key = session_key(&policy)?;
+            let revocation = SessionRevocation {
+                account: session.account,
+                permissionId: session.permission_id(chain_id, module),
+                deadline,
+            };
+            let digest = revocation.digest(chain_id, module);
+            let about = json!({
+                "permissionId": revocation.permissionId,
+                "digest": digest,
+                "typedData": revocation_typed_data(&revocation, chain_id, module),
+            });
+            let data = encode::revoke_session_by_signature(revocation, &key.sign(digest));
+            Ok(module_call(module, data, json, about))
+        }
         Command::Permissions(Permissions::From7715 { request, module }) => {
             let requests: Vec<PermissionRequest> =
                 serde_json::from_str(&read(&request)?).map_err(in_file(&request))?;

@@ -3,12 +3,25 @@
 
 use std::process::{Command, Output};
 
-use alloy_primitives::{Address, Bytes, Signature, B256, U256};
+use alloy_primitives::{aliases::U48, Address, Bytes, Signature, B256, U256};
 use alloy_sol_types::SolCall;
-use smart_session::interface::IERC7579Execution::executeCall;
+use smart_session::{
+    encode::Signer,
+    interface::{
+        IERC7579Execution::executeCall,
+        ISmartSessions::{
+            executeAsSessionBySignatureCall, executeAsSessionCall, revokeSessionBySignatureCall,
+        },
+        SessionExecution, SessionRevocation,
+    },
+    policy::Policy,
+};
 
 const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/game-session.toml");
 const OWNER_KEY: &str = "0x0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a";
+/// The private key of the example policy's `session_key`.
+const SESSION_KEY: &str = "0x4747474747474747474747474747474747474747474747474747474747474747";
+const GAME: &str = "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e";
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smart-session"));
@@ -45,7 +58,7 @@ fn grant_prints_the_readme_digest_and_a_signature_by_the_owner() {
     assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
     let signature: Bytes = json["ownerSignature"].as_str().unwrap().parse().unwrap();
     let signature = Signature::from_raw(&signature).unwrap();
-    let owner = smart_session::encode::Signer::from_hex(OWNER_KEY).unwrap().address();
+    let owner = Signer::from_hex(OWNER_KEY).unwrap().address();
     assert_eq!(signature.recover_address_from_prehash(&digest).unwrap(), owner);
 }
 
@@ -123,16 +136,15 @@ fn calldata_encodes_the_accounts_execute_for_one_call() {
 
 #[test]
 fn sign_userop_use_mode_is_mode_permission_id_and_the_keys_signature() {
-    let session_key = "0x4747474747474747474747474747474747474747474747474747474747474747";
     let hash = B256::repeat_byte(0x99);
     let output = run(
         &["sign-userop", "--mode", "use", "--hash", &hash.to_string(), "--policy", POLICY],
-        &[("SESSION_PRIVATE_KEY", session_key)],
+        &[("SESSION_PRIVATE_KEY", SESSION_KEY)],
     );
     let bytes: Bytes = stdout(&output).trim().parse().unwrap();
     assert_eq!((bytes.len(), bytes[0]), (98, 0x00));
     let signature = Signature::from_raw(&bytes[33..]).unwrap();
-    let signer = smart_session::encode::Signer::from_hex(session_key).unwrap();
+    let signer = Signer::from_hex(SESSION_KEY).unwrap();
     assert_eq!(signature.recover_address_from_prehash(&hash).unwrap(), signer.address());
 }
 
@@ -157,7 +169,6 @@ fn calldata_encodes_a_batch_file_and_inspect_explains_it() {
 
 #[test]
 fn inspect_explains_a_signature_and_refuses_what_it_does_not_know() {
-    let session_key = "0x4747474747474747474747474747474747474747474747474747474747474747";
     let hash = B256::repeat_byte(0x99).to_string();
     let signature = stdout(&run(
         &[
@@ -171,7 +182,7 @@ fn inspect_explains_a_signature_and_refuses_what_it_does_not_know() {
             "--now",
             "1800000000",
         ],
-        &[("SESSION_PRIVATE_KEY", session_key)],
+        &[("SESSION_PRIVATE_KEY", SESSION_KEY)],
     ));
     let json = stdout(&run(&["inspect", signature.trim(), "--json"], &[]));
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -189,6 +200,192 @@ fn inspect_explains_a_signature_and_refuses_what_it_does_not_know() {
         String::from_utf8_lossy(&unknown.stderr).starts_with("error: 4 bytes starting 0xdeadbeef"),
         "{}",
         String::from_utf8_lossy(&unknown.stderr)
+    );
+}
+
+/// The example policy and the permissionId of its session granted at 1800000000.
+fn example_session() -> (Policy, B256) {
+    let policy = Policy::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
+    let session = policy.session(1_800_000_000).unwrap();
+    let permission_id = session.permission_id(policy.chain_id, policy.module);
+    (policy, permission_id)
+}
+
+fn json_field<T: std::str::FromStr>(json: &serde_json::Value, name: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    json[name].as_str().unwrap_or_else(|| panic!("no {name} in {json}")).parse().unwrap()
+}
+
+#[test]
+fn execute_with_a_nonce_prints_a_relayable_call_signed_by_the_session_key() {
+    let (policy, permission_id) = example_session();
+    let call = ["--to", GAME, "--value", "0.01 ether", "--function", "move(uint8,uint8)", "1", "2"];
+    let signed = [
+        &["execute", "--policy", POLICY, "--now", "1800000000"][..],
+        &["--nonce", "3", "--deadline", "1800000600"],
+        &call,
+    ]
+    .concat();
+    let key = [("SESSION_PRIVATE_KEY", SESSION_KEY)];
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&[&signed[..], &["--json"]].concat(), &key))).unwrap();
+    assert_eq!(json_field::<Address>(&json, "to"), policy.module);
+    let data: Bytes = json_field(&json, "data");
+    let call_data: Bytes =
+        stdout(&run(&[&["calldata"][..], &call].concat(), &[])).trim().parse().unwrap();
+
+    let relayed = executeAsSessionBySignatureCall::abi_decode_validate(&data).unwrap();
+    let execution = SessionExecution {
+        account: relayed.account,
+        permissionId: relayed.permissionId,
+        nonce: relayed.nonce,
+        deadline: relayed.deadline,
+        callData: relayed.callData,
+    };
+    assert_eq!(
+        execution,
+        SessionExecution {
+            account: policy.account,
+            permissionId: permission_id,
+            nonce: U256::from(3),
+            deadline: U48::from(1_800_000_600u64),
+            callData: call_data,
+        }
+    );
+    let digest = execution.digest(policy.chain_id, policy.module);
+    assert_eq!(json_field::<B256>(&json, "digest"), digest);
+    let typed: alloy_dyn_abi::TypedData =
+        serde_json::from_value(json["typedData"].clone()).unwrap();
+    assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
+    let signature = Signature::from_raw(&relayed.signature).unwrap();
+    assert_eq!(signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
+
+    // Without --json: the same call data alone (RFC 6979 signatures are deterministic).
+    assert_eq!(stdout(&run(&signed, &key)).trim(), data.to_string());
+}
+
+#[test]
+fn execute_without_a_nonce_prints_the_call_the_key_sends_itself_and_inspect_reads_it() {
+    let (policy, permission_id) = example_session();
+    let batch = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/game-moves.toml");
+    let output = run(
+        &["execute", "--policy", POLICY, "--now", "1800000000", "--batch", batch, "--json"],
+        &[],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json_field::<Address>(&json, "from"), policy.session_key);
+    let data: Bytes = json_field(&json, "data");
+    let call = executeAsSessionCall::abi_decode_validate(&data).unwrap();
+    let call_data: Bytes =
+        stdout(&run(&["calldata", "--batch", batch], &[])).trim().parse().unwrap();
+    assert_eq!(
+        (call.account, call.permissionId, call.callData),
+        (policy.account, permission_id, call_data)
+    );
+
+    let text = stdout(&run(&["inspect", &data.to_string()], &[]));
+    let lines: Vec<_> = text.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            format!(
+                "executeAsSession: the session key runs calls for {} under session {permission_id}",
+                policy.account
+            )
+            .as_str(),
+            "  callData:",
+            "    the account's execute: a batch of 2",
+        ]
+    );
+}
+
+#[test]
+fn revoke_prints_a_relayable_revocation_signed_by_the_session_key() {
+    let (policy, permission_id) = example_session();
+    let output = run(
+        &[
+            "revoke",
+            "--policy",
+            POLICY,
+            "--now",
+            "1800000000",
+            "--deadline",
+            "1800000600",
+            "--json",
+        ],
+        &[("SESSION_PRIVATE_KEY", SESSION_KEY)],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json_field::<Address>(&json, "to"), policy.module);
+    let call =
+        revokeSessionBySignatureCall::abi_decode_validate(&json_field::<Bytes>(&json, "data"))
+            .unwrap();
+    let revocation = SessionRevocation {
+        account: policy.account,
+        permissionId: permission_id,
+        deadline: U48::from(1_800_000_600u64),
+    };
+    assert_eq!(
+        (call.account, call.permissionId, call.deadline),
+        (revocation.account, revocation.permissionId, revocation.deadline)
+    );
+    let digest = revocation.digest(policy.chain_id, policy.module);
+    assert_eq!(json_field::<B256>(&json, "digest"), digest);
+    let typed: alloy_dyn_abi::TypedData =
+        serde_json::from_value(json["typedData"].clone()).unwrap();
+    assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
+    let signature = Signature::from_raw(&call.signature).unwrap();
+    assert_eq!(signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
+}
+
+#[test]
+fn execute_and_revoke_refuse_missing_or_wrong_keys_and_bad_deadlines() {
+    let session = ["--policy", POLICY, "--now", "1800000000"];
+    let execute = |relay: &[&str], env: &[(&str, &str)]| {
+        run(&[&["execute"][..], &session, relay, &["--to", GAME]].concat(), env)
+    };
+    let revoke = |deadline: &str, env: &[(&str, &str)]| {
+        run(&[&["revoke"][..], &session, &["--deadline", deadline]].concat(), env)
+    };
+    let key = [("SESSION_PRIVATE_KEY", SESSION_KEY)];
+    let relay = ["--nonce", "0", "--deadline", "1800000600"];
+    let stderr = |output: Output, code: i32| {
+        assert_eq!(output.status.code(), Some(code), "{output:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+
+    let unset = "error: SESSION_PRIVATE_KEY is not set\n";
+    assert_eq!(stderr(execute(&relay, &[]), 1), unset);
+    assert_eq!(stderr(revoke("1800000600", &[]), 1), unset);
+    let wrong = stderr(revoke("1800000600", &[("SESSION_PRIVATE_KEY", OWNER_KEY)]), 1);
+    let owner = Signer::from_hex(OWNER_KEY).unwrap().address();
+    let session_key = example_session().0.session_key;
+    assert_eq!(
+        wrong,
+        format!(
+            "error: SESSION_PRIVATE_KEY is the key of {owner}, not of the policy's session_key \
+             {session_key}\n"
+        )
+    );
+
+    assert_eq!(
+        stderr(execute(&["--nonce", "0", "--deadline", "5"], &key), 1),
+        "error: --deadline 5 is before the session starts (1800000000): no block could run the \
+         call\n"
+    );
+    for bad in ["soon", "281474976710656"] {
+        let by_clap = format!("error: invalid value '{bad}' for '--deadline <UNIX>'");
+        for output in [execute(&["--nonce", "0", "--deadline", bad], &key), revoke(bad, &key)] {
+            let refused = stderr(output, 2);
+            assert!(refused.starts_with(&by_clap), "{refused}");
+        }
+    }
+    let alone = stderr(execute(&["--nonce", "0"], &key), 2);
+    assert!(
+        alone.contains("required arguments were not provided:\n  --deadline <UNIX>"),
+        "{alone}"
     );
 }
 
