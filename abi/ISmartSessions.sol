@@ -26,6 +26,7 @@ interface ISmartSessions {
         uint48 validAfter;
         uint48 validUntil;
         Action[] actions;
+        (bytes32, bytes32)[] signing;
         uint256 maxTotalValue;
         uint64 maxUses;
         bytes32 salt;

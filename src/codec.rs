@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{aliases::U48, keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
 
-use crate::interface::{Action, ChainDigest, Session, SessionGrant};
+use crate::interface::{Action, ChainDigest, Session, SessionGrant, SigningScope};
 
 /// A decoding failure: the byte position (in the caller's coordinates) where it failed.
 pub type Position = usize;
@@ -150,10 +150,17 @@ impl<'a> Reader<'a> {
 
     /// A [`Session`] tuple starting at `start`, and the bytes its encoding takes.
     pub fn session(&self, start: usize) -> Result<(Session, usize), Position> {
-        // Nine head words, then the `actions` array, the only dynamic field.
-        let heads = 9 * 32;
+        // Ten head words, then the two dynamic fields in order: `actions`, `signing`.
+        let heads = 10 * 32;
         self.offset_is(start + 160, heads)?;
         let (actions, actions_size) = self.actions(start + heads)?;
+        let signing_at = heads + actions_size;
+        self.offset_is(start + 192, signing_at)?;
+        let (signing, signing_size) =
+            self.word_pairs(start + signing_at, |app_domain, contents_type| SigningScope {
+                appDomain: app_domain,
+                contentsType: contents_type,
+            })?;
         let session = Session {
             account: self.address(start)?,
             keyType: self.uint_small(start + 32, 8)? as u8,
@@ -161,11 +168,12 @@ impl<'a> Reader<'a> {
             validAfter: self.uint48(start + 96)?,
             validUntil: self.uint48(start + 128)?,
             actions,
-            maxTotalValue: self.uint(start + 192)?,
-            maxUses: self.uint_small(start + 224, 64)?,
-            salt: self.b256(start + 256)?,
+            signing,
+            maxTotalValue: self.uint(start + 224)?,
+            maxUses: self.uint_small(start + 256, 64)?,
+            salt: self.b256(start + 288)?,
         };
-        Ok((session, heads + actions_size))
+        Ok((session, signing_at + signing_size))
     }
 
     /// The arguments `(Session)`, ending the buffer.
@@ -227,7 +235,10 @@ impl<'a> Reader<'a> {
         let (grant, size) = self.grant(start + next)?;
         next += size;
         self.offset_is(start + 32, next)?;
-        let (chains, size) = self.chain_digests(start + next)?;
+        let (chains, size) = self.word_pairs(start + next, |chain_id, digest| ChainDigest {
+            chainId: chain_id.into(),
+            grantDigest: digest,
+        })?;
         next += size;
         let mut tail = |head: usize| -> Result<&'a [u8], Position> {
             self.offset_is(start + head, next)?;
@@ -261,18 +272,23 @@ impl<'a> Reader<'a> {
         Ok((grant, heads + size))
     }
 
-    /// A `ChainDigest[]` whose length word is at `offset`, and the bytes its encoding takes.
-    fn chain_digests(&self, offset: usize) -> Result<(Vec<ChainDigest>, usize), Position> {
+    /// An array of two-word tuples (`ChainDigest[]`, `SigningScope[]`) whose length word is
+    /// at `offset`, each element built by `make`, and the bytes its encoding takes.
+    fn word_pairs<T>(
+        &self,
+        offset: usize,
+        make: fn(B256, B256) -> T,
+    ) -> Result<(Vec<T>, usize), Position> {
         let count = self.length(offset)?;
         let size = self.array_size(offset, count, 64)?;
         // Loops rather than `collect::<Result<Vec<_>, _>>()`, whose adapter is a sizeable
         // generic copy per element type.
-        let mut chains = Vec::with_capacity(count);
+        let mut elements = Vec::with_capacity(count);
         for index in 0..count {
             let at = offset + 32 + index * 64;
-            chains.push(ChainDigest { chainId: self.uint(at)?, grantDigest: self.b256(at + 32)? });
+            elements.push(make(self.b256(at)?, self.b256(at + 32)?));
         }
-        Ok((chains, size))
+        Ok((elements, size))
     }
 
     /// Bytes an array of `count` static elements of `element` bytes takes at `offset`, when

@@ -18,13 +18,17 @@ use crate::{
 const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValuePerCall)";
 /// EIP-712 type string of [`Session`] (referenced types appended, as EIP-712 requires).
 const SESSION_TYPE: &str = "Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
-uint48 validUntil,Action[] actions,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)\
-Action(address target,bytes4 selector,uint256 maxValuePerCall)";
+uint48 validUntil,Action[] actions,SigningScope[] signing,uint256 maxTotalValue,uint64 maxUses,\
+bytes32 salt)Action(address target,bytes4 selector,uint256 maxValuePerCall)\
+SigningScope(bytes32 appDomain,bytes32 contentsType)";
+/// EIP-712 type string of [`SigningScope`].
+const SIGNING_SCOPE_TYPE: &str = "SigningScope(bytes32 appDomain,bytes32 contentsType)";
 /// EIP-712 type string of [`SessionGrant`] (referenced types appended in name order).
 const SESSION_GRANT_TYPE: &str = "SessionGrant(Session session,uint256 nonce,uint48 deadline)\
 Action(address target,bytes4 selector,uint256 maxValuePerCall)\
 Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
-uint48 validUntil,Action[] actions,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)";
+uint48 validUntil,Action[] actions,SigningScope[] signing,uint256 maxTotalValue,uint64 maxUses,\
+bytes32 salt)SigningScope(bytes32 appDomain,bytes32 contentsType)";
 /// EIP-712 type string of [`SessionRevocation`].
 const SESSION_REVOCATION_TYPE: &str =
     "SessionRevocation(address account,bytes32 permissionId,uint48 deadline)";
@@ -47,12 +51,14 @@ pub const DOMAIN_NAME: &str = "StylusSmartSessions";
 pub const DOMAIN_VERSION: &str = "1";
 
 /// `keccak256(text)` at compile time: no type string is hashed on chain.
-const fn const_keccak(text: &str) -> B256 {
+pub const fn const_keccak(text: &str) -> B256 {
     B256::new(Keccak256::new().update(text.as_bytes()).finalize())
 }
 
 /// `keccak256` of the EIP-712 type string of [`Action`].
 pub const ACTION_TYPEHASH: B256 = const_keccak(ACTION_TYPE);
+/// `keccak256` of the EIP-712 type string of [`SigningScope`].
+pub const SIGNING_SCOPE_TYPEHASH: B256 = const_keccak(SIGNING_SCOPE_TYPE);
 /// `keccak256` of the EIP-712 type string of [`Session`].
 pub const SESSION_TYPEHASH: B256 = const_keccak(SESSION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`SessionGrant`].
@@ -65,7 +71,12 @@ pub const SESSION_EXECUTION_TYPEHASH: B256 = const_keccak(SESSION_EXECUTION_TYPE
 pub const CHAIN_DIGEST_TYPEHASH: B256 = const_keccak(CHAIN_DIGEST_TYPE);
 /// `keccak256` of the EIP-712 type string of [`MultiChainGrant`].
 pub const MULTI_CHAIN_GRANT_TYPEHASH: B256 = const_keccak(MULTI_CHAIN_GRANT_TYPE);
-const DOMAIN_TYPEHASH: B256 = const_keccak(DOMAIN_TYPE);
+/// `keccak256` of the EIP-712 domain type with name, version, chain id and verifying contract.
+pub const DOMAIN_TYPEHASH: B256 = const_keccak(DOMAIN_TYPE);
+/// `keccak256` of the EIP-712 domain type with all five fields (a salted domain).
+pub const SALTED_DOMAIN_TYPEHASH: B256 = const_keccak(
+    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)",
+);
 const CHAIN_FREE_DOMAIN_TYPEHASH: B256 = const_keccak(CHAIN_FREE_DOMAIN_TYPE);
 const DOMAIN_NAME_HASH: B256 = const_keccak(DOMAIN_NAME);
 const DOMAIN_VERSION_HASH: B256 = const_keccak(DOMAIN_VERSION);
@@ -112,6 +123,11 @@ impl Session {
         for action in &self.actions {
             action_hashes.extend_from_slice(action.struct_hash().as_slice());
         }
+        let mut scope_hashes = Vec::with_capacity(self.signing.len() * 32);
+        for scope in &self.signing {
+            let hash = hash_words(&[SIGNING_SCOPE_TYPEHASH, scope.appDomain, scope.contentsType]);
+            scope_hashes.extend_from_slice(hash.as_slice());
+        }
         // A `uint48` is one 64-bit limb.
         hash_words(&[
             SESSION_TYPEHASH,
@@ -121,6 +137,7 @@ impl Session {
             uint_word(self.validAfter.as_limbs()[0].into()),
             uint_word(self.validUntil.as_limbs()[0].into()),
             keccak256(&action_hashes),
+            keccak256(&scope_hashes),
             self.maxTotalValue.into(),
             uint_word(self.maxUses.into()),
             self.salt,
@@ -209,12 +226,17 @@ pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
         let entry = hash_words(&[CHAIN_DIGEST_TYPEHASH, grant.chainId.into(), grant.grantDigest]);
         entries.extend_from_slice(entry.as_slice());
     }
-    let domain = hash_words(&[CHAIN_FREE_DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH]);
-    typed_data_digest(domain, hash_words(&[MULTI_CHAIN_GRANT_TYPEHASH, keccak256(&entries)]))
+    let struct_hash = hash_words(&[MULTI_CHAIN_GRANT_TYPEHASH, keccak256(&entries)]);
+    typed_data_digest(chain_free_domain_separator(), struct_hash)
+}
+
+/// The EIP-712 domain separator of multi-chain grants (no chain, no contract).
+pub fn chain_free_domain_separator() -> B256 {
+    hash_words(&[CHAIN_FREE_DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH])
 }
 
 /// `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`.
-fn typed_data_digest(domain_separator: B256, struct_hash: B256) -> B256 {
+pub fn typed_data_digest(domain_separator: B256, struct_hash: B256) -> B256 {
     keccak256(
         [[0x19, 0x01].as_slice(), domain_separator.as_slice(), struct_hash.as_slice()].concat(),
     )
@@ -248,6 +270,7 @@ mod tests {
                     maxValuePerCall: U256::ZERO,
                 },
             ],
+            signing: vec![],
             maxTotalValue: U256::from(10u64.pow(17)),
             maxUses: 100,
             salt: b256!("00000000000000000000000000000000000000000000000000000000000000aa"),
@@ -383,6 +406,7 @@ mod tests {
                     selector: FixedBytes::from(selector),
                     maxValuePerCall: U256::from_be_bytes(value),
                 }).collect(),
+                signing: vec![],
                 maxTotalValue: U256::from_be_bytes(total),
                 maxUses: uses,
                 salt: B256::from(salt),

@@ -21,6 +21,7 @@ use crate::{
     eip712::{execution_digest, PermissionId},
     execution::decode_execute,
     interface::{
+        Error,
         IERC7579Execution::executeFromExecutorCall,
         ISmartSessions::{
             ExecutionExpired, ExecutionNonceInvalid, ExecutionSignatureInvalid, NotSessionKey,
@@ -89,21 +90,7 @@ impl SmartSessions {
             )?,
         }
 
-        // The window, as the EntryPoint would hold validation data to it.
-        if now < session.valid_after {
-            let valid_after = U48::wrapping_from(session.valid_after);
-            return Err(SessionNotYetValid {
-                permissionId: permission_id,
-                validAfter: valid_after,
-            }
-            .into());
-        }
-        if now > session.valid_until {
-            let valid_until = U48::wrapping_from(session.valid_until);
-            return Err(
-                SessionExpired { permissionId: permission_id, validUntil: valid_until }.into()
-            );
-        }
+        check_window(permission_id, &session, now)?;
 
         // Decode, check, account for the use and the spend: exactly as validation does.
         let calls = decode_execute(call_data)?;
@@ -163,4 +150,27 @@ impl SmartSessions {
         self.store_execution_nonce(account, permission_id, next);
         Ok(())
     }
+}
+
+/// The session's window against the block's time `now`, with the EntryPoint's rule for
+/// validation data: `validAfter ≤ now ≤ validUntil`.
+///
+/// # Errors
+/// [`SessionNotYetValid`], [`SessionExpired`].
+pub(crate) fn check_window(
+    permission_id: PermissionId,
+    session: &SessionRecord,
+    now: u64,
+) -> Result<(), Error> {
+    if now < session.valid_after {
+        let valid_after = U48::wrapping_from(session.valid_after);
+        return Err(
+            SessionNotYetValid { permissionId: permission_id, validAfter: valid_after }.into()
+        );
+    }
+    if now > session.valid_until {
+        let valid_until = U48::wrapping_from(session.valid_until);
+        return Err(SessionExpired { permissionId: permission_id, validUntil: valid_until }.into());
+    }
+    Ok(())
 }

@@ -26,6 +26,17 @@ sol! {
         uint256 maxValuePerCall;
     }
 
+    /// What a session may sign for the account (ERC-1271, through ERC-7739's nested typed
+    /// data): typed data of one app, or personal messages.
+    struct SigningScope {
+        /// The app's EIP-712 domain separator; `bytes32(0)` = personal messages (ERC-7739
+        /// `PersonalSign`).
+        bytes32 appDomain;
+        /// `keccak256` of the typed data's type string (its `contentsType`, the primary type
+        /// first); `bytes32(0)` = any type of this app. Zero for personal messages.
+        bytes32 contentsType;
+    }
+
     /// A scoped, time-boxed permission for a session key to act for `account`.
     /// Its EIP-712 hash under the module's domain is the session's `permissionId`.
     struct Session {
@@ -43,6 +54,8 @@ sol! {
         uint48 validUntil;
         /// Allowed calls; each (target, selector) at most once.
         Action[] actions;
+        /// What the session may sign for the account; empty = no signing power.
+        SigningScope[] signing;
         /// Wei the session may send in total, over all its uses.
         uint256 maxTotalValue;
         /// How many UserOperations the session may validate.
@@ -158,6 +171,8 @@ sol! {
         // ---- ERC-7579 validator ----
         function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash)
             external returns (uint256 validationData);
+        /// ERC-1271 for the account (`msg.sender`): `0x1626ba7e` when a live session signed
+        /// `hash` through ERC-7739 within one of its signing scopes, else `0xffffffff`.
         function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata signature)
             external view returns (bytes4);
         // ---- Session management (called by the account) ----
@@ -314,6 +329,19 @@ sol! {
         /// What the module calls on the executor path: the same arguments as `execute`.
         function executeFromExecutor(bytes32 mode, bytes calldata executionCalldata)
             external payable returns (bytes[] memory returnData);
+    }
+
+    /// ERC-5267, as the module asks the account for its EIP-712 domain (ERC-7739).
+    interface IERC5267 {
+        function eip712Domain() external view returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        );
     }
 
     /// ERC-1271, as the module asks the account about the owner's grant signature.

@@ -9,6 +9,7 @@
 //! decoding in [`codec`]) → [`validation`] (decode signature and call data → check every call
 //! → account for the use and the spend → validation data), using [`signature`] and
 //! [`execution`]; [`executor`] runs the same checks for calls the key makes without a bundler;
+//! [`signing`] answers ERC-1271 for the account with a session's ERC-7739 signatures;
 //! [`management`] enables and ends sessions; [`storage`] is the layout;
 //! [`interface`] holds the one `sol!` definition of everything ABI-visible and [`eip712`] its
 //! hashing.
@@ -29,12 +30,13 @@ pub mod grant;
 pub mod interface;
 pub mod management;
 pub mod signature;
+pub mod signing;
 pub mod storage;
 pub mod validation;
 
 use alloc::vec::Vec;
 
-use alloy_primitives::{FixedBytes, U256};
+use alloy_primitives::U256;
 use alloy_sol_types::SolCall;
 use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
@@ -51,8 +53,6 @@ use crate::{
 pub const MODULE_TYPE_VALIDATOR: u64 = 1;
 /// ERC-7579 module type id of an executor.
 pub const MODULE_TYPE_EXECUTOR: u64 = 2;
-/// What `isValidSignatureWithSender` answers for a signature it does not accept.
-pub const ERC1271_INVALID: FixedBytes<4> = FixedBytes::new([0xff; 4]);
 
 /// Why a call to the module reverts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,9 +145,12 @@ impl SmartSessions {
                 let validation_data = self.validate_user_op(caller, &user_op, user_op_hash)?;
                 Ok(words([validation_data]))
             }
-            // Sessions have no signing power in this version: every signature is refused,
-            // whatever the arguments.
-            isValidSignatureWithSenderCall::SELECTOR => Ok(words([bytes4_word(ERC1271_INVALID)])),
+            isValidSignatureWithSenderCall::SELECTOR => {
+                args.address(0).map_err(invalid)?;
+                let hash = args.b256(32).map_err(invalid)?;
+                let [signature] = args.trailing_bytes(3).map_err(invalid)?;
+                Ok(words([bytes4_word(self.is_valid_signature(caller, hash, signature))]))
+            }
             enableSessionCall::SELECTOR => {
                 let session = args.session_call().map_err(invalid)?;
                 let permission_id = self.enable(caller, &session)?;

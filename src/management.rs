@@ -159,6 +159,9 @@ impl SmartSessions {
             };
             self.store_action_record(account, permission_id, target, selector, &record);
         }
+        for scope in &session.signing {
+            self.store_signing_scope(account, permission_id, scope, instance);
+        }
 
         emit(
             self.vm(),

@@ -9,8 +9,9 @@
 //! | `actions[actionKey][account]` | `keccak(account ‖ keccak(actionKey ‖ 2))` |
 //! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
 //! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
+//! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
 //!
-//! (Execution nonces are only read outside validation, but keyed the same way.)
+//! (Execution nonces and signing scopes are read outside validation, but keyed the same way.)
 //!
 //! Slots are computed here as Solidity lays out `mapping(bytes32 => mapping(address => ..))`
 //! and read and written through the storage hostios; records are packed by hand into whole
@@ -26,8 +27,9 @@ use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{address_word, array_at, hash_words, left_aligned},
+    codec::{address_word, array_at, hash_words, left_aligned, uint_word},
     eip712::PermissionId,
+    interface::SigningScope,
     SmartSessions,
 };
 
@@ -37,6 +39,7 @@ const SESSIONS: u8 = 1;
 const ACTIONS: u8 = 2;
 const USED_GRANTS: u8 = 3;
 const EXECUTION_NONCES: u8 = 4;
+const SIGNING_SCOPES: u8 = 5;
 
 /// `keccak256(a ‖ b)`: the slot of `mapping[a]` for a mapping at `b`.
 fn hash_pair(a: B256, b: B256) -> U256 {
@@ -77,6 +80,17 @@ pub fn used_grant_slot(grant_digest: B256, account: Address) -> U256 {
 /// from the session record, which enabling rewrites, so a nonce never goes back.
 pub fn execution_nonce_slot(permission_id: PermissionId, account: Address) -> U256 {
     keyed_slot(EXECUTION_NONCES, permission_id, account)
+}
+
+/// `signing_scopes[scope_key(..)][account]`: the instance of the enabling that allowed the
+/// scope (a word holding the instance number).
+pub fn signing_scope_slot(
+    permission_id: PermissionId,
+    app_domain: B256,
+    contents_type: B256,
+    account: Address,
+) -> U256 {
+    keyed_slot(SIGNING_SCOPES, hash_words(&[permission_id, app_domain, contents_type]), account)
 }
 
 impl SmartSessions {
@@ -163,6 +177,30 @@ impl SmartSessions {
         nonce: U256,
     ) {
         self.store(execution_nonce_slot(permission_id, account), nonce.into());
+    }
+
+    /// The enabling instance that allowed (app domain, contents type) to a session of
+    /// `account` (0: none).
+    pub(crate) fn signing_scope_instance(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+        app_domain: B256,
+        contents_type: B256,
+    ) -> u64 {
+        let slot = signing_scope_slot(permission_id, app_domain, contents_type, account);
+        read_be(&self.load(slot), 24, 32) as u64
+    }
+
+    pub(crate) fn store_signing_scope(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        scope: &SigningScope,
+        instance: u64,
+    ) {
+        let slot = signing_scope_slot(permission_id, scope.appDomain, scope.contentsType, account);
+        self.store(slot, uint_word(instance.into()));
     }
 
     /// Whether `account` enabled the grant with this digest before.

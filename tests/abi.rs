@@ -174,6 +174,7 @@ fn arb_session() -> impl Strategy<Value = Session> {
                         maxValuePerCall: U256::from_be_bytes(value),
                     })
                     .collect(),
+                signing: vec![],
                 maxTotalValue: U256::from_be_bytes(total),
                 maxUses: uses,
                 salt: B256::from(salt),

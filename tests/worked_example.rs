@@ -29,6 +29,7 @@ fn example_grant() -> SessionGrant {
                 selector: support::MOVE,
                 maxValuePerCall: U256::from(10_000_000_000_000_000u64),
             }],
+            signing: vec![],
             maxTotalValue: U256::from(100_000_000_000_000_000u64),
             maxUses: 500,
             salt: B256::ZERO,
@@ -109,6 +110,7 @@ fn print_worked_example() {
                 { "name": "validAfter", "type": "uint48" },
                 { "name": "validUntil", "type": "uint48" },
                 { "name": "actions", "type": "Action[]" },
+                { "name": "signing", "type": "SigningScope[]" },
                 { "name": "maxTotalValue", "type": "uint256" },
                 { "name": "maxUses", "type": "uint64" },
                 { "name": "salt", "type": "bytes32" }
@@ -117,6 +119,10 @@ fn print_worked_example() {
                 { "name": "target", "type": "address" },
                 { "name": "selector", "type": "bytes4" },
                 { "name": "maxValuePerCall", "type": "uint256" }
+            ],
+            "SigningScope": [
+                { "name": "appDomain", "type": "bytes32" },
+                { "name": "contentsType", "type": "bytes32" }
             ]
         },
         "primaryType": "SessionGrant",
@@ -138,6 +144,7 @@ fn print_worked_example() {
                     "selector": action.selector.to_string(),
                     "maxValuePerCall": action.maxValuePerCall.to_string()
                 }],
+                "signing": [],
                 "maxTotalValue": session.maxTotalValue.to_string(),
                 "maxUses": session.maxUses,
                 "salt": session.salt.to_string()

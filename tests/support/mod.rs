@@ -73,6 +73,8 @@ use stylus_runtime::precompiles::ECRECOVER;
 /// An ERC-1271 question: (account, hash, signature).
 pub type Erc1271Call = (Address, B256, Vec<u8>);
 
+/// A static call answered with fixed data: (callee, selector).
+pub type StaticQuestion = (Address, [u8; 4]);
 /// A mutating call out of the module: (callee, call data, value).
 pub type CallOut = (Address, Vec<u8>, U256);
 /// A callee's answer: `Ok(return data)` or `Err(revert data)`.
@@ -92,6 +94,9 @@ pub struct PrecompileVM {
     pub owners: Rc<RefCell<HashMap<Address, Address>>>,
     /// Every ERC-1271 question the module asked an account.
     pub erc1271_calls: Rc<RefCell<Vec<Erc1271Call>>>,
+    /// Static calls answered with fixed return data: (callee, selector) → return data (an
+    /// account's ERC-5267 `eip712Domain()`).
+    pub static_answers: Rc<RefCell<HashMap<StaticQuestion, Vec<u8>>>>,
     /// Every mutating call the module made: (callee, call data, value).
     pub calls_out: Rc<RefCell<Vec<CallOut>>>,
     /// How callees answer mutating calls: `Ok(return data)` or `Err(revert data)`; any other
@@ -111,6 +116,7 @@ impl PrecompileVM {
             slots: Rc::default(),
             owners: Rc::default(),
             erc1271_calls: Rc::default(),
+            static_answers: Rc::default(),
             calls_out: Rc::default(),
             call_answers: Rc::default(),
             clock: Rc::default(),
@@ -237,6 +243,12 @@ unsafe impl UnsafeCallAccess for PrecompileVM {
     ) -> u8 {
         let target = Address::from_slice(unsafe { std::slice::from_raw_parts(to, 20) });
         let input = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+        let selector = input.first_chunk::<4>().copied().unwrap_or_default();
+        if let Some(output) = self.static_answers.borrow().get(&(target, selector)).cloned() {
+            *outs_len = output.len();
+            *self.precompile_return.borrow_mut() = Some(output);
+            return 0;
+        }
         if let Some(owner) = self.owners.borrow().get(&target).copied() {
             let output = erc1271(owner, &input, |hash, signature| {
                 self.erc1271_calls.borrow_mut().push((target, hash, signature.to_vec()))
@@ -471,6 +483,7 @@ pub fn game_session(account: Address, key: &SessionKey) -> Session {
             selector: MOVE,
             maxValuePerCall: U256::from(ETHER / 100),
         }],
+        signing: vec![],
         maxTotalValue: U256::from(ETHER),
         maxUses: 1_000,
         salt: B256::ZERO,

@@ -166,6 +166,7 @@ pub fn policy_from_requests(
         max_uses: u64::MAX,
         salt: None,
         actions: Vec::new(),
+        signing: Vec::new(),
         grant: None,
     };
     let mut max_uses = None;
@@ -305,6 +306,9 @@ pub fn requests_from_session(
 ) -> Result<Vec<PermissionRequest>, PolicyError> {
     if !session.salt.is_zero() {
         return Err(error("salt", "ERC-7715 has no salt"));
+    }
+    if !session.signing.is_empty() {
+        return Err(error("signing", "ERC-7715 has no signing permissions"));
     }
     let start_time = Some(session.validAfter.to::<u64>()).filter(|start| *start != 0);
     let mut rules = vec![Rule {

@@ -249,6 +249,18 @@ pub fn describe_session(session: &Session) -> Vec<String> {
             action.target, action.maxValuePerCall
         ));
     }
+    for scope in &session.signing {
+        lines.push(match (scope.appDomain.is_zero(), scope.contentsType.is_zero()) {
+            (true, _) => "may sign personal messages for the account".to_string(),
+            (false, true) => {
+                format!("may sign any typed data of the app domain {}", scope.appDomain)
+            }
+            (false, false) => format!(
+                "may sign typed data of the app domain {} whose type hashes to {}",
+                scope.appDomain, scope.contentsType
+            ),
+        });
+    }
     if !session.salt.is_zero() {
         lines.push(format!("salt {}", session.salt));
     }

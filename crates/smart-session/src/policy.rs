@@ -2,11 +2,13 @@
 //! `move(uint8,uint8)`), turned into the module's `Session` and `SessionGrant`.
 
 use alloy_json_abi::Function;
-use alloy_primitives::{aliases::U48, utils::parse_units, Address, FixedBytes, B256, U256};
+use alloy_primitives::{
+    aliases::U48, keccak256, utils::parse_units, Address, FixedBytes, B256, U256,
+};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use stylus_smart_sessions::{
     eip712::{KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
-    interface::{Action, Session, SessionGrant},
+    interface::{Action, Session, SessionGrant, SigningScope},
 };
 
 /// A policy file: who may act for which account, when, on what, for how much.
@@ -40,6 +42,9 @@ pub struct Policy {
     pub salt: Option<B256>,
     /// What it may call.
     pub actions: Vec<ActionPolicy>,
+    /// What it may sign for the account (ERC-1271 through ERC-7739); none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing: Vec<SigningPolicy>,
     /// The owner's grant (ENABLE mode): nonce and how long it may be used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<GrantPolicy>,
@@ -58,6 +63,46 @@ pub struct ActionPolicy {
     /// Value one call may send (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_value_per_call: Option<String>,
+}
+
+/// One kind of message the session may sign for the account: typed data of one app (of one
+/// type, or of any), or personal messages.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningPolicy {
+    /// The app's EIP-712 domain separator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_domain: Option<B256>,
+    /// The typed data's type string, primary type first (`"Mail(address to,string contents)"`);
+    /// absent: any type of the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contents_type: Option<String>,
+    /// Personal messages (`personal_sign`) instead of an app's typed data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub personal: bool,
+}
+
+impl SigningPolicy {
+    fn scope(&self, index: usize) -> Result<SigningScope, PolicyError> {
+        let field = |name: &str| format!("signing[{index}].{name}");
+        let contents_type = self.contents_type.as_deref().map(keccak256).unwrap_or_default();
+        match (self.personal, self.app_domain) {
+            (true, None) if self.contents_type.is_none() => {
+                Ok(SigningScope { appDomain: B256::ZERO, contentsType: B256::ZERO })
+            }
+            (true, _) => Err(error(
+                field("personal"),
+                "personal messages have no app_domain or contents_type",
+            )),
+            (false, Some(app_domain)) if !app_domain.is_zero() => {
+                Ok(SigningScope { appDomain: app_domain, contentsType: contents_type })
+            }
+            (false, _) => Err(error(
+                field("app_domain"),
+                "say the app's domain separator, or personal = true",
+            )),
+        }
+    }
 }
 
 /// The owner's grant.
@@ -147,6 +192,12 @@ impl Policy {
             validAfter: U48::from(start),
             validUntil: U48::from(end),
             actions,
+            signing: self
+                .signing
+                .iter()
+                .enumerate()
+                .map(|(i, scope)| scope.scope(i))
+                .collect::<Result<_, _>>()?,
             maxTotalValue: value("max_total_value", self.max_total_value.as_deref())?,
             maxUses: self.max_uses,
             salt: self.salt.unwrap_or_default(),

@@ -38,6 +38,10 @@ fn session_json(session: &Session) -> Value {
         "validAfter": session.validAfter.to_string(),
         "validUntil": session.validUntil.to_string(),
         "actions": session.actions.iter().map(action_json).collect::<Vec<_>>(),
+        "signing": session.signing.iter().map(|scope| json!({
+            "appDomain": scope.appDomain.to_string(),
+            "contentsType": scope.contentsType.to_string(),
+        })).collect::<Vec<_>>(),
         "maxTotalValue": session.maxTotalValue.to_string(),
         "maxUses": session.maxUses.to_string(),
         "salt": session.salt.to_string(),
