@@ -4,61 +4,16 @@
 
 mod support;
 
-use alloy_primitives::{address, keccak256, Address, Bytes, FixedBytes, B256, U256};
-use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolCall, SolStruct};
+use alloy_primitives::{keccak256, Address, Bytes, FixedBytes, B256, U256};
+use alloy_sol_types::{eip712_domain, SolCall, SolStruct};
 use stylus_smart_sessions::{
     eip712::{domain_separator, DOMAIN_NAME, DOMAIN_VERSION},
     interface::{ISmartSessions::*, Session, SigningScope, IERC5267},
 };
-use support::*;
+use support::{erc7739::*, *};
 
-sol! {
-    /// The app's typed data: a message the session signs in the user's name.
-    struct Mail {
-        address to;
-        string contents;
-    }
-    /// ERC-7739's wrapper for `Mail`: alloy derives the type string
-    /// `TypedDataSign(Mail contents,string name,…,bytes32 salt)Mail(address to,string contents)`.
-    struct TypedDataSign {
-        Mail contents;
-        string name;
-        string version;
-        uint256 chainId;
-        address verifyingContract;
-        bytes32 salt;
-    }
-    /// ERC-7739's wrapper for personal messages.
-    struct PersonalSign {
-        bytes prefixed;
-    }
-}
-
-const MAIL_APP: Address = address!("00000000000000000000000000000000000a9901");
 const MAGIC: FixedBytes<4> = FixedBytes::new([0x16, 0x26, 0xba, 0x7e]);
 const INVALID: FixedBytes<4> = FixedBytes::new([0xff; 4]);
-
-fn mail_domain() -> Eip712Domain {
-    eip712_domain! { name: "Mail", version: "1", chain_id: CHAIN_ID, verifying_contract: MAIL_APP, }
-}
-
-/// The EIP-712 domain an OpenZeppelin account named "SessionAccount" reports.
-fn account_domain(account: Address) -> Eip712Domain {
-    eip712_domain! {
-        name: "SessionAccount",
-        version: "1",
-        chain_id: CHAIN_ID,
-        verifying_contract: account,
-    }
-}
-
-fn mail() -> Mail {
-    Mail { to: BOB, contents: "gg, rematch?".into() }
-}
-
-fn mail_type() -> &'static str {
-    "Mail(address to,string contents)"
-}
 
 /// Makes `account` answer `eip712Domain()` as an OpenZeppelin `EIP712("SessionAccount", "1")`
 /// account does (fields 0x0f: name, version, chain id, verifying contract).
@@ -99,57 +54,10 @@ fn mail_scope(contents_type: B256) -> SigningScope {
     SigningScope { appDomain: mail_domain().separator(), contentsType: contents_type }
 }
 
-/// `permissionId ‖ r ‖ s ‖ v ‖ appDomainSeparator ‖ contents ‖ contentsDescr ‖ uint16(len)`,
-/// the key having signed ERC-7739's `TypedDataSign` for `account`.
-fn typed_signature(key: &SessionKey, id: B256, account: Address, app: &Eip712Domain) -> Bytes {
-    let domain = account_domain(account);
-    let wrapped = TypedDataSign {
-        contents: mail(),
-        name: "SessionAccount".into(),
-        version: "1".into(),
-        chainId: U256::from(CHAIN_ID),
-        verifyingContract: account,
-        salt: B256::ZERO,
-    };
-    assert_eq!(domain.salt, None);
-    let signature = key.sign(wrapped.eip712_signing_hash(app));
-    let descr = mail_type().as_bytes();
-    [
-        id.as_slice(),
-        &signature,
-        app.separator().as_slice(),
-        mail().eip712_hash_struct().as_slice(),
-        descr,
-        &(descr.len() as u16).to_be_bytes(),
-    ]
-    .concat()
-    .into()
-}
-
-/// EIP-191's `personal_sign` hash of `message`, and the key's ERC-7739 `PersonalSign` over it
-/// for `account`.
-fn personal_signature(
-    key: &SessionKey,
-    id: B256,
-    account: Address,
-    message: &[u8],
-) -> (B256, Bytes) {
-    let prefixed =
-        [format!("\x19Ethereum Signed Message:\n{}", message.len()).as_bytes(), message].concat();
-    let hash = keccak256(&prefixed);
-    let wrapped = PersonalSign { prefixed: prefixed.into() };
-    let signature = key.sign(wrapped.eip712_signing_hash(&account_domain(account)));
-    (hash, [id.as_slice(), &signature].concat().into())
-}
-
 /// `isValidSignatureWithSender` as `account` asks it.
 fn ask(harness: &mut Harness, account: Address, hash: B256, signature: Bytes) -> FixedBytes<4> {
     let call = isValidSignatureWithSenderCall { sender: MAIL_APP, hash, signature };
     harness.call(account, call).expect("never reverts for well-encoded arguments")
-}
-
-fn mail_hash() -> B256 {
-    mail().eip712_signing_hash(&mail_domain())
 }
 
 #[test]

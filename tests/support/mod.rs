@@ -8,6 +8,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod chain;
+pub mod erc7739;
 pub mod evm;
 
 use std::{

@@ -1,0 +1,103 @@
+//! ERC-7739 session signatures built from the ERC's text with alloy's EIP-712 (`SolStruct`),
+//! not with the module's code: what `tests/signing.rs` and `tests/e2e_signing.rs` present to
+//! the module.
+
+use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
+use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
+
+use super::{SessionKey, BOB, CHAIN_ID};
+
+sol! {
+    /// The app's typed data: a message the session signs in the user's name.
+    struct Mail {
+        address to;
+        string contents;
+    }
+    /// ERC-7739's wrapper for `Mail`: alloy derives the type string
+    /// `TypedDataSign(Mail contents,string name,…,bytes32 salt)Mail(address to,string contents)`.
+    struct TypedDataSign {
+        Mail contents;
+        string name;
+        string version;
+        uint256 chainId;
+        address verifyingContract;
+        bytes32 salt;
+    }
+    /// ERC-7739's wrapper for personal messages.
+    struct PersonalSign {
+        bytes prefixed;
+    }
+}
+
+/// The app whose typed data the session signs.
+pub const MAIL_APP: Address = address!("00000000000000000000000000000000000a9901");
+
+pub fn mail_domain() -> Eip712Domain {
+    eip712_domain! { name: "Mail", version: "1", chain_id: CHAIN_ID, verifying_contract: MAIL_APP, }
+}
+
+/// The EIP-712 domain an OpenZeppelin account named "SessionAccount" reports.
+pub fn account_domain(account: Address) -> Eip712Domain {
+    eip712_domain! {
+        name: "SessionAccount",
+        version: "1",
+        chain_id: CHAIN_ID,
+        verifying_contract: account,
+    }
+}
+
+pub fn mail() -> Mail {
+    Mail { to: BOB, contents: "gg, rematch?".into() }
+}
+
+pub fn mail_type() -> &'static str {
+    "Mail(address to,string contents)"
+}
+
+/// `permissionId ‖ r ‖ s ‖ v ‖ appDomainSeparator ‖ contents ‖ contentsDescr ‖ uint16(len)`,
+/// the key having signed ERC-7739's `TypedDataSign` for `account`.
+pub fn typed_signature(key: &SessionKey, id: B256, account: Address, app: &Eip712Domain) -> Bytes {
+    let domain = account_domain(account);
+    let wrapped = TypedDataSign {
+        contents: mail(),
+        name: "SessionAccount".into(),
+        version: "1".into(),
+        chainId: U256::from(CHAIN_ID),
+        verifyingContract: account,
+        salt: B256::ZERO,
+    };
+    assert_eq!(domain.salt, None);
+    let signature = key.sign(wrapped.eip712_signing_hash(app));
+    let descr = mail_type().as_bytes();
+    [
+        id.as_slice(),
+        &signature,
+        app.separator().as_slice(),
+        mail().eip712_hash_struct().as_slice(),
+        descr,
+        &(descr.len() as u16).to_be_bytes(),
+    ]
+    .concat()
+    .into()
+}
+
+/// EIP-191's `personal_sign` hash of `message`, and the key's ERC-7739 `PersonalSign` over it
+/// for `account`.
+pub fn personal_signature(
+    key: &SessionKey,
+    id: B256,
+    account: Address,
+    message: &[u8],
+) -> (B256, Bytes) {
+    let prefixed =
+        [format!("\x19Ethereum Signed Message:\n{}", message.len()).as_bytes(), message].concat();
+    let hash = keccak256(&prefixed);
+    let wrapped = PersonalSign { prefixed: prefixed.into() };
+    let signature = key.sign(wrapped.eip712_signing_hash(&account_domain(account)));
+    (hash, [id.as_slice(), &signature].concat().into())
+}
+
+/// The ERC-1271 hash the mail app asks the account about: its typed data's signing hash.
+pub fn mail_hash() -> B256 {
+    mail().eip712_signing_hash(&mail_domain())
+}
