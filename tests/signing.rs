@@ -4,35 +4,16 @@
 
 mod support;
 
-use alloy_primitives::{keccak256, Address, Bytes, FixedBytes, B256, U256};
-use alloy_sol_types::{eip712_domain, SolCall, SolStruct};
+use alloy_primitives::{keccak256, Address, Bytes, FixedBytes, B256};
+use alloy_sol_types::{eip712_domain, SolStruct};
 use stylus_smart_sessions::{
     eip712::{domain_separator, DOMAIN_NAME, DOMAIN_VERSION},
-    interface::{ISmartSessions::*, Session, SigningScope, IERC5267},
+    interface::{ISmartSessions::*, Session, SigningScope},
 };
 use support::{erc7739::*, *};
 
 const MAGIC: FixedBytes<4> = FixedBytes::new([0x16, 0x26, 0xba, 0x7e]);
 const INVALID: FixedBytes<4> = FixedBytes::new([0xff; 4]);
-
-/// Makes `account` answer `eip712Domain()` as an OpenZeppelin `EIP712("SessionAccount", "1")`
-/// account does (fields 0x0f: name, version, chain id, verifying contract).
-fn answer_domain(harness: &Harness, account: Address, reported: Address) {
-    let answer = IERC5267::eip712DomainCall::abi_encode_returns(&IERC5267::eip712DomainReturn {
-        fields: FixedBytes::new([0x0f]),
-        name: "SessionAccount".into(),
-        version: "1".into(),
-        chainId: U256::from(CHAIN_ID),
-        verifyingContract: reported,
-        salt: B256::ZERO,
-        extensions: vec![],
-    });
-    harness
-        .vm
-        .static_answers
-        .borrow_mut()
-        .insert((account, IERC5267::eip712DomainCall::SELECTOR), answer);
-}
 
 /// `account` installed the module and enabled the game session of `key` with `signing`; the
 /// clock is the session's start.
@@ -45,7 +26,7 @@ fn signing_session(
     harness.install(account);
     let session = Session { signing, ..game_session(account, key) };
     let id = harness.enable(&session).unwrap();
-    answer_domain(harness, account, account);
+    answer_account_domain(harness, account, account);
     harness.vm.clock.set(Some(NOW));
     id
 }
@@ -150,7 +131,7 @@ fn an_account_domain_naming_another_contract_is_refused() {
     let key = SessionKey::from_seed(1);
     let mut harness = Harness::new();
     let id = signing_session(&mut harness, ALICE, &key, vec![mail_scope(B256::ZERO)]);
-    answer_domain(&harness, ALICE, BOB);
+    answer_account_domain(&harness, ALICE, BOB);
     let signature = typed_signature(&key, id, BOB, &mail_domain());
     assert_eq!(ask(&mut harness, ALICE, mail_hash(), signature), INVALID);
 }

@@ -1,16 +1,26 @@
-//! The README's worked example of an owner-signed grant, reproduced: the typed data a wallet
-//! shows (read from README.md and hashed by alloy's dynamic EIP-712), the digest the module
-//! computes, and the owner's signature bytes for the fixed test key.
+//! The README's worked examples, reproduced: the owner-signed grant (the typed data a wallet
+//! shows, read from README.md and hashed by alloy's dynamic EIP-712, the digest the module
+//! computes, and the owner's signature bytes for the fixed test key), and a session's ERC-7739
+//! signature of an app's typed data (every intermediate value and the final bytes).
 
 mod support;
 
 use alloy_dyn_abi::TypedData;
 use alloy_primitives::{address, aliases::U48, B256, U256};
+use alloy_sol_types::SolStruct;
 use stylus_smart_sessions::{
     eip712::{DOMAIN_NAME, DOMAIN_VERSION},
-    interface::{Action, Session, SessionGrant},
+    interface::{
+        Action, ISmartSessions::isValidSignatureWithSenderCall, Session, SessionGrant, SigningScope,
+    },
 };
-use support::SessionKey;
+use support::{
+    erc7739::{
+        account_domain, answer_account_domain, mail, mail_domain, mail_hash, typed_signature,
+        TypedDataSign,
+    },
+    SessionKey,
+};
 
 const CHAIN_ID: u64 = 421_614;
 const MODULE: alloy_primitives::Address = address!("5e55105e55105e55105e55105e55105e55105e55");
@@ -39,11 +49,81 @@ fn example_grant() -> SessionGrant {
     }
 }
 
-fn readme_section() -> String {
+/// The README from the heading `title` on.
+fn readme_section_titled(title: &str) -> String {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("### Worked example").expect("README has the worked example");
+    let start = readme.find(title).unwrap_or_else(|| panic!("README has `{title}`"));
     readme[start..].to_string()
+}
+
+fn readme_section() -> String {
+    readme_section_titled("### Worked example\n")
+}
+
+/// The example session with signing power: the grant's session, allowed to sign the mail
+/// app's typed data (any type).
+fn example_signing_session() -> Session {
+    let mut session = example_grant().session;
+    session.signing =
+        vec![SigningScope { appDomain: mail_domain().separator(), contentsType: B256::ZERO }];
+    session
+}
+
+/// Every value of the signature example: (label, value).
+fn signature_example() -> Vec<(&'static str, String)> {
+    let session = example_signing_session();
+    let key = SessionKey::from_seed(0x47);
+    let id = session.permission_id(CHAIN_ID, MODULE);
+    let signature = typed_signature(&key, id, session.account, &mail_domain());
+    let wrapped = TypedDataSign {
+        contents: mail(),
+        name: "SessionAccount".into(),
+        version: "1".into(),
+        chainId: U256::from(CHAIN_ID),
+        verifyingContract: session.account,
+        salt: B256::ZERO,
+    };
+    let full = [MODULE.as_slice(), &signature].concat();
+    vec![
+        ("permissionId:", id.to_string()),
+        ("app domain separator:", mail_domain().separator().to_string()),
+        ("contents hashStruct:", mail().eip712_hash_struct().to_string()),
+        ("hash the app asks about:", mail_hash().to_string()),
+        ("digest the session key signs:", wrapped.eip712_signing_hash(&mail_domain()).to_string()),
+        ("account domain separator:", account_domain(session.account).separator().to_string()),
+        ("ERC-1271 signature:", alloy_primitives::hex::encode_prefixed(full)),
+    ]
+}
+
+#[test]
+fn readme_signature_example_is_reproduced_value_by_value() {
+    let section = readme_section_titled("### Worked example: a session signs typed data");
+    for (label, value) in signature_example() {
+        assert_eq!(labelled(&section, label), value, "{label}");
+    }
+}
+
+#[test]
+fn readme_signature_example_is_accepted_by_the_module() {
+    let session = example_signing_session();
+    let mut harness = support::Harness::deployed(MODULE, CHAIN_ID);
+    harness.install(session.account);
+    let id = harness.enable(&session).unwrap();
+    answer_account_domain(&harness, session.account, session.account);
+    harness.vm.clock.set(Some(1_800_000_000));
+    let signature =
+        typed_signature(&SessionKey::from_seed(0x47), id, session.account, &mail_domain());
+    let call = isValidSignatureWithSenderCall { sender: MODULE, hash: mail_hash(), signature };
+    assert_eq!(harness.call(session.account, call).unwrap(), [0x16, 0x26, 0xba, 0x7e]);
+}
+
+#[test]
+#[ignore = "prints the session signature example for the README"]
+fn print_signature_example() {
+    for (label, value) in signature_example() {
+        println!("- {label} `{value}`");
+    }
 }
 
 /// The text of the first fenced block of `kind` in `section`.

@@ -5,7 +5,11 @@
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
 
-use super::{SessionKey, BOB, CHAIN_ID};
+use alloy_primitives::FixedBytes;
+use alloy_sol_types::SolCall;
+use stylus_smart_sessions::interface::IERC5267;
+
+use super::{Harness, SessionKey, BOB, CHAIN_ID};
 
 sol! {
     /// The app's typed data: a message the session signs in the user's name.
@@ -100,4 +104,23 @@ pub fn personal_signature(
 /// The ERC-1271 hash the mail app asks the account about: its typed data's signing hash.
 pub fn mail_hash() -> B256 {
     mail().eip712_signing_hash(&mail_domain())
+}
+
+/// Makes `account` answer `eip712Domain()` as an OpenZeppelin `EIP712("SessionAccount", "1")`
+/// account does (fields 0x0f: name, version, chain id, verifying contract).
+pub fn answer_account_domain(harness: &Harness, account: Address, reported: Address) {
+    let answer = IERC5267::eip712DomainCall::abi_encode_returns(&IERC5267::eip712DomainReturn {
+        fields: FixedBytes::new([0x0f]),
+        name: "SessionAccount".into(),
+        version: "1".into(),
+        chainId: U256::from(CHAIN_ID),
+        verifyingContract: reported,
+        salt: B256::ZERO,
+        extensions: vec![],
+    });
+    harness
+        .vm
+        .static_answers
+        .borrow_mut()
+        .insert((account, IERC5267::eip712DomainCall::SELECTOR), answer);
 }
