@@ -17,10 +17,11 @@ use local_chain::ExecutionResult;
 use stylus_runtime::{pricing, Program};
 use stylus_smart_sessions::interface::{
     ISmartSessions::{executeAsSessionBySignatureCall, executeAsSessionCall},
-    Session, SessionExecution, SessionGrant,
+    Session, SessionExecution, SessionGrant, SigningScope,
 };
 use support::{
-    evm::{PackedUserOperation, World},
+    erc7739,
+    evm::{PackedUserOperation, World, IERC1271},
     *,
 };
 
@@ -182,6 +183,37 @@ fn main() {
         data,
     ));
 
+    // A session signature, as an app asks the account (which asks the module): a view, so
+    // measured as a transaction calling the account's `isValidSignature`.
+    let mut world = World::installed();
+    let mut session = world.game_session(&key);
+    session.signing = vec![SigningScope {
+        appDomain: erc7739::mail_domain().separator(),
+        contentsType: B256::ZERO,
+    }];
+    let account = world.account;
+    let permission_id = world.enable_by_owner(session);
+    let signature = erc7739::typed_signature(&key, permission_id, account, &erc7739::mail_domain());
+    let data = IERC1271::isValidSignatureCall {
+        hash: erc7739::mail_hash(),
+        signature: [MODULE.as_slice(), &signature].concat().into(),
+    }
+    .abi_encode();
+    world.chain.clear_stylus_frames();
+    let result = world.chain.call(support::evm::DEPLOYER, account, data, U256::ZERO);
+    let magic = IERC1271::isValidSignatureCall::abi_decode_returns(
+        result.output().expect("isValidSignature returns"),
+    );
+    assert_eq!(magic.map(|m| m.0), Ok([0x16, 0x26, 0xba, 0x7e]), "the session's signature");
+    let frame = world.chain.stylus_frames().last().expect("the module ran").clone();
+    executions.push(MeasuredExecution {
+        case: "isValidSignature through the account (ERC-7739 typed data)",
+        ink: frame.ink,
+        entry_gas: frame.entry_gas,
+        frame_gas: frame.gas,
+        tx_gas: result.tx_gas_used(),
+    });
+
     let report = render(&rows, &executions);
     print!("{report}");
     if let Some(path) = std::env::args().nth(1) {
@@ -248,7 +280,7 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
             row.handle_ops_gas
         );
     }
-    let _ = writeln!(w, "\n## Executor path (no EntryPoint, no bundler)\n");
+    let _ = writeln!(w, "\n## Executor path and session signatures (no EntryPoint)\n");
     let _ = writeln!(
         w,
         "One 0.01-ether `move` sent as a plain transaction to the module, which calls the \
@@ -257,7 +289,9 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
          the whole transaction, intrinsic 21,000 included — compare `handleOps gas` above. \
          The rows run in order on one account: the key's row pays the game's first write of \
          the player's move count (0 → 1), the relayed row the first write of the session's \
-         execution nonce (0 → 1) and an ecrecover.\n"
+         execution nonce (0 → 1) and an ecrecover. The last row is an app's ERC-1271 question \
+         to the account, which asks the module (which asks the account for its EIP-712 domain); \
+         its module frame gas includes that call.\n"
     );
     let _ =
         writeln!(w, "| case | ink | ink as gas | entry gas | module frame gas | transaction gas |");

@@ -6,20 +6,14 @@
 mod support;
 
 use alloy_primitives::{Address, Bytes, FixedBytes, B256, U256};
-use alloy_sol_types::{sol, SolCall};
+use alloy_sol_types::SolCall;
 use local_chain::ExecutionResult;
 use stylus_smart_sessions::interface::{ISmartSessions::removeSessionCall, SigningScope};
 use support::{
     erc7739::{mail_domain, mail_hash, personal_signature, typed_signature},
-    evm::{World, DEPLOYER},
+    evm::{World, DEPLOYER, IERC1271},
     execute_single, SessionKey, MODULE, NOW, TWO_HOURS,
 };
-
-sol! {
-    interface IERC1271 {
-        function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
-    }
-}
 
 const MAGIC: FixedBytes<4> = FixedBytes::new([0x16, 0x26, 0xba, 0x7e]);
 

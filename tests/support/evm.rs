@@ -46,6 +46,9 @@ sol! {
     interface IAccount7579 {
         function installModule(uint256 moduleTypeId, address module, bytes calldata initData) external;
     }
+    interface IERC1271 {
+        function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
+    }
     interface IGame {
         function moves(address player) external view returns (uint256);
     }
