@@ -251,6 +251,16 @@ mod tests {
     use super::*;
     use crate::interface::MultiChainGrant;
 
+    /// The module's domain as alloy builds it.
+    fn module_domain(chain_id: u64, module: Address) -> alloy_sol_types::Eip712Domain {
+        eip712_domain! {
+            name: DOMAIN_NAME,
+            version: DOMAIN_VERSION,
+            chain_id: chain_id,
+            verifying_contract: module,
+        }
+    }
+
     fn game_session() -> Session {
         Session {
             account: address!("00000000000000000000000000000000000a11ce"),
@@ -286,12 +296,7 @@ mod tests {
     #[test]
     fn permission_id_equals_alloy_eip712_signing_hash() {
         let module = address!("000000000000000000000000000000000000c0de");
-        let domain = eip712_domain! {
-            name: DOMAIN_NAME,
-            version: DOMAIN_VERSION,
-            chain_id: 412_346,
-            verifying_contract: module,
-        };
+        let domain = module_domain(412_346, module);
         let session = game_session();
         assert_eq!(domain_separator(412_346, module), domain.separator());
         assert_eq!(session.struct_hash(), session.eip712_hash_struct());
@@ -307,12 +312,7 @@ mod tests {
             deadline: U48::from(1_900_000_000u64),
         };
         assert_eq!(SESSION_REVOCATION_TYPEHASH, revocation.eip712_type_hash());
-        let domain = eip712_domain! {
-            name: DOMAIN_NAME,
-            version: DOMAIN_VERSION,
-            chain_id: 42_161,
-            verifying_contract: module,
-        };
+        let domain = module_domain(42_161, module);
         assert_eq!(revocation.digest(42_161, module), revocation.eip712_signing_hash(&domain));
         assert_ne!(revocation.digest(1, module), revocation.digest(42_161, module));
     }
@@ -328,12 +328,7 @@ mod tests {
             callData: vec![0xe9, 0xae, 0x5c, 0x53, 1, 2, 3].into(),
         };
         assert_eq!(SESSION_EXECUTION_TYPEHASH, execution.eip712_type_hash());
-        let domain = eip712_domain! {
-            name: DOMAIN_NAME,
-            version: DOMAIN_VERSION,
-            chain_id: 42_161,
-            verifying_contract: module,
-        };
+        let domain = module_domain(42_161, module);
         assert_eq!(execution.digest(42_161, module), execution.eip712_signing_hash(&domain));
         let mut next = execution.clone();
         next.nonce = U256::from(5);
@@ -350,12 +345,7 @@ mod tests {
         };
         assert_eq!(SESSION_GRANT_TYPEHASH, grant.eip712_type_hash());
         assert_eq!(grant.struct_hash(), grant.eip712_hash_struct());
-        let domain = eip712_domain! {
-            name: DOMAIN_NAME,
-            version: DOMAIN_VERSION,
-            chain_id: 42_161,
-            verifying_contract: module,
-        };
+        let domain = module_domain(42_161, module);
         assert_eq!(grant.digest(42_161, module), grant.eip712_signing_hash(&domain));
 
         let chains = MultiChainGrant {
