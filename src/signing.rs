@@ -3,17 +3,26 @@
 //! and to this account and cannot be replayed on another account that shares the key.
 //!
 //! Top-down: decode the signature → the session must be live and inside its window (block
-//! time) → the account's EIP-712 domain (ERC-5267 `eip712Domain()`) → the digest the key
-//! signed (ERC-7739 `TypedDataSign` for typed data, `PersonalSign` for personal messages) →
-//! the session's signing scopes must allow it → the key's signature over it.
+//! time) → the account's EIP-712 domain (ERC-5267 `eip712Domain()`) → what was signed must be
+//! what the app asks about, proved from the signature's own bytes → the digest the key signed
+//! (ERC-7739 `TypedDataSign` for typed data, `PersonalSign` for personal messages) → the
+//! session's signing scopes must allow it → the key's signature over it.
+//!
+//! The module never takes `hash` on trust: a session key is a machine key, and a wrapper over
+//! an opaque hash would let it sign anything (a Permit2 digest as a "personal message", a
+//! `PermitSingle` declared as an allowed type). So a personal message travels whole, and typed
+//! data travels as its type string and `encodeData`, from which the module recomputes
+//! `hashStruct`: the type a scope names is the type that was signed.
 //!
 //! Layout, after the account has taken the module's address off the front:
 //!
 //! ```text
-//! personal message: permissionId (32) ‖ r ‖ s ‖ v (65)
-//! typed data:       permissionId (32) ‖ r ‖ s ‖ v (65) ‖ appDomainSeparator (32) ‖
-//!                   contents (32) ‖ contentsDescr ‖ uint16(contentsDescr.length)
+//! personal message: 0x00 ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ message
+//! typed data:       0x01 ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ appDomainSeparator (32) ‖
+//!                   encodeData (32 · n) ‖ contentsDescr ‖ uint16(contentsDescr.length)
 //! ```
+
+use alloc::vec::Vec;
 
 use alloy_primitives::{keccak256, Address, FixedBytes, B256};
 use alloy_sol_types::SolCall;
@@ -41,6 +50,10 @@ const PERSONAL_SIGN_TYPEHASH: B256 = const_keccak("PersonalSign(bytes prefixed)"
 /// What follows the contents name in ERC-7739's `TypedDataSign` type string.
 const TYPED_DATA_SIGN_FIELDS: &[u8] =
     b" contents,string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)";
+/// First byte of a session signature of a personal message.
+pub const SIGNED_PERSONAL_MESSAGE: u8 = 0x00;
+/// First byte of a session signature of typed data.
+pub const SIGNED_TYPED_DATA: u8 = 0x01;
 /// ERC-5267 `fields` of a domain with name, version, chain id and verifying contract, and of
 /// one with a salt too: the two domains accounts use.
 const DOMAIN_FIELDS: u8 = 0x0f;
@@ -78,22 +91,24 @@ impl SmartSessions {
     /// `Some` when the signature is valid (see [`Self::is_valid_signature`]).
     fn session_signed(&self, account: Address, hash: B256, signature: &[u8]) -> Option<()> {
         // Decode.
-        let (permission_id, rest) = signature.split_first_chunk::<32>()?;
-        let (ecdsa, typed) = rest.split_first_chunk::<65>()?;
+        let (&kind, rest) = signature.split_first()?;
+        let (permission_id, rest) = rest.split_first_chunk::<32>()?;
+        let (ecdsa, payload) = rest.split_first_chunk::<65>()?;
         let permission_id = B256::new(*permission_id);
 
         // The session, live and inside its window.
         let session = self.live_session(account, permission_id).ok()?;
         check_window(permission_id, &session, self.vm().block_timestamp()).ok()?;
 
-        // The digest the key signed, and the scope it needs.
+        // What was signed, the digest the key signed, and the scope it needs.
         let domain = self.account_domain(account)?;
-        let (app_domain, contents_type, digest) = if typed.is_empty() {
-            // Personal messages: `hash` is the app's EIP-191 hash, rehashed under the account.
-            let personal = keccak256([PERSONAL_SIGN_TYPEHASH.0, hash.0].concat());
-            (B256::ZERO, B256::ZERO, typed_data_digest(domain.separator, personal))
-        } else {
-            self.typed_data_sign(hash, typed, &domain)?
+        let (app_domain, contents_type, digest) = match kind {
+            SIGNED_PERSONAL_MESSAGE if eip191_hash(payload) == hash => {
+                let personal = hash_words(&[PERSONAL_SIGN_TYPEHASH, hash]);
+                (B256::ZERO, B256::ZERO, typed_data_digest(domain.separator, personal))
+            }
+            SIGNED_TYPED_DATA => self.typed_data_sign(hash, payload, &domain)?,
+            _ => return None,
         };
         let allowed = |contents_type| {
             self.signing_scope_instance(account, permission_id, app_domain, contents_type)
@@ -107,33 +122,40 @@ impl SmartSessions {
         (recover_signer(self.vm(), digest, ecdsa)? == session.signer).then_some(())
     }
 
-    /// ERC-7739 `TypedDataSign`: checks that `hash` is the app's typed-data digest of
-    /// `contents` and returns (app domain, `keccak256(contentsType)`, the digest the key
-    /// signed), or `None` for a malformed or forbidden wrapper.
+    /// ERC-7739 `TypedDataSign`: recomputes the contents' `hashStruct` from `contentsType`
+    /// and `encodeData`, checks that `hash` is the app's digest of it, and returns (app
+    /// domain, `keccak256(contentsType)`, the digest the key signed); `None` for a malformed
+    /// or forbidden wrapper.
     fn typed_data_sign(
         &self,
         hash: B256,
-        typed: &[u8],
+        payload: &[u8],
         domain: &AccountDomain,
     ) -> Option<(B256, B256, B256)> {
-        let (typed, descr_length) = typed.split_last_chunk::<2>()?;
-        let (app_domain, rest) = typed.split_first_chunk::<32>()?;
-        let (contents, descr) = rest.split_first_chunk::<32>()?;
-        let (app_domain, contents) = (B256::new(*app_domain), B256::new(*contents));
-        if descr.len() != usize::from(u16::from_be_bytes(*descr_length)) {
+        let (payload, descr_length) = payload.split_last_chunk::<2>()?;
+        let (app_domain, rest) = payload.split_first_chunk::<32>()?;
+        let app_domain = B256::new(*app_domain);
+        let encoded_length =
+            rest.len().checked_sub(usize::from(u16::from_be_bytes(*descr_length)))?;
+        let (encode_data, descr) = rest.split_at_checked(encoded_length)?;
+        if encode_data.len() % 32 != 0 {
             return None;
         }
-        // The app's digest must be the one asked about, and never one of the module's own:
-        // a session signing a grant would give itself more power.
+        // Never under the module's own domains (a session signing a grant would give itself
+        // more power) nor the account's (its own typed data, e.g. module installs).
         let module = self.vm().contract_address();
-        let own = [domain_separator(self.vm().chain_id(), module), chain_free_domain_separator()];
-        if app_domain.is_zero()
-            || own.contains(&app_domain)
-            || typed_data_digest(app_domain, contents) != hash
-        {
+        let forbidden = [
+            B256::ZERO,
+            domain.separator,
+            domain_separator(self.vm().chain_id(), module),
+            chain_free_domain_separator(),
+        ];
+        let (name, contents_type) = contents_name(descr)?;
+        let type_hash = keccak256(primary_first(name, contents_type)?);
+        let contents = keccak256([type_hash.as_slice(), encode_data].concat());
+        if forbidden.contains(&app_domain) || typed_data_digest(app_domain, contents) != hash {
             return None;
         }
-        let (name, contents_type) = contents_name(descr)?;
         let type_string = [b"TypedDataSign(", name, TYPED_DATA_SIGN_FIELDS, contents_type].concat();
         let [name_hash, version_hash, chain_id, verifying_contract, salt] = domain.fields;
         let struct_hash = hash_words(&[
@@ -145,8 +167,7 @@ impl SmartSessions {
             verifying_contract,
             salt,
         ]);
-        let digest = typed_data_digest(app_domain, struct_hash);
-        Some((app_domain, keccak256(contents_type), digest))
+        Some((app_domain, type_hash, typed_data_digest(app_domain, struct_hash)))
     }
 
     /// The account's EIP-712 domain (ERC-5267), when it is one this module can rebuild —
@@ -191,6 +212,49 @@ impl SmartSessions {
     }
 }
 
+/// EIP-191's `personal_sign` hash of `message`:
+/// `keccak256("\x19Ethereum Signed Message:\n" ‖ decimal length ‖ message)`.
+fn eip191_hash(message: &[u8]) -> B256 {
+    // The length in decimal, written from the right into a fixed buffer (no `core::fmt`).
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut length = message.len();
+    while let Some(digit) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
+        *digit = b'0' + (length % 10) as u8;
+        start -= 1;
+        length /= 10;
+        if length == 0 {
+            break;
+        }
+    }
+    let digits = digits.get(start..).unwrap_or_default();
+    keccak256([b"\x19Ethereum Signed Message:\n".as_slice(), digits, message].concat())
+}
+
+/// The contents' EIP-712 `encodeType` from the types ERC-7739 lists (sorted by name, as they
+/// follow `TypedDataSign`'s own definition): the definition of `name` first, then the others
+/// in order. `None` when `name` is not defined there or the list is cut short.
+fn primary_first(name: &[u8], types: &[u8]) -> Option<Vec<u8>> {
+    let mut primary: &[u8] = &[];
+    let mut others = Vec::with_capacity(types.len());
+    let mut rest = types;
+    // Every definition ends at its `)`: member lists hold no parentheses.
+    while let Some(end) = rest.iter().position(|&byte| byte == b')') {
+        let (definition, after) = rest.split_at_checked(end + 1)?;
+        let opens_as_name = definition.strip_prefix(name).and_then(|tail| tail.first());
+        if opens_as_name == Some(&b'(') {
+            primary = definition;
+        } else {
+            others.extend_from_slice(definition);
+        }
+        rest = after;
+    }
+    if primary.is_empty() || !rest.is_empty() {
+        return None;
+    }
+    Some([primary, &others].concat())
+}
+
 /// Splits ERC-7739's `contentsDescr` into (contentsName, contentsType): implicit mode (it ends
 /// with `)`) names the contents by the type string's first type; explicit mode appends the
 /// name after the type string. `None` for an empty type or a name ERC-7739 forbids (empty,
@@ -214,7 +278,30 @@ fn contents_name(descr: &[u8]) -> Option<(&[u8], &[u8])> {
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::eip191_hash_message;
+
     use super::*;
+
+    #[test]
+    fn eip191_hash_equals_alloys_for_every_length_width() {
+        for length in [0, 1, 9, 10, 99, 100, 1_000, 12_345] {
+            let message = vec![0x61; length];
+            assert_eq!(eip191_hash(&message), eip191_hash_message(&message), "{length}");
+        }
+    }
+
+    #[test]
+    fn primary_first_moves_the_named_definition_to_the_front() {
+        let sorted = b"Asset(address token)Order(Asset asset,uint256 amount)";
+        assert_eq!(
+            primary_first(b"Order", sorted).as_deref(),
+            Some(&b"Order(Asset asset,uint256 amount)Asset(address token)"[..])
+        );
+        let mail = b"Mail(Person from)Person(address wallet)";
+        assert_eq!(primary_first(b"Mail", mail).as_deref(), Some(&mail[..]));
+        assert_eq!(primary_first(b"Ord", sorted), None, "a prefix of a name is not the name");
+        assert_eq!(primary_first(b"Order", b"Order(uint256 x"), None, "cut short");
+    }
 
     #[test]
     fn contents_name_reads_implicit_and_explicit_descriptions() {

@@ -179,3 +179,108 @@ fn contents_that_are_not_the_asked_hash_are_refused() {
     let hash = other.eip712_signing_hash(&mail_domain());
     assert_eq!(ask(&mut harness, ALICE, hash, signature), INVALID);
 }
+
+/// An app type whose dependency sorts before it: ERC-7739's explicit mode.
+mod order {
+    alloy_sol_types::sol! {
+        struct Asset {
+            address token;
+        }
+        struct Order {
+            Asset asset;
+            uint256 amount;
+        }
+        struct TypedDataSign {
+            Order contents;
+            string name;
+            string version;
+            uint256 chainId;
+            address verifyingContract;
+            bytes32 salt;
+        }
+    }
+}
+
+fn order() -> order::Order {
+    order::Order { asset: order::Asset { token: BOB }, amount: alloy_primitives::U256::MAX }
+}
+
+/// `0x01 ‖ id ‖ r ‖ s ‖ v ‖ app ‖ encodeData(order) ‖ descr ‖ len`, the key having signed the
+/// `TypedDataSign` of the order for `account`, with `descr` as given.
+fn order_signature(key: &SessionKey, id: B256, account: Address, descr: &[u8]) -> Bytes {
+    let wrapped = order::TypedDataSign {
+        contents: order(),
+        name: "SessionAccount".into(),
+        version: "1".into(),
+        chainId: alloy_primitives::U256::from(CHAIN_ID),
+        verifyingContract: account,
+        salt: B256::ZERO,
+    };
+    let signature = key.sign(wrapped.eip712_signing_hash(&mail_domain()));
+    [
+        &[0x01],
+        id.as_slice(),
+        &signature,
+        mail_domain().separator().as_slice(),
+        &order().eip712_encode_data(),
+        descr,
+        &(descr.len() as u16).to_be_bytes(),
+    ]
+    .concat()
+    .into()
+}
+
+#[test]
+fn explicit_mode_types_whose_dependencies_sort_first_are_accepted() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = Harness::new();
+    let order_type = order::Order::eip712_encode_type();
+    assert_eq!(order_type, "Order(Asset asset,uint256 amount)Asset(address token)");
+    let id = signing_session(&mut harness, ALICE, &key, vec![mail_scope(keccak256(&*order_type))]);
+    let descr = b"Asset(address token)Order(Asset asset,uint256 amount)Order";
+    let signature = order_signature(&key, id, ALICE, descr);
+    let hash = order().eip712_signing_hash(&mail_domain());
+    assert_eq!(ask(&mut harness, ALICE, hash, signature), MAGIC);
+}
+
+#[test]
+fn contents_declared_as_an_allowed_type_but_of_another_are_refused() {
+    // The scope allows `Mail` only; the key presents an `Order`'s data declared as `Mail`.
+    let key = SessionKey::from_seed(1);
+    let mut harness = Harness::new();
+    let id = signing_session(&mut harness, ALICE, &key, vec![mail_scope(keccak256(mail_type()))]);
+    let hash = order().eip712_signing_hash(&mail_domain());
+    let spoofed = order_signature(&key, id, ALICE, mail_type().as_bytes());
+    assert_eq!(ask(&mut harness, ALICE, hash, spoofed), INVALID);
+    let honest = order_signature(
+        &key,
+        id,
+        ALICE,
+        b"Asset(address token)Order(Asset asset,uint256 amount)Order",
+    );
+    assert_eq!(ask(&mut harness, ALICE, hash, honest), INVALID, "Order is not in scope");
+}
+
+#[test]
+fn a_personal_message_scope_signs_no_other_hash() {
+    // A Permit2 digest presented as a "personal message": its bytes are not the message whose
+    // EIP-191 hash is asked about.
+    let key = SessionKey::from_seed(1);
+    let mut harness = Harness::new();
+    let personal = SigningScope { appDomain: B256::ZERO, contentsType: B256::ZERO };
+    let id = signing_session(&mut harness, ALICE, &key, vec![personal]);
+    let permit_digest = keccak256(b"any EIP-712 digest, e.g. Permit2's PermitSingle");
+    let (_, signature) = personal_signature(&key, id, ALICE, permit_digest.as_slice());
+    assert_eq!(ask(&mut harness, ALICE, permit_digest, signature), INVALID);
+}
+
+#[test]
+fn typed_data_under_the_accounts_own_domain_is_refused_even_when_listed() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = Harness::new();
+    let own = account_domain(ALICE);
+    let scope = SigningScope { appDomain: own.separator(), contentsType: B256::ZERO };
+    let id = signing_session(&mut harness, ALICE, &key, vec![scope]);
+    let signature = typed_signature(&key, id, ALICE, &own);
+    assert_eq!(ask(&mut harness, ALICE, mail().eip712_signing_hash(&own), signature), INVALID);
+}

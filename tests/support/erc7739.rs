@@ -58,8 +58,8 @@ pub fn mail_type() -> &'static str {
     "Mail(address to,string contents)"
 }
 
-/// `permissionId ‖ r ‖ s ‖ v ‖ appDomainSeparator ‖ contents ‖ contentsDescr ‖ uint16(len)`,
-/// the key having signed ERC-7739's `TypedDataSign` for `account`.
+/// `0x01 ‖ permissionId ‖ r ‖ s ‖ v ‖ appDomainSeparator ‖ encodeData(mail) ‖ contentsDescr ‖
+/// uint16(len)`, the key having signed ERC-7739's `TypedDataSign` for `account`.
 pub fn typed_signature(key: &SessionKey, id: B256, account: Address, app: &Eip712Domain) -> Bytes {
     let domain = account_domain(account);
     let wrapped = TypedDataSign {
@@ -74,10 +74,11 @@ pub fn typed_signature(key: &SessionKey, id: B256, account: Address, app: &Eip71
     let signature = key.sign(wrapped.eip712_signing_hash(app));
     let descr = mail_type().as_bytes();
     [
+        &[0x01],
         id.as_slice(),
         &signature,
         app.separator().as_slice(),
-        mail().eip712_hash_struct().as_slice(),
+        &mail().eip712_encode_data(),
         descr,
         &(descr.len() as u16).to_be_bytes(),
     ]
@@ -85,8 +86,8 @@ pub fn typed_signature(key: &SessionKey, id: B256, account: Address, app: &Eip71
     .into()
 }
 
-/// EIP-191's `personal_sign` hash of `message`, and the key's ERC-7739 `PersonalSign` over it
-/// for `account`.
+/// EIP-191's `personal_sign` hash of `message`, and `0x00 ‖ permissionId ‖ r ‖ s ‖ v ‖ message`
+/// with the key's ERC-7739 `PersonalSign` over it for `account`.
 pub fn personal_signature(
     key: &SessionKey,
     id: B256,
@@ -98,7 +99,7 @@ pub fn personal_signature(
     let hash = keccak256(&prefixed);
     let wrapped = PersonalSign { prefixed: prefixed.into() };
     let signature = key.sign(wrapped.eip712_signing_hash(&account_domain(account)));
-    (hash, [id.as_slice(), &signature].concat().into())
+    (hash, [&[0x00], id.as_slice(), &signature, message].concat().into())
 }
 
 /// The ERC-1271 hash the mail app asks the account about: its typed data's signing hash.

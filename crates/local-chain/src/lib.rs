@@ -16,8 +16,12 @@
 //! per-block cache does for one transaction per block), ink at Nitro's prices, and the EVM-side
 //! gas of its storage, logs and calls, with SSTORE refunds. Approximations: a callee of a
 //! Stylus frame runs on a fresh access list (its storage reads are cold even when the
-//! transaction warmed them), a static callee's writes are discarded rather than refused, a frame has no gas limit of its own (it is charged afterwards, out of gas if
-//! it needed more than it had), and memory pages are counted per frame rather than per
+//! transaction warmed them), a static callee fails when it wrote storage or logged (its value
+//! transfers are not checked), the callee's `tx.origin` is the Stylus program, transient
+//! storage does not cross into it, its logs land before the frame's own, it gets the whole
+//! transaction's gas rather than what the program forwards, and ERC-7562 recording does not
+//! follow into it; a frame has no gas limit of its own (it is charged afterwards, out of gas
+//! if it needed more than it had), and memory pages are counted per frame rather than per
 //! transaction. These limits are the next steps towards Nitro's semantics (revm frames driven
 //! by the runtime's resumable host calls).
 
@@ -243,11 +247,16 @@ fn nested_call(
     };
     let gas_used = run.result.gas().total_gas_spent();
     let (success, data) = match run.result {
-        ExecutionResult::Success { output, logs, .. } => {
-            if request.kind == CallKind::Call {
-                write_back(context.journal_mut(), from, run.state, logs);
-            }
+        ExecutionResult::Success { output, logs, .. } if request.kind == CallKind::Call => {
+            write_back(context.journal_mut(), from, run.state, logs);
             (true, output.data().to_vec())
+        }
+        // A static callee that wrote storage or logged would have failed under STATICCALL.
+        ExecutionResult::Success { output, logs, .. } => {
+            let wrote = run.state.values().any(|account| {
+                account.storage.values().any(revm::state::EvmStorageSlot::is_changed)
+            });
+            (!wrote && logs.is_empty(), output.data().to_vec())
         }
         ExecutionResult::Revert { output, .. } => (false, output.to_vec()),
         ExecutionResult::Halt { .. } => (false, Vec::new()),
