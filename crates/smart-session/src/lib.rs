@@ -9,10 +9,13 @@
 //!   relayed revocation's module calls, secp256k1 signing.
 //! - [`calls`]: calls as people write them (`move(uint8,uint8)`, "0.01 ether") → calldata.
 //! - [`inspect`]: any of the module's encodings, explained in words.
+//! - [`erc1271`]: session signatures for the account (ERC-1271 through ERC-7739): an app's
+//!   typed data or a personal message → the digest the session key signs and the signature.
 //! - [`erc7715`]: ERC-7715 permission requests ↔ session policies.
 
 pub mod calls;
 pub mod encode;
+pub mod erc1271;
 pub mod erc7715;
 pub mod inspect;
 pub mod policy;
