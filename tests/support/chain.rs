@@ -2,25 +2,48 @@
 
 use std::collections::HashMap;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use stylus_runtime::{
     precompiles::{ecrecover, ECRECOVER},
     CallOutcome, CallRequest, Environment, Loaded, Message, Outcome, Program, Storage, Stored,
 };
 use stylus_smart_sessions::interface::{
-    Error, ISmartSessions::validateUserOpCall, PackedUserOperation,
+    Error,
+    ISmartSessions::validateUserOpCall,
+    PackedUserOperation,
+    IERC5267::{eip712DomainCall, eip712DomainReturn},
 };
 
 use super::{erc1271, op_hash, CHAIN_ID, MODULE, NOW};
 
-/// What the program sees around it: the ecrecover precompile and accounts with an ECDSA owner.
+/// What the program sees around it: the ecrecover precompile, accounts with an ECDSA owner and
+/// accounts with an EIP-712 domain.
 #[derive(Default)]
 pub struct World {
     /// The module's storage.
     pub storage: Storage,
     /// Accounts answering ERC-1271 for an ECDSA owner: account → owner.
     pub owners: HashMap<Address, Address>,
+    /// Accounts answering ERC-5267 `eip712Domain()`: account → its ABI-encoded answer.
+    pub domains: HashMap<Address, Vec<u8>>,
+}
+
+impl World {
+    /// Makes `account` answer `eip712Domain()` as an OpenZeppelin `EIP712(name, version)`
+    /// account on [`CHAIN_ID`] does (fields 0x0f: name, version, chain id, the account).
+    pub fn set_domain(&mut self, account: Address, name: &str, version: &str) {
+        let answer = eip712DomainCall::abi_encode_returns(&eip712DomainReturn {
+            fields: FixedBytes::new([0x0f]),
+            name: name.into(),
+            version: version.into(),
+            chainId: U256::from(CHAIN_ID),
+            verifyingContract: account,
+            salt: B256::ZERO,
+            extensions: vec![],
+        });
+        self.domains.insert(account, answer);
+    }
 }
 
 /// The deployed module, as `make build` writes it.
@@ -42,8 +65,10 @@ impl Environment for World {
     }
 
     fn call(&mut self, _from: Address, request: CallRequest) -> CallOutcome {
+        let asks_domain = request.data.starts_with(&eip712DomainCall::SELECTOR);
         let data = match (request.to, self.owners.get(&request.to)) {
             (ECRECOVER, _) => ecrecover(&request.data),
+            (to, _) if asks_domain && self.domains.contains_key(&to) => self.domains[&to].clone(),
             (_, Some(owner)) => erc1271(*owner, &request.data, |_, _| ()),
             // A call to an address without code succeeds with no data, as on the EVM.
             _ => Vec::new(),
