@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use smart_session::{
     calls::{batch_calldata, CallSpec},
     encode::{self, Signer},
+    erc1271::{AccountDomain, AppMessage},
     erc7715::{policy_from_requests, requests_from_session, PermissionRequest},
     inspect::{describe_session, explain},
     interface::{SessionExecution, SessionRevocation},
@@ -129,6 +130,37 @@ enum Command {
         deadline: U48,
         /// Print one JSON object: the transaction (`to` the module, `data`), the
         /// permissionId, the digest and the typed data the key signed.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign for the account with the session key in SESSION_PRIVATE_KEY (ERC-1271 through
+    /// ERC-7739): an app's typed data or a personal message. Prints the signature to give the
+    /// account's `isValidSignature` (the module's address first, as OpenZeppelin's
+    /// AccountERC7579 routes it), after checking that a signing scope of the policy allows it.
+    SignMessage {
+        /// The policy file the session was granted from.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The same "now" the grant was made with, unix seconds (see `execute --help`).
+        #[arg(long)]
+        now: u64,
+        /// The account's EIP-712 domain name, as its `eip712Domain()` reports it.
+        #[arg(long)]
+        account_name: String,
+        /// The account's EIP-712 domain version.
+        #[arg(long)]
+        account_version: String,
+        /// The account's EIP-712 domain salt, when its domain has one.
+        #[arg(long, value_name = "HEX")]
+        account_salt: Option<B256>,
+        /// The app's typed data, as it would give `eth_signTypedData_v4` (JSON).
+        #[arg(long, value_name = "FILE", required_unless_present = "message")]
+        typed_data: Option<PathBuf>,
+        /// A personal message, as it would give `personal_sign` (the text's UTF-8 bytes).
+        #[arg(long, value_name = "TEXT", conflicts_with = "typed_data")]
+        message: Option<String>,
+        /// Print one JSON object: the signature, the hash the app asks the account about, the
+        /// digest the key signed, the ERC-7739 wrapper as typed data and the permissionId.
         #[arg(long)]
         json: bool,
     },
@@ -389,6 +421,51 @@ fn run(cli: Cli) -> Result<String, String> {
             });
             let data = encode::revoke_session_by_signature(revocation, &key.sign(digest));
             Ok(module_call(module, data, json, about))
+        }
+        Command::SignMessage {
+            policy: path,
+            now,
+            account_name,
+            account_version,
+            account_salt,
+            typed_data,
+            message,
+            json,
+        } => {
+            let policy = read_policy(&path)?;
+            let session = policy.session(now).map_err(in_file(&path))?;
+            let (chain_id, module) = (policy.chain_id, policy.module);
+            let message = match (typed_data, message) {
+                (Some(file), _) => {
+                    let typed = serde_json::from_str(&read(&file)?).map_err(in_file(&file))?;
+                    AppMessage::typed(typed).map_err(in_file(&file))?
+                }
+                (None, Some(text)) => AppMessage::personal(text.as_bytes()),
+                (None, None) => unreachable!("clap requires --typed-data without --message"),
+            };
+            message.check(&session, chain_id, module).map_err(in_file(&path))?;
+            let key = session_key(&policy)?;
+            let account = AccountDomain {
+                name: account_name,
+                version: account_version,
+                chain_id,
+                account: policy.account,
+                salt: account_salt,
+            };
+            let digest = message.digest(&account);
+            let permission_id = session.permission_id(chain_id, module);
+            let signature = message.signature(module, permission_id, &key.sign(digest));
+            if !json {
+                return Ok(signature.to_string());
+            }
+            let out = json!({
+                "signature": signature,
+                "hash": message.hash(),
+                "digest": digest,
+                "typedData": message.wrapper_typed_data(&account),
+                "permissionId": permission_id,
+            });
+            Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
         }
         Command::Permissions(Permissions::From7715 { request, module }) => {
             let requests: Vec<PermissionRequest> =

@@ -4,9 +4,10 @@
 use std::process::{Command, Output};
 
 use alloy_primitives::{aliases::U48, Address, Bytes, Signature, B256, U256};
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{eip712_domain, sol, SolCall, SolStruct};
 use smart_session::{
     encode::Signer,
+    erc1271::{AccountDomain, AppMessage},
     interface::{
         IERC7579Execution::executeCall,
         ISmartSessions::{
@@ -443,4 +444,194 @@ fn permissions_convert_to_erc_7715_and_back_and_refuse_what_sessions_cannot_hold
         ),
         "{stderr}"
     );
+}
+
+/// The example policy with signing scopes, and the example typed data it allows.
+const SIGNING_POLICY: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/game-signing.toml");
+const CHALLENGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/game-challenge.json");
+
+sol! {
+    /// examples/game-challenge.json's type.
+    struct Challenge {
+        address opponent;
+        uint8 board;
+        uint256 wager;
+        string message;
+    }
+    /// ERC-7739's wrapper of `Challenge`, typed out from the ERC's text.
+    struct TypedDataSign {
+        Challenge contents;
+        string name;
+        string version;
+        uint256 chainId;
+        address verifyingContract;
+        bytes32 salt;
+    }
+    struct PersonalSign {
+        bytes prefixed;
+    }
+}
+
+/// `sign-message` on the signing example for an account named "SessionAccount", version 1.
+fn sign_message(policy: &str, what: &[&str], env: &[(&str, &str)]) -> Output {
+    let account = ["--account-name", "SessionAccount", "--account-version", "1"];
+    let session = ["sign-message", "--policy", policy, "--now", "1800000000"];
+    run(&[&session[..], &account, what].concat(), env)
+}
+
+/// The signing example's session: (policy, permissionId, the account's EIP-712 domain).
+fn signing_session() -> (Policy, B256, alloy_sol_types::Eip712Domain) {
+    let policy = Policy::parse(&std::fs::read_to_string(SIGNING_POLICY).unwrap()).unwrap();
+    let permission_id =
+        policy.session(1_800_000_000).unwrap().permission_id(policy.chain_id, policy.module);
+    let account = eip712_domain! {
+        name: "SessionAccount",
+        version: "1",
+        chain_id: policy.chain_id,
+        verifying_contract: policy.account,
+    };
+    (policy, permission_id, account)
+}
+
+#[test]
+fn sign_message_prints_a_typed_data_signature_the_key_made_over_the_erc7739_digest() {
+    let (policy, permission_id, account) = signing_session();
+    let key = [("SESSION_PRIVATE_KEY", SESSION_KEY)];
+    let what = ["--typed-data", CHALLENGE];
+    let json: serde_json::Value = serde_json::from_str(&stdout(&sign_message(
+        SIGNING_POLICY,
+        &[&what[..], &["--json"]].concat(),
+        &key,
+    )))
+    .unwrap();
+
+    // The digest and hash, built independently from the example's type with alloy.
+    let app = eip712_domain! {
+        name: "Game",
+        version: "1",
+        chain_id: policy.chain_id,
+        verifying_contract: GAME.parse::<Address>().unwrap(),
+    };
+    let challenge = Challenge {
+        opponent: "0x0000000000000000000000000000000000000b0b".parse().unwrap(),
+        board: 3,
+        wager: U256::from(10u64.pow(16)),
+        message: "gg, rematch?".into(),
+    };
+    let wrapped = TypedDataSign {
+        contents: challenge.clone(),
+        name: "SessionAccount".into(),
+        version: "1".into(),
+        chainId: U256::from(policy.chain_id),
+        verifyingContract: policy.account,
+        salt: B256::ZERO,
+    };
+    let digest = wrapped.eip712_signing_hash(&app);
+    assert_eq!(json_field::<B256>(&json, "digest"), digest);
+    assert_eq!(json_field::<B256>(&json, "hash"), challenge.eip712_signing_hash(&app));
+    assert_eq!(json_field::<B256>(&json, "permissionId"), permission_id);
+    let typed: alloy_dyn_abi::TypedData =
+        serde_json::from_value(json["typedData"].clone()).unwrap();
+    assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
+
+    // module ‖ permissionId ‖ the key's signature ‖ app domain ‖ contents ‖ descr ‖ length.
+    let signature: Bytes = json_field(&json, "signature");
+    assert_eq!(
+        (&signature[..20], &signature[20..52]),
+        (policy.module.as_slice(), &permission_id[..])
+    );
+    let key_signature = Signature::from_raw(&signature[52..117]).unwrap();
+    assert_eq!(key_signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
+    let descr = Challenge::eip712_encode_type();
+    let tail = [
+        app.separator().as_slice(),
+        challenge.eip712_hash_struct().as_slice(),
+        descr.as_bytes(),
+        &(descr.len() as u16).to_be_bytes(),
+    ]
+    .concat();
+    assert_eq!(&signature[117..], &tail[..]);
+
+    // The library agrees, and without --json the signature alone is printed.
+    let typed = serde_json::from_str(&std::fs::read_to_string(CHALLENGE).unwrap()).unwrap();
+    let message = AppMessage::typed(typed).unwrap();
+    let domain = AccountDomain {
+        name: "SessionAccount".into(),
+        version: "1".into(),
+        chain_id: policy.chain_id,
+        account: policy.account,
+        salt: None,
+    };
+    assert_eq!(domain.separator(), account.separator());
+    assert_eq!(message.digest(&domain), digest);
+    assert_eq!(stdout(&sign_message(SIGNING_POLICY, &what, &key)).trim(), signature.to_string());
+}
+
+#[test]
+fn sign_message_prints_a_personal_signature_when_given_a_message() {
+    let (policy, permission_id, account) = signing_session();
+    let output = sign_message(
+        SIGNING_POLICY,
+        &["--message", "log in to the game", "--json"],
+        &[("SESSION_PRIVATE_KEY", SESSION_KEY)],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let hash = alloy_primitives::eip191_hash_message("log in to the game");
+    assert_eq!(json_field::<B256>(&json, "hash"), hash);
+    let prefixed = b"\x19Ethereum Signed Message:\n18log in to the game";
+    let digest = PersonalSign { prefixed: prefixed.to_vec().into() }.eip712_signing_hash(&account);
+    assert_eq!(json_field::<B256>(&json, "digest"), digest);
+    let signature: Bytes = json_field(&json, "signature");
+    assert_eq!(signature.len(), 20 + 32 + 65);
+    assert_eq!(
+        (&signature[..20], &signature[20..52]),
+        (policy.module.as_slice(), &permission_id[..])
+    );
+    let key_signature = Signature::from_raw(&signature[52..]).unwrap();
+    assert_eq!(key_signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
+}
+
+#[test]
+fn sign_message_refuses_what_no_scope_allows_and_a_missing_key() {
+    let key = [("SESSION_PRIVATE_KEY", SESSION_KEY)];
+    let stderr = |output: Output, code: i32| {
+        assert_eq!(output.status.code(), Some(code), "{output:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+
+    // The game example has no signing scope: neither the game's typed data nor log-ins.
+    let typed = stderr(sign_message(POLICY, &["--typed-data", CHALLENGE], &key), 1);
+    let refused = "error: ".to_string()
+        + POLICY
+        + ": the policy's session has no signing scope for this typed data";
+    assert!(typed.starts_with(&refused), "{typed}");
+    assert!(typed.contains("the module would answer 0xffffffff"), "{typed}");
+    let entry = std::fs::read_to_string(SIGNING_POLICY).unwrap();
+    let needed = typed.split_once("[[signing]]\n").unwrap().1.trim_end();
+    assert!(entry.contains(needed), "the refusal prints the example's entry: {typed}");
+    let personal = stderr(sign_message(POLICY, &["--message", "log in"], &key), 1);
+    assert!(personal.contains("no signing scope for personal messages"), "{personal}");
+
+    // Another app (the same game, version 2) is not in the signing example's scopes either.
+    let dir = std::env::temp_dir().join(format!("smart-session-sign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let other_app = dir.join("challenge-v2.json");
+    let challenge = std::fs::read_to_string(CHALLENGE).unwrap();
+    std::fs::write(&other_app, challenge.replace("\"version\": \"1\"", "\"version\": \"2\""))
+        .unwrap();
+    let other = stderr(
+        sign_message(SIGNING_POLICY, &["--typed-data", other_app.to_str().unwrap()], &key),
+        1,
+    );
+    assert!(other.contains("no signing scope for this typed data"), "{other}");
+
+    assert_eq!(
+        stderr(sign_message(SIGNING_POLICY, &["--message", "log in"], &[]), 1),
+        "error: SESSION_PRIVATE_KEY is not set\n"
+    );
+    let neither = stderr(sign_message(SIGNING_POLICY, &[], &key), 2);
+    assert!(neither.contains("--typed-data <FILE>"), "{neither}");
+    let both = sign_message(SIGNING_POLICY, &["--message", "hi", "--typed-data", CHALLENGE], &key);
+    assert_eq!(both.status.code(), Some(2));
 }
