@@ -32,8 +32,8 @@ sol! {
         /// The app's EIP-712 domain separator; `bytes32(0)` = personal messages (ERC-7739
         /// `PersonalSign`).
         bytes32 appDomain;
-        /// `keccak256` of the typed data's type string (its `contentsType`, the primary type
-        /// first); `bytes32(0)` = any type of this app. Zero for personal messages.
+        /// The typed data's EIP-712 type hash (`keccak256` of the primary type's `encodeType`);
+        /// `bytes32(0)` = any type of this app. Zero for personal messages.
         bytes32 contentsType;
     }
 

@@ -9,10 +9,14 @@
 //! account's `isValidSignature` takes:
 //!
 //! ```text
-//! module (20) ‖ permissionId (32) ‖ r ‖ s ‖ v (65)                            personal message
-//! module (20) ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ appDomainSeparator (32) ‖
-//!     contents (32) ‖ contentsDescr ‖ uint16(contentsDescr.length)              typed data
+//! module (20) ‖ 0x00 ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ message            personal message
+//! module (20) ‖ 0x01 ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ appDomainSeparator (32) ‖
+//!     encodeData (32 · n) ‖ contentsDescr ‖ uint16(contentsDescr.length)        typed data
 //! ```
+//!
+//! The message itself (a personal message whole, typed data as its `encodeData`) travels with
+//! the signature: the module proves from it that what the key signed is what the app asks
+//! about, and that typed data is of the type a scope names.
 //!
 //! The module's address comes first because OpenZeppelin's `AccountERC7579` routes a signature
 //! to the module it names and passes on the rest.
@@ -24,6 +28,7 @@ use stylus_smart_sessions::{
     codec::hash_words,
     eip712::{chain_free_domain_separator, typed_data_digest},
     interface::{Session, SigningScope},
+    signing::{SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA},
 };
 
 use crate::{policy::SigningPolicy, typed_data::domain};
@@ -129,6 +134,9 @@ pub struct AppTypedData {
     typed: TypedData,
     app_domain: B256,
     contents: B256,
+    /// The primary type's `encodeType`; its hash is what a scope names.
+    encode_type: String,
+    encode_data: Vec<u8>,
     contents_type: String,
     hash: B256,
 }
@@ -146,10 +154,15 @@ impl AppTypedData {
 
     /// ERC-7739's `contentsType`: the definitions of the primary type and of every type it uses,
     /// sorted by name as EIP-712 sorts a `TypedDataSign`'s. This is the primary type's
-    /// `encodeType` whenever the primary type sorts first (always when it uses no other type);
-    /// a policy's `contents_type` is this string.
+    /// `encodeType` whenever the primary type sorts first (always when it uses no other type).
     pub fn contents_type(&self) -> &str {
         &self.contents_type
+    }
+
+    /// The primary type's EIP-712 `encodeType` (the primary type first): a policy's
+    /// `contents_type`, whose hash (the type hash) the module checks a scope against.
+    pub fn encode_type(&self) -> &str {
+        &self.encode_type
     }
 
     /// ERC-7739's `contentsDescr`: the contents type when it starts with the primary type
@@ -174,6 +187,8 @@ impl AppTypedData {
 /// A personal message (`personal_sign`), as ERC-7739 wraps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonalMessage {
+    /// The message itself.
+    message: Vec<u8>,
     /// `"\x19Ethereum Signed Message:\n" ‖ len ‖ message` (EIP-191).
     prefixed: Vec<u8>,
 }
@@ -205,6 +220,8 @@ impl AppMessage {
         let message = AppTypedData {
             app_domain: typed.domain.separator(),
             contents: typed.hash_struct().map_err(failed)?,
+            encode_type: typed.encode_type().map_err(failed)?,
+            encode_data: typed.encode_data().map_err(failed)?,
             hash: typed.eip712_signing_hash().map_err(failed)?,
             contents_type,
             typed,
@@ -221,7 +238,7 @@ impl AppMessage {
         let prefixed =
             [format!("\x19Ethereum Signed Message:\n{}", message.len()).as_bytes(), message]
                 .concat();
-        Self::Personal(PersonalMessage { prefixed })
+        Self::Personal(PersonalMessage { message: message.to_vec(), prefixed })
     }
 
     /// The `hash` the app asks the account's `isValidSignature` about: the typed data's
@@ -233,13 +250,13 @@ impl AppMessage {
         }
     }
 
-    /// The narrowest signing scope that allows this message: the app's domain and
-    /// `keccak256(contentsType)`, or the personal-message scope (both zero).
+    /// The narrowest signing scope that allows this message: the app's domain and the primary
+    /// type's type hash (`keccak256(encodeType)`), or the personal-message scope (both zero).
     pub fn scope(&self) -> SigningScope {
         match self {
             Self::Typed(typed) => SigningScope {
                 appDomain: typed.app_domain,
-                contentsType: keccak256(&typed.contents_type),
+                contentsType: keccak256(&typed.encode_type),
             },
             Self::Personal(_) => SigningScope { appDomain: B256::ZERO, contentsType: B256::ZERO },
         }
@@ -250,7 +267,7 @@ impl AppMessage {
         match self {
             Self::Typed(typed) => SigningPolicy {
                 app_domain: Some(typed.app_domain),
-                contents_type: Some(typed.contents_type.clone()),
+                contents_type: Some(typed.encode_type.clone()),
                 personal: false,
             },
             Self::Personal(_) => {
@@ -350,26 +367,38 @@ impl AppMessage {
         }
     }
 
-    /// The ERC-1271 signature to give the account's `isValidSignature`: `module ‖
-    /// permissionId ‖ key_signature`, then for typed data `appDomainSeparator ‖ contents ‖
-    /// contentsDescr ‖ uint16(contentsDescr.length)`. `key_signature` is the session key's
-    /// [`Signer::sign`](crate::encode::Signer::sign) of [`Self::digest`].
+    /// The ERC-1271 signature to give the account's `isValidSignature`: `module ‖ kind ‖
+    /// permissionId ‖ key_signature`, then the personal message, or for typed data
+    /// `appDomainSeparator ‖ encodeData ‖ contentsDescr ‖ uint16(contentsDescr.length)`.
+    /// `key_signature` is the session key's [`Signer::sign`](crate::encode::Signer::sign) of
+    /// [`Self::digest`].
     pub fn signature(
         &self,
         module: Address,
         permission_id: B256,
         key_signature: &[u8; 65],
     ) -> Bytes {
-        let mut bytes = [module.as_slice(), permission_id.as_slice(), key_signature].concat();
-        if let Self::Typed(typed) = self {
-            let descr = typed.contents_descr();
-            let length = u16::try_from(descr.len()).expect("checked when read");
-            bytes.extend_from_slice(typed.app_domain.as_slice());
-            bytes.extend_from_slice(typed.contents.as_slice());
-            bytes.extend_from_slice(descr.as_bytes());
-            bytes.extend_from_slice(&length.to_be_bytes());
+        let head = |kind: u8| {
+            [module.as_slice(), &[kind], permission_id.as_slice(), key_signature].concat()
+        };
+        match self {
+            Self::Personal(personal) => {
+                [head(SIGNED_PERSONAL_MESSAGE), personal.message.clone()].concat().into()
+            }
+            Self::Typed(typed) => {
+                let descr = typed.contents_descr();
+                let length = u16::try_from(descr.len()).expect("checked when read");
+                [
+                    head(SIGNED_TYPED_DATA).as_slice(),
+                    typed.app_domain.as_slice(),
+                    &typed.encode_data,
+                    descr.as_bytes(),
+                    &length.to_be_bytes(),
+                ]
+                .concat()
+                .into()
+            }
         }
-        bytes.into()
     }
 }
 
@@ -583,23 +612,29 @@ mod tests {
     }
 
     #[test]
-    fn signature_is_module_id_key_signature_and_the_typed_tail_when_typed() {
+    fn signature_is_module_kind_id_key_signature_and_the_message_when_typed_or_personal() {
         let key = Signer::from_hex(&B256::repeat_byte(0x47).to_string()).unwrap();
         let id = B256::repeat_byte(0x11);
         let digest = mail_message().digest(&account(None));
         let bytes = mail_message().signature(MODULE, id, &key.sign(digest));
         let descr = b"Mail(address to,string contents)";
-        assert_eq!(bytes.len(), 20 + 32 + 65 + 32 + 32 + descr.len() + 2);
-        assert_eq!((&bytes[..20], &bytes[20..52]), (MODULE.as_slice(), id.as_slice()));
-        let signature = Signature::from_raw(&bytes[52..117]).unwrap();
+        let encode_data = mail().eip712_encode_data();
+        assert_eq!(bytes.len(), 20 + 1 + 32 + 65 + 32 + encode_data.len() + descr.len() + 2);
+        assert_eq!(
+            (&bytes[..20], bytes[20], &bytes[21..53]),
+            (MODULE.as_slice(), 1, id.as_slice())
+        );
+        let signature = Signature::from_raw(&bytes[53..118]).unwrap();
         assert_eq!(signature.recover_address_from_prehash(&digest).unwrap(), key.address());
-        assert_eq!(&bytes[117..149], app_domain().separator().as_slice());
-        assert_eq!(&bytes[149..181], mail().eip712_hash_struct().as_slice());
-        assert_eq!(&bytes[181..181 + descr.len()], descr);
+        assert_eq!(&bytes[118..150], app_domain().separator().as_slice());
+        let descr_at = 150 + encode_data.len();
+        assert_eq!(&bytes[150..descr_at], encode_data.as_slice());
+        assert_eq!(&bytes[descr_at..descr_at + descr.len()], descr);
         assert_eq!(bytes[bytes.len() - 2..], (descr.len() as u16).to_be_bytes());
 
         let personal = AppMessage::personal(b"hi").signature(MODULE, id, &[7; 65]);
-        assert_eq!(personal.len(), 20 + 32 + 65);
+        assert_eq!(personal.len(), 20 + 1 + 32 + 65 + 2);
+        assert_eq!((personal[20], &personal[personal.len() - 2..]), (0, &b"hi"[..]));
     }
 
     #[test]

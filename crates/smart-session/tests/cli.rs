@@ -535,23 +535,24 @@ fn sign_message_prints_a_typed_data_signature_the_key_made_over_the_erc7739_dige
         serde_json::from_value(json["typedData"].clone()).unwrap();
     assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
 
-    // module ‖ permissionId ‖ the key's signature ‖ app domain ‖ contents ‖ descr ‖ length.
+    // module ‖ 0x01 ‖ permissionId ‖ the key's signature ‖ app domain ‖ encodeData ‖ descr ‖
+    // length.
     let signature: Bytes = json_field(&json, "signature");
     assert_eq!(
-        (&signature[..20], &signature[20..52]),
-        (policy.module.as_slice(), &permission_id[..])
+        (&signature[..20], signature[20], &signature[21..53]),
+        (policy.module.as_slice(), 1, &permission_id[..])
     );
-    let key_signature = Signature::from_raw(&signature[52..117]).unwrap();
+    let key_signature = Signature::from_raw(&signature[53..118]).unwrap();
     assert_eq!(key_signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
     let descr = Challenge::eip712_encode_type();
     let tail = [
         app.separator().as_slice(),
-        challenge.eip712_hash_struct().as_slice(),
+        &challenge.eip712_encode_data(),
         descr.as_bytes(),
         &(descr.len() as u16).to_be_bytes(),
     ]
     .concat();
-    assert_eq!(&signature[117..], &tail[..]);
+    assert_eq!(&signature[118..], &tail[..]);
 
     // The library agrees, and without --json the signature alone is printed.
     let typed = serde_json::from_str(&std::fs::read_to_string(CHALLENGE).unwrap()).unwrap();
@@ -582,13 +583,15 @@ fn sign_message_prints_a_personal_signature_when_given_a_message() {
     let prefixed = b"\x19Ethereum Signed Message:\n18log in to the game";
     let digest = PersonalSign { prefixed: prefixed.to_vec().into() }.eip712_signing_hash(&account);
     assert_eq!(json_field::<B256>(&json, "digest"), digest);
+    // module ‖ 0x00 ‖ permissionId ‖ the key's signature ‖ the message.
     let signature: Bytes = json_field(&json, "signature");
-    assert_eq!(signature.len(), 20 + 32 + 65);
+    assert_eq!(signature.len(), 20 + 1 + 32 + 65 + 18);
     assert_eq!(
-        (&signature[..20], &signature[20..52]),
-        (policy.module.as_slice(), &permission_id[..])
+        (&signature[..20], signature[20], &signature[21..53]),
+        (policy.module.as_slice(), 0, &permission_id[..])
     );
-    let key_signature = Signature::from_raw(&signature[52..]).unwrap();
+    assert_eq!(&signature[118..], b"log in to the game");
+    let key_signature = Signature::from_raw(&signature[53..118]).unwrap();
     assert_eq!(key_signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
 }
 
