@@ -27,6 +27,7 @@ interface ISmartSessions {
         uint48 validUntil;
         Action[] actions;
         (bytes32, bytes32)[] signing;
+        (address, uint256)[] tokenLimits;
         uint256 maxTotalValue;
         uint64 maxUses;
         bytes32 salt;
@@ -79,6 +80,9 @@ interface ISmartSessions {
     error SessionNotYetValid(bytes32 permissionId, uint48 validAfter);
     error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
     error SpendLimitExceeded(bytes32 permissionId, uint256 spent, uint256 limit);
+    error TokenAmountUnreadable(address token);
+    error TokenLimitDuplicated(address token);
+    error TokenSpendLimitExceeded(bytes32 permissionId, address token, uint256 spent, uint256 limit);
     error UsageLimitReached(bytes32 permissionId, uint64 maxUses);
     error UserOpSenderMismatch(address sender, address caller);
 

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{aliases::U48, keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
 
-use crate::interface::{Action, ChainDigest, Session, SessionGrant, SigningScope};
+use crate::interface::{Action, ChainDigest, Session, SessionGrant, SigningScope, TokenLimit};
 
 /// A decoding failure: the byte position (in the caller's coordinates) where it failed.
 pub type Position = usize;
@@ -150,17 +150,22 @@ impl<'a> Reader<'a> {
 
     /// A [`Session`] tuple starting at `start`, and the bytes its encoding takes.
     pub fn session(&self, start: usize) -> Result<(Session, usize), Position> {
-        // Ten head words, then the two dynamic fields in order: `actions`, `signing`.
-        let heads = 10 * 32;
-        self.offset_is(start + 160, heads)?;
-        let (actions, actions_size) = self.actions(start + heads)?;
-        let signing_at = heads + actions_size;
-        self.offset_is(start + 192, signing_at)?;
-        let (signing, signing_size) =
-            self.word_pairs(start + signing_at, |app_domain, contents_type| SigningScope {
-                appDomain: app_domain,
-                contentsType: contents_type,
-            })?;
+        // Eleven head words, then the three dynamic fields in order.
+        let heads = 11 * 32;
+        let mut next = heads;
+        let actions = self.tail_tuples(start, 160, &mut next, 3, |reader, at| {
+            Ok(Action {
+                target: reader.address(at)?,
+                selector: reader.bytes4(at + 32)?,
+                maxValuePerCall: reader.uint(at + 64)?,
+            })
+        })?;
+        let signing = self.tail_tuples(start, 192, &mut next, 2, |reader, at| {
+            Ok(SigningScope { appDomain: reader.b256(at)?, contentsType: reader.b256(at + 32)? })
+        })?;
+        let token_limits = self.tail_tuples(start, 224, &mut next, 2, |reader, at| {
+            Ok(TokenLimit { token: reader.address(at)?, maxAmount: reader.uint(at + 32)? })
+        })?;
         let session = Session {
             account: self.address(start)?,
             keyType: self.uint_small(start + 32, 8)? as u8,
@@ -169,11 +174,12 @@ impl<'a> Reader<'a> {
             validUntil: self.uint48(start + 128)?,
             actions,
             signing,
-            maxTotalValue: self.uint(start + 224)?,
-            maxUses: self.uint_small(start + 256, 64)?,
-            salt: self.b256(start + 288)?,
+            tokenLimits: token_limits,
+            maxTotalValue: self.uint(start + 256)?,
+            maxUses: self.uint_small(start + 288, 64)?,
+            salt: self.b256(start + 320)?,
         };
-        Ok((session, signing_at + signing_size))
+        Ok((session, next))
     }
 
     /// The arguments `(Session)`, ending the buffer.
@@ -235,9 +241,8 @@ impl<'a> Reader<'a> {
         let (grant, size) = self.grant(start + next)?;
         next += size;
         self.offset_is(start + 32, next)?;
-        let (chains, size) = self.word_pairs(start + next, |chain_id, digest| ChainDigest {
-            chainId: chain_id.into(),
-            grantDigest: digest,
+        let (chains, size) = self.tuples(start + next, 2, |reader, at| {
+            Ok(ChainDigest { chainId: reader.uint(at)?, grantDigest: reader.b256(at + 32)? })
         })?;
         next += size;
         let mut tail = |head: usize| -> Result<&'a [u8], Position> {
@@ -272,23 +277,40 @@ impl<'a> Reader<'a> {
         Ok((grant, heads + size))
     }
 
-    /// An array of two-word tuples (`ChainDigest[]`, `SigningScope[]`) whose length word is
-    /// at `offset`, each element built by `make`, and the bytes its encoding takes.
-    fn word_pairs<T>(
+    /// An array of static tuples of `words` words each (`Action[]`, `SigningScope[]`,
+    /// `TokenLimit[]`, `ChainDigest[]`) whose length word is at `offset`, each element read by
+    /// `read` at its first word, and the bytes the array's encoding takes.
+    fn tuples<T>(
         &self,
         offset: usize,
-        make: fn(B256, B256) -> T,
+        words: usize,
+        read: fn(&Self, usize) -> Result<T, Position>,
     ) -> Result<(Vec<T>, usize), Position> {
         let count = self.length(offset)?;
-        let size = self.array_size(offset, count, 64)?;
+        let size = self.array_size(offset, count, words * 32)?;
         // Loops rather than `collect::<Result<Vec<_>, _>>()`, whose adapter is a sizeable
         // generic copy per element type.
         let mut elements = Vec::with_capacity(count);
         for index in 0..count {
-            let at = offset + 32 + index * 64;
-            elements.push(make(self.b256(at)?, self.b256(at + 32)?));
+            elements.push(read(self, offset + 32 + index * words * 32)?);
         }
         Ok((elements, size))
+    }
+
+    /// The array of static tuples a tuple at `start` points to from its head word `head`: it
+    /// must start at `*next` (relative to `start`), which then moves past it.
+    fn tail_tuples<T>(
+        &self,
+        start: usize,
+        head: usize,
+        next: &mut usize,
+        words: usize,
+        read: fn(&Self, usize) -> Result<T, Position>,
+    ) -> Result<Vec<T>, Position> {
+        self.offset_is(start + head, *next)?;
+        let (elements, size) = self.tuples(start + *next, words, read)?;
+        *next += size;
+        Ok(elements)
     }
 
     /// Bytes an array of `count` static elements of `element` bytes takes at `offset`, when
@@ -299,22 +321,6 @@ impl<'a> Reader<'a> {
             .and_then(|size| size.checked_add(32))
             .filter(|size| offset.checked_add(*size).is_some_and(|end| end <= self.bytes.len()))
             .ok_or_else(|| self.fail(offset))
-    }
-
-    /// An `Action[]` whose length word is at `offset`, and the bytes its encoding takes.
-    fn actions(&self, offset: usize) -> Result<(Vec<Action>, usize), Position> {
-        let count = self.length(offset)?;
-        let size = self.array_size(offset, count, 96)?;
-        let mut actions = Vec::with_capacity(count);
-        for index in 0..count {
-            let at = offset + 32 + index * 96;
-            actions.push(Action {
-                target: self.address(at)?,
-                selector: self.bytes4(at + 32)?,
-                maxValuePerCall: self.uint(at + 64)?,
-            });
-        }
-        Ok((actions, size))
     }
 }
 

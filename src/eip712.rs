@@ -18,17 +18,21 @@ use crate::{
 const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValuePerCall)";
 /// EIP-712 type string of [`Session`] (referenced types appended, as EIP-712 requires).
 const SESSION_TYPE: &str = "Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
-uint48 validUntil,Action[] actions,SigningScope[] signing,uint256 maxTotalValue,uint64 maxUses,\
-bytes32 salt)Action(address target,bytes4 selector,uint256 maxValuePerCall)\
-SigningScope(bytes32 appDomain,bytes32 contentsType)";
+uint48 validUntil,Action[] actions,SigningScope[] signing,TokenLimit[] tokenLimits,\
+uint256 maxTotalValue,uint64 maxUses,bytes32 salt)\
+Action(address target,bytes4 selector,uint256 maxValuePerCall)\
+SigningScope(bytes32 appDomain,bytes32 contentsType)TokenLimit(address token,uint256 maxAmount)";
+/// EIP-712 type string of [`TokenLimit`].
+const TOKEN_LIMIT_TYPE: &str = "TokenLimit(address token,uint256 maxAmount)";
 /// EIP-712 type string of [`SigningScope`].
 const SIGNING_SCOPE_TYPE: &str = "SigningScope(bytes32 appDomain,bytes32 contentsType)";
 /// EIP-712 type string of [`SessionGrant`] (referenced types appended in name order).
 const SESSION_GRANT_TYPE: &str = "SessionGrant(Session session,uint256 nonce,uint48 deadline)\
 Action(address target,bytes4 selector,uint256 maxValuePerCall)\
 Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
-uint48 validUntil,Action[] actions,SigningScope[] signing,uint256 maxTotalValue,uint64 maxUses,\
-bytes32 salt)SigningScope(bytes32 appDomain,bytes32 contentsType)";
+uint48 validUntil,Action[] actions,SigningScope[] signing,TokenLimit[] tokenLimits,\
+uint256 maxTotalValue,uint64 maxUses,bytes32 salt)SigningScope(bytes32 appDomain,bytes32 contentsType)\
+TokenLimit(address token,uint256 maxAmount)";
 /// EIP-712 type string of [`SessionRevocation`].
 const SESSION_REVOCATION_TYPE: &str =
     "SessionRevocation(address account,bytes32 permissionId,uint48 deadline)";
@@ -59,6 +63,8 @@ pub const fn const_keccak(text: &str) -> B256 {
 pub const ACTION_TYPEHASH: B256 = const_keccak(ACTION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`SigningScope`].
 pub const SIGNING_SCOPE_TYPEHASH: B256 = const_keccak(SIGNING_SCOPE_TYPE);
+/// `keccak256` of the EIP-712 type string of [`TokenLimit`].
+pub const TOKEN_LIMIT_TYPEHASH: B256 = const_keccak(TOKEN_LIMIT_TYPE);
 /// `keccak256` of the EIP-712 type string of [`Session`].
 pub const SESSION_TYPEHASH: B256 = const_keccak(SESSION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`SessionGrant`].
@@ -116,18 +122,18 @@ impl Action {
     }
 }
 
+/// EIP-712's hash of an array of structs: `keccak256` of their `hashStruct`s laid end to end.
+fn hash_array<T>(items: &[T], struct_hash: fn(&T) -> B256) -> B256 {
+    let mut hashes = Vec::with_capacity(items.len() * 32);
+    for item in items {
+        hashes.extend_from_slice(struct_hash(item).as_slice());
+    }
+    keccak256(&hashes)
+}
+
 impl Session {
     /// The EIP-712 `hashStruct` of this session.
     pub fn struct_hash(&self) -> B256 {
-        let mut action_hashes = Vec::with_capacity(self.actions.len() * 32);
-        for action in &self.actions {
-            action_hashes.extend_from_slice(action.struct_hash().as_slice());
-        }
-        let mut scope_hashes = Vec::with_capacity(self.signing.len() * 32);
-        for scope in &self.signing {
-            let hash = hash_words(&[SIGNING_SCOPE_TYPEHASH, scope.appDomain, scope.contentsType]);
-            scope_hashes.extend_from_slice(hash.as_slice());
-        }
         // A `uint48` is one 64-bit limb.
         hash_words(&[
             SESSION_TYPEHASH,
@@ -136,8 +142,17 @@ impl Session {
             self.key,
             uint_word(self.validAfter.as_limbs()[0].into()),
             uint_word(self.validUntil.as_limbs()[0].into()),
-            keccak256(&action_hashes),
-            keccak256(&scope_hashes),
+            hash_array(&self.actions, Action::struct_hash),
+            hash_array(&self.signing, |scope| {
+                hash_words(&[SIGNING_SCOPE_TYPEHASH, scope.appDomain, scope.contentsType])
+            }),
+            hash_array(&self.tokenLimits, |limit| {
+                hash_words(&[
+                    TOKEN_LIMIT_TYPEHASH,
+                    address_word(limit.token),
+                    limit.maxAmount.into(),
+                ])
+            }),
             self.maxTotalValue.into(),
             uint_word(self.maxUses.into()),
             self.salt,
@@ -281,6 +296,7 @@ mod tests {
                 },
             ],
             signing: vec![],
+            tokenLimits: vec![],
             maxTotalValue: U256::from(10u64.pow(17)),
             maxUses: 100,
             salt: b256!("00000000000000000000000000000000000000000000000000000000000000aa"),
@@ -397,6 +413,7 @@ mod tests {
                     maxValuePerCall: U256::from_be_bytes(value),
                 }).collect(),
                 signing: vec![],
+                tokenLimits: vec![],
                 maxTotalValue: U256::from_be_bytes(total),
                 maxUses: uses,
                 salt: B256::from(salt),

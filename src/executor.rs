@@ -95,7 +95,7 @@ impl SmartSessions {
         // Decode, check, account for the use and the spend: exactly as validation does.
         let calls = decode_execute(call_data)?;
         let value = self.check_calls(account, permission_id, session.instance, &calls)?;
-        self.record_use(account, permission_id, session, value)?;
+        self.record_use(account, permission_id, session, value, &calls)?;
 
         // Interact: `executeFromExecutor` takes `execute`'s arguments, so only the selector
         // changes (no re-encoding). The storage cache is written out first and read afresh

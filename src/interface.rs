@@ -37,6 +37,13 @@ sol! {
         bytes32 contentsType;
     }
 
+    /// How much of one ERC-20 token a session may move, over all its uses: the amounts of its
+    /// `transfer(address,uint256)` and `approve(address,uint256)` calls on `token`, summed.
+    struct TokenLimit {
+        address token;
+        uint256 maxAmount;
+    }
+
     /// A scoped, time-boxed permission for a session key to act for `account`.
     /// Its EIP-712 hash under the module's domain is the session's `permissionId`.
     struct Session {
@@ -56,6 +63,9 @@ sol! {
         Action[] actions;
         /// What the session may sign for the account; empty = no signing power.
         SigningScope[] signing;
+        /// ERC-20 budgets; each token at most once. A token's `transfer` or `approve` is
+        /// refused unless its token has a budget here (and an action allows the call).
+        TokenLimit[] tokenLimits;
         /// Wei the session may send in total, over all its uses.
         uint256 maxTotalValue;
         /// How many UserOperations the session may validate.
@@ -308,6 +318,13 @@ sol! {
         error CallValueAboveLimit(address target, bytes4 selector, uint256 value, uint256 limit);
         /// The session's total spend would pass its cap.
         error SpendLimitExceeded(bytes32 permissionId, uint256 spent, uint256 limit);
+        /// The session's spend of an ERC-20 token would pass its `TokenLimit` (0 when the
+        /// session has none for it).
+        error TokenSpendLimitExceeded(bytes32 permissionId, address token, uint256 spent, uint256 limit);
+        /// A `transfer` or `approve` call whose data is not exactly selector, address and amount.
+        error TokenAmountUnreadable(address token);
+        /// The same token has two `TokenLimit`s.
+        error TokenLimitDuplicated(address token);
         /// The session has been used as often as it may be.
         error UsageLimitReached(bytes32 permissionId, uint64 maxUses);
         /// ENABLE data is not `abi.encode(EnableSession)`; `position` is the byte offset in
@@ -396,6 +413,9 @@ into_error!(
     ActionNotAllowed,
     CallValueAboveLimit,
     SpendLimitExceeded,
+    TokenSpendLimitExceeded,
+    TokenAmountUnreadable,
+    TokenLimitDuplicated,
     UsageLimitReached,
     EnableDataMalformed,
     GrantNonceMismatch,
@@ -501,6 +521,16 @@ pub fn revert_data(error: &Error) -> Vec<u8> {
         Error::SpendLimitExceeded(e) => {
             encode(SpendLimitExceeded::SELECTOR, &[e.permissionId, uint(&e.spent), uint(&e.limit)])
         }
+        Error::TokenSpendLimitExceeded(e) => encode(
+            TokenSpendLimitExceeded::SELECTOR,
+            &[e.permissionId, address_word(e.token), uint(&e.spent), uint(&e.limit)],
+        ),
+        Error::TokenAmountUnreadable(e) => {
+            encode(TokenAmountUnreadable::SELECTOR, &[address_word(e.token)])
+        }
+        Error::TokenLimitDuplicated(e) => {
+            encode(TokenLimitDuplicated::SELECTOR, &[address_word(e.token)])
+        }
         Error::UsageLimitReached(e) => {
             encode(UsageLimitReached::SELECTOR, &[e.permissionId, uint_word(e.maxUses.into())])
         }
@@ -534,7 +564,7 @@ mod tests {
         // Dirty words decode (without validation) into every field type; alloy's re-encoding
         // of the decoded error is the canonical revert data.
         let fields: Vec<u8> = (1..=4u8).flat_map(|word| [word | 0xa0; 32]).collect();
-        assert_eq!(Error::SELECTORS.len(), 38);
+        assert_eq!(Error::SELECTORS.len(), 41);
         for &selector in Error::SELECTORS {
             let error = Error::abi_decode_raw(selector, &fields).unwrap();
             assert_eq!(revert_data(&error), error.abi_encode(), "{selector:02x?}");

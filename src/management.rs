@@ -16,12 +16,12 @@ use crate::{
             RevocationExpired, RevocationSignatureInvalid, SessionAccountMismatch,
             SessionAlreadyEnabled, SessionEnabled, SessionHasNoActions, SessionHasNoUses,
             SessionKeyInvalid, SessionKeyTypeUnsupported, SessionRemoved, SessionRevokedByKey,
-            SessionWindowInvalid,
+            SessionWindowInvalid, TokenLimitDuplicated,
         },
         Session, SessionRevocation,
     },
     signature::recover_signer,
-    storage::{ActionRecord, SessionRecord},
+    storage::{ActionRecord, SessionRecord, TokenBudget},
     SmartSessions,
 };
 
@@ -161,6 +161,15 @@ impl SmartSessions {
         }
         for scope in &session.signing {
             self.store_signing_scope(account, permission_id, scope, instance);
+        }
+        for limit in &session.tokenLimits {
+            // A budget already carrying this fresh instance was written by an earlier entry.
+            if self.token_budget(account, permission_id, limit.token).instance == instance {
+                return Err(TokenLimitDuplicated { token: limit.token }.into());
+            }
+            let budget =
+                TokenBudget { instance, max_amount: saturate_u128(limit.maxAmount), spent: 0 };
+            self.store_token_budget(account, permission_id, limit.token, &budget);
         }
 
         emit(

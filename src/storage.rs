@@ -10,6 +10,7 @@
 //! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
 //! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
 //! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
+//! | `token_budgets[keccak(permissionId ‖ token)][account]` | `keccak(account ‖ keccak(… ‖ 6))` + 0..1 |
 //!
 //! (Execution nonces and signing scopes are read outside validation, but keyed the same way.)
 //!
@@ -40,6 +41,7 @@ const ACTIONS: u8 = 2;
 const USED_GRANTS: u8 = 3;
 const EXECUTION_NONCES: u8 = 4;
 const SIGNING_SCOPES: u8 = 5;
+const TOKEN_BUDGETS: u8 = 6;
 
 /// `keccak256(a ‖ b)`: the slot of `mapping[a]` for a mapping at `b`.
 fn hash_pair(a: B256, b: B256) -> U256 {
@@ -91,6 +93,12 @@ pub fn signing_scope_slot(
     account: Address,
 ) -> U256 {
     keyed_slot(SIGNING_SCOPES, hash_words(&[permission_id, app_domain, contents_type]), account)
+}
+
+/// `token_budgets[keccak(permissionId ‖ token)][account]`: the first of a [`TokenBudget`]'s two
+/// words.
+pub fn token_budget_slot(permission_id: PermissionId, token: Address, account: Address) -> U256 {
+    keyed_slot(TOKEN_BUDGETS, hash_words(&[permission_id, address_word(token)]), account)
 }
 
 impl SmartSessions {
@@ -201,6 +209,30 @@ impl SmartSessions {
     ) {
         let slot = signing_scope_slot(permission_id, scope.appDomain, scope.contentsType, account);
         self.store(slot, uint_word(instance.into()));
+    }
+
+    /// The budget of `token` under a session of `account`.
+    pub(crate) fn token_budget(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+        token: Address,
+    ) -> TokenBudget {
+        let slot = token_budget_slot(permission_id, token, account);
+        TokenBudget::from_words([self.load(slot), self.load(slot + U256::from_limbs([1, 0, 0, 0]))])
+    }
+
+    pub(crate) fn store_token_budget(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        token: Address,
+        budget: &TokenBudget,
+    ) {
+        let slot = token_budget_slot(permission_id, token, account);
+        let [limit, spent] = budget.to_words();
+        self.store(slot, limit);
+        self.store(slot + U256::from_limbs([1, 0, 0, 0]), spent);
     }
 
     /// Whether `account` enabled the grant with this digest before.
@@ -365,6 +397,37 @@ impl ActionRecord {
         write_be(&mut word, 0, 8, self.instance.into());
         write_be(&mut word, 16, 32, self.max_value_per_call);
         word
+    }
+}
+
+/// One ERC-20 budget of a session, two words (amounts in 128 bits, saturating as in
+/// [`SessionRecord`]): 0: `[0..8) instance | [16..32) max_amount`; 1: `[16..32) spent`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenBudget {
+    /// The enabling this budget belongs to; a budget of another enabling counts as none.
+    pub instance: u64,
+    /// Most of the token the session may move in all.
+    pub max_amount: u128,
+    /// Moved so far.
+    pub spent: u128,
+}
+
+impl TokenBudget {
+    /// Unpacks the stored words.
+    pub fn from_words([limit, spent]: [B256; 2]) -> Self {
+        Self {
+            instance: read_be(&limit, 0, 8) as u64,
+            max_amount: read_be(&limit, 16, 32),
+            spent: read_be(&spent, 16, 32),
+        }
+    }
+
+    /// Packs the budget into its words.
+    pub fn to_words(&self) -> [B256; 2] {
+        let mut limit = B256::ZERO;
+        write_be(&mut limit, 0, 8, self.instance.into());
+        write_be(&mut limit, 16, 32, self.max_amount);
+        [limit, uint_word(self.spent)]
     }
 }
 

@@ -20,15 +20,20 @@ use crate::{
         Error,
         ISmartSessions::{
             ActionNotAllowed, CallSelectorInvalid, CallValueAboveLimit, EnableDataMalformed,
-            SessionNotEnabled, SessionUsed, SpendLimitExceeded, UsageLimitReached,
-            UserOpSenderMismatch,
+            SessionNotEnabled, SessionUsed, SpendLimitExceeded, TokenAmountUnreadable,
+            TokenSpendLimitExceeded, UsageLimitReached, UserOpSenderMismatch,
         },
     },
     management::saturate_u128,
     signature::{recover_signer, UseSignature, MODE_ENABLE, MODE_USE},
-    storage::SessionRecord,
+    storage::{SessionRecord, TokenBudget},
     SmartSessions,
 };
+
+/// ERC-20 `transfer(address,uint256)`.
+const ERC20_TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
+/// ERC-20 `approve(address,uint256)`.
+const ERC20_APPROVE: [u8; 4] = [0x09, 0x5e, 0xa7, 0xb3];
 
 /// ERC-4337: the signature is not valid for this operation (validation data `1`).
 pub const SIG_VALIDATION_FAILED: B256 = B256::with_last_byte(1);
@@ -150,7 +155,7 @@ impl SmartSessions {
         // Account for the use and the spend. Signatures are checked after them so that a
         // bundler's gas estimate with a dummy signature walks the same path as the real one;
         // a failed signature makes the EntryPoint revert these writes.
-        self.record_use(account, permission_id, session, value)?;
+        self.record_use(account, permission_id, session, value, &calls)?;
 
         // Return.
         let signer = recover_signer(self.vm(), user_op_hash, ecdsa);
@@ -211,14 +216,17 @@ impl SmartSessions {
         Ok(total)
     }
 
-    /// Counts the use and adds `value` to the spend, refusing when a cap would be passed.
+    /// Counts the use, adds `value` to the ether spend and each ERC-20 `transfer` or `approve`
+    /// amount of `calls` to its token's spend, refusing when a cap would be passed.
     pub(crate) fn record_use(
         &mut self,
         account: Address,
         permission_id: PermissionId,
         mut session: SessionRecord,
         value: U256,
+        calls: &[Call<'_>],
     ) -> Result<(), Error> {
+        self.spend_tokens(account, permission_id, session.instance, calls)?;
         if session.uses >= session.max_uses {
             return Err(UsageLimitReached {
                 permissionId: permission_id,
@@ -239,6 +247,50 @@ impl SmartSessions {
             &[SessionUsed::SIGNATURE_HASH, address_word(account), permission_id],
             &[uint_word(session.uses.into()), spent.into()],
         );
+        Ok(())
+    }
+
+    /// Adds the amount of every ERC-20 `transfer(address,uint256)` and
+    /// `approve(address,uint256)` in `calls` to its token's budget; a token without a budget
+    /// in this enabling has a budget of zero. Two storage words per such call.
+    fn spend_tokens(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        instance: u64,
+        calls: &[Call<'_>],
+    ) -> Result<(), Error> {
+        for call in calls {
+            let selector = call.data.first_chunk::<4>().copied().unwrap_or_default();
+            if selector != ERC20_TRANSFER && selector != ERC20_APPROVE {
+                continue;
+            }
+            let token = call.target;
+            // `selector ‖ address ‖ amount` (4 + 64 bytes): exactly what a token's ABI decoder
+            // reads.
+            let amount = match call.data.len() {
+                68 => call.data.last_chunk::<32>(),
+                _ => None,
+            };
+            let amount = U256::from_be_bytes(*amount.ok_or(TokenAmountUnreadable { token })?);
+            let mut budget = self.token_budget(account, permission_id, token);
+            if budget.instance != instance {
+                budget = TokenBudget { instance, ..TokenBudget::default() };
+            }
+            let spent = u256(budget.spent) + amount;
+            let limit = u256(budget.max_amount);
+            if spent > limit {
+                return Err(TokenSpendLimitExceeded {
+                    permissionId: permission_id,
+                    token,
+                    spent,
+                    limit,
+                }
+                .into());
+            }
+            budget.spent = saturate_u128(spent);
+            self.store_token_budget(account, permission_id, token, &budget);
+        }
         Ok(())
     }
 }

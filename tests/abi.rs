@@ -175,6 +175,7 @@ fn arb_session() -> impl Strategy<Value = Session> {
                     })
                     .collect(),
                 signing: vec![],
+                tokenLimits: vec![],
                 maxTotalValue: U256::from_be_bytes(total),
                 maxUses: uses,
                 salt: B256::from(salt),

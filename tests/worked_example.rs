@@ -40,6 +40,7 @@ fn example_grant() -> SessionGrant {
                 maxValuePerCall: U256::from(10_000_000_000_000_000u64),
             }],
             signing: vec![],
+            tokenLimits: vec![],
             maxTotalValue: U256::from(100_000_000_000_000_000u64),
             maxUses: 500,
             salt: B256::ZERO,
@@ -191,6 +192,7 @@ fn print_worked_example() {
                 { "name": "validUntil", "type": "uint48" },
                 { "name": "actions", "type": "Action[]" },
                 { "name": "signing", "type": "SigningScope[]" },
+                { "name": "tokenLimits", "type": "TokenLimit[]" },
                 { "name": "maxTotalValue", "type": "uint256" },
                 { "name": "maxUses", "type": "uint64" },
                 { "name": "salt", "type": "bytes32" }
@@ -203,6 +205,10 @@ fn print_worked_example() {
             "SigningScope": [
                 { "name": "appDomain", "type": "bytes32" },
                 { "name": "contentsType", "type": "bytes32" }
+            ],
+            "TokenLimit": [
+                { "name": "token", "type": "address" },
+                { "name": "maxAmount", "type": "uint256" }
             ]
         },
         "primaryType": "SessionGrant",
@@ -225,6 +231,7 @@ fn print_worked_example() {
                     "maxValuePerCall": action.maxValuePerCall.to_string()
                 }],
                 "signing": [],
+                "tokenLimits": [],
                 "maxTotalValue": session.maxTotalValue.to_string(),
                 "maxUses": session.maxUses,
                 "salt": session.salt.to_string()

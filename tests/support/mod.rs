@@ -485,6 +485,7 @@ pub fn game_session(account: Address, key: &SessionKey) -> Session {
             maxValuePerCall: U256::from(ETHER / 100),
         }],
         signing: vec![],
+        tokenLimits: vec![],
         maxTotalValue: U256::from(ETHER),
         maxUses: 1_000,
         salt: B256::ZERO,

@@ -198,6 +198,7 @@ impl Policy {
                 .enumerate()
                 .map(|(i, scope)| scope.scope(i))
                 .collect::<Result<_, _>>()?,
+            tokenLimits: Vec::new(),
             maxTotalValue: value("max_total_value", self.max_total_value.as_deref())?,
             maxUses: self.max_uses,
             salt: self.salt.unwrap_or_default(),

@@ -42,6 +42,10 @@ fn session_json(session: &Session) -> Value {
             "appDomain": scope.appDomain.to_string(),
             "contentsType": scope.contentsType.to_string(),
         })).collect::<Vec<_>>(),
+        "tokenLimits": session.tokenLimits.iter().map(|limit| json!({
+            "token": limit.token.to_checksum(None),
+            "maxAmount": limit.maxAmount.to_string(),
+        })).collect::<Vec<_>>(),
         "maxTotalValue": session.maxTotalValue.to_string(),
         "maxUses": session.maxUses.to_string(),
         "salt": session.salt.to_string(),

@@ -1,0 +1,161 @@
+//! ERC-20 budgets through the module's ABI entry: a session's `transfer` and `approve` amounts
+//! per token, summed over its uses, on both paths (validation and executor).
+
+mod support;
+
+use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
+use stylus_smart_sessions::interface::{Action, Error, ISmartSessions::*, Session, TokenLimit};
+use support::*;
+
+const USDC: Address = address!("00000000000000000000000000000000000005dc");
+const DAI: Address = address!("0000000000000000000000000000000000000da1");
+const TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
+const APPROVE: [u8; 4] = [0x09, 0x5e, 0xa7, 0xb3];
+
+fn token_call(selector: [u8; 4], amount: u64) -> Vec<u8> {
+    [&selector[..], BOB.into_word().as_slice(), &U256::from(amount).to_be_bytes::<32>()].concat()
+}
+
+/// Alice's session that may `transfer` and `approve` USDC (budget 100) and `transfer` DAI
+/// (no budget).
+fn token_session(key: &SessionKey) -> Session {
+    let action = |target, selector: [u8; 4]| Action {
+        target,
+        selector: selector.into(),
+        maxValuePerCall: U256::ZERO,
+    };
+    Session {
+        actions: vec![action(USDC, TRANSFER), action(USDC, APPROVE), action(DAI, TRANSFER)],
+        tokenLimits: vec![TokenLimit { token: USDC, maxAmount: U256::from(100) }],
+        ..game_session(ALICE, key)
+    }
+}
+
+fn enabled(key: &SessionKey) -> (Harness, B256) {
+    let mut harness = Harness::new();
+    harness.install(ALICE);
+    let id = harness.enable(&token_session(key)).unwrap();
+    (harness, id)
+}
+
+fn validate(harness: &mut Harness, id: B256, key: &SessionKey, call: Bytes) -> Result<U256, Error> {
+    let op = signed_op(ALICE, id, key, call);
+    harness.validate(ALICE, &op)
+}
+
+fn exceeded(id: B256, token: Address, spent: u64, limit: u64) -> Error {
+    TokenSpendLimitExceeded {
+        permissionId: id,
+        token,
+        spent: U256::from(spent),
+        limit: U256::from(limit),
+    }
+    .into()
+}
+
+#[test]
+fn transfers_and_approvals_add_up_to_the_tokens_budget() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = enabled(&key);
+    let window = window(NOW, NOW + TWO_HOURS);
+    let transfer_60 = execute_single(USDC, 0, &token_call(TRANSFER, 60));
+    assert_eq!(validate(&mut harness, id, &key, transfer_60.clone()), Ok(window));
+    let approve_40 = execute_single(USDC, 0, &token_call(APPROVE, 40));
+    assert_eq!(validate(&mut harness, id, &key, approve_40), Ok(window));
+    let one_more = execute_single(USDC, 0, &token_call(TRANSFER, 1));
+    assert_eq!(validate(&mut harness, id, &key, one_more), Err(exceeded(id, USDC, 101, 100)));
+    assert_eq!(harness.session(ALICE, id).uses, 2, "the refused operation counted nothing");
+}
+
+#[test]
+fn a_batch_passing_the_budget_is_refused_whole() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = enabled(&key);
+    let batch = execute_batch(&[
+        execution(USDC, 0, token_call(TRANSFER, 70)),
+        execution(USDC, 0, token_call(TRANSFER, 31)),
+    ]);
+    assert_eq!(validate(&mut harness, id, &key, batch), Err(exceeded(id, USDC, 101, 100)));
+    let within = execute_single(USDC, 0, &token_call(TRANSFER, 100));
+    assert!(validate(&mut harness, id, &key, within).is_ok(), "a refused operation spends nothing");
+}
+
+#[test]
+fn a_token_without_a_budget_moves_nothing() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = enabled(&key);
+    let dai = execute_single(DAI, 0, &token_call(TRANSFER, 1));
+    assert_eq!(validate(&mut harness, id, &key, dai), Err(exceeded(id, DAI, 1, 0)));
+    let nothing = execute_single(DAI, 0, &token_call(TRANSFER, 0));
+    assert!(validate(&mut harness, id, &key, nothing).is_ok());
+}
+
+#[test]
+fn a_token_call_whose_amount_cannot_be_read_is_refused() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = enabled(&key);
+    for data in [
+        [token_call(TRANSFER, 1), vec![0]].concat(),
+        token_call(TRANSFER, 1)[..67].to_vec(),
+        TRANSFER.to_vec(),
+    ] {
+        let call = execute_single(USDC, 0, &data);
+        assert_eq!(
+            validate(&mut harness, id, &key, call),
+            Err(TokenAmountUnreadable { token: USDC }.into())
+        );
+    }
+}
+
+#[test]
+fn the_executor_path_spends_the_same_budget() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = enabled(&key);
+    harness.install(ALICE);
+    harness.vm.clock.set(Some(NOW));
+    let returns = alloy_sol_types::SolValue::abi_encode(&vec![Bytes::new()]);
+    harness.vm.call_answers.borrow_mut().insert(ALICE, Ok(returns));
+    let call = |amount| executeAsSessionCall {
+        account: ALICE,
+        permissionId: id,
+        callData: execute_single(USDC, 0, &token_call(TRANSFER, amount)),
+    };
+    harness.call(key.address(), call(90)).unwrap();
+    assert_eq!(harness.call(key.address(), call(11)).err(), Some(exceeded(id, USDC, 101, 100)));
+    let via_validation = execute_single(USDC, 0, &token_call(TRANSFER, 10));
+    assert!(validate(&mut harness, id, &key, via_validation).is_ok());
+}
+
+#[test]
+fn enabling_again_starts_a_fresh_budget_and_a_token_listed_twice_is_refused() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = enabled(&key);
+    let all = execute_single(USDC, 0, &token_call(TRANSFER, 100));
+    validate(&mut harness, id, &key, all.clone()).unwrap();
+    harness.call(ALICE, removeSessionCall { permissionId: id }).unwrap();
+    assert_eq!(harness.enable(&token_session(&key)), Ok(id));
+    assert!(validate(&mut harness, id, &key, all).is_ok(), "a new enabling, a new budget");
+
+    let mut twice = token_session(&key);
+    twice.salt = B256::with_last_byte(2);
+    twice.tokenLimits.push(TokenLimit { token: USDC, maxAmount: U256::from(1) });
+    assert_eq!(harness.enable(&twice), Err(TokenLimitDuplicated { token: USDC }.into()));
+}
+
+#[test]
+fn validation_touches_only_storage_associated_with_the_account() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = enabled(&key);
+    let op = signed_op(ALICE, id, &key, execute_single(USDC, 0, &token_call(TRANSFER, 5)));
+    let (result, slots) = harness.trace(|harness| harness.validate(ALICE, &op));
+    assert!(result.is_ok());
+    let mapping =
+        |key: B256, root: u64| keccak256([key.0, U256::from(root).to_be_bytes::<32>()].concat());
+    let transfer_key = stylus_smart_sessions::storage::action_key(id, USDC, TRANSFER.into());
+    let budget_key = keccak256([id.as_slice(), USDC.into_word().as_slice()].concat());
+    let keys = [B256::ZERO, mapping(id, 1), mapping(transfer_key, 2), mapping(budget_key, 6)];
+    assert_associated(ALICE, &slots, &keys);
+    let budget_base =
+        U256::from_be_bytes(keccak256([ALICE.into_word().0, mapping(budget_key, 6).0].concat()).0);
+    assert!(slots.contains(&budget_base) && slots.contains(&(budget_base + U256::from(1))));
+}
