@@ -16,12 +16,13 @@ use alloy_sol_types::SolCall;
 use local_chain::ExecutionResult;
 use stylus_runtime::{pricing, Program};
 use stylus_smart_sessions::interface::{
+    Action,
     ISmartSessions::{executeAsSessionBySignatureCall, executeAsSessionCall},
-    Session, SessionExecution, SessionGrant, SigningScope,
+    Session, SessionExecution, SessionGrant, SigningScope, TokenLimit,
 };
 use support::{
     erc7739,
-    evm::{PackedUserOperation, World, IERC1271},
+    evm::{PackedUserOperation, World, IERC1271, IERC20},
     *,
 };
 
@@ -132,6 +133,20 @@ fn main() {
         &mut world,
         vec![first, second],
     ));
+
+    let mut world = World::installed();
+    let token = world.deploy_token(U256::from(1_000));
+    let mut session = session_with(&world, &key, 0);
+    session.actions[0] = Action {
+        target: token,
+        selector: IERC20::transferCall::SELECTOR.into(),
+        maxValuePerCall: U256::ZERO,
+    };
+    session.tokenLimits = vec![TokenLimit { token, maxAmount: U256::from(100) }];
+    let permission_id = world.enable_by_owner(session);
+    let transfer = IERC20::transferCall { to: BOB, amount: U256::from(10) }.abi_encode();
+    let op = session_op_at(&mut world, permission_id, &key, execute_single(token, 0, &transfer), 0);
+    rows.push(measure("USE, ERC-20 transfer within its budget", &mut world, vec![op]));
 
     let mut world = World::installed();
     let grant = SessionGrant {

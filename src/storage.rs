@@ -10,7 +10,7 @@
 //! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
 //! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
 //! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
-//! | `token_budgets[keccak(permissionId ‖ token)][account]` | `keccak(account ‖ keccak(… ‖ 6))` + 0..1 |
+//! | `token_budgets[keccak(permissionId ‖ token)][account]` | `keccak(account ‖ keccak(… ‖ 6))` |
 //!
 //! (Execution nonces and signing scopes are read outside validation, but keyed the same way.)
 //!
@@ -95,8 +95,7 @@ pub fn signing_scope_slot(
     keyed_slot(SIGNING_SCOPES, hash_words(&[permission_id, app_domain, contents_type]), account)
 }
 
-/// `token_budgets[keccak(permissionId ‖ token)][account]`: the first of a [`TokenBudget`]'s two
-/// words.
+/// `token_budgets[keccak(permissionId ‖ token)][account]`: a [`TokenBudget`].
 pub fn token_budget_slot(permission_id: PermissionId, token: Address, account: Address) -> U256 {
     keyed_slot(TOKEN_BUDGETS, hash_words(&[permission_id, address_word(token)]), account)
 }
@@ -218,8 +217,7 @@ impl SmartSessions {
         permission_id: PermissionId,
         token: Address,
     ) -> TokenBudget {
-        let slot = token_budget_slot(permission_id, token, account);
-        TokenBudget::from_words([self.load(slot), self.load(slot + U256::from_limbs([1, 0, 0, 0]))])
+        TokenBudget::from_word(self.load(token_budget_slot(permission_id, token, account)))
     }
 
     pub(crate) fn store_token_budget(
@@ -229,10 +227,7 @@ impl SmartSessions {
         token: Address,
         budget: &TokenBudget,
     ) {
-        let slot = token_budget_slot(permission_id, token, account);
-        let [limit, spent] = budget.to_words();
-        self.store(slot, limit);
-        self.store(slot + U256::from_limbs([1, 0, 0, 0]), spent);
+        self.store(token_budget_slot(permission_id, token, account), budget.to_word());
     }
 
     /// Whether `account` enabled the grant with this digest before.
@@ -400,34 +395,41 @@ impl ActionRecord {
     }
 }
 
-/// One ERC-20 budget of a session, two words (amounts in 128 bits, saturating as in
-/// [`SessionRecord`]): 0: `[0..8) instance | [16..32) max_amount`; 1: `[16..32) spent`.
+/// One ERC-20 budget of a session, one word:
+/// `[0..8) instance | [8..20) spent | [20..32) max_amount` (amounts in 96 bits). Spend shares
+/// the slot with the never-zero instance, so the first transfer rewrites a non-zero slot
+/// (2,900 gas) instead of filling an empty one (20,000). A limit of 2^96 − 1 base units or more
+/// (79 billion tokens of 18 decimals) is stored as 2^96 − 1: never looser than asked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TokenBudget {
     /// The enabling this budget belongs to; a budget of another enabling counts as none.
     pub instance: u64,
-    /// Most of the token the session may move in all.
-    pub max_amount: u128,
     /// Moved so far.
     pub spent: u128,
+    /// Most of the token the session may move in all.
+    pub max_amount: u128,
 }
 
 impl TokenBudget {
-    /// Unpacks the stored words.
-    pub fn from_words([limit, spent]: [B256; 2]) -> Self {
+    /// The most a budget holds: 2^96 − 1 base units.
+    pub const MAX_AMOUNT: u128 = (1 << 96) - 1;
+
+    /// Unpacks the stored word.
+    pub fn from_word(word: B256) -> Self {
         Self {
-            instance: read_be(&limit, 0, 8) as u64,
-            max_amount: read_be(&limit, 16, 32),
-            spent: read_be(&spent, 16, 32),
+            instance: read_be(&word, 0, 8) as u64,
+            spent: read_be(&word, 8, 20),
+            max_amount: read_be(&word, 20, 32),
         }
     }
 
-    /// Packs the budget into its words.
-    pub fn to_words(&self) -> [B256; 2] {
-        let mut limit = B256::ZERO;
-        write_be(&mut limit, 0, 8, self.instance.into());
-        write_be(&mut limit, 16, 32, self.max_amount);
-        [limit, uint_word(self.spent)]
+    /// Packs the budget into its word.
+    pub fn to_word(&self) -> B256 {
+        let mut word = B256::ZERO;
+        write_be(&mut word, 0, 8, self.instance.into());
+        write_be(&mut word, 8, 20, self.spent);
+        write_be(&mut word, 20, 32, self.max_amount);
+        word
     }
 }
 

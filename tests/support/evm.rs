@@ -49,6 +49,10 @@ sol! {
     interface IERC1271 {
         function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
     }
+    interface IERC20 {
+        function transfer(address to, uint256 amount) external returns (bool);
+        function balanceOf(address holder) external view returns (uint256);
+    }
     interface IGame {
         function moves(address player) external view returns (uint256);
     }
@@ -273,6 +277,24 @@ impl World {
             initData: Bytes::new(),
         };
         self.owner_op(install.abi_encode()).expect("the owner installs the module as executor");
+    }
+
+    /// An OpenZeppelin ERC-20 with `supply` minted to the account.
+    pub fn deploy_token(&mut self, supply: U256) -> Address {
+        let args = (self.account, supply).abi_encode_params();
+        let code = [creation_code("contracts/TestToken.sol", "TestToken"), args].concat();
+        self.chain.deploy(DEPLOYER, code)
+    }
+
+    /// `token.balanceOf(holder)`.
+    pub fn token_balance(&mut self, token: Address, holder: Address) -> U256 {
+        let call = IERC20::balanceOfCall { holder };
+        match self.chain.call(DEPLOYER, token, call.abi_encode(), U256::ZERO) {
+            ExecutionResult::Success { output, .. } => {
+                IERC20::balanceOfCall::abi_decode_returns(output.data()).unwrap()
+            }
+            other => panic!("balanceOf failed: {other:?}"),
+        }
     }
 
     /// A transaction from `from` calling the module: its return data, or its revert data.
