@@ -100,6 +100,7 @@ interface ISmartSessions {
     function executeAsSessionBySignature(address account, bytes32 permissionId, uint256 nonce, uint48 deadline, bytes memory callData, bytes memory signature) external returns (bytes[] memory returnData);
     function executionNonce(address account, bytes32 permissionId) external view returns (uint256 nonce);
     function getSession(address account, bytes32 permissionId) external view returns (SessionState memory state);
+    function getTokenBudget(address account, bytes32 permissionId, address token) external view returns (uint256 spent, uint256 limit);
     function grantNonce(address account) external view returns (uint256 nonce);
     function invalidateGrants() external;
     function isInitialized(address smartAccount) external view returns (bool);

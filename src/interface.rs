@@ -220,6 +220,10 @@ sol! {
         // ---- Views ----
         function getSession(address account, bytes32 permissionId)
             external view returns (SessionState memory state);
+        /// A session's ERC-20 budget for `token`: moved so far and the limit (zero unless the
+        /// session is live and has a limit for it).
+        function getTokenBudget(address account, bytes32 permissionId, address token)
+            external view returns (uint256 spent, uint256 limit);
         // ---- Owner-signed grants (ENABLE mode) ----
         function grantNonce(address account) external view returns (uint256 nonce);
         function invalidateGrants() external;

@@ -225,6 +225,16 @@ impl SmartSessions {
                     uint_word(record.max_total_value),
                 ]))
             }
+            getTokenBudgetCall::SELECTOR => {
+                static_args(3)?;
+                let account = args.address(0).map_err(invalid)?;
+                let permission_id = args.b256(32).map_err(invalid)?;
+                let budget =
+                    self.token_budget(account, permission_id, args.address(64).map_err(invalid)?);
+                let live = self.live_instance(account, permission_id) == Some(budget.instance);
+                let budget = if live { budget } else { Default::default() };
+                Ok(words([uint_word(budget.spent), uint_word(budget.max_amount)]))
+            }
             grantNonceCall::SELECTOR => {
                 static_args(1)?;
                 let account = args.address(0).map_err(invalid)?;

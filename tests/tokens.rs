@@ -65,6 +65,16 @@ fn transfers_and_approvals_add_up_to_the_tokens_budget() {
     let one_more = execute_single(USDC, 0, &token_call(TRANSFER, 1));
     assert_eq!(validate(&mut harness, id, &key, one_more), Err(exceeded(id, USDC, 101, 100)));
     assert_eq!(harness.session(ALICE, id).uses, 2, "the refused operation counted nothing");
+
+    let budget = |harness: &mut Harness, token| {
+        let call = getTokenBudgetCall { account: ALICE, permissionId: id, token };
+        let budget = harness.call(BOB, call).unwrap();
+        (budget.spent, budget.limit)
+    };
+    assert_eq!(budget(&mut harness, USDC), (U256::from(100), U256::from(100)));
+    assert_eq!(budget(&mut harness, DAI), (U256::ZERO, U256::ZERO), "no limit, no budget");
+    harness.call(ALICE, removeSessionCall { permissionId: id }).unwrap();
+    assert_eq!(budget(&mut harness, USDC), (U256::ZERO, U256::ZERO), "a dead session has none");
 }
 
 #[test]
