@@ -3,7 +3,10 @@
 
 use alloy_json_abi::Function;
 use alloy_primitives::{
-    aliases::U48, keccak256, utils::parse_units, Address, FixedBytes, B256, U256,
+    aliases::U48,
+    keccak256,
+    utils::{ParseUnits, Unit},
+    Address, FixedBytes, B256, U256,
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use stylus_smart_sessions::{
@@ -266,7 +269,39 @@ pub fn value(field: &str, text: Option<&str>) -> Result<U256, PolicyError> {
         (Some(amount), unit, None) => (amount, unit.unwrap_or("wei")),
         _ => return Err(error(field, format!("`{text}` is not an amount like \"0.01 ether\""))),
     };
-    parse_units(amount, unit)
-        .map(|units| units.get_absolute())
+    let unit = unit.parse::<Unit>().map_err(|e| error(field, format!("`{text}`: {e}")))?;
+    units(field, text, amount, unit)
+}
+
+/// `amount` (`text`'s number) times 10^`unit`: not negative, and no finer than the unit, so
+/// nothing is rounded away.
+fn units(field: &str, text: &str, amount: &str, unit: Unit) -> Result<U256, PolicyError> {
+    let decimals = amount.split_once('.').map_or(0, |(_, fraction)| fraction.len());
+    if amount.starts_with('-') {
+        return Err(error(field, format!("`{text}` is negative")));
+    }
+    if decimals > usize::from(unit.get()) {
+        return Err(error(field, format!("`{text}` has more than {unit} decimals")));
+    }
+    ParseUnits::parse_units(amount, unit)
+        .map(ParseUnits::get_absolute)
         .map_err(|e| error(field, format!("`{text}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_never_negative_nor_rounded() {
+        let wei = |text| value("max_total_value", Some(text));
+        assert_eq!(wei("0.01 ether"), Ok(U256::from(10u64.pow(16))));
+        assert_eq!(wei("5000"), Ok(U256::from(5000)));
+        assert_eq!(wei("-1 ether"), Err(error("max_total_value", "`-1 ether` is negative")));
+        assert_eq!(
+            wei("1.5 wei"),
+            Err(error("max_total_value", "`1.5 wei` has more than 0 decimals"))
+        );
+        assert!(wei("1 coin").unwrap_err().message.starts_with("`1 coin`: "));
+    }
 }
