@@ -166,6 +166,7 @@ pub fn policy_from_requests(
         max_uses: u64::MAX,
         salt: None,
         actions: Vec::new(),
+        token_limits: Vec::new(),
         signing: Vec::new(),
         grant: None,
     };

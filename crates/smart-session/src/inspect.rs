@@ -249,6 +249,12 @@ pub fn describe_session(session: &Session) -> Vec<String> {
             action.target, action.maxValuePerCall
         ));
     }
+    for limit in &session.tokenLimits {
+        lines.push(format!(
+            "may move at most {} base units of the token {} by transfer and approve, in all",
+            limit.maxAmount, limit.token
+        ));
+    }
     for scope in &session.signing {
         lines.push(match (scope.appDomain.is_zero(), scope.contentsType.is_zero()) {
             (true, _) => "may sign personal messages for the account".to_string(),
@@ -276,7 +282,7 @@ mod tests {
     use alloy_primitives::aliases::U48;
     use alloy_primitives::{address, Bytes, U256};
     use stylus_smart_sessions::{
-        interface::{Execution, ISmartSessions, SessionExecution, SessionRevocation},
+        interface::{Execution, ISmartSessions, SessionExecution, SessionRevocation, TokenLimit},
         validation::validation_data as word,
     };
 
@@ -453,6 +459,52 @@ mod tests {
             assert_eq!(kind, "module-error");
             assert!(text.starts_with(&format!("the module refused: {name}({name} {{")), "{text}");
             assert!(text.contains(fields), "{name}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_session_with_a_token_limit_lists_it() {
+        let mut session = Policy::parse(GAME_POLICY).unwrap().session(1_800_000_000).unwrap();
+        let usdc = address!("af88d065e77c8cc2239327c5edb3a432268e5831");
+        session.tokenLimits.push(TokenLimit { token: usdc, maxAmount: U256::from(100_000_000) });
+        let lines = describe_session(&session);
+        assert_eq!(
+            lines.last().unwrap(),
+            &format!(
+                "may move at most 100000000 base units of the token {usdc} by transfer and \
+                 approve, in all"
+            )
+        );
+    }
+
+    #[test]
+    fn explain_names_each_token_refusal_and_its_fields_when_given_its_revert_data() {
+        use ISmartSessions::*;
+        let (id, usdc) =
+            (B256::repeat_byte(0x11), address!("af88d065e77c8cc2239327c5edb3a432268e5831"));
+        let (spent, limit) = (U256::from(101), U256::from(100));
+        let refusals: [(ISmartSessionsErrors, &str, String); 3] = [
+            (
+                TokenSpendLimitExceeded { permissionId: id, token: usdc, spent, limit }.into(),
+                "TokenSpendLimitExceeded",
+                format!("token: {usdc:?}, spent: 101, limit: 100"),
+            ),
+            (
+                TokenAmountUnreadable { token: usdc }.into(),
+                "TokenAmountUnreadable",
+                format!("token: {usdc:?}"),
+            ),
+            (
+                TokenLimitDuplicated { token: usdc }.into(),
+                "TokenLimitDuplicated",
+                format!("token: {usdc:?}"),
+            ),
+        ];
+        for (error, name, fields) in refusals {
+            let (kind, text) = explained(&error.abi_encode());
+            assert_eq!(kind, "module-error");
+            assert!(text.starts_with(&format!("the module refused: {name}({name} {{")), "{text}");
+            assert!(text.contains(&fields), "{name}: {text}");
         }
     }
 

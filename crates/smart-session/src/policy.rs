@@ -11,7 +11,7 @@ use alloy_primitives::{
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use stylus_smart_sessions::{
     eip712::{KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
-    interface::{Action, Session, SessionGrant, SigningScope},
+    interface::{Action, Session, SessionGrant, SigningScope, TokenLimit},
 };
 
 /// A policy file: who may act for which account, when, on what, for how much.
@@ -45,6 +45,10 @@ pub struct Policy {
     pub salt: Option<B256>,
     /// What it may call.
     pub actions: Vec<ActionPolicy>,
+    /// ERC-20 budgets: how much of each token its `transfer` and `approve` calls may move in
+    /// all (a token without one moves nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_limits: Vec<TokenLimitPolicy>,
     /// What it may sign for the account (ERC-1271 through ERC-7739); none by default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signing: Vec<SigningPolicy>,
@@ -66,6 +70,76 @@ pub struct ActionPolicy {
     /// Value one call may send (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_value_per_call: Option<String>,
+}
+
+/// One ERC-20 budget. The module adds up the amounts of every `transfer(address,uint256)` and
+/// `approve(address,uint256)` call on `token` against `max_amount`; the call itself still needs
+/// an action, which `allow` writes.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenLimitPolicy {
+    /// The ERC-20 contract.
+    pub token: Address,
+    /// The budget: in the token's base units (`"100000000"`), or in whole tokens (`"100"`,
+    /// `"12.5"`) when `decimals` says how many base units make one.
+    pub max_amount: String,
+    /// The token's `decimals()` (USDC: 6), to write `max_amount` in whole tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
+    /// Calls on `token` to allow: `"transfer"`, `"approve"`, each an action sending no value
+    /// (default none: the actions are written by hand).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<TokenCall>,
+}
+
+/// An ERC-20 call whose amount counts against the token's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenCall {
+    /// `transfer(address,uint256)`.
+    Transfer,
+    /// `approve(address,uint256)`.
+    Approve,
+}
+
+impl TokenCall {
+    /// The function's signature.
+    pub fn signature(self) -> &'static str {
+        match self {
+            Self::Transfer => "transfer(address,uint256)",
+            Self::Approve => "approve(address,uint256)",
+        }
+    }
+
+    /// The function's selector.
+    pub fn selector(self) -> FixedBytes<4> {
+        FixedBytes::from_slice(&keccak256(self.signature())[..4])
+    }
+}
+
+impl TokenLimitPolicy {
+    fn limit(&self, index: usize) -> Result<TokenLimit, PolicyError> {
+        let field = format!("token_limits[{index}].max_amount");
+        let unit = match self.decimals {
+            None => Unit::WEI,
+            Some(decimals) => Unit::new(decimals).ok_or_else(|| {
+                error(format!("token_limits[{index}].decimals"), "at most 77 decimals")
+            })?,
+        };
+        let max_amount = units(&field, &self.max_amount, &self.max_amount, unit).map_err(|e| {
+            match self.decimals {
+                None if self.max_amount.contains('.') => error(
+                    e.field,
+                    format!(
+                        "{}: base units are whole; say `decimals` to count in tokens",
+                        e.message
+                    ),
+                ),
+                _ => e,
+            }
+        })?;
+        Ok(TokenLimit { token: self.token, maxAmount: max_amount })
+    }
 }
 
 /// One kind of message the session may sign for the account: typed data of one app (of one
@@ -176,18 +250,19 @@ impl Policy {
             }
             _ => return Err(error("valid_for", "say either valid_for or valid_until")),
         };
-        if self.actions.is_empty() {
-            return Err(error("actions", "a session needs at least one action"));
-        }
         if self.max_uses == 0 {
             return Err(error("max_uses", "a session needs at least one use"));
         }
-        let actions = self
+        let mut actions = self
             .actions
             .iter()
             .enumerate()
             .map(|(i, action)| action.action(i))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        let token_limits = self.token_limits(&mut actions)?;
+        if actions.is_empty() {
+            return Err(error("actions", "a session needs at least one action"));
+        }
         Ok(Session {
             account: self.account,
             keyType: KEY_TYPE_SECP256K1,
@@ -201,11 +276,57 @@ impl Policy {
                 .enumerate()
                 .map(|(i, scope)| scope.scope(i))
                 .collect::<Result<_, _>>()?,
-            tokenLimits: Vec::new(),
+            tokenLimits: token_limits,
             maxTotalValue: value("max_total_value", self.max_total_value.as_deref())?,
             maxUses: self.max_uses,
             salt: self.salt.unwrap_or_default(),
         })
+    }
+
+    /// The session's token limits; the calls their `allow` names are added to `actions`.
+    fn token_limits(&self, actions: &mut Vec<Action>) -> Result<Vec<TokenLimit>, PolicyError> {
+        let written = actions.len();
+        let mut limits: Vec<TokenLimit> = Vec::new();
+        for (i, entry) in self.token_limits.iter().enumerate() {
+            let field = |name: &str| format!("token_limits[{i}].{name}");
+            if let Some(first) = limits.iter().position(|limit| limit.token == entry.token) {
+                return Err(error(
+                    field("token"),
+                    format!(
+                        "{} already has token_limits[{first}]: one limit per token (the module \
+                         refuses a second with TokenLimitDuplicated)",
+                        entry.token
+                    ),
+                ));
+            }
+            limits.push(entry.limit(i)?);
+            for call in &entry.allow {
+                let action = Action {
+                    target: entry.token,
+                    selector: call.selector(),
+                    maxValuePerCall: U256::ZERO,
+                };
+                let same = |other: &Action| {
+                    (other.target, other.selector) == (action.target, action.selector)
+                };
+                if let Some(k) = actions.iter().position(same) {
+                    let by = match k < written {
+                        true => format!("actions[{k}] already allows it"),
+                        false => "it is listed twice".into(),
+                    };
+                    return Err(error(
+                        field("allow"),
+                        format!(
+                            "`{}` on {}: {by} (the module refuses an action listed twice)",
+                            call.signature(),
+                            entry.token
+                        ),
+                    ));
+                }
+                actions.push(action);
+            }
+        }
+        Ok(limits)
     }
 
     /// The owner's grant of [`Policy::session`], its deadline counted from `now`.
@@ -290,7 +411,113 @@ fn units(field: &str, text: &str, amount: &str, unit: Unit) -> Result<U256, Poli
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::{address, fixed_bytes};
+
     use super::*;
+
+    const USDC: Address = address!("af88d065e77c8cc2239327c5edb3a432268e5831");
+
+    /// A bot's policy: `actions` is the TOML array of its actions, `token_limits` its
+    /// `[[token_limits]]` entries.
+    fn bot(actions: &str, token_limits: &str) -> Result<Session, PolicyError> {
+        Policy::parse(&format!(
+            r#"
+            chain_id = 42161
+            module = "0x5e55105e55105e55105e55105e55105e55105e55"
+            account = "0xa11cea11cea11cea11cea11cea11cea11cea11ce"
+            session_key = "0xb595b18c88b1f651ca387489067f855b5c8e6720"
+            valid_for = "1day"
+            max_uses = 10
+            actions = {actions}
+            {token_limits}
+            "#
+        ))?
+        .session(1_800_000_000)
+    }
+
+    #[test]
+    fn a_token_limit_in_whole_tokens_is_its_base_units_and_allow_writes_its_actions() {
+        let session = bot(
+            "[]",
+            &format!(
+                r#"[[token_limits]]
+            token = "{USDC}"
+            max_amount = "12.5"
+            decimals = 6
+            allow = ["transfer", "approve"]"#
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            session.tokenLimits,
+            [TokenLimit { token: USDC, maxAmount: U256::from(12_500_000) }]
+        );
+        let calls: Vec<_> =
+            session.actions.iter().map(|a| (a.target, a.selector, a.maxValuePerCall)).collect();
+        assert_eq!(
+            calls,
+            [
+                (USDC, fixed_bytes!("a9059cbb"), U256::ZERO),
+                (USDC, fixed_bytes!("095ea7b3"), U256::ZERO)
+            ]
+        );
+
+        let policy = Policy::parse(&format!(
+            r#"chain_id = 1
+            module = "0x5e55105e55105e55105e55105e55105e55105e55"
+            account = "0xa11cea11cea11cea11cea11cea11cea11cea11ce"
+            session_key = "0xb595b18c88b1f651ca387489067f855b5c8e6720"
+            valid_until = 1900000000
+            max_uses = 1
+            actions = []
+            [[token_limits]]
+            token = "{USDC}"
+            max_amount = "12500000"
+            allow = ["transfer"]"#
+        ))
+        .unwrap();
+        let toml = toml::to_string(&policy).unwrap();
+        assert!(toml.contains("[[token_limits]]") && toml.contains(r#"allow = ["transfer"]"#));
+        let again = Policy::parse(&toml).unwrap().session(0).unwrap();
+        assert_eq!(again, policy.session(0).unwrap(), "the entry survives serde");
+        assert_eq!(again.tokenLimits[0].maxAmount, U256::from(12_500_000), "base units");
+    }
+
+    #[test]
+    fn a_bad_token_limit_is_refused_naming_its_field() {
+        let entry = |fields: &str| format!("[[token_limits]]\ntoken = \"{USDC}\"\n{fields}\n");
+        let refused = |entries: &str| bot("[]", entries).unwrap_err();
+        let whole = r#"max_amount = "100""#;
+
+        let error = refused(&entry(r#"max_amount = "12.5""#));
+        assert_eq!(error.field, "token_limits[0].max_amount");
+        assert!(error.message.contains("base units are whole; say `decimals`"), "{error}");
+        let error = refused(&entry("max_amount = \"1.2345678\"\ndecimals = 6"));
+        assert_eq!(error.message, "`1.2345678` has more than 6 decimals");
+        assert_eq!(refused(&entry(r#"max_amount = "-1""#)).message, "`-1` is negative");
+        assert_eq!(
+            refused(&entry(&format!("{whole}\ndecimals = 78"))).field,
+            "token_limits[0].decimals"
+        );
+
+        let twice = refused(&[entry(whole), entry(whole)].concat());
+        assert_eq!(twice.field, "token_limits[1].token");
+        assert!(twice.message.contains("TokenLimitDuplicated"), "{twice}");
+
+        let by_hand =
+            format!(r#"[{{ target = "{USDC}", function = "transfer(address,uint256)" }}]"#);
+        let allow = entry(&format!("{whole}\nallow = [\"transfer\"]"));
+        let error = bot(&by_hand, &allow).unwrap_err();
+        assert_eq!(error.field, "token_limits[0].allow");
+        assert!(error.message.contains("actions[0] already allows it"), "{error}");
+        let error = refused(&entry(&format!("{whole}\nallow = [\"approve\", \"approve\"]")));
+        assert!(error.message.contains("listed twice"), "{error}");
+        assert!(refused(&entry(&format!("{whole}\nallow = [\"transferFrom\"]")))
+            .message
+            .contains("unknown variant `transferFrom`"));
+
+        assert_eq!(refused(&entry(whole)).field, "actions", "a limit alone allows no call");
+    }
 
     #[test]
     fn amounts_are_never_negative_nor_rounded() {
