@@ -12,21 +12,32 @@
 //! | `startTime` of the permissions | `validAfter` |
 //! | `native-token-allowance {allowanceAmount}` | `maxTotalValue`, over every call that sends value |
 //! | its `payee` rule | a plain-transfer action to each payee, up to the allowance per call |
+//! | `erc20-token-allowance {tokenAddress, allowanceAmount}` | a `TokenLimit` of the token, and an action allowing its `transfer(address,uint256)` (sending no value) |
 //! | `contract-call {address, calls, valueLimit}` | an action per call (signature or selector), `valueLimit` wei per call |
 //! | `call-limit {count}` rule (ERC-7715's first draft's `call-limit`) | `maxUses` |
 //!
+//! An `erc20-token-allowance` allows transfers only, to anyone (the module budgets amounts, not
+//! recipients, so a `payee` rule on it is refused): the session's `approve` calls, which the
+//! module counts against the same budget, have no ERC-7715 form, and neither has a
+//! `contract-call` naming `transfer(address,uint256)` or `approve(address,uint256)` (the module
+//! counts those amounts against a token budget; without one they move nothing).
+//!
 //! Everything else is refused, naming the field: periodic and streaming allowances (the module
-//! has no periods yet), ERC-20 and other token permissions (no token budgets yet), unknown
-//! rules, and an allowance that nothing can spend (no payee rule and no `contract-call` with a
-//! `valueLimit`: a session names whom it may pay). `contract-call` is the shape viem and Reown
-//! use, not one the current ERC defines.
+//! has no periods yet), other ERC-20 permissions and NFT permissions, unknown rules, and an
+//! allowance that nothing can spend (no payee rule and no `contract-call` with a `valueLimit`:
+//! a session names whom it may pay). On the way back, a session's approve action, a token
+//! transfer without a token limit, and a token limit without a transfer action are refused.
+//! `contract-call` is the shape viem and Reown use, not one the current ERC defines.
 
 use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use stylus_smart_sessions::{eip712::TRANSFER_SELECTOR, interface::Session};
+use stylus_smart_sessions::{
+    eip712::TRANSFER_SELECTOR,
+    interface::{Action, Session},
+};
 
-use crate::policy::{error, ActionPolicy, Policy, PolicyError};
+use crate::policy::{error, ActionPolicy, Policy, PolicyError, TokenCall, TokenLimitPolicy};
 
 /// One `wallet_requestExecutionPermissions` request.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -83,6 +94,20 @@ struct NativeTokenAllowance {
     _justification: Option<String>,
 }
 
+/// `erc20-token-allowance` data: the token and its amount in base units.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Erc20TokenAllowance {
+    token_address: Address,
+    #[serde(alias = "allowance", deserialize_with = "amount")]
+    allowance_amount: U256,
+    #[serde(default)]
+    start_time: Option<u64>,
+    /// Shown to the user by the wallet; a session has no place for it.
+    #[serde(default, rename = "justification")]
+    _justification: Option<String>,
+}
+
 /// `contract-call` data: `calls` are signatures (`move(uint8,uint8)`) or selectors.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -118,6 +143,7 @@ fn optional_amount<'de, D: serde::Deserializer<'de>>(
 
 const NATIVE_TOKEN_ALLOWANCE: &str = "native-token-allowance";
 const CONTRACT_CALL: &str = "contract-call";
+const ERC20_TOKEN_ALLOWANCE: &str = "erc20-token-allowance";
 
 /// What the module cannot hold yet, by permission type.
 fn unsupported(kind: &str) -> Option<&'static str> {
@@ -128,11 +154,11 @@ fn unsupported(kind: &str) -> Option<&'static str> {
         "native-token-stream" | "erc20-token-stream" => {
             "streaming allowances are not supported: the module has no periods yet"
         }
-        kind if kind.starts_with("erc20")
-            || kind.starts_with("erc721")
-            || kind.starts_with("erc1155") =>
-        {
-            "token permissions are not supported: the module has no token budgets yet"
+        kind if kind.starts_with("erc721") || kind.starts_with("erc1155") => {
+            "NFT permissions are not supported: the module budgets ERC-20 tokens only"
+        }
+        kind if kind.starts_with("erc20") => {
+            "of the ERC-20 permissions only erc20-token-allowance is supported"
         }
         "token-approval-revocation" => "revocation permissions are not supported",
         _ => return None,
@@ -240,11 +266,40 @@ pub fn policy_from_requests(
                     return Err(error(format!("{data_field}.calls"), "name at least one function"));
                 }
                 let value_limit = data.value_limit.filter(|limit| !limit.is_zero());
-                policy.actions.extend(data.calls.into_iter().map(|call| ActionPolicy {
-                    target: data.address,
-                    function: Some(call),
-                    max_value_per_call: value_limit.map(|limit| limit.to_string()),
-                }));
+                for (j, call) in data.calls.into_iter().enumerate() {
+                    let action = ActionPolicy {
+                        target: data.address,
+                        function: Some(call),
+                        max_value_per_call: value_limit.map(|limit| limit.to_string()),
+                    };
+                    let field = format!("{data_field}.calls[{j}]");
+                    let selector = action.selector(&field)?;
+                    if TokenCall::from_selector(selector).is_some() {
+                        return Err(error(
+                            field,
+                            "the module counts ERC-20 transfer and approve amounts against a \
+                             token budget: ask for an erc20-token-allowance (transfers; approvals \
+                             have no ERC-7715 form)",
+                        ));
+                    }
+                    policy.actions.push(action);
+                }
+                data.start_time
+            }
+            ERC20_TOKEN_ALLOWANCE => {
+                let data: Erc20TokenAllowance = typed(&data_field, &permission.data)?;
+                if policy.token_limits.iter().any(|limit| limit.token == data.token_address) {
+                    return Err(error(
+                        format!("{data_field}.tokenAddress"),
+                        "one erc20-token-allowance per token",
+                    ));
+                }
+                policy.token_limits.push(TokenLimitPolicy {
+                    token: data.token_address,
+                    max_amount: data.allowance_amount.to_string(),
+                    decimals: None,
+                    allow: vec![TokenCall::Transfer],
+                });
                 data.start_time
             }
             kind => {
@@ -300,7 +355,8 @@ fn number(field: &str, data: &Value, name: &str) -> Result<u64, PolicyError> {
 ///
 /// # Errors
 /// [`PolicyError`] naming the session field ERC-7715 cannot carry: a salt, a transfer whose
-/// per-call cap differs from the total, value sent to contracts without a total cap.
+/// per-call cap differs from the total, value sent to contracts without a total cap, an ERC-20
+/// approve action, a token transfer without a token limit or a token limit without one.
 pub fn requests_from_session(
     session: &Session,
     chain_id: u64,
@@ -331,8 +387,20 @@ pub fn requests_from_session(
     };
     let mut requests = Vec::new();
 
-    let (transfers, calls): (Vec<_>, Vec<_>) =
-        session.actions.iter().partition(|action| action.selector == TRANSFER_SELECTOR);
+    // ERC-20 transfers become erc20-token-allowances with their token limits; approvals and
+    // transfers without a limit have no ERC-7715 form.
+    let (token_calls, actions): (Vec<_>, Vec<_>) = session
+        .actions
+        .iter()
+        .enumerate()
+        .partition(|(_, action)| TokenCall::from_selector(action.selector).is_some());
+    for (k, action) in &token_calls {
+        token_transfer(*k, action, session)?;
+    }
+    let (transfers, calls): (Vec<_>, Vec<_>) = actions
+        .into_iter()
+        .map(|(_, action)| action)
+        .partition(|action| action.selector == TRANSFER_SELECTOR);
     let total = session.maxTotalValue;
     if let Some(action) = transfers.iter().find(|action| action.maxValuePerCall != total) {
         return Err(error(
@@ -356,6 +424,30 @@ pub fn requests_from_session(
         ));
     } else if !transfers.is_empty() {
         return Err(error("actions", "transfers of at most 0 wei have no ERC-7715 form"));
+    }
+    for (i, limit) in session.tokenLimits.iter().enumerate() {
+        if !token_calls.iter().any(|(_, action)| action.target == limit.token) {
+            return Err(error(
+                format!("tokenLimits[{i}]"),
+                format!(
+                    "{} has a limit but no transfer action: ERC-7715's erc20-token-allowance is \
+                     a transfer permission",
+                    limit.token
+                ),
+            ));
+        }
+        let data = serde_json::json!({
+            "tokenAddress": limit.token,
+            "allowanceAmount": limit.maxAmount,
+        });
+        requests.push(request(
+            Permission {
+                kind: ERC20_TOKEN_ALLOWANCE.into(),
+                is_adjustment_allowed: false,
+                data: with_start(data, start_time),
+            },
+            None,
+        ));
     }
     // One contract-call per (contract, per-call cap), in the session's order.
     let mut groups: Vec<(Address, U256, Vec<String>)> = Vec::new();
@@ -386,6 +478,39 @@ pub fn requests_from_session(
     Ok(requests)
 }
 
+/// Whether ERC-7715 can say the session's ERC-20 `transfer` or `approve` action `k`: a transfer,
+/// sending no value, on a token with a limit.
+fn token_transfer(k: usize, action: &Action, session: &Session) -> Result<(), PolicyError> {
+    let field = format!("actions[{k}]");
+    if TokenCall::from_selector(action.selector) == Some(TokenCall::Approve) {
+        return Err(error(
+            field,
+            format!(
+                "`approve(address,uint256)` on {}: ERC-7715's erc20-token-allowance allows \
+                 transfers only; approvals have no ERC-7715 form",
+                action.target
+            ),
+        ));
+    }
+    if !session.tokenLimits.iter().any(|limit| limit.token == action.target) {
+        return Err(error(
+            field,
+            format!(
+                "`transfer(address,uint256)` on {} has no token limit (a budget of 0) and no \
+                 ERC-7715 form",
+                action.target
+            ),
+        ));
+    }
+    if !action.maxValuePerCall.is_zero() {
+        return Err(error(
+            format!("{field}.maxValuePerCall"),
+            "an erc20-token-allowance's transfers send no value",
+        ));
+    }
+    Ok(())
+}
+
 fn with_start(mut data: Value, start_time: Option<u64>) -> Value {
     if let Some(start) = start_time {
         data["startTime"] = serde_json::json!(start);
@@ -395,7 +520,8 @@ fn with_start(mut data: Value, start_time: Option<u64>) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{address, B256};
+    use alloy_primitives::{address, FixedBytes, B256};
+    use stylus_smart_sessions::interface::TokenLimit;
 
     use super::*;
 
@@ -471,9 +597,11 @@ mod tests {
             refusal(&one(periodic, EXPIRY)),
             error("[0].permission.type", "`native-token-periodic`: periodic allowances are not supported: the module has no periods yet")
         );
-        let erc20 = r#"{"type": "erc20-token-allowance", "isAdjustmentAllowed": false,
-            "data": {"tokenAddress": "0x1c7d4b196cb0c7b01d743fbc6116a902379c7238", "allowanceAmount": "0x1"}}"#;
-        assert!(refusal(&one(erc20, EXPIRY)).message.contains("no token budgets yet"));
+        let erc20 = r#"{"type": "erc20-token-periodic", "isAdjustmentAllowed": false,
+            "data": {"tokenAddress": "0x1c7d4b196cb0c7b01d743fbc6116a902379c7238", "periodAmount": "0x1", "periodDuration": 86400}}"#;
+        assert!(refusal(&one(erc20, EXPIRY)).message.contains("periodic allowances"));
+        let nft = r#"{"type": "erc721-token-allowance", "isAdjustmentAllowed": false, "data": {}}"#;
+        assert!(refusal(&one(nft, EXPIRY)).message.contains("ERC-20 tokens only"));
 
         let call = r#"{"type": "contract-call", "isAdjustmentAllowed": false,
             "data": {"address": "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e", "calls": ["move(uint8,uint8)"]}}"#;
@@ -500,6 +628,94 @@ mod tests {
         assert_eq!(refusal(&one(&empty_amount, EXPIRY)).field, "[0].permission.data");
         let typo = call.replace("calls", "cals");
         assert_eq!(refusal(&one(&typo, EXPIRY)).field, "[0].permission.data");
+    }
+
+    const USDC_ALLOWANCE: &str = r#"{"type": "erc20-token-allowance", "isAdjustmentAllowed": false,
+        "data": {"tokenAddress": "0x1c7d4b196cb0c7b01d743fbc6116a902379c7238",
+                 "allowanceAmount": "0x5f5e100", "justification": "100 USDC"}}"#;
+    const USDC: Address = address!("1c7d4b196cb0c7b01d743fbc6116a902379c7238");
+
+    #[test]
+    fn an_erc20_allowance_becomes_a_token_limit_and_its_transfers_and_back() {
+        let policy = policy_from_requests(&requests(&one(USDC_ALLOWANCE, EXPIRY)), MODULE).unwrap();
+        let session = policy.session(NOW).unwrap();
+        assert_eq!(
+            session.tokenLimits,
+            [TokenLimit { token: USDC, maxAmount: U256::from(100_000_000) }]
+        );
+        assert_eq!(
+            session.actions,
+            [Action {
+                target: USDC,
+                selector: TokenCall::Transfer.selector(),
+                maxValuePerCall: U256::ZERO
+            }],
+            "transfers only, no approvals"
+        );
+        assert_eq!(session.maxTotalValue, U256::ZERO);
+
+        let json = serde_json::to_string(&requests_from_session(&session, 1).unwrap()).unwrap();
+        assert!(json.contains(r#""type":"erc20-token-allowance""#), "{json}");
+        assert!(json.contains(r#""allowanceAmount":"0x5f5e100""#), "{json}");
+        let back = policy_from_requests(&requests(&json), MODULE).unwrap();
+        assert_eq!(back.session(NOW + 99).unwrap(), session, "startTime pins the window");
+    }
+
+    #[test]
+    fn erc20_requests_a_session_cannot_hold_are_refused_naming_the_field() {
+        let payee = r#"[{"type": "expiry", "data": {"timestamp": 1893456000}},
+            {"type": "payee", "data": {"addresses": ["0x00000000000000000000000000000000000b0b0b"]}}]"#;
+        assert_eq!(
+            refusal(&one(USDC_ALLOWANCE, payee)),
+            error("[0].rules", "a payee rule belongs to a native-token-allowance")
+        );
+        let a = one(USDC_ALLOWANCE, EXPIRY);
+        let twice = format!("[{},{}]", &a[1..a.len() - 1], &a[1..a.len() - 1]);
+        assert_eq!(
+            refusal(&twice),
+            error("[1].permission.data.tokenAddress", "one erc20-token-allowance per token")
+        );
+        let approve = r#"{"type": "contract-call", "isAdjustmentAllowed": false,
+            "data": {"address": "0x1c7d4b196cb0c7b01d743fbc6116a902379c7238",
+                     "calls": ["balanceOf(address)", "approve(address,uint256)"]}}"#;
+        let error = refusal(&one(approve, EXPIRY));
+        assert_eq!(error.field, "[0].permission.data.calls[1]");
+        assert!(error.message.contains("ask for an erc20-token-allowance"), "{error}");
+        let bad = approve.replace("balanceOf(address)", "balanceOf(address");
+        assert_eq!(refusal(&one(&bad, EXPIRY)).field, "[0].permission.data.calls[0]");
+    }
+
+    #[test]
+    fn token_permissions_erc_7715_cannot_say_are_refused() {
+        let policy = policy_from_requests(&requests(&one(USDC_ALLOWANCE, EXPIRY)), MODULE).unwrap();
+        let session = policy.session(NOW).unwrap();
+        let refused = |change: &dyn Fn(&mut Session)| {
+            let mut changed = session.clone();
+            change(&mut changed);
+            requests_from_session(&changed, 1).unwrap_err()
+        };
+        let error = refused(&|s| s.actions[0].selector = TokenCall::Approve.selector());
+        assert_eq!(error.field, "actions[0]");
+        assert!(error.message.contains("approvals have no ERC-7715 form"), "{error}");
+        let error = refused(&|s| s.tokenLimits[0].token = Address::repeat_byte(1));
+        assert_eq!(error.field, "actions[0]");
+        assert!(error.message.contains("has no token limit"), "{error}");
+        let error = refused(&|s| s.actions[0].target = Address::repeat_byte(1));
+        assert_eq!(error.field, "actions[0]", "a transfer on another token has no limit");
+        let error = refused(&|s| {
+            s.actions.push(Action {
+                target: Address::repeat_byte(0x9a),
+                selector: FixedBytes([1, 2, 3, 4]),
+                maxValuePerCall: U256::ZERO,
+            });
+            s.actions.swap(0, 1);
+            s.tokenLimits
+                .push(TokenLimit { token: Address::repeat_byte(2), maxAmount: U256::from(1) });
+        });
+        assert_eq!(error.field, "tokenLimits[1]");
+        assert!(error.message.contains("no transfer action"), "{error}");
+        let error = refused(&|s| s.actions[0].maxValuePerCall = U256::from(1));
+        assert_eq!(error.field, "actions[0].maxValuePerCall");
     }
 
     #[test]

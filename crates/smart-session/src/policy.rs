@@ -115,6 +115,11 @@ impl TokenCall {
     pub fn selector(self) -> FixedBytes<4> {
         FixedBytes::from_slice(&keccak256(self.signature())[..4])
     }
+
+    /// The token call whose selector is `selector`, if any.
+    pub fn from_selector(selector: FixedBytes<4>) -> Option<Self> {
+        [Self::Transfer, Self::Approve].into_iter().find(|call| call.selector() == selector)
+    }
 }
 
 impl TokenLimitPolicy {
@@ -347,27 +352,35 @@ impl Policy {
 impl ActionPolicy {
     fn action(&self, index: usize) -> Result<Action, PolicyError> {
         let field = |name: &str| format!("actions[{index}].{name}");
-        let selector = match &self.function {
+        Ok(Action {
+            target: self.target,
+            selector: self.selector(&field("function"))?,
+            maxValuePerCall: value(
+                &field("max_value_per_call"),
+                self.max_value_per_call.as_deref(),
+            )?,
+        })
+    }
+
+    /// The selector of `function`, or the plain transfer's when it is absent.
+    ///
+    /// # Errors
+    /// [`PolicyError`] on `field` for a signature that does not parse, or a selector that is
+    /// not 4 bytes (or is the plain transfer's).
+    pub(crate) fn selector(&self, field: &str) -> Result<FixedBytes<4>, PolicyError> {
+        Ok(match &self.function {
             None => TRANSFER_SELECTOR,
             Some(selector) if selector.starts_with("0x") => selector
                 .parse::<FixedBytes<4>>()
                 .ok()
                 .filter(|selector| *selector != TRANSFER_SELECTOR)
-                .ok_or_else(|| error(field("function"), format!("`{selector}` is no selector")))?,
+                .ok_or_else(|| error(field, format!("`{selector}` is no selector")))?,
             Some(signature) => FixedBytes(
                 Function::parse(signature)
-                    .map_err(|e| error(field("function"), format!("`{signature}`: {e}")))?
+                    .map_err(|e| error(field, format!("`{signature}`: {e}")))?
                     .selector()
                     .0,
             ),
-        };
-        Ok(Action {
-            target: self.target,
-            selector,
-            maxValuePerCall: value(
-                &field("max_value_per_call"),
-                self.max_value_per_call.as_deref(),
-            )?,
         })
     }
 }
