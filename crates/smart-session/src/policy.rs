@@ -43,7 +43,8 @@ pub struct Policy {
     /// Distinguishes otherwise identical sessions (default zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salt: Option<B256>,
-    /// What it may call.
+    /// What it may call (besides what `token_limits` entries `allow`).
+    #[serde(default)]
     pub actions: Vec<ActionPolicy>,
     /// ERC-20 budgets: how much of each token its `transfer` and `approve` calls may move in
     /// all (a token without one moves nothing).
@@ -482,7 +483,6 @@ mod tests {
             session_key = "0xb595b18c88b1f651ca387489067f855b5c8e6720"
             valid_until = 1900000000
             max_uses = 1
-            actions = []
             [[token_limits]]
             token = "{USDC}"
             max_amount = "12500000"

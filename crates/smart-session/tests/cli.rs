@@ -13,7 +13,7 @@ use smart_session::{
         ISmartSessions::{
             executeAsSessionBySignatureCall, executeAsSessionCall, revokeSessionBySignatureCall,
         },
-        SessionExecution, SessionRevocation,
+        SessionExecution, SessionRevocation, TokenLimit,
     },
     policy::Policy,
 };
@@ -89,6 +89,90 @@ fn bad_policies_fail_naming_the_field() {
         assert_eq!(output.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.starts_with("error: ") && stderr.contains(field), "{field}: {stderr}");
+    }
+}
+
+/// The token example: a bot paying up to 100 USDC for a day.
+const TOKEN_POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/token-budget.toml");
+
+#[test]
+fn grant_of_a_token_budget_signs_the_limit_and_its_transfer_action() {
+    let policy = Policy::parse(&std::fs::read_to_string(TOKEN_POLICY).unwrap()).unwrap();
+    let grant = policy.grant(1_800_000_000).unwrap();
+    let usdc: Address = "0x75faf114eafb1bdbe2f0316df893fd58ce46aa4d".parse().unwrap();
+    assert_eq!(
+        grant.session.tokenLimits,
+        [TokenLimit { token: usdc, maxAmount: U256::from(100_000_000) }],
+        "100 USDC in base units"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &["grant", TOKEN_POLICY, "--now", "1800000000", "--json"],
+        &[],
+    )))
+    .unwrap();
+    let (chain_id, module) = (policy.chain_id, policy.module);
+    assert_eq!(
+        json_field::<B256>(&json, "permissionId"),
+        grant.session.permission_id(chain_id, module)
+    );
+    let digest = grant.digest(chain_id, module);
+    assert_eq!(json_field::<B256>(&json, "digest"), digest);
+    let typed: alloy_dyn_abi::TypedData =
+        serde_json::from_value(json["typedData"].clone()).unwrap();
+    assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
+    let session = &json["typedData"]["message"]["session"];
+    assert_eq!(session["tokenLimits"][0]["maxAmount"], "100000000");
+    assert_eq!(session["actions"][0]["selector"], "0xa9059cbb", "transfer(address,uint256)");
+    assert_eq!(session["actions"].as_array().unwrap().len(), 1, "no approve");
+
+    let text = stdout(&run(&["grant", TOKEN_POLICY, "--now", "1800000000"], &[]));
+    assert!(
+        text.contains(&format!(
+            "may move at most 100000000 base units of the token {usdc} by transfer and approve"
+        )),
+        "{text}"
+    );
+
+    let requests = stdout(&run(&["permissions", "to-7715", TOKEN_POLICY], &[]));
+    let requests: serde_json::Value = serde_json::from_str(&requests).unwrap();
+    assert_eq!(requests[0]["permission"]["type"], "erc20-token-allowance");
+    assert_eq!(requests[0]["permission"]["data"]["allowanceAmount"], "0x5f5e100");
+}
+
+#[test]
+fn bad_token_limits_fail_naming_the_field() {
+    let dir = std::env::temp_dir().join(format!("smart-session-tokens-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = std::fs::read_to_string(TOKEN_POLICY).unwrap();
+    let entry =
+        &example[example.find("[[token_limits]]").unwrap()..example.find("[grant]").unwrap()];
+    for (broken, field, says) in [
+        (
+            example.replace(r#"max_amount = "100""#, r#"max_amount = "100.0000001""#),
+            "token_limits[0].max_amount",
+            "has more than 6 decimals",
+        ),
+        (
+            example.replace("decimals = 6", "").replace(r#""100""#, r#""12.5""#),
+            "token_limits[0].max_amount",
+            "base units are whole",
+        ),
+        (example.replace(entry, &entry.repeat(2)), "token_limits[1].token", "TokenLimitDuplicated"),
+        (
+            example.replace(r#"["transfer"]"#, r#"["transfer", "transfer"]"#),
+            "token_limits[0].allow",
+            "listed twice",
+        ),
+    ] {
+        let path = dir.join("policy.toml");
+        std::fs::write(&path, broken).unwrap();
+        let output = run(&["grant", path.to_str().unwrap(), "--now", "1800000000"], &[]);
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(field) && stderr.contains(says),
+            "{field}: {stderr}"
+        );
     }
 }
 
