@@ -12,6 +12,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use stylus_smart_sessions::{
     eip712::{KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
     interface::{Action, Session, SessionGrant, SigningScope, TokenLimit},
+    storage::TokenBudget,
 };
 
 /// A policy file: who may act for which account, when, on what, for how much.
@@ -144,6 +145,10 @@ impl TokenLimitPolicy {
                 _ => e,
             }
         })?;
+        // The module keeps budgets in 96 bits; a larger one would silently be held lower.
+        if max_amount > U256::from(TokenBudget::MAX_AMOUNT) {
+            return Err(error(field, "more than the module holds (2^96 − 1 base units)"));
+        }
         Ok(TokenLimit { token: self.token, maxAmount: max_amount })
     }
 }
@@ -508,6 +513,8 @@ mod tests {
         let error = refused(&entry("max_amount = \"1.2345678\"\ndecimals = 6"));
         assert_eq!(error.message, "`1.2345678` has more than 6 decimals");
         assert_eq!(refused(&entry(r#"max_amount = "-1""#)).message, "`-1` is negative");
+        let too_much = refused(&entry(&format!("max_amount = \"{}\"", 1u128 << 96)));
+        assert_eq!(too_much.message, "more than the module holds (2^96 − 1 base units)");
         assert_eq!(
             refused(&entry(&format!("{whole}\ndecimals = 78"))).field,
             "token_limits[0].decimals"
