@@ -41,7 +41,7 @@ use alloy_sol_types::SolCall;
 use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
 use crate::{
-    codec::{address_word, bool_word, bytes4_word, u256, uint_word, words, Reader},
+    codec::{address_word, bool_word, bytes4_word, u256, uint_word, words, Position, Reader},
     executor::RelayedExecution,
     interface::{
         Error,
@@ -61,6 +61,15 @@ pub enum Revert {
     Refused(Error),
     /// The account reverted on the executor path: its revert data, passed on unchanged.
     Account(Vec<u8>),
+    /// The module's own call data is not a canonical encoding: the byte position where
+    /// decoding failed (reverts with `InvalidCalldata` for the call's selector).
+    Malformed(Position),
+}
+
+impl From<Position> for Revert {
+    fn from(position: Position) -> Self {
+        Self::Malformed(position)
+    }
 }
 
 impl<E: Into<Error>> From<E> for Revert {
@@ -95,6 +104,14 @@ impl SmartSessions {
         self.route(input).map_err(|revert| match revert {
             Revert::Refused(error) => interface::revert_data(&error),
             Revert::Account(data) => data,
+            Revert::Malformed(position) => {
+                let selector = input.first_chunk::<4>().copied().unwrap_or_default();
+                let error = ISmartSessions::InvalidCalldata {
+                    selector: selector.into(),
+                    position: u256(position as u128),
+                };
+                interface::revert_data(&error.into())
+            }
         })
     }
 
@@ -102,34 +119,28 @@ impl SmartSessions {
         use ISmartSessions::*;
 
         let selector = input.first_chunk::<4>().copied().unwrap_or_default();
-        let invalid = |position| {
-            Error::from(InvalidCalldata {
-                selector: selector.into(),
-                position: u256(position as u128),
-            })
-        };
         let args = Reader::new(input.get(4..).unwrap_or_default(), 4);
         // No function takes ether; refuse it as Solidity does for non-payable functions.
         if !self.vm().msg_value().is_zero() {
-            return Err(invalid(0).into());
+            return Err(Revert::Malformed(0));
         }
-        let static_args = |words: usize| args.end(words * 32).map_err(invalid);
+        let static_args = |words: usize| args.end(words * 32);
         let caller = self.vm().msg_sender();
 
         match selector {
             onInstallCall::SELECTOR => {
-                let [data] = args.trailing_bytes(1).map_err(invalid)?;
+                let [data] = args.trailing_bytes(1)?;
                 self.install(caller, data)?;
                 Ok(Vec::new())
             }
             onUninstallCall::SELECTOR => {
-                args.trailing_bytes::<1>(1).map_err(invalid)?;
+                args.trailing_bytes::<1>(1)?;
                 self.uninstall(caller)?;
                 Ok(Vec::new())
             }
             isModuleTypeCall::SELECTOR => {
                 static_args(1)?;
-                let module_type = args.uint(0).map_err(invalid)?;
+                let module_type = args.uint(0)?;
                 let known = [MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR]
                     .iter()
                     .any(|&known| module_type == u256(known.into()));
@@ -137,28 +148,28 @@ impl SmartSessions {
             }
             isInitializedCall::SELECTOR => {
                 static_args(1)?;
-                let account = args.address(0).map_err(invalid)?;
+                let account = args.address(0)?;
                 Ok(words([bool_word(self.account_state(account).installed())]))
             }
             validateUserOpCall::SELECTOR => {
-                let (user_op, user_op_hash) = args.user_operation_call().map_err(invalid)?;
+                let (user_op, user_op_hash) = args.user_operation_call()?;
                 let validation_data = self.validate_user_op(caller, &user_op, user_op_hash)?;
                 Ok(words([validation_data]))
             }
             isValidSignatureWithSenderCall::SELECTOR => {
-                args.address(0).map_err(invalid)?;
-                let hash = args.b256(32).map_err(invalid)?;
-                let [signature] = args.trailing_bytes(3).map_err(invalid)?;
+                args.address(0)?;
+                let hash = args.b256(32)?;
+                let [signature] = args.trailing_bytes(3)?;
                 Ok(words([bytes4_word(self.is_valid_signature(caller, hash, signature))]))
             }
             enableSessionCall::SELECTOR => {
-                let session = args.session_call().map_err(invalid)?;
+                let session = args.session_call()?;
                 let permission_id = self.enable(caller, &session)?;
                 Ok(words([permission_id]))
             }
             removeSessionCall::SELECTOR => {
                 static_args(1)?;
-                self.remove(caller, args.b256(0).map_err(invalid)?)?;
+                self.remove(caller, args.b256(0)?)?;
                 Ok(Vec::new())
             }
             revokeAllSessionsCall::SELECTOR => {
@@ -168,44 +179,44 @@ impl SmartSessions {
             }
             revokeSessionByKeyCall::SELECTOR => {
                 static_args(2)?;
-                let account = args.address(0).map_err(invalid)?;
-                let permission_id = args.b256(32).map_err(invalid)?;
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
                 self.revoke_by_key(caller, account, permission_id, None)?;
                 Ok(Vec::new())
             }
             revokeSessionBySignatureCall::SELECTOR => {
-                let account = args.address(0).map_err(invalid)?;
-                let permission_id = args.b256(32).map_err(invalid)?;
-                let deadline = args.uint48(64).map_err(invalid)?;
-                let [signature] = args.trailing_bytes(4).map_err(invalid)?;
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                let deadline = args.uint48(64)?;
+                let [signature] = args.trailing_bytes(4)?;
                 self.revoke_by_key(caller, account, permission_id, Some((deadline, signature)))?;
                 Ok(Vec::new())
             }
             executeAsSessionCall::SELECTOR => {
-                let account = args.address(0).map_err(invalid)?;
-                let permission_id = args.b256(32).map_err(invalid)?;
-                let [call_data] = args.trailing_bytes(3).map_err(invalid)?;
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                let [call_data] = args.trailing_bytes(3)?;
                 self.execute_as_session(caller, account, permission_id, call_data, None)
             }
             executeAsSessionBySignatureCall::SELECTOR => {
-                let account = args.address(0).map_err(invalid)?;
-                let permission_id = args.b256(32).map_err(invalid)?;
-                let nonce = args.uint(64).map_err(invalid)?;
-                let deadline = args.uint48(96).map_err(invalid)?;
-                let [call_data, signature] = args.trailing_bytes(6).map_err(invalid)?;
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                let nonce = args.uint(64)?;
+                let deadline = args.uint48(96)?;
+                let [call_data, signature] = args.trailing_bytes(6)?;
                 let relayed = RelayedExecution { nonce, deadline, signature };
                 self.execute_as_session(caller, account, permission_id, call_data, Some(relayed))
             }
             executionNonceCall::SELECTOR => {
                 static_args(2)?;
-                let account = args.address(0).map_err(invalid)?;
-                let permission_id = args.b256(32).map_err(invalid)?;
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
                 Ok(words([self.execution_nonce(account, permission_id).into()]))
             }
             getSessionCall::SELECTOR => {
                 static_args(2)?;
-                let account = args.address(0).map_err(invalid)?;
-                let permission_id = args.b256(32).map_err(invalid)?;
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
                 // `SessionState`, field by field; all zero unless the session is live.
                 let live = self.live_instance(account, permission_id).is_some();
                 let record = if live {
@@ -227,17 +238,16 @@ impl SmartSessions {
             }
             getTokenBudgetCall::SELECTOR => {
                 static_args(3)?;
-                let account = args.address(0).map_err(invalid)?;
-                let permission_id = args.b256(32).map_err(invalid)?;
-                let budget =
-                    self.token_budget(account, permission_id, args.address(64).map_err(invalid)?);
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                let budget = self.token_budget(account, permission_id, args.address(64)?);
                 let live = self.live_instance(account, permission_id) == Some(budget.instance);
                 let budget = if live { budget } else { Default::default() };
                 Ok(words([uint_word(budget.spent), uint_word(budget.max_amount)]))
             }
             grantNonceCall::SELECTOR => {
                 static_args(1)?;
-                let account = args.address(0).map_err(invalid)?;
+                let account = args.address(0)?;
                 Ok(words([uint_word(self.account_state(account).grant_nonce.into())]))
             }
             invalidateGrantsCall::SELECTOR => {
@@ -245,7 +255,7 @@ impl SmartSessions {
                 self.invalidate_grants(caller)?;
                 Ok(Vec::new())
             }
-            _ => Err(invalid(0).into()),
+            _ => Err(Revert::Malformed(0)),
         }
     }
 }
