@@ -1,5 +1,6 @@
 //! Any of the module's encodings, explained in words: UserOperation signatures (USE and ENABLE),
-//! the account's `execute` calldata, calls to the module, its revert data, and validation data.
+//! the account's `execute` calldata, calls to the module, its revert data, validation data, and
+//! session signatures for the account (ERC-1271 through ERC-7739).
 //!
 //! Decoding goes through the module's own strict readers, so "inspect accepts it" means "the
 //! module reads it this way", and a refusal names the byte where the module would stop too.
@@ -16,13 +17,14 @@ use stylus_smart_sessions::{
         Session,
     },
     signature::{UseSignature, MODE_ENABLE, USE_SIGNATURE_LEN},
+    signing::{SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA},
 };
 
 /// What a byte string turned out to be, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanation {
     /// `use-signature`, `enable-signature`, `execute`, `module-call`, `module-error`,
-    /// `validation-data`.
+    /// `validation-data`, `session-signature`.
     pub kind: &'static str,
     /// One line per fact, indented for nesting.
     pub lines: Vec<String>,
@@ -61,16 +63,60 @@ pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
         ("module-error", vec![format!("the module refused: {error:?}")])
     } else if bytes.len() == 32 {
         ("validation-data", validation_data(B256::from_slice(bytes)))
+    } else if let Some(lines) = session_signature(bytes) {
+        ("session-signature", lines)
     } else {
         return Err(NotRecognized(format!(
             "{} bytes starting {}: not a session signature (0x00 ‖ id ‖ sig, 98 bytes, or \
-             0x01 ‖ grant), execute calldata, a module call or error, or a 32-byte validation \
-             data word",
+             0x01 ‖ grant), execute calldata, a module call or error, a 32-byte validation \
+             data word, or an ERC-1271 session signature (module ‖ kind ‖ id ‖ sig ‖ message)",
             bytes.len(),
             hex(&bytes[..bytes.len().min(4)])
         )));
     };
     Ok(Explanation { kind, lines })
+}
+
+/// An ERC-1271 signature as the account takes it: `module ‖ kind ‖ permissionId ‖ r ‖ s ‖ v ‖
+/// message` (see the module's `signing`); `None` when the bytes cannot be one.
+fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
+    let (module, rest) = bytes.split_first_chunk::<20>()?;
+    let (&kind, rest) = rest.split_first()?;
+    let (permission_id, rest) = rest.split_first_chunk::<32>()?;
+    let (ecdsa, payload) = rest.split_first_chunk::<65>()?;
+    let mut lines = vec![
+        format!("for the validator module {}", Address::from(*module)),
+        format!("  permissionId {}", B256::from(*permission_id)),
+        format!("  session key signature {}", hex(ecdsa)),
+    ];
+    match kind {
+        SIGNED_PERSONAL_MESSAGE => {
+            lines.insert(
+                0,
+                "ERC-1271 session signature of a personal message (ERC-7739 PersonalSign)".into(),
+            );
+            lines.push(format!("  message {}", String::from_utf8_lossy(payload)));
+        }
+        SIGNED_TYPED_DATA => {
+            let (payload, length) = payload.split_last_chunk::<2>()?;
+            let (app_domain, rest) = payload.split_first_chunk::<32>()?;
+            let encoded = rest.len().checked_sub(usize::from(u16::from_be_bytes(*length)))?;
+            let (encode_data, descr) = rest.split_at_checked(encoded)?;
+            if encode_data.len() % 32 != 0 {
+                return None;
+            }
+            let descr = std::str::from_utf8(descr).ok()?;
+            lines.insert(
+                0,
+                "ERC-1271 session signature of typed data (ERC-7739 TypedDataSign)".into(),
+            );
+            lines.push(format!("  app domain separator {}", B256::from(*app_domain)));
+            lines.push(format!("  contents type {descr}"));
+            lines.push(format!("  encodeData: {} words", encode_data.len() / 32));
+        }
+        _ => return None,
+    }
+    Some(lines)
 }
 
 fn use_signature(signature: &UseSignature<'_>) -> Vec<String> {
@@ -294,6 +340,27 @@ mod tests {
     fn explained(bytes: &[u8]) -> (&'static str, String) {
         let explanation = explain(bytes).unwrap();
         (explanation.kind, explanation.lines.join("\n"))
+    }
+
+    #[test]
+    fn a_session_signature_for_the_account_shows_its_module_session_and_message() {
+        let module = address!("5e55105e55105e55105e55105e55105e55105e55");
+        let id = B256::repeat_byte(0x11);
+        let personal = crate::erc1271::AppMessage::personal(b"log in to the game");
+        let (kind, text) = explained(&personal.signature(module, id, &[0x22; 65]));
+        assert_eq!(kind, "session-signature");
+        assert!(text.contains("of a personal message"), "{text}");
+        assert!(text.contains(&format!("permissionId {id}")), "{text}");
+        assert!(text.contains("message log in to the game"), "{text}");
+
+        let challenge = include_str!("../../../examples/game-challenge.json");
+        let typed = crate::erc1271::AppMessage::typed(serde_json::from_str(challenge).unwrap());
+        let bytes = typed.unwrap().signature(module, id, &[0x22; 65]);
+        let (kind, text) = explained(&bytes);
+        assert_eq!(kind, "session-signature");
+        assert!(text.contains("of typed data"), "{text}");
+        assert!(text.contains("contents type Challenge("), "{text}");
+        assert!(explain(&bytes[..bytes.len() - 1]).is_err(), "a cut description is no signature");
     }
 
     #[test]
