@@ -254,7 +254,7 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
     );
     let _ = writeln!(w, "## Size\n");
     let _ = writeln!(w, "| artifact | bytes |\n|---|---:|");
-    let _ = writeln!(w, "| WASM (wasm-opt -Oz) | {} |", wasm.len());
+    let _ = writeln!(w, "| WASM (wasm-opt -Oz --low-memory-unused) | {} |", wasm.len());
     let _ = writeln!(
         w,
         "| deployed code (EF F0 00 00 + brotli) | {} of {limit} ({:.1}%) |",
