@@ -134,3 +134,30 @@ fn without_the_executor_install_the_accounts_refusal_comes_back_and_nothing_coun
     let state = getSessionCall::abi_decode_returns(&state).unwrap();
     assert_eq!(state.uses, 0, "the module's writes were reverted with the call");
 }
+
+#[test]
+fn the_key_logs_out_and_neither_path_works_after() {
+    let key = SessionKey::from_seed(1);
+    let (mut world, id) = World::playing(&key);
+    world.install_executor();
+    let (account, game) = (world.account, world.game);
+    let revoke = revokeSessionByKeyCall { account, permissionId: id }.abi_encode();
+    assert_eq!(
+        world.call_module(BUNDLER, revoke.clone()),
+        Err(NotSessionKey { permissionId: id, caller: BUNDLER }.abi_encode()),
+        "nobody else can"
+    );
+    assert_eq!(world.call_module(key.address(), revoke), Ok(Vec::new()));
+
+    let gone = SessionNotEnabled { permissionId: id, account }.abi_encode();
+    let call = by_key(account, id, execute_single(game, 0, &move_data(1, 2)));
+    assert_eq!(world.call_module(key.address(), call), Err(gone.clone()));
+    let op = world.session_op(id, &key, execute_single(game, 0, &move_data(1, 2)));
+    let refused = support::evm::IEntryPoint::FailedOpWithRevert {
+        opIndex: U256::ZERO,
+        reason: "AA23 reverted".into(),
+        inner: gone.into(),
+    };
+    assert_eq!(world.handle(op), Err(refused.abi_encode()));
+    assert_eq!(world.moves(), U256::ZERO);
+}
