@@ -169,8 +169,17 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
         &key,
         execute_single(game, 0, &move_data(0, 0)),
     );
+    world.chain.record_validations_of(world.account);
     assert_eq!(world.handle(op), Ok(()));
     assert_eq!(world.moves(), U256::from(1));
+    // ERC-7562, whole validation, into the module's ERC-1271 call: the account and its owner
+    // validator read only storage associated with the account.
+    let record = world.chain.validations().last().expect("the validation was recorded").clone();
+    assert!(
+        record.accesses.iter().any(|(contract, _)| *contract == world.owner_validator),
+        "the owner validator's reads, made inside the module's call, are recorded"
+    );
+    assert_eq!(record.unassociated(), vec![]);
     // The module asked the account (ERC-1271) and ecrecover, nothing else.
     let account = world.account;
     let validation = world

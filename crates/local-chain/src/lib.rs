@@ -19,8 +19,7 @@
 //! transaction warmed them), a static callee fails when it wrote storage or logged (its value
 //! transfers are not checked), the callee's `tx.origin` is the Stylus program, transient
 //! storage does not cross into it, its logs land before the frame's own, it gets the whole
-//! transaction's gas rather than what the program forwards, and ERC-7562 recording does not
-//! follow into it; a frame has no gas limit of its own (it is charged afterwards, out of gas
+//! transaction's gas rather than what the program forwards; a frame has no gas limit of its own (it is charged afterwards, out of gas
 //! if it needed more than it had), and memory pages are counted per frame rather than per
 //! transaction. These limits are the next steps towards Nitro's semantics (revm frames driven
 //! by the runtime's resumable host calls).
@@ -76,6 +75,9 @@ pub struct StylusInspector {
     recording_from: Option<usize>,
     /// What each recorded validation touched.
     pub validations: Vec<ValidationRecord>,
+    /// What the nested EVMs of calls out of the running Stylus frame touched while a
+    /// validation was being recorded, for that frame to add to the record.
+    nested_touched: std::cell::RefCell<ValidationRecord>,
 }
 
 /// Everything one account's `validateUserOp` touched, EVM contracts and Stylus programs alike.
@@ -187,7 +189,7 @@ impl Environment for Journaled<'_> {
             CallKind::Static | CallKind::Call => {
                 let journal = self.context.journal_mut();
                 let cold = journal.load_account(request.to).map_or(true, |load| load.is_cold);
-                let outcome = nested_call(self.context, from, &request, self.outer.nested());
+                let outcome = nested_call(self.context, from, &request, self.outer);
                 StylusCallOutcome { cold, ..outcome }
             }
             // Not needed by the programs this project builds (see the crate docs).
@@ -203,8 +205,9 @@ fn nested_call(
     context: &mut ChainContext,
     from: Address,
     request: &CallRequest,
-    inspector: StylusInspector,
+    outer: &StylusInspector,
 ) -> StylusCallOutcome {
+    let inspector = outer.nested();
     let journal = &context.journaled_state;
     let mut snapshot = journal.database.clone();
     for (address, account) in &journal.inner.state {
@@ -245,6 +248,11 @@ fn nested_call(
     let Ok(run) = evm.inspect_tx(tx) else {
         return StylusCallOutcome::default();
     };
+    if let Some(record) = evm.inspector.validations.pop() {
+        let mut touched = outer.nested_touched.borrow_mut();
+        touched.accesses.extend(record.accesses);
+        touched.preimages.extend(record.preimages);
+    }
     let gas_used = run.result.gas().total_gas_spent();
     let (success, data) = match run.result {
         ExecutionResult::Success { output, logs, .. } if request.kind == CallKind::Call => {
@@ -378,9 +386,12 @@ impl Inspector<ChainContext> for StylusInspector {
         } else {
             InstructionResult::Revert
         };
+        let nested = self.nested_touched.take();
         if let Some(record) = self.recording() {
             record.accesses.extend(outcome.slots.iter().map(|slot| (contract, *slot)));
             record.preimages.extend(outcome.preimages.iter().cloned());
+            record.accesses.extend(nested.accesses);
+            record.preimages.extend(nested.preimages);
         }
         self.frames.push(StylusFrame {
             contract,
@@ -460,10 +471,17 @@ impl StylusInspector {
     /// The inspector of a nested EVM for calls out of the frames live now: the same compiled
     /// programs, program cache and live frames.
     fn nested(&self) -> Self {
+        // A validation being recorded goes on being recorded in the callee, at every depth.
+        let recording = self
+            .recording_from
+            .and(self.validations.last())
+            .map(|record| vec![ValidationRecord { sender: record.sender, ..Default::default() }]);
         Self {
             programs: self.programs.clone(),
             called: self.called.clone(),
             live: self.live.clone(),
+            recording_from: recording.as_ref().map(|_| 0),
+            validations: recording.unwrap_or_default(),
             ..Self::default()
         }
     }
