@@ -168,7 +168,8 @@ enum Command {
     #[command(subcommand)]
     Permissions(Permissions),
     /// Explain any of the module's encodings in words: a UserOperation signature, execute
-    /// calldata, a call to the module, its revert data, or validation data.
+    /// calldata, a call to the module, its revert data, validation data, or an ERC-1271
+    /// session signature.
     Inspect {
         /// The bytes, as hex.
         hex: Bytes,
