@@ -78,7 +78,7 @@ impl<E: Into<Error>> From<E> for Revert {
     }
 }
 
-/// The module. Its state lives in the four mappings [`storage`] lays out, read and written
+/// The module. Its state lives in the seven mappings [`storage`] lays out, read and written
 /// through the storage hostios.
 #[storage]
 pub struct SmartSessions {}

@@ -21,8 +21,9 @@
 //!
 //! Sessions die in O(1): every enabling gets a fresh *instance* number from the account, and
 //! revoking all sessions (or uninstalling) moves the account's `first_live_instance` past every
-//! number handed out so far. Action records carry the instance they were written for, so
-//! nothing written for an earlier enabling — actions or counters — can match again.
+//! number handed out so far. Action records, signing scopes and token budgets carry the
+//! instance they were written for, so nothing written for an earlier enabling — actions,
+//! scopes or counters — can match again.
 
 use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
@@ -34,7 +35,7 @@ use crate::{
     SmartSessions,
 };
 
-/// Mapping roots, as Solidity would number the four mappings.
+/// Mapping roots, as Solidity would number the seven mappings.
 const ACCOUNTS: u8 = 0;
 const SESSIONS: u8 = 1;
 const ACTIONS: u8 = 2;
