@@ -167,8 +167,9 @@ impl SmartSessions {
             if self.token_budget(account, permission_id, limit.token).instance == instance {
                 return Err(TokenLimitDuplicated { token: limit.token }.into());
             }
-            let budget =
-                TokenBudget { instance, max_amount: saturate_u128(limit.maxAmount), spent: 0 };
+            // Budgets hold 96 bits: a larger limit is held at the most they hold, never cut.
+            let max_amount = saturate_u128(limit.maxAmount).min(TokenBudget::MAX_AMOUNT);
+            let budget = TokenBudget { instance, max_amount, spent: 0 };
             self.store_token_budget(account, permission_id, limit.token, &budget);
         }
 
