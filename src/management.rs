@@ -6,7 +6,7 @@ use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{address_word, array_at, emit, uint_word, Reader},
+    codec::{address_word, array_at, emit, u256, uint_word, Reader},
     eip712::{PermissionId, KEY_TYPE_SECP256K1},
     interface::{
         Error,
@@ -168,7 +168,7 @@ impl SmartSessions {
                 return Err(TokenLimitDuplicated { token: limit.token }.into());
             }
             // Budgets hold 96 bits: a larger limit is held at the most they hold, never cut.
-            let max_amount = saturate_u128(limit.maxAmount).min(TokenBudget::MAX_AMOUNT);
+            let max_amount = saturate_u128(limit.maxAmount.min(u256(TokenBudget::MAX_AMOUNT)));
             let budget = TokenBudget { instance, max_amount, spent: 0 };
             self.store_token_budget(account, permission_id, limit.token, &budget);
         }
