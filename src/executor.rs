@@ -28,7 +28,7 @@ use crate::{
             SessionExpired, SessionNotYetValid,
         },
     },
-    signature::recover_signer,
+    signature::signed_by,
     storage::SessionRecord,
     Revert, SmartSessions,
 };
@@ -139,10 +139,7 @@ impl SmartSessions {
             self.vm().chain_id(),
             self.vm().contract_address(),
         );
-        let signer = <&[u8; 65]>::try_from(relayed.signature)
-            .ok()
-            .and_then(|ecdsa| recover_signer(self.vm(), digest, ecdsa));
-        if signer != Some(session.signer) {
+        if !signed_by(self.vm(), digest, relayed.signature, session.signer) {
             return Err(ExecutionSignatureInvalid { permissionId: permission_id }.into());
         }
         // A 256-bit nonce counted up by one from zero never wraps.

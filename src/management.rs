@@ -20,7 +20,7 @@ use crate::{
         },
         Session, SessionRevocation,
     },
-    signature::recover_signer,
+    signature::signed_by,
     storage::{ActionRecord, SessionRecord, TokenBudget},
     SmartSessions,
 };
@@ -237,10 +237,7 @@ impl SmartSessions {
                 let revocation =
                     SessionRevocation { account, permissionId: permission_id, deadline };
                 let digest = revocation.digest(self.vm().chain_id(), self.vm().contract_address());
-                let signer = <&[u8; 65]>::try_from(signature)
-                    .ok()
-                    .and_then(|ecdsa| recover_signer(self.vm(), digest, ecdsa));
-                if signer != Some(record.signer) {
+                if !signed_by(self.vm(), digest, signature, record.signer) {
                     return Err(RevocationSignatureInvalid { permissionId: permission_id }.into());
                 }
             }

@@ -67,6 +67,19 @@ pub fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8; 65]) 
     Some(Address::new(array_at(word, 12))).filter(|signer| !signer.is_zero())
 }
 
+/// Whether `signature` is exactly a canonical 65-byte `r ‖ s ‖ v` by `signer` over `hash`.
+pub fn signed_by<H: Host + ?Sized>(
+    host: &H,
+    hash: B256,
+    signature: &[u8],
+    signer: Address,
+) -> bool {
+    <&[u8; 65]>::try_from(signature)
+        .ok()
+        .and_then(|ecdsa| recover_signer(host, hash, ecdsa))
+        .is_some_and(|recovered| recovered == signer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

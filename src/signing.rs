@@ -36,7 +36,7 @@ use crate::{
     },
     executor::check_window,
     interface::IERC5267::eip712DomainCall,
-    signature::recover_signer,
+    signature::signed_by,
     SmartSessions,
 };
 
@@ -119,7 +119,7 @@ impl SmartSessions {
         }
 
         // The key's signature.
-        (recover_signer(self.vm(), digest, ecdsa)? == session.signer).then_some(())
+        signed_by(self.vm(), digest, ecdsa, session.signer).then_some(())
     }
 
     /// ERC-7739 `TypedDataSign`: recomputes the contents' `hashStruct` from `contentsType`

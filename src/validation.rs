@@ -25,7 +25,7 @@ use crate::{
         },
     },
     management::saturate_u128,
-    signature::{recover_signer, UseSignature, MODE_ENABLE, MODE_USE},
+    signature::{signed_by, UseSignature, MODE_ENABLE, MODE_USE},
     storage::{SessionRecord, TokenBudget},
     SmartSessions,
 };
@@ -158,12 +158,8 @@ impl SmartSessions {
         self.record_use(account, permission_id, session, value, &calls)?;
 
         // Return.
-        let signer = recover_signer(self.vm(), user_op_hash, ecdsa);
-        Ok(validation_data(
-            !authorized || signer != Some(session.signer),
-            session.valid_after,
-            session.valid_until,
-        ))
+        let signed = signed_by(self.vm(), user_op_hash, ecdsa, session.signer);
+        Ok(validation_data(!authorized || !signed, session.valid_after, session.valid_until))
     }
 
     /// The session's record when it is live for `account`.
