@@ -2,17 +2,14 @@
 
 use std::collections::HashMap;
 
-use alloy_primitives::{Address, FixedBytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use stylus_runtime::{
     precompiles::{ecrecover, ECRECOVER},
     CallOutcome, CallRequest, Environment, Loaded, Message, Outcome, Program, Storage, Stored,
 };
 use stylus_smart_sessions::interface::{
-    Error,
-    ISmartSessions::validateUserOpCall,
-    PackedUserOperation,
-    IERC5267::{eip712DomainCall, eip712DomainReturn},
+    Error, ISmartSessions::validateUserOpCall, PackedUserOperation, IERC5267::eip712DomainCall,
 };
 
 use super::{erc1271, op_hash, CHAIN_ID, MODULE, NOW};
@@ -33,15 +30,7 @@ impl World {
     /// Makes `account` answer `eip712Domain()` as an OpenZeppelin `EIP712(name, version)`
     /// account on [`CHAIN_ID`] does (fields 0x0f: name, version, chain id, the account).
     pub fn set_domain(&mut self, account: Address, name: &str, version: &str) {
-        let answer = eip712DomainCall::abi_encode_returns(&eip712DomainReturn {
-            fields: FixedBytes::new([0x0f]),
-            name: name.into(),
-            version: version.into(),
-            chainId: U256::from(CHAIN_ID),
-            verifyingContract: account,
-            salt: B256::ZERO,
-            extensions: vec![],
-        });
+        let answer = super::erc7739::eip712_domain_answer(name, version, account);
         self.domains.insert(account, answer);
     }
 }

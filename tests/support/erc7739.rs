@@ -110,18 +110,25 @@ pub fn mail_hash() -> B256 {
 /// Makes `account` answer `eip712Domain()` as an OpenZeppelin `EIP712("SessionAccount", "1")`
 /// account does (fields 0x0f: name, version, chain id, verifying contract).
 pub fn answer_account_domain(harness: &Harness, account: Address, reported: Address) {
-    let answer = IERC5267::eip712DomainCall::abi_encode_returns(&IERC5267::eip712DomainReturn {
-        fields: FixedBytes::new([0x0f]),
-        name: "SessionAccount".into(),
-        version: "1".into(),
-        chainId: U256::from(CHAIN_ID),
-        verifyingContract: reported,
-        salt: B256::ZERO,
-        extensions: vec![],
-    });
+    let answer = eip712_domain_answer("SessionAccount", "1", reported);
     harness
         .vm
         .static_answers
         .borrow_mut()
         .insert((account, IERC5267::eip712DomainCall::SELECTOR), answer);
+}
+
+/// `eip712Domain()`'s return data as an OpenZeppelin `EIP712(name, version)` contract at
+/// `verifying_contract` on [`CHAIN_ID`] answers it (fields 0x0f: name, version, chain id,
+/// verifying contract).
+pub fn eip712_domain_answer(name: &str, version: &str, verifying_contract: Address) -> Vec<u8> {
+    IERC5267::eip712DomainCall::abi_encode_returns(&IERC5267::eip712DomainReturn {
+        fields: FixedBytes::new([0x0f]),
+        name: name.into(),
+        version: version.into(),
+        chainId: U256::from(CHAIN_ID),
+        verifyingContract: verifying_contract,
+        salt: B256::ZERO,
+        extensions: vec![],
+    })
 }
