@@ -26,7 +26,7 @@ $(WASM_OPT):
 build: setup $(WASM_OPT)
 	cargo build --locked --release --target wasm32-unknown-unknown --lib
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_FEATURES) $(WASM) -o $(OPT_WASM)
-	cargo run --locked --quiet -p stylus-artifact -- $(OPT_WASM) --out $(CODE) --headroom 15
+	cargo run --locked --quiet -p stylus-artifact -- $(OPT_WASM) --out $(CODE) --headroom 9
 
 ## abi/: the Solidity interface and JSON ABI, printed from src/interface.rs.
 abi: setup

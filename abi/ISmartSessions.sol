@@ -25,7 +25,9 @@ interface ISmartSessions {
         bytes32 key;
         uint48 validAfter;
         uint48 validUntil;
+        uint48 period;
         Action[] actions;
+        (address, bytes4, uint16, uint8, bytes32)[] argRules;
         (bytes32, bytes32)[] signing;
         (address, uint256)[] tokenLimits;
         uint256 maxTotalValue;
@@ -38,6 +40,8 @@ interface ISmartSessions {
         address signer;
         uint48 validAfter;
         uint48 validUntil;
+        uint48 period;
+        uint32 periodIndex;
         uint64 uses;
         uint64 maxUses;
         uint256 spent;
@@ -48,6 +52,8 @@ interface ISmartSessions {
     error ActionNotAllowed(bytes32 permissionId, address target, bytes4 selector);
     error ActionTargetForbidden(address target);
     error AlreadyInitialized(address account);
+    error ArgumentRuleInvalid(uint256 ruleIndex);
+    error ArgumentRuleViolated(bytes32 permissionId, address target, bytes4 selector, uint256 ruleIndex);
     error BatchEmpty();
     error BatchTooLarge(uint256 length, uint256 maxLength);
     error CallSelectorInvalid(address target);
@@ -78,6 +84,7 @@ interface ISmartSessions {
     error SessionKeyTypeUnsupported(uint8 keyType);
     error SessionNotEnabled(bytes32 permissionId, address account);
     error SessionNotYetValid(bytes32 permissionId, uint48 validAfter);
+    error SessionPeriodInvalid(bytes32 permissionId, uint32 periodIndex);
     error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
     error SpendLimitExceeded(bytes32 permissionId, uint256 spent, uint256 limit);
     error TokenAmountUnreadable(address token);
@@ -100,7 +107,7 @@ interface ISmartSessions {
     function executeAsSessionBySignature(address account, bytes32 permissionId, uint256 nonce, uint48 deadline, bytes memory callData, bytes memory signature) external returns (bytes[] memory returnData);
     function executionNonce(address account, bytes32 permissionId) external view returns (uint256 nonce);
     function getSession(address account, bytes32 permissionId) external view returns (SessionState memory state);
-    function getTokenBudget(address account, bytes32 permissionId, address token) external view returns (uint256 spent, uint256 limit);
+    function getTokenBudget(address account, bytes32 permissionId, address token) external view returns (uint256 spent, uint256 limit, uint32 periodIndex);
     function grantNonce(address account) external view returns (uint256 nonce);
     function invalidateGrants() external;
     function isInitialized(address smartAccount) external view returns (bool);

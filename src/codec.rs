@@ -11,7 +11,9 @@ use alloc::vec::Vec;
 use alloy_primitives::{aliases::U48, keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
 
-use crate::interface::{Action, ChainDigest, Session, SessionGrant, SigningScope, TokenLimit};
+use crate::interface::{
+    Action, ArgRule, ChainDigest, Session, SessionGrant, SigningScope, TokenLimit,
+};
 
 /// A decoding failure: the byte position (in the caller's coordinates) where it failed.
 pub type Position = usize;
@@ -150,20 +152,29 @@ impl<'a> Reader<'a> {
 
     /// A [`Session`] tuple starting at `start`, and the bytes its encoding takes.
     pub fn session(&self, start: usize) -> Result<(Session, usize), Position> {
-        // Eleven head words, then the three dynamic fields in order.
-        let heads = 11 * 32;
+        // Thirteen head words, then the four dynamic fields in order.
+        let heads = 13 * 32;
         let mut next = heads;
-        let actions = self.tail_tuples(start, 160, &mut next, 3, |reader, at| {
+        let actions = self.tail_tuples(start, 192, &mut next, 3, |reader, at| {
             Ok(Action {
                 target: reader.address(at)?,
                 selector: reader.bytes4(at + 32)?,
                 maxValuePerCall: reader.uint(at + 64)?,
             })
         })?;
-        let signing = self.tail_tuples(start, 192, &mut next, 2, |reader, at| {
+        let arg_rules = self.tail_tuples(start, 224, &mut next, 5, |reader, at| {
+            Ok(ArgRule {
+                target: reader.address(at)?,
+                selector: reader.bytes4(at + 32)?,
+                offset: reader.uint_small(at + 64, 16)? as u16,
+                condition: reader.uint_small(at + 96, 8)? as u8,
+                value: reader.b256(at + 128)?,
+            })
+        })?;
+        let signing = self.tail_tuples(start, 256, &mut next, 2, |reader, at| {
             Ok(SigningScope { appDomain: reader.b256(at)?, contentsType: reader.b256(at + 32)? })
         })?;
-        let token_limits = self.tail_tuples(start, 224, &mut next, 2, |reader, at| {
+        let token_limits = self.tail_tuples(start, 288, &mut next, 2, |reader, at| {
             Ok(TokenLimit { token: reader.address(at)?, maxAmount: reader.uint(at + 32)? })
         })?;
         let session = Session {
@@ -172,12 +183,14 @@ impl<'a> Reader<'a> {
             key: self.b256(start + 64)?,
             validAfter: self.uint48(start + 96)?,
             validUntil: self.uint48(start + 128)?,
+            period: self.uint48(start + 160)?,
             actions,
+            argRules: arg_rules,
             signing,
             tokenLimits: token_limits,
-            maxTotalValue: self.uint(start + 256)?,
-            maxUses: self.uint_small(start + 288, 64)?,
-            salt: self.b256(start + 320)?,
+            maxTotalValue: self.uint(start + 320)?,
+            maxUses: self.uint_small(start + 352, 64)?,
+            salt: self.b256(start + 384)?,
         };
         Ok((session, next))
     }
@@ -277,8 +290,8 @@ impl<'a> Reader<'a> {
         Ok((grant, heads + size))
     }
 
-    /// An array of static tuples of `words` words each (`Action[]`, `SigningScope[]`,
-    /// `TokenLimit[]`, `ChainDigest[]`) whose length word is at `offset`, each element read by
+    /// An array of static tuples of `words` words each (`Action[]`, `ArgRule[]`,
+    /// `SigningScope[]`, `TokenLimit[]`, `ChainDigest[]`) whose length word is at `offset`, each element read by
     /// `read` at its first word, and the bytes the array's encoding takes.
     fn tuples<T>(
         &self,

@@ -18,10 +18,14 @@ use crate::{
 const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValuePerCall)";
 /// EIP-712 type string of [`Session`] (referenced types appended, as EIP-712 requires).
 const SESSION_TYPE: &str = "Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
-uint48 validUntil,Action[] actions,SigningScope[] signing,TokenLimit[] tokenLimits,\
-uint256 maxTotalValue,uint64 maxUses,bytes32 salt)\
+uint48 validUntil,uint48 period,Action[] actions,ArgRule[] argRules,SigningScope[] signing,\
+TokenLimit[] tokenLimits,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)\
 Action(address target,bytes4 selector,uint256 maxValuePerCall)\
+ArgRule(address target,bytes4 selector,uint16 offset,uint8 condition,bytes32 value)\
 SigningScope(bytes32 appDomain,bytes32 contentsType)TokenLimit(address token,uint256 maxAmount)";
+/// EIP-712 type string of [`ArgRule`].
+const ARG_RULE_TYPE: &str =
+    "ArgRule(address target,bytes4 selector,uint16 offset,uint8 condition,bytes32 value)";
 /// EIP-712 type string of [`TokenLimit`].
 const TOKEN_LIMIT_TYPE: &str = "TokenLimit(address token,uint256 maxAmount)";
 /// EIP-712 type string of [`SigningScope`].
@@ -29,9 +33,10 @@ const SIGNING_SCOPE_TYPE: &str = "SigningScope(bytes32 appDomain,bytes32 content
 /// EIP-712 type string of [`SessionGrant`] (referenced types appended in name order).
 const SESSION_GRANT_TYPE: &str = "SessionGrant(Session session,uint256 nonce,uint48 deadline)\
 Action(address target,bytes4 selector,uint256 maxValuePerCall)\
+ArgRule(address target,bytes4 selector,uint16 offset,uint8 condition,bytes32 value)\
 Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
-uint48 validUntil,Action[] actions,SigningScope[] signing,TokenLimit[] tokenLimits,\
-uint256 maxTotalValue,uint64 maxUses,bytes32 salt)SigningScope(bytes32 appDomain,bytes32 contentsType)\
+uint48 validUntil,uint48 period,Action[] actions,ArgRule[] argRules,SigningScope[] signing,\
+TokenLimit[] tokenLimits,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)SigningScope(bytes32 appDomain,bytes32 contentsType)\
 TokenLimit(address token,uint256 maxAmount)";
 /// EIP-712 type string of [`SessionRevocation`].
 const SESSION_REVOCATION_TYPE: &str =
@@ -61,6 +66,8 @@ pub const fn const_keccak(text: &str) -> B256 {
 
 /// `keccak256` of the EIP-712 type string of [`Action`].
 pub const ACTION_TYPEHASH: B256 = const_keccak(ACTION_TYPE);
+/// `keccak256` of the EIP-712 type string of [`ArgRule`].
+pub const ARG_RULE_TYPEHASH: B256 = const_keccak(ARG_RULE_TYPE);
 /// `keccak256` of the EIP-712 type string of [`SigningScope`].
 pub const SIGNING_SCOPE_TYPEHASH: B256 = const_keccak(SIGNING_SCOPE_TYPE);
 /// `keccak256` of the EIP-712 type string of [`TokenLimit`].
@@ -89,6 +96,8 @@ const DOMAIN_VERSION_HASH: B256 = const_keccak(DOMAIN_VERSION);
 
 /// Key type of a secp256k1 session key given as its 20-byte address.
 pub const KEY_TYPE_SECP256K1: u8 = 0;
+/// Key type of a P-256 session key, verified by the RIP-7212 precompile.
+pub const KEY_TYPE_P256: u8 = 1;
 
 /// The `selector` of an [`Action`] that allows a plain ether transfer (empty call data).
 pub const TRANSFER_SELECTOR: FixedBytes<4> = FixedBytes::ZERO;
@@ -142,7 +151,18 @@ impl Session {
             self.key,
             uint_word(self.validAfter.as_limbs()[0].into()),
             uint_word(self.validUntil.as_limbs()[0].into()),
+            uint_word(self.period.as_limbs()[0].into()),
             hash_array(&self.actions, Action::struct_hash),
+            hash_array(&self.argRules, |rule| {
+                hash_words(&[
+                    ARG_RULE_TYPEHASH,
+                    address_word(rule.target),
+                    bytes4_word(rule.selector),
+                    uint_word(rule.offset.into()),
+                    uint_word(rule.condition.into()),
+                    rule.value,
+                ])
+            }),
             hash_array(&self.signing, |scope| {
                 hash_words(&[SIGNING_SCOPE_TYPEHASH, scope.appDomain, scope.contentsType])
             }),
@@ -264,7 +284,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::interface::MultiChainGrant;
+    use crate::interface::{ArgRule, MultiChainGrant};
 
     /// The module's domain as alloy builds it.
     fn module_domain(chain_id: u64, module: Address) -> alloy_sol_types::Eip712Domain {
@@ -283,6 +303,7 @@ mod tests {
             key: address!("0000000000000000000000000000000000005e55").into_word(),
             validAfter: U48::from(1_000u64),
             validUntil: U48::from(8_200u64),
+            period: U48::from(3_600u64),
             actions: vec![
                 Action {
                     target: address!("0000000000000000000000000000000000009a3e"),
@@ -295,6 +316,13 @@ mod tests {
                     maxValuePerCall: U256::ZERO,
                 },
             ],
+            argRules: vec![ArgRule {
+                target: address!("0000000000000000000000000000000000009a3e"),
+                selector: fixed_bytes!("12345678"),
+                offset: 32,
+                condition: 1,
+                value: B256::with_last_byte(7),
+            }],
             signing: vec![],
             tokenLimits: vec![],
             maxTotalValue: U256::from(10u64.pow(17)),
@@ -307,6 +335,7 @@ mod tests {
     fn type_hashes_match_the_sol_definitions() {
         assert_eq!(SESSION_TYPEHASH, game_session().eip712_type_hash());
         assert_eq!(ACTION_TYPEHASH, game_session().actions[0].eip712_type_hash());
+        assert_eq!(ARG_RULE_TYPEHASH, game_session().argRules[0].eip712_type_hash());
     }
 
     #[test]
@@ -398,8 +427,9 @@ mod tests {
         #[test]
         fn struct_hash_equals_alloy_for_any_session(
             account: [u8; 20], key: [u8; 32], after: u64, until: u64, total: [u8; 32],
-            uses: u64, salt: [u8; 32],
+            uses: u64, salt: [u8; 32], period: u64,
             actions in proptest::collection::vec(any::<([u8; 20], [u8; 4], [u8; 32])>(), 0..5),
+            rules in proptest::collection::vec(any::<([u8; 20], [u8; 4], u16, u8, [u8; 32])>(), 0..3),
         ) {
             let session = Session {
                 account: Address::from(account),
@@ -407,10 +437,20 @@ mod tests {
                 key: B256::from(key),
                 validAfter: U48::from(after & 0xffff_ffff_ffff),
                 validUntil: U48::from(until & 0xffff_ffff_ffff),
+                period: U48::from(period & 0xffff_ffff_ffff),
                 actions: actions.into_iter().map(|(target, selector, value)| Action {
                     target: Address::from(target),
                     selector: FixedBytes::from(selector),
                     maxValuePerCall: U256::from_be_bytes(value),
+                }).collect(),
+                argRules: rules.into_iter().map(|(target, selector, offset, condition, value)| {
+                    ArgRule {
+                        target: Address::from(target),
+                        selector: FixedBytes::from(selector),
+                        offset,
+                        condition,
+                        value: B256::from(value),
+                    }
                 }).collect(),
                 signing: vec![],
                 tokenLimits: vec![],

@@ -2,10 +2,10 @@
 //! bundler, top-down:
 //! authenticate the key (it is the caller, or a relayer brings its signature over a
 //! [`SessionExecution`] carrying the session's next nonce) → check the session's window
-//! against the block's time → the same decode, check and spend accounting as
-//! [`validation`](crate::validation) → the account's `executeFromExecutor` with the very
-//! arguments of the `execute` call a UserOperation would carry → its return data, or its
-//! revert data bubbled up unchanged.
+//! against the block's time, and count in the block's period → the same decode, check and
+//! spend accounting as [`validation`](crate::validation) → the account's `executeFromExecutor`
+//! with the very arguments of the `execute` call a UserOperation would carry → its return
+//! data, or its revert data bubbled up unchanged.
 //!
 //! This is not ERC-4337 validation, so the clock is read here. The use and the spend are
 //! recorded before the account is called (checks, effects, interactions), and the SDK's
@@ -30,6 +30,7 @@ use crate::{
     },
     signature::signed_by,
     storage::SessionRecord,
+    validation::enter_period,
     Revert, SmartSessions,
 };
 
@@ -73,7 +74,7 @@ impl SmartSessions {
         relayed: Option<RelayedExecution<'_>>,
     ) -> Result<Vec<u8>, Revert> {
         // Authenticate.
-        let session = self.live_session(account, permission_id)?;
+        let mut session = self.live_session(account, permission_id)?;
         let now = self.vm().block_timestamp();
         match relayed {
             None if caller != session.signer => {
@@ -91,6 +92,9 @@ impl SmartSessions {
         }
 
         check_window(permission_id, &session, now)?;
+        // The block's period: enabling keeps a window under 2^32 periods.
+        let index = (now - session.valid_after).checked_div(session.period).unwrap_or(0);
+        enter_period(permission_id, &mut session, index as u32)?;
 
         // Decode, check, account for the use and the spend: exactly as validation does.
         let calls = decode_execute(call_data)?;
@@ -139,7 +143,7 @@ impl SmartSessions {
             self.vm().chain_id(),
             self.vm().contract_address(),
         );
-        if !signed_by(self.vm(), digest, relayed.signature, session.signer) {
+        if !signed_by(self.vm(), digest, relayed.signature, session.key_type, session.signer) {
             return Err(ExecutionSignatureInvalid { permissionId: permission_id }.into());
         }
         // A 256-bit nonce counted up by one from zero never wraps.

@@ -26,6 +26,21 @@ sol! {
         uint256 maxValuePerCall;
     }
 
+    /// A condition on one 32-byte word of the arguments of the calls an action allows: every
+    /// rule of an action must hold for each of its calls.
+    struct ArgRule {
+        /// The action (`target`, `selector`) the rule constrains; the session must list it.
+        address target;
+        bytes4 selector;
+        /// Where the word starts in the call's arguments, after the 4-byte selector: `32 × i`
+        /// for the `i`-th static argument. A call too short to hold the word breaks the rule.
+        uint16 offset;
+        /// `0` = equal, `1` = less or equal, `2` = greater or equal, `3` = not equal; the word
+        /// and `value` compared as `uint256`.
+        uint8 condition;
+        bytes32 value;
+    }
+
     /// What a session may sign for the account (ERC-1271, through ERC-7739's nested typed
     /// data): typed data of one app, or personal messages.
     struct SigningScope {
@@ -49,26 +64,33 @@ sol! {
     struct Session {
         /// The smart account the session acts for.
         address account;
-        /// How `key` is read: `0` = secp256k1.
+        /// How `key` is read and signatures checked: `0` = secp256k1 (`r ‖ s ‖ v`, 65 bytes),
+        /// `1` = P-256 through the RIP-7212 precompile (`r ‖ s ‖ x ‖ y`, 128 bytes).
         uint8 keyType;
-        /// The session key's 32-byte id. secp256k1: the signer's address, left-padded as ABI
-        /// encodes an address. Key types to come (P-256, WebAuthn) put a hash of the public
-        /// key here and the key itself in the signature, so a session stays fixed-size.
+        /// The session key's id, left-padded as ABI encodes an address: secp256k1, the
+        /// signer's address; P-256, the last 20 bytes of `keccak256(x ‖ y)` (derived as an
+        /// address is), the public key itself travelling in each signature.
         bytes32 key;
         /// First second (inclusive) the session may be used.
         uint48 validAfter;
         /// Last second (inclusive) the session may be used; always set.
         uint48 validUntil;
+        /// Length in seconds of the periods, counted from `validAfter`, in each of which
+        /// `maxUses`, `maxTotalValue` and the token limits start over; `0` = one period, the
+        /// whole window.
+        uint48 period;
         /// Allowed calls; each (target, selector) at most once.
         Action[] actions;
+        /// Conditions on the arguments of allowed calls; at most 8 per action.
+        ArgRule[] argRules;
         /// What the session may sign for the account; empty = no signing power.
         SigningScope[] signing;
         /// ERC-20 budgets; each token at most once. A token's `transfer` or `approve` is
         /// refused unless its token has a budget here (and an action allows the call).
         TokenLimit[] tokenLimits;
-        /// Wei the session may send in total, over all its uses.
+        /// Wei the session may send in total, over all its uses (per period).
         uint256 maxTotalValue;
-        /// How many UserOperations the session may validate.
+        /// How many UserOperations and executions the session may run (per period).
         uint64 maxUses;
         /// Distinguishes otherwise equal grants.
         bytes32 salt;
@@ -132,7 +154,8 @@ sol! {
         uint256 chainIndex;
         /// Checked by the account's ERC-1271 `isValidSignature`.
         bytes ownerSignature;
-        /// The session key's `r ‖ s ‖ v` over `userOpHash`.
+        /// The session key's signature over `userOpHash`, then (periodic sessions only) the
+        /// period's index as 4 big-endian bytes.
         bytes keySignature;
     }
 
@@ -141,9 +164,13 @@ sol! {
         /// Whether the session can validate now (enabled, not removed or revoked).
         bool enabled;
         uint8 keyType;
+        /// The key's address (P-256: its id, see `Session.key`).
         address signer;
         uint48 validAfter;
         uint48 validUntil;
+        uint48 period;
+        /// The period `uses` and `spent` count in (always 0 without periods).
+        uint32 periodIndex;
         uint64 uses;
         uint64 maxUses;
         uint256 spent;
@@ -220,10 +247,10 @@ sol! {
         // ---- Views ----
         function getSession(address account, bytes32 permissionId)
             external view returns (SessionState memory state);
-        /// A session's ERC-20 budget for `token`: moved so far and the limit (zero unless the
-        /// session is live and has a limit for it).
+        /// A session's ERC-20 budget for `token`: moved so far in period `periodIndex`, and the
+        /// limit (zero unless the session is live and has a limit for it).
         function getTokenBudget(address account, bytes32 permissionId, address token)
-            external view returns (uint256 spent, uint256 limit);
+            external view returns (uint256 spent, uint256 limit, uint32 periodIndex);
         // ---- Owner-signed grants (ENABLE mode) ----
         function grantNonce(address account) external view returns (uint256 nonce);
         function invalidateGrants() external;
@@ -289,7 +316,7 @@ sol! {
         error SessionAlreadyEnabled(bytes32 permissionId, address account);
         /// `session.account` is not the account enabling it.
         error SessionAccountMismatch(address sessionAccount, address caller);
-        /// `validUntil` is zero or not after `validAfter`.
+        /// `validUntil` is zero or not after `validAfter`, or the window holds 2^32 periods.
         error SessionWindowInvalid(uint48 validAfter, uint48 validUntil);
         /// The key type is not supported by this version of the module.
         error SessionKeyTypeUnsupported(uint8 keyType);
@@ -329,7 +356,15 @@ sol! {
         error TokenAmountUnreadable(address token);
         /// The same token has two `TokenLimit`s.
         error TokenLimitDuplicated(address token);
-        /// The session has been used as often as it may be.
+        /// A call breaks rule `ruleIndex` (counted among its action's rules, in session order).
+        error ArgumentRuleViolated(bytes32 permissionId, address target, bytes4 selector, uint256 ruleIndex);
+        /// `argRules[ruleIndex]` names an action the session does not list, has an unknown
+        /// condition, or is the ninth rule of its action.
+        error ArgumentRuleInvalid(uint256 ruleIndex);
+        /// The key named a period before the one the session counts in, or one that starts
+        /// after `validUntil`.
+        error SessionPeriodInvalid(bytes32 permissionId, uint32 periodIndex);
+        /// The session has been used as often as it may be (in this period).
         error UsageLimitReached(bytes32 permissionId, uint64 maxUses);
         /// ENABLE data is not `abi.encode(EnableSession)`; `position` is the byte offset in
         /// `userOp.signature` where decoding failed.
@@ -420,6 +455,9 @@ into_error!(
     TokenSpendLimitExceeded,
     TokenAmountUnreadable,
     TokenLimitDuplicated,
+    ArgumentRuleViolated,
+    ArgumentRuleInvalid,
+    SessionPeriodInvalid,
     UsageLimitReached,
     EnableDataMalformed,
     GrantNonceMismatch,
@@ -535,6 +573,17 @@ pub fn revert_data(error: &Error) -> Vec<u8> {
         Error::TokenLimitDuplicated(e) => {
             encode(TokenLimitDuplicated::SELECTOR, &[address_word(e.token)])
         }
+        Error::ArgumentRuleViolated(e) => encode(
+            ArgumentRuleViolated::SELECTOR,
+            &[e.permissionId, address_word(e.target), bytes4_word(e.selector), uint(&e.ruleIndex)],
+        ),
+        Error::ArgumentRuleInvalid(e) => {
+            encode(ArgumentRuleInvalid::SELECTOR, &[uint(&e.ruleIndex)])
+        }
+        Error::SessionPeriodInvalid(e) => encode(
+            SessionPeriodInvalid::SELECTOR,
+            &[e.permissionId, uint_word(e.periodIndex.into())],
+        ),
         Error::UsageLimitReached(e) => {
             encode(UsageLimitReached::SELECTOR, &[e.permissionId, uint_word(e.maxUses.into())])
         }
@@ -568,7 +617,7 @@ mod tests {
         // Dirty words decode (without validation) into every field type; alloy's re-encoding
         // of the decoded error is the canonical revert data.
         let fields: Vec<u8> = (1..=4u8).flat_map(|word| [word | 0xa0; 32]).collect();
-        assert_eq!(Error::SELECTORS.len(), 41);
+        assert_eq!(Error::SELECTORS.len(), 44);
         for &selector in Error::SELECTORS {
             let error = Error::abi_decode_raw(selector, &fields).unwrap();
             assert_eq!(revert_data(&error), error.abi_encode(), "{selector:02x?}");

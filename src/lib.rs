@@ -230,6 +230,8 @@ impl SmartSessions {
                     address_word(record.signer),
                     uint_word(record.valid_after.into()),
                     uint_word(record.valid_until.into()),
+                    uint_word(record.period.into()),
+                    uint_word(record.period_index.into()),
                     uint_word(record.uses.into()),
                     uint_word(record.max_uses.into()),
                     uint_word(record.spent),
@@ -241,9 +243,14 @@ impl SmartSessions {
                 let account = args.address(0)?;
                 let permission_id = args.b256(32)?;
                 let budget = self.token_budget(account, permission_id, args.address(64)?);
-                let live = self.live_instance(account, permission_id) == Some(budget.instance);
+                let instance = self.live_instance(account, permission_id);
+                let live = instance.is_some_and(|instance| instance as u32 == budget.instance);
                 let budget = if live { budget } else { Default::default() };
-                Ok(words([uint_word(budget.spent), uint_word(budget.max_amount)]))
+                Ok(words([
+                    uint_word(budget.spent),
+                    uint_word(budget.max_amount),
+                    uint_word(budget.period_index.into()),
+                ]))
             }
             grantNonceCall::SELECTOR => {
                 static_args(1)?;

@@ -6,32 +6,30 @@ use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 
 use crate::{
-    codec::{address_word, array_at, emit, u256, uint_word, Reader},
-    eip712::{PermissionId, KEY_TYPE_SECP256K1},
+    codec::{address_word, array_at, emit, uint_word, Reader},
+    eip712::{PermissionId, KEY_TYPE_P256},
     interface::{
         Error,
         ISmartSessions::{
             ActionDuplicated, ActionTargetForbidden, AllSessionsRevoked, AlreadyInitialized,
-            InvalidInstallData, ModuleInstalled, ModuleUninstalled, NotInitialized, NotSessionKey,
-            RevocationExpired, RevocationSignatureInvalid, SessionAccountMismatch,
-            SessionAlreadyEnabled, SessionEnabled, SessionHasNoActions, SessionHasNoUses,
-            SessionKeyInvalid, SessionKeyTypeUnsupported, SessionRemoved, SessionRevokedByKey,
-            SessionWindowInvalid, TokenLimitDuplicated,
+            ArgumentRuleInvalid, InvalidInstallData, ModuleInstalled, ModuleUninstalled,
+            NotInitialized, NotSessionKey, RevocationExpired, RevocationSignatureInvalid,
+            SessionAccountMismatch, SessionAlreadyEnabled, SessionEnabled, SessionHasNoActions,
+            SessionHasNoUses, SessionKeyInvalid, SessionKeyTypeUnsupported, SessionRemoved,
+            SessionRevokedByKey, SessionWindowInvalid, TokenLimitDuplicated,
         },
         Session, SessionRevocation,
     },
     signature::signed_by,
-    storage::{ActionRecord, SessionRecord, TokenBudget},
+    storage::{
+        action_slot, saturate_amount, ActionRecord, SessionRecord, StoredRule, TokenBudget,
+        MAX_ARG_RULES, RULE_NOT_EQUAL,
+    },
     SmartSessions,
 };
 
 /// The module types the module is (validator, executor): the most installs an account has.
 const MODULE_TYPES: u8 = 2;
-
-/// Wei amounts are stored in 128 bits; larger caps exceed the ether supply anyway.
-pub(crate) fn saturate_u128(amount: U256) -> u128 {
-    amount.saturating_to::<u128>()
-}
 
 impl SmartSessions {
     /// `onInstall(data)` by `account`: `data` is empty or `abi.encode(Session[])`. The module
@@ -139,37 +137,54 @@ impl SmartSessions {
             key_type: session.keyType,
             max_uses: session.maxUses,
             signer,
+            period_index: 0,
             uses: 0,
             spent: 0,
-            max_total_value: saturate_u128(session.maxTotalValue),
+            max_total_value: saturate_amount(session.maxTotalValue),
+            period: session.period.as_limbs()[0],
         };
         self.store_session_record(account, permission_id, &record, 0);
 
         for action in &session.actions {
-            let (target, selector) = (action.target, action.selector);
+            let slot = action_slot(permission_id, action.target, action.selector, account);
             // A record already carrying this fresh instance was written by an earlier entry.
-            if self.action_record(account, permission_id, target, selector).instance == instance {
+            if self.action_at(slot).instance == instance {
                 return Err(
                     ActionDuplicated { target: action.target, selector: action.selector }.into()
                 );
             }
-            let record = ActionRecord {
-                instance,
-                max_value_per_call: saturate_u128(action.maxValuePerCall),
-            };
-            self.store_action_record(account, permission_id, target, selector, &record);
+            let max_value_per_call = saturate_amount(action.maxValuePerCall);
+            let record = ActionRecord { instance, rule_count: 0, max_value_per_call };
+            self.store_action_at(slot, &record);
+        }
+        for (index, rule) in (0u64..).zip(&session.argRules) {
+            let slot = action_slot(permission_id, rule.target, rule.selector, account);
+            let mut action = self.action_at(slot);
+            if action.instance != instance
+                || action.rule_count >= MAX_ARG_RULES
+                || rule.condition > RULE_NOT_EQUAL
+            {
+                return Err(
+                    ArgumentRuleInvalid { ruleIndex: U256::from_limbs([index, 0, 0, 0]) }.into()
+                );
+            }
+            let stored =
+                StoredRule { offset: rule.offset, condition: rule.condition, value: rule.value };
+            self.store_rule(slot, action.rule_count, &stored);
+            action.rule_count += 1;
+            self.store_action_at(slot, &action);
         }
         for scope in &session.signing {
             self.store_signing_scope(account, permission_id, scope, instance);
         }
         for limit in &session.tokenLimits {
             // A budget already carrying this fresh instance was written by an earlier entry.
-            if self.token_budget(account, permission_id, limit.token).instance == instance {
+            if self.token_budget(account, permission_id, limit.token).instance == instance as u32 {
                 return Err(TokenLimitDuplicated { token: limit.token }.into());
             }
-            // Budgets hold 96 bits: a larger limit is held at the most they hold, never cut.
-            let max_amount = saturate_u128(limit.maxAmount.min(u256(TokenBudget::MAX_AMOUNT)));
-            let budget = TokenBudget { instance, max_amount, spent: 0 };
+            let max_amount = saturate_amount(limit.maxAmount);
+            let budget =
+                TokenBudget { instance: instance as u32, period_index: 0, spent: 0, max_amount };
             self.store_token_budget(account, permission_id, limit.token, &budget);
         }
 
@@ -237,7 +252,7 @@ impl SmartSessions {
                 let revocation =
                     SessionRevocation { account, permissionId: permission_id, deadline };
                 let digest = revocation.digest(self.vm().chain_id(), self.vm().contract_address());
-                if !signed_by(self.vm(), digest, signature, record.signer) {
+                if !signed_by(self.vm(), digest, signature, record.key_type, record.signer) {
                     return Err(RevocationSignatureInvalid { permissionId: permission_id }.into());
                 }
             }
@@ -285,14 +300,17 @@ pub fn check_session(
             SessionAccountMismatch { sessionAccount: session.account, caller: account }.into()
         );
     }
-    if session.validUntil.is_zero() || session.validAfter >= session.validUntil {
+    // Validation counts periods in 32 bits: a window must hold fewer than 2^32 of them.
+    let (after, until) = (session.validAfter.as_limbs()[0], session.validUntil.as_limbs()[0]);
+    let periods = until.wrapping_sub(after).checked_div(session.period.as_limbs()[0]);
+    if until == 0 || after >= until || periods.unwrap_or(0) >> 32 != 0 {
         return Err(SessionWindowInvalid {
             validAfter: session.validAfter,
             validUntil: session.validUntil,
         }
         .into());
     }
-    if session.keyType != KEY_TYPE_SECP256K1 {
+    if session.keyType > KEY_TYPE_P256 {
         return Err(SessionKeyTypeUnsupported { keyType: session.keyType }.into());
     }
     let signer = Address::new(array_at(&session.key.0, 12));

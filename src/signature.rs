@@ -1,23 +1,34 @@
-//! Session-key signatures on UserOperations.
+//! Session-key signatures.
 //!
-//! USE mode: `signature = 0x00 ‖ permissionId (32) ‖ r (32) ‖ s (32) ‖ v (1)` — 98 bytes.
-//! The session key signs `userOpHash` itself, with no EIP-191 prefix: the hash is already bound
-//! to the EntryPoint and the chain, and session keys are machine keys that never show it to a
-//! person. Only canonical signatures pass: `s` in the lower half of the curve order and
-//! `v ∈ {27, 28}`; anything else is `SIG_VALIDATION_FAILED`.
+//! USE mode: `signature = 0x00 ‖ permissionId (32) ‖ key proof`, where the key proof is the
+//! key's signature over `userOpHash` — secp256k1 `r ‖ s ‖ v` (65 bytes), P-256
+//! `r ‖ s ‖ x ‖ y` (128 bytes) — followed, for a session with periods, by the index of the
+//! period the operation counts in (4 bytes, big-endian). ENABLE mode carries the same key
+//! proof in `EnableSession.keySignature`.
+//!
+//! The key signs `userOpHash` itself, with no EIP-191 prefix: the hash is already bound to the
+//! EntryPoint and the chain, and session keys are machine keys that never show it to a person.
+//! secp256k1 signatures must be canonical (`s` in the lower half of the curve order,
+//! `v ∈ {27, 28}`); anything else is `SIG_VALIDATION_FAILED`. The period index needs no
+//! signature: a wrong one only moves the operation's validity window.
 
-use alloy_primitives::{address, Address, B256, U256};
+use alloy_primitives::{address, keccak256, Address, B256, U256};
 use stylus_sdk::{call::static_call, prelude::*};
 
-use crate::{codec::array_at, eip712::PermissionId};
+use crate::{
+    codec::array_at,
+    eip712::{PermissionId, KEY_TYPE_P256},
+    storage::SessionRecord,
+};
 
 /// Mode byte of a signature that uses an enabled session.
 pub const MODE_USE: u8 = 0x00;
 /// Mode byte of a signature that enables an owner-signed grant, then uses it
 /// (see [`crate::grant`]).
 pub const MODE_ENABLE: u8 = 0x01;
-/// Length of a USE-mode signature: mode, permission id, `r ‖ s ‖ v`.
-pub const USE_SIGNATURE_LEN: usize = 1 + 32 + 65;
+/// The RIP-7212 P-256 verifier (Arbitrum since ArbOS 30): 3,450 gas, where verifying in WASM
+/// would cost far more gas and several kilobytes of the size limit.
+const P256_VERIFY: Address = address!("0000000000000000000000000000000000000100");
 
 /// The ecrecover precompile. Recovery there costs 3,000 gas; the same recovery in WASM with
 /// `k256` would not fit the 24 KiB limit with the module beside it (see README, "Size").
@@ -27,25 +38,32 @@ const HALF_ORDER: U256 = U256::from_be_bytes(alloy_primitives::hex!(
     "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0"
 ));
 
-/// A parsed USE-mode signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UseSignature<'a> {
-    /// The session the UserOperation claims.
-    pub permission_id: PermissionId,
-    /// `r ‖ s ‖ v` of the session key.
-    pub ecdsa: &'a [u8; 65],
+/// A USE-mode signature: the session it claims, and the key proof.
+pub fn parse_use(signature: &[u8]) -> Option<(PermissionId, &[u8])> {
+    let (mode, rest) = signature.split_first()?;
+    let (permission_id, proof) = rest.split_first_chunk::<32>()?;
+    (*mode == MODE_USE).then_some((B256::new(*permission_id), proof))
 }
 
-impl<'a> UseSignature<'a> {
-    /// Parses `signature`; `None` for any other mode or length.
-    pub fn parse(signature: &'a [u8]) -> Option<Self> {
-        let (mode, rest) = signature.split_first()?;
-        let (permission_id, ecdsa) = rest.split_first_chunk::<32>()?;
-        if *mode != MODE_USE {
-            return None;
-        }
-        Some(Self { permission_id: B256::new(*permission_id), ecdsa: ecdsa.try_into().ok()? })
+/// Bytes of a signature by a key of `key_type`: P-256 `r ‖ s ‖ x ‖ y`, secp256k1 `r ‖ s ‖ v`.
+pub fn signature_len(key_type: u8) -> usize {
+    if key_type == KEY_TYPE_P256 {
+        128
+    } else {
+        65
     }
+}
+
+/// Splits a key proof into the key's signature and the period index: exactly the signature
+/// length of the session's key type, then 4 bytes of index when the session has periods.
+pub fn split_proof<'a>(proof: &'a [u8], session: &SessionRecord) -> Option<(&'a [u8], u32)> {
+    let (signature, index) = match session.period {
+        0 => (proof, 0),
+        _ => proof
+            .split_last_chunk::<4>()
+            .map(|(signature, index)| (signature, u32::from_be_bytes(*index)))?,
+    };
+    (signature.len() == signature_len(session.key_type)).then_some((signature, index))
 }
 
 /// The signer of `hash` under the 65-byte `r ‖ s ‖ v` signature, or `None` when the
@@ -67,13 +85,28 @@ pub fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8; 65]) 
     Some(Address::new(array_at(word, 12))).filter(|signer| !signer.is_zero())
 }
 
-/// Whether `signature` is exactly a canonical 65-byte `r ‖ s ‖ v` by `signer` over `hash`.
+/// Whether `signature` is exactly a signature of `hash` by the key `signer` of `key_type`:
+/// secp256k1, a canonical 65-byte `r ‖ s ‖ v` recovering to `signer`; P-256, a 128-byte
+/// `r ‖ s ‖ x ‖ y` whose public key `(x, y)` has the id `signer` and which the RIP-7212
+/// precompile accepts.
 pub fn signed_by<H: Host + ?Sized>(
     host: &H,
     hash: B256,
     signature: &[u8],
+    key_type: u8,
     signer: Address,
 ) -> bool {
+    if key_type == KEY_TYPE_P256 {
+        let Ok(rsxy) = <&[u8; 128]>::try_from(signature) else { return false };
+        let Some((_, public_key)) = rsxy.split_first_chunk::<64>() else { return false };
+        if Address::new(array_at(&keccak256(public_key).0, 12)) != signer {
+            return false;
+        }
+        let input = [hash.as_slice(), rsxy].concat();
+        // A valid signature returns the word 1, anything else no data.
+        return static_call(host, Call::new(), P256_VERIFY, &input)
+            .is_ok_and(|output| output.as_slice() == B256::with_last_byte(1).as_slice());
+    }
     <&[u8; 65]>::try_from(signature)
         .ok()
         .and_then(|ecdsa| recover_signer(host, hash, ecdsa))
@@ -85,26 +118,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parse_returns_the_parts_when_use_mode_and_exact_length() {
-        let mut signature = [0u8; USE_SIGNATURE_LEN];
-        signature[1..33].copy_from_slice(&[7u8; 32]);
-        signature[97] = 27;
-        let parsed = UseSignature::parse(&signature).unwrap();
-        assert_eq!(parsed.permission_id, B256::repeat_byte(7));
-        assert_eq!(parsed.ecdsa.len(), 65);
-        assert_eq!(parsed.ecdsa[64], 27);
+    fn parse_use_returns_the_session_and_the_proof_in_use_mode_only() {
+        let mut signature = vec![MODE_USE];
+        signature.extend([7u8; 32]);
+        signature.extend([9u8; 65]);
+        let (permission_id, proof) = parse_use(&signature).unwrap();
+        assert_eq!(permission_id, B256::repeat_byte(7));
+        assert_eq!(proof, &[9u8; 65][..]);
+        signature[0] = MODE_ENABLE;
+        assert!(parse_use(&signature).is_none());
+        assert!(parse_use(&[MODE_USE; 32]).is_none(), "too short for a permission id");
+        assert!(parse_use(&[]).is_none());
     }
 
     #[test]
-    fn parse_returns_none_when_mode_is_unknown_or_length_is_off() {
-        let mut signature = vec![0u8; USE_SIGNATURE_LEN];
-        assert!(UseSignature::parse(&signature[..USE_SIGNATURE_LEN - 1]).is_none());
-        signature.push(0);
-        assert!(UseSignature::parse(&signature).is_none());
-        signature.pop();
-        signature[0] = 0x02;
-        assert!(UseSignature::parse(&signature).is_none());
-        assert!(UseSignature::parse(&[]).is_none());
+    fn split_proof_takes_the_period_index_only_with_periods() {
+        let proof = [[5u8; 65].as_slice(), &[0, 0, 1, 2]].concat();
+        let plain = SessionRecord::default();
+        assert_eq!(split_proof(&proof[..65], &plain), Some((&proof[..65], 0)));
+        assert_eq!(split_proof(&proof, &plain), None, "4 bytes too many without periods");
+        let periodic = SessionRecord { period: 3_600, ..plain };
+        assert_eq!(split_proof(&proof, &periodic), Some((&proof[..65], 0x0102)));
+        assert_eq!(split_proof(&proof[..65], &periodic), None, "no period index");
+        let p256 = SessionRecord { key_type: KEY_TYPE_P256, ..periodic };
+        assert_eq!(split_proof(&proof, &p256), None, "a secp256k1 length for a P-256 key");
+        let proof = [[5u8; 128].as_slice(), &[0, 0, 0, 9]].concat();
+        assert_eq!(split_proof(&proof, &p256), Some((&proof[..128], 9)));
     }
 
     #[test]

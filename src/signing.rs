@@ -17,10 +17,13 @@
 //! Layout, after the account has taken the module's address off the front:
 //!
 //! ```text
-//! personal message: 0x00 ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ message
-//! typed data:       0x01 ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ appDomainSeparator (32) ‖
+//! personal message: 0x00 ‖ permissionId (32) ‖ key signature ‖ message
+//! typed data:       0x01 ‖ permissionId (32) ‖ key signature ‖ appDomainSeparator (32) ‖
 //!                   encodeData (32 · n) ‖ contentsDescr ‖ uint16(contentsDescr.length)
 //! ```
+//!
+//! The key signature is as long as the session's key type signs: 65 bytes `r ‖ s ‖ v`
+//! (secp256k1) or 128 bytes `r ‖ s ‖ x ‖ y` (P-256).
 
 use alloc::vec::Vec;
 
@@ -36,7 +39,7 @@ use crate::{
     },
     executor::check_window,
     interface::IERC5267::eip712DomainCall,
-    signature::signed_by,
+    signature::{signature_len, signed_by},
     SmartSessions,
 };
 
@@ -93,12 +96,12 @@ impl SmartSessions {
         // Decode.
         let (&kind, rest) = signature.split_first()?;
         let (permission_id, rest) = rest.split_first_chunk::<32>()?;
-        let (ecdsa, payload) = rest.split_first_chunk::<65>()?;
         let permission_id = B256::new(*permission_id);
 
         // The session, live and inside its window.
         let session = self.live_session(account, permission_id).ok()?;
         check_window(permission_id, &session, self.vm().block_timestamp()).ok()?;
+        let (key_signature, payload) = rest.split_at_checked(signature_len(session.key_type))?;
 
         // What was signed, the digest the key signed, and the scope it needs.
         let domain = self.account_domain(account)?;
@@ -119,7 +122,7 @@ impl SmartSessions {
         }
 
         // The key's signature.
-        signed_by(self.vm(), digest, ecdsa, session.signer).then_some(())
+        signed_by(self.vm(), digest, key_signature, session.key_type, session.signer).then_some(())
     }
 
     /// ERC-7739 `TypedDataSign`: recomputes the contents' `hashStruct` from `contentsType`

@@ -1,12 +1,12 @@
 //! Storage layout. Everything `validateUserOp` reads or writes sits in a mapping whose *last*
-//! key is the account, so every slot is `keccak256(account ‖ x) + n` with `n ≤ 2`: storage
+//! key is the account, so every slot is `keccak256(account ‖ x) + n` with `n ≤ 9`: storage
 //! associated with the account under ERC-7562.
 //!
 //! | mapping | slot of an entry |
 //! |---|---|
 //! | `accounts[account]` | `keccak(account ‖ 0)` |
 //! | `sessions[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 1))` + 0..2 |
-//! | `actions[actionKey][account]` | `keccak(account ‖ keccak(actionKey ‖ 2))` |
+//! | `actions[actionKey][account]` | `keccak(account ‖ keccak(actionKey ‖ 2))` + 0..9 |
 //! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
 //! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
 //! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
@@ -64,7 +64,7 @@ pub fn session_slot(permission_id: PermissionId, account: Address) -> U256 {
     keyed_slot(SESSIONS, permission_id, account)
 }
 
-/// `actions[action_key(..)][account]`: an [`ActionRecord`].
+/// `actions[action_key(..)][account]`: an [`ActionRecord`], its argument rules after it.
 pub fn action_slot(
     permission_id: PermissionId,
     target: Address,
@@ -151,26 +151,39 @@ impl SmartSessions {
         }
     }
 
-    /// The record of (target, selector) under a session of `account`.
-    pub(crate) fn action_record(
-        &self,
-        account: Address,
-        permission_id: PermissionId,
-        target: Address,
-        selector: FixedBytes<4>,
-    ) -> ActionRecord {
-        ActionRecord::from_word(self.load(action_slot(permission_id, target, selector, account)))
+    /// The action record at `slot` (see [`action_slot`]).
+    pub(crate) fn action_at(&self, slot: U256) -> ActionRecord {
+        ActionRecord::from_word(self.load(slot))
     }
 
-    pub(crate) fn store_action_record(
-        &mut self,
-        account: Address,
-        permission_id: PermissionId,
-        target: Address,
-        selector: FixedBytes<4>,
-        record: &ActionRecord,
-    ) {
-        self.store(action_slot(permission_id, target, selector, account), record.to_word());
+    pub(crate) fn store_action_at(&mut self, slot: U256, record: &ActionRecord) {
+        self.store(slot, record.to_word());
+    }
+
+    /// Which of the first `count` rules of the action at `slot` the arguments `args` break
+    /// first, if any. One storage read for the headers, one per rule's value.
+    pub(crate) fn broken_rule(&self, slot: U256, count: u8, args: &[u8]) -> Option<u8> {
+        let headers = self.load(slot + U256::from_limbs([1, 0, 0, 0]));
+        (0..count).find(|&k| {
+            let at = 3 * usize::from(k);
+            let rule = StoredRule {
+                offset: read_be(&headers, at, at + 2) as u16,
+                condition: headers.0[(at + 2) % 32],
+                value: self.load(slot + U256::from_limbs([2 + u64::from(k), 0, 0, 0])),
+            };
+            !rule.holds(args)
+        })
+    }
+
+    /// Stores `rule` as rule `k` of the action at `slot`.
+    pub(crate) fn store_rule(&mut self, slot: U256, k: u8, rule: &StoredRule) {
+        let headers_slot = slot + U256::from_limbs([1, 0, 0, 0]);
+        let mut headers = Self::load(self, headers_slot);
+        let at = 3 * usize::from(k);
+        write_be(&mut headers, at, at + 2, rule.offset.into());
+        headers.0[(at + 2) % 32] = rule.condition;
+        self.store(headers_slot, headers);
+        self.store(slot + U256::from_limbs([2 + u64::from(k), 0, 0, 0]), rule.value);
     }
 
     /// The nonce the next relayed execution of the session must carry.
@@ -241,6 +254,15 @@ impl SmartSessions {
     }
 }
 
+/// The most an amount slot holds: 2^96 − 1 (wei: 79 billion ether, beyond the supply;
+/// tokens: 79 billion of 18 decimals). Larger limits are held at this, never cut.
+pub const MAX_AMOUNT: u128 = (1 << 96) - 1;
+
+/// `amount` as stored: at most [`MAX_AMOUNT`].
+pub fn saturate_amount(amount: U256) -> u128 {
+    amount.saturating_to::<u128>().min(MAX_AMOUNT)
+}
+
 /// Reads the big-endian integer in `word[start..end]` (at most 16 bytes).
 fn read_be(word: &B256, start: usize, end: usize) -> u128 {
     (start..end).fold(0, |acc, i| (acc << 8) | u128::from(word.0[i % 32]))
@@ -300,16 +322,14 @@ impl AccountState {
     }
 }
 
-/// Layout of a session's three words (all read by validation, the last two written by it):
+/// One session as stored, three words (all read by validation, the last two written by it):
 /// 0: `[0..8) instance | [8..14) valid_after | [14..20) valid_until | [20] key_type |
 ///    [24..32) max_uses`;
-/// 1: `[0..20) signer | [24..32) uses` — `uses` shares the slot with the never-zero signer,
-///    so counting a use rewrites a non-zero slot (2,900 gas) instead of filling an empty one
-///    (20,000 gas);
-/// 2: `[0..16) spent | [16..32) max_total_value`.
-/// One session as stored. Wei amounts are kept in 128 bits: a cap of 2^128 − 1 wei or more
-/// exceeds the whole ether supply and is stored as 2^128 − 1, which saves a slot (and a cold
-/// read in every validation).
+/// 1: `[0..20) signer | [20..24) period_index | [24..32) uses` — the counters share the slot
+///    with the never-zero signer, so counting a use rewrites a non-zero slot (2,900 gas)
+///    instead of filling an empty one (20,000 gas);
+/// 2: `[0..12) spent | [12..24) max_total_value | [24..30) period` — amounts in 96 bits (see
+///    [`MAX_AMOUNT`]), which leaves the period a place in a word validation reads anyway.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SessionRecord {
     /// The enabling this record belongs to; 0 = removed.
@@ -318,18 +338,22 @@ pub struct SessionRecord {
     pub valid_after: u64,
     /// Last second the session is valid (48 bits).
     pub valid_until: u64,
-    /// Key type (`0` = secp256k1).
+    /// Key type (`0` = secp256k1, `1` = P-256).
     pub key_type: u8,
-    /// Most UserOperations the session may validate.
+    /// Most uses per period.
     pub max_uses: u64,
-    /// The secp256k1 signer.
+    /// The key's address (P-256: its id).
     pub signer: Address,
-    /// UserOperations validated so far.
+    /// The period `uses` and `spent` count in.
+    pub period_index: u32,
+    /// Uses so far in the period.
     pub uses: u64,
-    /// Wei sent so far.
+    /// Wei sent so far in the period.
     pub spent: u128,
-    /// Most wei the session may send in total.
+    /// Most wei the session may send per period.
     pub max_total_value: u128,
+    /// Length of a period in seconds (48 bits); 0 = the whole window is one period.
+    pub period: u64,
 }
 
 impl SessionRecord {
@@ -347,9 +371,11 @@ impl SessionRecord {
             key_type: head.0[20],
             max_uses: read_be(&head, 24, 32) as u64,
             signer: Address::new(array_at(&signer_uses.0, 0)),
+            period_index: read_be(&signer_uses, 20, 24) as u32,
             uses: read_be(&signer_uses, 24, 32) as u64,
-            spent: read_be(&amounts, 0, 16),
-            max_total_value: read_be(&amounts, 16, 32),
+            spent: read_be(&amounts, 0, 12),
+            max_total_value: read_be(&amounts, 12, 24),
+            period: read_be(&amounts, 24, 30) as u64,
         }
     }
 
@@ -362,63 +388,116 @@ impl SessionRecord {
         head.0[20] = self.key_type;
         write_be(&mut head, 24, 32, self.max_uses.into());
         let mut signer_uses = left_aligned(self.signer.0 .0);
+        write_be(&mut signer_uses, 20, 24, self.period_index.into());
         write_be(&mut signer_uses, 24, 32, self.uses.into());
         let mut amounts = B256::ZERO;
-        write_be(&mut amounts, 0, 16, self.spent);
-        write_be(&mut amounts, 16, 32, self.max_total_value);
+        write_be(&mut amounts, 0, 12, self.spent);
+        write_be(&mut amounts, 12, 24, self.max_total_value);
+        write_be(&mut amounts, 24, 30, self.period.into());
         [head, signer_uses, amounts]
     }
 }
 
 /// One allowed (target, selector) of a session, one word:
-/// `[0..8) instance | [16..32) max_value_per_call` (128 bits, saturating as in
-/// [`SessionRecord`]).
+/// `[0..8) instance | [8] rule_count | [20..32) max_value_per_call` (96 bits, see
+/// [`MAX_AMOUNT`]). Its argument rules follow it: at `+1` the word of their headers, rule `k`
+/// at `[3k..3k+2) offset | [3k+2] condition`; at `+2+k` rule `k`'s value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ActionRecord {
     /// The enabling this action belongs to; equals [`SessionRecord::instance`] when live.
     pub instance: u64,
+    /// How many argument rules the action has (at most [`MAX_ARG_RULES`]).
+    pub rule_count: u8,
     /// Most wei one call may send.
     pub max_value_per_call: u128,
 }
 
+/// The most argument rules one action may have: their headers fill one word.
+pub const MAX_ARG_RULES: u8 = 8;
+
 impl ActionRecord {
     /// Unpacks the stored word.
     pub fn from_word(word: B256) -> Self {
-        Self { instance: read_be(&word, 0, 8) as u64, max_value_per_call: read_be(&word, 16, 32) }
+        Self {
+            instance: read_be(&word, 0, 8) as u64,
+            rule_count: word.0[8],
+            max_value_per_call: read_be(&word, 20, 32),
+        }
     }
 
     /// Packs the record into its word.
     pub fn to_word(&self) -> B256 {
         let mut word = B256::ZERO;
         write_be(&mut word, 0, 8, self.instance.into());
-        write_be(&mut word, 16, 32, self.max_value_per_call);
+        word.0[8] = self.rule_count;
+        write_be(&mut word, 20, 32, self.max_value_per_call);
         word
     }
 }
 
+/// One argument rule as stored after its action (see [`ActionRecord`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredRule {
+    /// Byte offset of the word in the call's arguments.
+    pub offset: u16,
+    /// `0` equal, `1` less or equal, `2` greater or equal, `3` not equal.
+    pub condition: u8,
+    /// What the word is compared with.
+    pub value: B256,
+}
+
+impl StoredRule {
+    /// Whether the arguments `args` (the call data after its selector) keep this rule.
+    pub fn holds(&self, args: &[u8]) -> bool {
+        let start = usize::from(self.offset);
+        let Some(word) = args.get(start..).and_then(|rest| rest.first_chunk::<32>()) else {
+            return false;
+        };
+        // Big-endian words compare as unsigned integers byte by byte.
+        let order = word.cmp(&self.value.0);
+        match self.condition {
+            RULE_EQUAL => order.is_eq(),
+            RULE_LESS_OR_EQUAL => order.is_le(),
+            RULE_GREATER_OR_EQUAL => order.is_ge(),
+            _ => order.is_ne(),
+        }
+    }
+}
+
+/// [`ArgRule`](crate::interface::ArgRule) conditions.
+pub const RULE_EQUAL: u8 = 0;
+/// The word is at most the value.
+pub const RULE_LESS_OR_EQUAL: u8 = 1;
+/// The word is at least the value.
+pub const RULE_GREATER_OR_EQUAL: u8 = 2;
+/// The word is anything but the value.
+pub const RULE_NOT_EQUAL: u8 = 3;
+
 /// One ERC-20 budget of a session, one word:
-/// `[0..8) instance | [8..20) spent | [20..32) max_amount` (amounts in 96 bits). Spend shares
-/// the slot with the never-zero instance, so the first transfer rewrites a non-zero slot
-/// (2,900 gas) instead of filling an empty one (20,000). A limit of 2^96 − 1 base units or more
-/// (79 billion tokens of 18 decimals) is stored as 2^96 − 1: never looser than asked.
+/// `[0..4) instance (low 32 bits) | [4..8) period_index | [8..20) spent | [20..32) max_amount`
+/// (amounts in 96 bits, see [`MAX_AMOUNT`]). Spend shares the slot with the never-zero
+/// instance, so the first transfer rewrites a non-zero slot (2,900 gas) instead of filling an
+/// empty one (20,000). The low 32 bits tell enablings of one session apart: only the account
+/// enables, and 2^32 enablings of one account are beyond any gas budget.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TokenBudget {
-    /// The enabling this budget belongs to; a budget of another enabling counts as none.
-    pub instance: u64,
-    /// Moved so far.
+    /// The low 32 bits of the enabling this budget belongs to; a budget of another enabling
+    /// counts as none.
+    pub instance: u32,
+    /// The session period `spent` counts in.
+    pub period_index: u32,
+    /// Moved so far in the period.
     pub spent: u128,
-    /// Most of the token the session may move in all.
+    /// Most of the token the session may move per period.
     pub max_amount: u128,
 }
 
 impl TokenBudget {
-    /// The most a budget holds: 2^96 − 1 base units.
-    pub const MAX_AMOUNT: u128 = (1 << 96) - 1;
-
     /// Unpacks the stored word.
     pub fn from_word(word: B256) -> Self {
         Self {
-            instance: read_be(&word, 0, 8) as u64,
+            instance: read_be(&word, 0, 4) as u32,
+            period_index: read_be(&word, 4, 8) as u32,
             spent: read_be(&word, 8, 20),
             max_amount: read_be(&word, 20, 32),
         }
@@ -427,7 +506,8 @@ impl TokenBudget {
     /// Packs the budget into its word.
     pub fn to_word(&self) -> B256 {
         let mut word = B256::ZERO;
-        write_be(&mut word, 0, 8, self.instance.into());
+        write_be(&mut word, 0, 4, self.instance.into());
+        write_be(&mut word, 4, 8, self.period_index.into());
         write_be(&mut word, 8, 20, self.spent);
         write_be(&mut word, 20, 32, self.max_amount);
         word

@@ -19,14 +19,14 @@ use crate::{
     interface::{
         Error,
         ISmartSessions::{
-            ActionNotAllowed, CallSelectorInvalid, CallValueAboveLimit, EnableDataMalformed,
-            SessionNotEnabled, SessionUsed, SpendLimitExceeded, TokenAmountUnreadable,
-            TokenSpendLimitExceeded, UsageLimitReached, UserOpSenderMismatch,
+            ActionNotAllowed, ArgumentRuleViolated, CallSelectorInvalid, CallValueAboveLimit,
+            EnableDataMalformed, SessionNotEnabled, SessionPeriodInvalid, SessionUsed,
+            SpendLimitExceeded, TokenAmountUnreadable, TokenSpendLimitExceeded, UsageLimitReached,
+            UserOpSenderMismatch,
         },
     },
-    management::saturate_u128,
-    signature::{signed_by, UseSignature, MODE_ENABLE, MODE_USE},
-    storage::{SessionRecord, TokenBudget},
+    signature::{parse_use, signed_by, split_proof, MODE_ENABLE, MODE_USE},
+    storage::{action_slot, saturate_amount, SessionRecord, TokenBudget},
     SmartSessions,
 };
 
@@ -65,11 +65,44 @@ pub fn call_selector(call: &Call<'_>) -> Result<FixedBytes<4>, Error> {
     }
 }
 
+/// Narrows `session` to its period `index`: the window becomes the period's (within the
+/// session's), and the counters start over when the period is newer than theirs. Without
+/// periods the only period is 0, the whole window.
+///
+/// # Errors
+/// [`SessionPeriodInvalid`] for a period before the counters' or one starting after the
+/// window.
+pub fn enter_period(
+    permission_id: PermissionId,
+    session: &mut SessionRecord,
+    index: u32,
+) -> Result<(), Error> {
+    // 48-bit times and a 32-bit index: the products fit in 128 bits.
+    let period = u128::from(session.period);
+    let start = u128::from(session.valid_after) + u128::from(index) * period;
+    if index < session.period_index || start > u128::from(session.valid_until) {
+        return Err(SessionPeriodInvalid { permissionId: permission_id, periodIndex: index }.into());
+    }
+    if index != session.period_index {
+        session.period_index = index;
+        session.uses = 0;
+        session.spent = 0;
+    }
+    if period != 0 {
+        session.valid_after = start as u64;
+        session.valid_until = session.valid_until.min((start + period - 1) as u64);
+    }
+    Ok(())
+}
+
 /// A session about to validate one operation.
 struct SessionUse {
     permission_id: PermissionId,
-    /// Its record, window as this operation may use it.
+    /// Its record.
     session: SessionRecord,
+    /// The last second the operation may be valid besides the session's own (ENABLE: the
+    /// grant's deadline).
+    deadline: u64,
     /// Whether whoever enabled it in this operation was allowed to (always, in USE mode).
     authorized: bool,
 }
@@ -102,16 +135,13 @@ impl SmartSessions {
         }
         match user_op.signature.split_first() {
             Some((&MODE_USE, _)) => {
-                let Some(signature) = UseSignature::parse(user_op.signature) else {
+                let Some((permission_id, proof)) = parse_use(user_op.signature) else {
                     return Ok(SIG_VALIDATION_FAILED);
                 };
-                let session = self.live_session(account, signature.permission_id)?;
-                let use_op = SessionUse {
-                    permission_id: signature.permission_id,
-                    session,
-                    authorized: true,
-                };
-                self.use_session(account, use_op, user_op.call_data, user_op_hash, signature.ecdsa)
+                let session = self.live_session(account, permission_id)?;
+                let use_op =
+                    SessionUse { permission_id, session, deadline: u64::MAX, authorized: true };
+                self.use_session(account, use_op, user_op.call_data, user_op_hash, proof)
             }
             Some((&MODE_ENABLE, data)) => {
                 // Positions count in `userOp.signature`, after its mode byte.
@@ -119,34 +149,35 @@ impl SmartSessions {
                     .enable_request()
                     .map_err(|position| EnableDataMalformed { position: u256(position as u128) })?;
                 let (permission_id, owner_signed) = self.enable_from_grant(account, &request)?;
-                let mut session = self.session_record(account, permission_id);
+                let session = self.session_record(account, permission_id);
                 // A deadline of 0 has passed: 1 keeps it from reading as "no expiry".
                 let deadline = request.grant.deadline.as_limbs()[0].max(1);
-                session.valid_until = session.valid_until.min(deadline);
-                let use_op = SessionUse { permission_id, session, authorized: owner_signed };
-                match request.key_signature.try_into() {
-                    Ok(ecdsa) => {
-                        self.use_session(account, use_op, user_op.call_data, user_op_hash, ecdsa)
-                    }
-                    Err(_) => Ok(SIG_VALIDATION_FAILED),
-                }
+                let use_op =
+                    SessionUse { permission_id, session, deadline, authorized: owner_signed };
+                let proof = request.key_signature;
+                self.use_session(account, use_op, user_op.call_data, user_op_hash, proof)
             }
             _ => Ok(SIG_VALIDATION_FAILED),
         }
     }
 
-    /// USE: decode the call data → check every call → account for the use and the spend →
-    /// validation data.
+    /// USE: decode the key proof and the call data → check every call → account for the use
+    /// and the spend → validation data.
     fn use_session(
         &mut self,
         account: Address,
         use_op: SessionUse,
         call_data: &[u8],
         user_op_hash: B256,
-        ecdsa: &[u8; 65],
+        proof: &[u8],
     ) -> Result<B256, Error> {
-        let SessionUse { permission_id, session, authorized } = use_op;
+        let SessionUse { permission_id, mut session, deadline, authorized } = use_op;
         // Decode.
+        let Some((key_signature, period_index)) = split_proof(proof, &session) else {
+            return Ok(SIG_VALIDATION_FAILED);
+        };
+        enter_period(permission_id, &mut session, period_index)?;
+        session.valid_until = session.valid_until.min(deadline);
         let calls = decode_execute(call_data)?;
 
         // Check.
@@ -158,7 +189,8 @@ impl SmartSessions {
         self.record_use(account, permission_id, session, value, &calls)?;
 
         // Return.
-        let signed = signed_by(self.vm(), user_op_hash, ecdsa, session.signer);
+        let signed =
+            signed_by(self.vm(), user_op_hash, key_signature, session.key_type, session.signer);
         Ok(validation_data(!authorized || !signed, session.valid_after, session.valid_until))
     }
 
@@ -175,8 +207,9 @@ impl SmartSessions {
         Ok(record)
     }
 
-    /// Every call must match an action of this enabling and stay within its per-call limit;
-    /// returns the total wei sent. One O(1) storage read per call.
+    /// Every call must match an action of this enabling, keep its argument rules and stay
+    /// within its per-call limit; returns the total wei sent. One O(1) storage read per call,
+    /// and one per rule plus one for an action with rules.
     pub(crate) fn check_calls(
         &self,
         account: Address,
@@ -187,7 +220,8 @@ impl SmartSessions {
         let mut total = U256::ZERO;
         for call in calls {
             let selector = call_selector(call)?;
-            let action = self.action_record(account, permission_id, call.target, selector);
+            let slot = action_slot(permission_id, call.target, selector, account);
+            let action = self.action_at(slot);
             if action.instance != instance {
                 return Err(ActionNotAllowed {
                     permissionId: permission_id,
@@ -206,7 +240,19 @@ impl SmartSessions {
                 }
                 .into());
             }
-            // At most 32 calls of at most 2^128 wei each: cannot overflow.
+            if action.rule_count != 0 {
+                let args = call.data.get(4..).unwrap_or_default();
+                if let Some(rule) = self.broken_rule(slot, action.rule_count, args) {
+                    return Err(ArgumentRuleViolated {
+                        permissionId: permission_id,
+                        target: call.target,
+                        selector,
+                        ruleIndex: U256::from_limbs([rule.into(), 0, 0, 0]),
+                    }
+                    .into());
+                }
+            }
+            // At most 32 calls of at most 2^96 wei each: cannot overflow.
             total += call.value;
         }
         Ok(total)
@@ -222,7 +268,7 @@ impl SmartSessions {
         value: U256,
         calls: &[Call<'_>],
     ) -> Result<(), Error> {
-        self.spend_tokens(account, permission_id, session.instance, calls)?;
+        self.spend_tokens(account, permission_id, &session, calls)?;
         if session.uses >= session.max_uses {
             return Err(UsageLimitReached {
                 permissionId: permission_id,
@@ -236,7 +282,7 @@ impl SmartSessions {
             return Err(SpendLimitExceeded { permissionId: permission_id, spent, limit }.into());
         }
         session.uses += 1;
-        session.spent = saturate_u128(spent);
+        session.spent = saturate_amount(spent);
         self.store_session_record(account, permission_id, &session, 1);
         emit(
             self.vm(),
@@ -248,12 +294,13 @@ impl SmartSessions {
 
     /// Adds the amount of every ERC-20 `transfer(address,uint256)` and
     /// `approve(address,uint256)` in `calls` to its token's budget; a token without a budget
-    /// in this enabling has a budget of zero. Two storage words per such call.
+    /// in this enabling has a budget of zero, and a budget starts over in each period. One
+    /// storage word per such call.
     fn spend_tokens(
         &mut self,
         account: Address,
         permission_id: PermissionId,
-        instance: u64,
+        session: &SessionRecord,
         calls: &[Call<'_>],
     ) -> Result<(), Error> {
         for call in calls {
@@ -270,8 +317,13 @@ impl SmartSessions {
             };
             let amount = U256::from_be_bytes(*amount.ok_or(TokenAmountUnreadable { token })?);
             let mut budget = self.token_budget(account, permission_id, token);
+            let instance = session.instance as u32;
             if budget.instance != instance {
                 budget = TokenBudget { instance, ..TokenBudget::default() };
+            }
+            if budget.period_index != session.period_index {
+                budget.period_index = session.period_index;
+                budget.spent = 0;
             }
             let spent = u256(budget.spent) + amount;
             let limit = u256(budget.max_amount);
@@ -284,7 +336,7 @@ impl SmartSessions {
                 }
                 .into());
             }
-            budget.spent = saturate_u128(spent);
+            budget.spent = saturate_amount(spent);
             self.store_token_budget(account, permission_id, token, &budget);
         }
         Ok(())

@@ -8,7 +8,7 @@ use alloy_sol_types::{abi::AbiDecoderConfig, SolCall, SolInterface, SolValue};
 use proptest::prelude::*;
 use stylus_smart_sessions::{
     export::{json_abi, solidity_interface},
-    interface::{Action, Error, ISmartSessions::*, PackedUserOperation, Session},
+    interface::{Action, ArgRule, Error, ISmartSessions::*, PackedUserOperation, Session},
 };
 use support::{
     evm::{IModule, IValidator},
@@ -154,33 +154,48 @@ fn arb_session() -> impl Strategy<Value = Session> {
         any::<[u8; 32]>(),
         any::<u64>(),
         any::<u64>(),
+        any::<u64>(),
         proptest::collection::vec(any::<([u8; 20], [u8; 4], [u8; 32])>(), 0..4),
+        proptest::collection::vec(any::<([u8; 20], [u8; 4], u16, u8, [u8; 32])>(), 0..3),
         any::<[u8; 32]>(),
         any::<u64>(),
         any::<[u8; 32]>(),
     )
-        .prop_map(|(account, key_type, key, after, until, actions, total, uses, salt)| {
-            Session {
-                account: Address::from(account),
-                keyType: key_type,
-                key: B256::from(key),
-                validAfter: alloy_primitives::aliases::U48::from(after >> 16),
-                validUntil: alloy_primitives::aliases::U48::from(until >> 16),
-                actions: actions
-                    .into_iter()
-                    .map(|(target, selector, value)| Action {
-                        target: Address::from(target),
-                        selector: FixedBytes::from(selector),
-                        maxValuePerCall: U256::from_be_bytes(value),
-                    })
-                    .collect(),
-                signing: vec![],
-                tokenLimits: vec![],
-                maxTotalValue: U256::from_be_bytes(total),
-                maxUses: uses,
-                salt: B256::from(salt),
-            }
-        })
+        .prop_map(
+            |(account, key_type, key, after, until, period, actions, rules, total, uses, salt)| {
+                Session {
+                    account: Address::from(account),
+                    keyType: key_type,
+                    key: B256::from(key),
+                    validAfter: alloy_primitives::aliases::U48::from(after >> 16),
+                    validUntil: alloy_primitives::aliases::U48::from(until >> 16),
+                    period: alloy_primitives::aliases::U48::from(period >> 16),
+                    actions: actions
+                        .into_iter()
+                        .map(|(target, selector, value)| Action {
+                            target: Address::from(target),
+                            selector: FixedBytes::from(selector),
+                            maxValuePerCall: U256::from_be_bytes(value),
+                        })
+                        .collect(),
+                    argRules: rules
+                        .into_iter()
+                        .map(|(target, selector, offset, condition, value)| ArgRule {
+                            target: Address::from(target),
+                            selector: FixedBytes::from(selector),
+                            offset,
+                            condition,
+                            value: B256::from(value),
+                        })
+                        .collect(),
+                    signing: vec![],
+                    tokenLimits: vec![],
+                    maxTotalValue: U256::from_be_bytes(total),
+                    maxUses: uses,
+                    salt: B256::from(salt),
+                }
+            },
+        )
 }
 
 fn arb_user_op() -> impl Strategy<Value = PackedUserOperation> {

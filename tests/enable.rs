@@ -229,7 +229,12 @@ fn enable_mode_operation_with_mode_byte_changed_fails() {
     let mut signature = op.signature.to_vec();
     signature[0] = 0x00;
     op.signature = signature.into();
-    assert_eq!(setup.harness.validate(ALICE, &op), Ok(U256::from(1)), "not a USE signature");
+    // Read as USE, it names the session 0x20 (the ABI offset word), which nobody enabled.
+    assert_eq!(
+        setup.harness.validate(ALICE, &op),
+        Err(SessionNotEnabled { permissionId: B256::with_last_byte(0x20), account: ALICE }.into()),
+        "not a USE signature"
+    );
     signature = op.signature.to_vec();
     signature[0] = 0x02;
     op.signature = signature.into();

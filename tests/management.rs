@@ -163,6 +163,8 @@ fn get_session_reports_the_live_session_and_zero_once_removed() {
             signer: key.address(),
             validAfter: session.validAfter,
             validUntil: session.validUntil,
+            period: U48::ZERO,
+            periodIndex: 0,
             uses: 0,
             maxUses: session.maxUses,
             spent: U256::ZERO,
@@ -176,7 +178,7 @@ fn get_session_reports_the_live_session_and_zero_once_removed() {
 }
 
 #[test]
-fn enable_session_stores_caps_beyond_128_bits_as_2_pow_128_minus_1() {
+fn enable_session_stores_caps_beyond_96_bits_as_2_pow_96_minus_1() {
     let key = SessionKey::from_seed(1);
     let mut harness = installed(ALICE);
     let mut session = game_session(ALICE, &key);
@@ -184,8 +186,9 @@ fn enable_session_stores_caps_beyond_128_bits_as_2_pow_128_minus_1() {
     session.actions[0].maxValuePerCall = U256::MAX;
     let permission_id = harness.enable(&session).unwrap();
     let state = harness.session(ALICE, permission_id);
-    assert_eq!(state.maxTotalValue, U256::from(u128::MAX));
-    // Per-call cap saturated too: 2^128 - 1 wei passes, one wei more does not.
+    let most = U256::from((1u128 << 96) - 1);
+    assert_eq!(state.maxTotalValue, most);
+    // Per-call cap saturated too: 2^96 - 1 wei passes, one wei more does not.
     let big = |value: U256| {
         let execution = [GAME.as_slice(), &value.to_be_bytes::<32>(), &move_data(0, 0)].concat();
         stylus_smart_sessions::interface::IERC7579Execution::executeCall {
@@ -195,19 +198,13 @@ fn enable_session_stores_caps_beyond_128_bits_as_2_pow_128_minus_1() {
         .abi_encode()
         .into()
     };
-    let op = signed_op(ALICE, permission_id, &key, big(U256::from(u128::MAX)));
+    let op = signed_op(ALICE, permission_id, &key, big(most));
     assert!(harness.validate(ALICE, &op).is_ok());
-    let over = U256::from(u128::MAX) + U256::from(1);
+    let over = most + U256::from(1);
     let op = signed_op(ALICE, permission_id, &key, big(over));
     assert_eq!(
         harness.validate(ALICE, &op),
-        Err(CallValueAboveLimit {
-            target: GAME,
-            selector: MOVE,
-            value: over,
-            limit: U256::from(u128::MAX)
-        }
-        .into())
+        Err(CallValueAboveLimit { target: GAME, selector: MOVE, value: over, limit: most }.into())
     );
 }
 
@@ -245,8 +242,38 @@ fn enable_session_refuses_every_malformed_session() {
         ),
         (
             "unknown key type",
-            with(&|s| s.keyType = 1),
-            SessionKeyTypeUnsupported { keyType: 1 }.into(),
+            with(&|s| s.keyType = 2),
+            SessionKeyTypeUnsupported { keyType: 2 }.into(),
+        ),
+        (
+            "2^32 periods of one second",
+            with(&|s| {
+                s.period = U48::from(1);
+                s.validUntil = s.validAfter + U48::from(1u64 << 32);
+            }),
+            SessionWindowInvalid {
+                validAfter: base.validAfter,
+                validUntil: base.validAfter + U48::from(1u64 << 32),
+            }
+            .into(),
+        ),
+        (
+            "a rule for an action the session does not list",
+            with(&|s| s.argRules.push(game_rule(CLAIM, 0, 0, 0))),
+            ArgumentRuleInvalid { ruleIndex: U256::ZERO }.into(),
+        ),
+        (
+            "an unknown condition",
+            with(&|s| {
+                s.argRules.push(game_rule(MOVE, 0, 0, 0));
+                s.argRules.push(game_rule(MOVE, 32, 4, 0));
+            }),
+            ArgumentRuleInvalid { ruleIndex: U256::from(1) }.into(),
+        ),
+        (
+            "a ninth rule for one action",
+            with(&|s| s.argRules = (0..9).map(|i| game_rule(MOVE, 32 * i, 1, 0)).collect()),
+            ArgumentRuleInvalid { ruleIndex: U256::from(8) }.into(),
         ),
         (
             "zero key",

@@ -34,11 +34,13 @@ fn example_grant() -> SessionGrant {
             key: SessionKey::from_seed(0x47).address().into_word(),
             validAfter: U48::from(1_800_000_000u64),
             validUntil: U48::from(1_800_007_200u64),
+            period: U48::ZERO,
             actions: vec![Action {
                 target: address!("9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e"),
                 selector: support::MOVE,
                 maxValuePerCall: U256::from(10_000_000_000_000_000u64),
             }],
+            argRules: vec![],
             signing: vec![],
             tokenLimits: vec![],
             maxTotalValue: U256::from(100_000_000_000_000_000u64),
@@ -190,7 +192,9 @@ fn print_worked_example() {
                 { "name": "key", "type": "bytes32" },
                 { "name": "validAfter", "type": "uint48" },
                 { "name": "validUntil", "type": "uint48" },
+                { "name": "period", "type": "uint48" },
                 { "name": "actions", "type": "Action[]" },
+                { "name": "argRules", "type": "ArgRule[]" },
                 { "name": "signing", "type": "SigningScope[]" },
                 { "name": "tokenLimits", "type": "TokenLimit[]" },
                 { "name": "maxTotalValue", "type": "uint256" },
@@ -201,6 +205,13 @@ fn print_worked_example() {
                 { "name": "target", "type": "address" },
                 { "name": "selector", "type": "bytes4" },
                 { "name": "maxValuePerCall", "type": "uint256" }
+            ],
+            "ArgRule": [
+                { "name": "target", "type": "address" },
+                { "name": "selector", "type": "bytes4" },
+                { "name": "offset", "type": "uint16" },
+                { "name": "condition", "type": "uint8" },
+                { "name": "value", "type": "bytes32" }
             ],
             "SigningScope": [
                 { "name": "appDomain", "type": "bytes32" },
@@ -225,11 +236,13 @@ fn print_worked_example() {
                 "key": session.key.to_string(),
                 "validAfter": session.validAfter.to::<u64>(),
                 "validUntil": session.validUntil.to::<u64>(),
+                "period": 0,
                 "actions": [{
                     "target": action.target.to_string(),
                     "selector": action.selector.to_string(),
                     "maxValuePerCall": action.maxValuePerCall.to_string()
                 }],
+                "argRules": [],
                 "signing": [],
                 "tokenLimits": [],
                 "maxTotalValue": session.maxTotalValue.to_string(),

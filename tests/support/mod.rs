@@ -34,8 +34,8 @@ use stylus_sdk::{
 };
 use stylus_smart_sessions::{
     interface::{
-        Action, EnableSession, Error, Execution, ISmartSessions, PackedUserOperation, Session,
-        SessionGrant, SessionState, IERC1271,
+        Action, ArgRule, EnableSession, Error, Execution, ISmartSessions, PackedUserOperation,
+        Session, SessionGrant, SessionState, IERC1271,
     },
     SmartSessions,
 };
@@ -479,17 +479,25 @@ pub fn game_session(account: Address, key: &SessionKey) -> Session {
         key: key.address().into_word(),
         validAfter: U48::from(NOW),
         validUntil: U48::from(NOW + TWO_HOURS),
+        period: U48::ZERO,
         actions: vec![Action {
             target: GAME,
             selector: MOVE,
             maxValuePerCall: U256::from(ETHER / 100),
         }],
+        argRules: vec![],
         signing: vec![],
         tokenLimits: vec![],
         maxTotalValue: U256::from(ETHER),
         maxUses: 1_000,
         salt: B256::ZERO,
     }
+}
+
+/// An argument rule on the game's `selector`: the word at `offset` compared (`condition`) with
+/// `value`.
+pub fn game_rule(selector: FixedBytes<4>, offset: u16, condition: u8, value: u64) -> ArgRule {
+    ArgRule { target: GAME, selector, offset, condition, value: U256::from(value).into() }
 }
 
 /// `session` with `extra` more actions, on other targets (the lookup stays one slot).

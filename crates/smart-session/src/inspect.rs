@@ -16,7 +16,7 @@ use stylus_smart_sessions::{
         ISmartSessions::{ISmartSessionsCalls, ISmartSessionsErrors},
         Session,
     },
-    signature::{UseSignature, MODE_ENABLE, USE_SIGNATURE_LEN},
+    signature::{parse_use, MODE_ENABLE},
     signing::{SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA},
 };
 
@@ -48,10 +48,12 @@ impl std::error::Error for NotRecognized {}
 /// [`NotRecognized`] saying what was tried, or where the module's reader stopped.
 pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
     let selector = bytes.first_chunk::<4>().copied().unwrap_or_default();
-    // `UseSignature::parse` takes exactly mode 0x00 and 98 bytes.
-    let (kind, lines) = if let Some(signature) = UseSignature::parse(bytes) {
-        ("use-signature", use_signature(&signature))
-    } else if bytes.first() == Some(&MODE_ENABLE) && bytes.len() > USE_SIGNATURE_LEN {
+    // A USE proof is a secp256k1 (65 bytes) or P-256 (128) signature, 4 more with a period.
+    let use_signature =
+        parse_use(bytes).filter(|(_, proof)| [65, 69, 128, 132].contains(&proof.len()));
+    let (kind, lines) = if let Some((permission_id, proof)) = use_signature {
+        ("use-signature", explain_use(permission_id, proof))
+    } else if bytes.first() == Some(&MODE_ENABLE) && bytes.len() > 1 + 32 + 65 {
         ("enable-signature", enable_signature(bytes)?)
     } else if selector == executeCall::SELECTOR {
         ("execute", execute(bytes)?)
@@ -119,11 +121,11 @@ fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
     Some(lines)
 }
 
-fn use_signature(signature: &UseSignature<'_>) -> Vec<String> {
+fn explain_use(permission_id: B256, proof: &[u8]) -> Vec<String> {
     vec![
         "USE mode: a session already enabled signs this UserOperation".into(),
-        format!("  permissionId {}", signature.permission_id),
-        format!("  session key signature {}", hex(signature.ecdsa)),
+        format!("  permissionId {permission_id}"),
+        format!("  session key proof {}", hex(proof)),
     ]
 }
 

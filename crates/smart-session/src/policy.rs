@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use stylus_smart_sessions::{
     eip712::{KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
     interface::{Action, Session, SessionGrant, SigningScope, TokenLimit},
-    storage::TokenBudget,
+    storage::MAX_AMOUNT,
 };
 
 /// A policy file: who may act for which account, when, on what, for how much.
@@ -146,7 +146,7 @@ impl TokenLimitPolicy {
             }
         })?;
         // The module keeps budgets in 96 bits; a larger one would silently be held lower.
-        if max_amount > U256::from(TokenBudget::MAX_AMOUNT) {
+        if max_amount > U256::from(MAX_AMOUNT) {
             return Err(error(field, "more than the module holds (2^96 − 1 base units)"));
         }
         Ok(TokenLimit { token: self.token, maxAmount: max_amount })
@@ -280,7 +280,9 @@ impl Policy {
             key: self.session_key.into_word(),
             validAfter: U48::from(start),
             validUntil: U48::from(end),
+            period: U48::ZERO,
             actions,
+            argRules: Vec::new(),
             signing: self
                 .signing
                 .iter()

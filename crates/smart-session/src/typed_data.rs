@@ -37,7 +37,15 @@ fn session_json(session: &Session) -> Value {
         "key": session.key.to_string(),
         "validAfter": session.validAfter.to_string(),
         "validUntil": session.validUntil.to_string(),
+        "period": session.period.to_string(),
         "actions": session.actions.iter().map(action_json).collect::<Vec<_>>(),
+        "argRules": session.argRules.iter().map(|rule| json!({
+            "target": rule.target.to_checksum(None),
+            "selector": rule.selector.to_string(),
+            "offset": rule.offset,
+            "condition": rule.condition,
+            "value": rule.value.to_string(),
+        })).collect::<Vec<_>>(),
         "signing": session.signing.iter().map(|scope| json!({
             "appDomain": scope.appDomain.to_string(),
             "contentsType": scope.contentsType.to_string(),
