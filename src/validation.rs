@@ -77,20 +77,23 @@ pub fn enter_period(
     session: &mut SessionRecord,
     index: u32,
 ) -> Result<(), Error> {
-    // 48-bit times and a 32-bit index: the products fit in 128 bits.
-    let period = u128::from(session.period);
-    let start = u128::from(session.valid_after) + u128::from(index) * period;
-    if index < session.period_index || start > u128::from(session.valid_until) {
+    // A start past 2^64 is past any 48-bit `validUntil` too.
+    let start = u64::from(index)
+        .checked_mul(session.period)
+        .and_then(|offset| offset.checked_add(session.valid_after))
+        .filter(|&start| index >= session.period_index && start <= session.valid_until);
+    let Some(start) = start else {
         return Err(SessionPeriodInvalid { permissionId: permission_id, periodIndex: index }.into());
-    }
+    };
     if index != session.period_index {
         session.period_index = index;
         session.uses = 0;
         session.spent = 0;
     }
-    if period != 0 {
-        session.valid_after = start as u64;
-        session.valid_until = session.valid_until.min((start + period - 1) as u64);
+    if session.period != 0 {
+        // `start + period − 1` stays below 2^49: both are 48-bit.
+        session.valid_after = start;
+        session.valid_until = session.valid_until.min(start + session.period - 1);
     }
     Ok(())
 }
