@@ -16,7 +16,7 @@ use alloy_sol_types::SolCall;
 use local_chain::ExecutionResult;
 use stylus_runtime::{pricing, Program};
 use stylus_smart_sessions::interface::{
-    Action,
+    Action, ArgRule,
     ISmartSessions::{executeAsSessionBySignatureCall, executeAsSessionCall},
     Session, SessionExecution, SessionGrant, SigningScope, TokenLimit,
 };
@@ -147,6 +147,29 @@ fn main() {
     let transfer = IERC20::transferCall { to: BOB, amount: U256::from(10) }.abi_encode();
     let op = session_op_at(&mut world, permission_id, &key, execute_single(token, 0, &transfer), 0);
     rows.push(measure("USE, ERC-20 transfer within its budget", &mut world, vec![op]));
+
+    let mut world = World::installed();
+    let mut session = session_with(&world, &key, 0);
+    // x ≤ 7 and y ≠ 3, as `tests/rules.rs` plays them.
+    let rule = |offset, condition, value| ArgRule {
+        target: world.game,
+        ..game_rule(MOVE, offset, condition, value)
+    };
+    session.argRules = vec![rule(0, 1, 7), rule(32, 3, 3)];
+    let permission_id = world.enable_by_owner(session);
+    let call = one_move(&world);
+    let op = session_op_at(&mut world, permission_id, &key, call, 0);
+    rows.push(measure("USE, 1 call keeping 2 argument rules", &mut world, vec![op]));
+
+    let mut world = World::installed();
+    let mut session = session_with(&world, &key, 0);
+    session.period = U48::from(600);
+    let permission_id = world.enable_by_owner(session);
+    // The chain's clock is 10 minutes in: period 1, whose counters start over.
+    let call = one_move(&world);
+    let mut op = session_op_at(&mut world, permission_id, &key, call, 0);
+    op.signature = [op.signature.as_ref(), &1u32.to_be_bytes()].concat().into();
+    rows.push(measure("USE, first op of a new period (counters start over)", &mut world, vec![op]));
 
     let mut world = World::installed();
     let grant = SessionGrant {
