@@ -2,14 +2,15 @@
 //! to an account holding Stylus code (`EF F0 00` + brotli) is run by `stylus-runtime` on the
 //! deployed WASM, its storage, logs and reverts kept in revm's journal.
 //!
-//! Stylus calls are served from an [`Inspector`] hook. From inside a Stylus frame, the program
-//! can call the ecrecover precompile (served natively) and call into the EVM: each call runs
-//! in a nested EVM over a snapshot of the current state, and what a successful (non-static)
-//! call changed — balances, nonces, code, storage, logs — is written back into the journal,
-//! inside the Stylus frame's checkpoint, so a revert of the frame undoes it too. A Stylus
-//! program called again while one of its frames is live sees `msg_reentrant` (the SDK's
-//! entrypoint refuses the call). Delegate calls out of Stylus fail as if reverted. Calls
-//! sending value to Stylus code revert (the value is not moved into the frame).
+//! The EVM is Prague's, plus Arbitrum's P256VERIFY precompile (RIP-7212, at `0x100`, 3,450
+//! gas). Stylus calls are served from an [`Inspector`] hook. From inside a Stylus frame, the
+//! program can call the ecrecover and P256VERIFY precompiles (served natively) and call into
+//! the EVM: each call runs in a nested EVM over a snapshot of the current state, and what a
+//! successful (non-static) call changed — balances, nonces, code, storage, logs — is written
+//! back into the journal, inside the Stylus frame's checkpoint, so a revert of the frame undoes
+//! it too. A Stylus program called again while one of its frames is live sees `msg_reentrant`
+//! (the SDK's entrypoint refuses the call). Delegate calls out of Stylus fail as if reverted.
+//! Calls sending value to Stylus code revert (the value is not moved into the frame).
 //!
 //! Gas: a Stylus frame costs what Nitro would charge — entry (activation's init and cached
 //! costs; a program already called in the same transaction counts as cached, as ArbOS 60's
@@ -34,16 +35,18 @@ use revm::{
     context::{BlockEnv, Cfg, CfgEnv, ContextTr, JournalTr, TxEnv},
     context_interface::journaled_state::account::JournaledAccountTr,
     database::{CacheDB, EmptyDB},
+    handler::EthPrecompiles,
     interpreter::{
         interpreter_types::{InputsTr, Jumps, MemoryTr},
         CallInputs, CallOutcome, Gas, InstructionResult, Interpreter, InterpreterResult,
     },
+    precompile::{secp256r1, Precompiles},
     primitives::{hardfork::SpecId, keccak256, Address, Bytes, Log, LogData, TxKind, B256, U256},
     state::{AccountInfo, Bytecode, EvmState},
     Context, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
 use stylus_runtime::{
-    precompiles::{ecrecover, ECRECOVER},
+    precompiles::{ecrecover, p256verify, ECRECOVER, P256VERIFY},
     CallKind, CallOutcome as StylusCallOutcome, CallRequest, Environment, Loaded, Message, Program,
     Stored,
 };
@@ -153,6 +156,9 @@ struct Journaled<'a> {
 /// Gas of the ecrecover precompile.
 const ECRECOVER_GAS: u64 = 3_000;
 
+/// Gas of the P256VERIFY precompile (RIP-7212's price, which Arbitrum charges).
+const P256VERIFY_GAS: u64 = 3_450;
+
 impl Environment for Journaled<'_> {
     fn load(&mut self, contract: Address, slot: U256) -> Loaded {
         let journal = self.context.journal_mut();
@@ -185,6 +191,12 @@ impl Environment for Journaled<'_> {
                 data: ecrecover(&request.data),
                 cold: false,
                 callee_gas: ECRECOVER_GAS,
+            },
+            _ if request.to == P256VERIFY => StylusCallOutcome {
+                success: true,
+                data: p256verify(&request.data),
+                cold: false,
+                callee_gas: P256VERIFY_GAS,
             },
             CallKind::Static | CallKind::Call => {
                 let journal = self.context.journal_mut();
@@ -236,6 +248,7 @@ fn nested_call(
         .with_cfg(cfg)
         .with_block(context.block.clone())
         .build_mainnet_with_inspector(inspector);
+    evm.precompiles = chain_precompiles();
     let tx = TxEnv::builder()
         .caller(from)
         .kind(TxKind::Call(request.to))
@@ -491,6 +504,22 @@ impl StylusInspector {
     }
 }
 
+/// The chain's hard fork.
+const SPEC: SpecId = SpecId::PRAGUE;
+
+/// The chain's precompiles: Prague's, and P256VERIFY at RIP-7212's 3,450 gas as on Arbitrum
+/// (revm adds it only from Osaka, at 6,900).
+fn chain_precompiles() -> EthPrecompiles {
+    static PRECOMPILES: std::sync::OnceLock<Precompiles> = std::sync::OnceLock::new();
+    let precompiles = PRECOMPILES.get_or_init(|| {
+        let mut precompiles = Precompiles::prague().clone();
+        precompiles.extend([secp256r1::P256VERIFY]);
+        precompiles
+    });
+    // Tagged with the chain's spec, or revm would swap in its own set for the chain's spec.
+    EthPrecompiles { precompiles, spec: SPEC }
+}
+
 /// The EVM of a [`Chain`].
 type ChainEvm = revm::handler::MainnetEvm<ChainContext, StylusInspector>;
 
@@ -506,7 +535,7 @@ impl Chain {
             .with_db(CacheDB::new(EmptyDB::default()))
             .modify_cfg_chained(|cfg: &mut CfgEnv| {
                 cfg.chain_id = chain_id;
-                cfg.spec = SpecId::PRAGUE;
+                cfg.spec = SPEC;
                 cfg.disable_nonce_check = true;
                 cfg.tx_gas_limit_cap = Some(u64::MAX);
                 cfg.limit_contract_code_size = Some(usize::MAX);
@@ -516,7 +545,9 @@ impl Chain {
                 block.basefee = 0;
                 block.gas_limit = u64::MAX;
             });
-        Self { evm: context.build_mainnet_with_inspector(StylusInspector::default()) }
+        let mut evm = context.build_mainnet_with_inspector(StylusInspector::default());
+        evm.precompiles = chain_precompiles();
+        Self { evm }
     }
 
     /// Sets the block time.
@@ -619,7 +650,116 @@ impl Chain {
 
 #[cfg(test)]
 mod tests {
+    use p256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
+
     use super::*;
+
+    /// EVM code that passes its call data to P256VERIFY and returns the gas between the two
+    /// `GAS` readings around the `STATICCALL` (a word), then what P256VERIFY returned.
+    const PROBE: &[u8] = &[
+        0x36, 0x5f, 0x5f, 0x37, // CALLDATACOPY(0, 0, CALLDATASIZE)
+        0x5a, // GAS
+        0x5f, 0x5f, 0x36, 0x5f, // retSize 0, retOffset 0, argsSize, argsOffset 0
+        0x61, 0x01, 0x00, 0x5a, 0xfa, // STATICCALL to 0x100 with all the gas left
+        0x5a, 0x90, 0x50, 0x90, 0x03, // GAS, drop the success flag, SUB: the gas in between
+        0x5f, 0x52, // MSTORE(0, gas)
+        0x3d, 0x5f, 0x60, 0x20, 0x3e, // RETURNDATACOPY(0x20, 0, RETURNDATASIZE)
+        0x3d, 0x60, 0x20, 0x01, 0x5f, 0xf3, // RETURN(0, 0x20 + RETURNDATASIZE)
+    ];
+
+    /// Gas between PROBE's two `GAS` readings: P256VERIFY's 3,450, a warm `STATICCALL`'s 100
+    /// and 15 for the seven cheap opcodes (four `PUSH0`, `CALLDATASIZE`, `PUSH2`, `GAS`).
+    const PROBE_GAS: u64 = 3_450 + 100 + 15;
+
+    /// A P256VERIFY input, `hash` signed by a fixed secp256r1 key (low s), and its variants:
+    /// the high-s twin, a flipped hash bit, r = 0, a point off the curve, 159 and 161 bytes.
+    fn p256_inputs() -> Vec<Vec<u8>> {
+        let hash = [9u8; 32];
+        let key = SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let signature: Signature = key.sign_prehash(&hash).unwrap();
+        let signature = signature.normalize_s().unwrap_or(signature);
+        let point = key.verifying_key().to_encoded_point(false);
+        let valid = [&hash[..], &signature.to_bytes(), &point.as_bytes()[1..]].concat();
+        let (r, s) = signature.split_scalars();
+        let twin = Signature::from_scalars(r, -s).unwrap();
+        let variant = |range: std::ops::Range<usize>, bytes: &[u8]| {
+            let mut input = valid.clone();
+            input[range].copy_from_slice(bytes);
+            input
+        };
+        vec![
+            valid.clone(),
+            variant(32..96, &twin.to_bytes()),
+            variant(31..32, &[valid[31] ^ 1]),
+            variant(32..64, &[0; 32]),
+            variant(159..160, &[valid[159] ^ 1]),
+            valid[..159].to_vec(),
+            [&valid[..], &[0]].concat(),
+        ]
+    }
+
+    /// The word P256VERIFY answers for a valid signature.
+    fn one() -> Vec<u8> {
+        B256::with_last_byte(1).to_vec()
+    }
+
+    #[test]
+    fn a_stylus_frame_gets_p256verify_natively_warm_at_3450_gas() {
+        let mut chain = Chain::new(1, 0);
+        let outer = StylusInspector::default();
+        let mut journaled =
+            Journaled { context: &mut chain.evm.ctx, read_only: true, outer: &outer };
+        let expected = [true, true, false, false, false, false, false];
+        for (input, valid) in p256_inputs().into_iter().zip(expected) {
+            let request = CallRequest {
+                kind: CallKind::Static,
+                to: P256VERIFY,
+                value: U256::ZERO,
+                data: input,
+            };
+            let data = if valid { one() } else { Vec::new() };
+            assert_eq!(
+                journaled.call(Address::repeat_byte(0xaa), request),
+                StylusCallOutcome { success: true, data, cold: false, callee_gas: 3_450 }
+            );
+        }
+    }
+
+    #[test]
+    fn evm_code_gets_p256verify_at_3450_gas_agreeing_with_the_stylus_side() {
+        let mut chain = Chain::new(1, 0);
+        let probe = Address::repeat_byte(0xbb);
+        chain.set_code(probe, PROBE.to_vec());
+        let expected = [true, true, false, false, false, false, false];
+        for (input, valid) in p256_inputs().into_iter().zip(expected) {
+            let mut answer = U256::from(PROBE_GAS).to_be_bytes::<32>().to_vec();
+            answer.extend(if valid { one() } else { Vec::new() });
+            // The EVM precompile (revm's) and the native one (stylus-runtime's) agree.
+            assert_eq!(answer[32..], p256verify(&input));
+            let output = match chain.call(Address::repeat_byte(0xaa), probe, input, U256::ZERO) {
+                ExecutionResult::Success { output, .. } => output.into_data().to_vec(),
+                other => panic!("the probe failed: {other:?}"),
+            };
+            assert_eq!(output, answer);
+        }
+    }
+
+    #[test]
+    fn evm_code_called_out_of_a_stylus_frame_gets_p256verify_too() {
+        let mut chain = Chain::new(1, 0);
+        let probe = Address::repeat_byte(0xbb);
+        chain.set_code(probe, PROBE.to_vec());
+        let outer = StylusInspector::default();
+        let mut journaled =
+            Journaled { context: &mut chain.evm.ctx, read_only: true, outer: &outer };
+        let valid = p256_inputs().swap_remove(0);
+        let request =
+            CallRequest { kind: CallKind::Static, to: probe, value: U256::ZERO, data: valid };
+        let outcome = journaled.call(Address::repeat_byte(0xaa), request);
+        let mut answer = U256::from(PROBE_GAS).to_be_bytes::<32>().to_vec();
+        answer.extend(one());
+        assert_eq!((outcome.success, outcome.data), (true, answer));
+    }
 
     #[test]
     fn unassociated_reports_exactly_the_slots_outside_the_rule() {
