@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use stylus_runtime::{
-    precompiles::{ecrecover, ECRECOVER},
+    precompiles::{ecrecover, p256verify, ECRECOVER, P256VERIFY},
     CallOutcome, CallRequest, Environment, Loaded, Message, Outcome, Program, Storage, Stored,
 };
 use stylus_smart_sessions::interface::{
@@ -14,8 +14,8 @@ use stylus_smart_sessions::interface::{
 
 use super::{erc1271, op_hash, CHAIN_ID, MODULE, NOW};
 
-/// What the program sees around it: the ecrecover precompile, accounts with an ECDSA owner and
-/// accounts with an EIP-712 domain.
+/// What the program sees around it: the ecrecover and P256VERIFY precompiles, accounts with an
+/// ECDSA owner and accounts with an EIP-712 domain.
 #[derive(Default)]
 pub struct World {
     /// The module's storage.
@@ -57,6 +57,7 @@ impl Environment for World {
         let asks_domain = request.data.starts_with(&eip712DomainCall::SELECTOR);
         let data = match (request.to, self.owners.get(&request.to)) {
             (ECRECOVER, _) => ecrecover(&request.data),
+            (P256VERIFY, _) => p256verify(&request.data),
             (to, _) if asks_domain && self.domains.contains_key(&to) => self.domains[&to].clone(),
             (_, Some(owner)) => erc1271(*owner, &request.data, |_, _| ()),
             // A call to an address without code succeeds with no data, as on the EVM.
