@@ -172,6 +172,17 @@ fn main() {
     rows.push(measure("USE, first op of a new period (counters start over)", &mut world, vec![op]));
 
     let mut world = World::installed();
+    let p256_key = P256Key::from_seed(7);
+    let mut session = session_with(&world, &key, 0);
+    session.keyType = 1;
+    session.key = p256_key.id().into_word();
+    let permission_id = world.enable_by_owner(session);
+    let mut op = world.op(MODULE, one_move(&world).to_vec());
+    let hash = world.user_op_hash(&op);
+    op.signature = [&[0u8][..], permission_id.as_slice(), &p256_key.sign(hash)].concat().into();
+    rows.push(measure("USE, P-256 key (RIP-7212 precompile)", &mut world, vec![op]));
+
+    let mut world = World::installed();
     let grant = SessionGrant {
         session: session_with(&world, &key, 0),
         nonce: U256::ZERO,

@@ -1,7 +1,8 @@
 //! Native test support: the module runs through its real ABI entry ([`SmartSessions::dispatch`])
 //! on the SDK's `TestVM`, with two gaps of `TestVM` closed:
-//! - calls to the ecrecover precompile run a real secp256k1 recovery (k256) on the exact bytes
-//!   the module sends, where `TestVM` would answer any static call with the last mocked data;
+//! - calls to the ecrecover and P256VERIFY precompiles run a real secp256k1 recovery (k256) or
+//!   P-256 verification (p256) on the exact bytes the module sends, where `TestVM` would answer
+//!   any static call with the last mocked data;
 //! - a reverted call rolls back its storage writes and logs, as the chain does;
 //! - mutating calls out of the module are recorded and answered per callee (`TestVM` answers
 //!   any of them with the last mocked data).
@@ -24,6 +25,7 @@ use smart_session::encode::{self, Signer};
 #[allow(unused_imports)]
 pub use smart_session::encode::{execute_batch, use_signature};
 pub use stylus_runtime::precompiles::ecrecover;
+use stylus_runtime::precompiles::{p256verify, P256VERIFY};
 use stylus_sdk::{
     stylus_core::{
         AccountAccess, BlockAccess, CalldataAccess, ChainAccess, CryptographyAccess, Host,
@@ -258,6 +260,12 @@ unsafe impl UnsafeCallAccess for PrecompileVM {
             *self.precompile_return.borrow_mut() = Some(output);
             return 0;
         }
+        if target == P256VERIFY {
+            let output = p256verify(&input);
+            *outs_len = output.len();
+            *self.precompile_return.borrow_mut() = Some(output);
+            return 0;
+        }
         if target != ECRECOVER {
             *self.precompile_return.borrow_mut() = None;
             return unsafe { self.inner.static_call_contract(to, data, len, gas, outs_len) };
@@ -387,6 +395,38 @@ impl SessionKey {
     /// signature.
     pub fn sign(&self, hash: B256) -> [u8; 65] {
         self.0.sign(hash)
+    }
+}
+
+/// A P-256 session key (key type 1), signing raw 32-byte hashes.
+pub struct P256Key(p256::ecdsa::SigningKey);
+
+impl P256Key {
+    /// A fixed key from a seed byte.
+    pub fn from_seed(seed: u8) -> Self {
+        Self(p256::ecdsa::SigningKey::from_slice(&[seed; 32]).expect("valid scalar"))
+    }
+
+    /// The public key `x ‖ y`.
+    pub fn public_key(&self) -> [u8; 64] {
+        let point = self.0.verifying_key().to_encoded_point(false);
+        point.as_bytes()[1..].try_into().expect("uncompressed point")
+    }
+
+    /// The key's id, as a session's `key` names it: the last 20 bytes of `keccak256(x ‖ y)`.
+    pub fn id(&self) -> Address {
+        Address::from_slice(&keccak256(self.public_key())[12..])
+    }
+
+    /// `r ‖ s ‖ x ‖ y` over `hash` itself: what the module passes to P256VERIFY.
+    pub fn sign(&self, hash: B256) -> [u8; 128] {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        let signature: p256::ecdsa::Signature =
+            self.0.sign_prehash(hash.as_slice()).expect("signs");
+        let mut out = [0u8; 128];
+        out[..64].copy_from_slice(&signature.to_bytes());
+        out[64..].copy_from_slice(&self.public_key());
+        out
     }
 }
 
