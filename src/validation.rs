@@ -153,8 +153,7 @@ impl SmartSessions {
                     .map_err(|position| EnableDataMalformed { position: u256(position as u128) })?;
                 let (permission_id, owner_signed) = self.enable_from_grant(account, &request)?;
                 let session = self.session_record(account, permission_id);
-                // A deadline of 0 has passed: 1 keeps it from reading as "no expiry".
-                let deadline = request.grant.deadline.as_limbs()[0].max(1);
+                let deadline = request.grant.deadline.as_limbs()[0];
                 let use_op =
                     SessionUse { permission_id, session, deadline, authorized: owner_signed };
                 let proof = request.key_signature;
@@ -180,7 +179,9 @@ impl SmartSessions {
             return Ok(SIG_VALIDATION_FAILED);
         };
         enter_period(permission_id, &mut session, period_index)?;
-        session.valid_until = session.valid_until.min(deadline);
+        // A `validUntil` of 0 would read as "no expiry" (a deadline of 0, or period 0 of a
+        // one-second period from time 0): 1 is as long past.
+        session.valid_until = session.valid_until.min(deadline).max(1);
         let calls = decode_execute(call_data)?;
 
         // Check.
@@ -328,13 +329,14 @@ impl SmartSessions {
                 budget.period_index = session.period_index;
                 budget.spent = 0;
             }
-            let spent = u256(budget.spent) + amount;
+            // A 256-bit amount can wrap the sum: a wrapped sum is past any limit.
+            let (spent, wrapped) = u256(budget.spent).overflowing_add(amount);
             let limit = u256(budget.max_amount);
-            if spent > limit {
+            if wrapped || spent > limit {
                 return Err(TokenSpendLimitExceeded {
                     permissionId: permission_id,
                     token,
-                    spent,
+                    spent: if wrapped { U256::MAX } else { spent },
                     limit,
                 }
                 .into());

@@ -176,3 +176,20 @@ fn the_executor_path_counts_in_the_blocks_period() {
     let state = harness.session(ALICE, id);
     assert_eq!((state.periodIndex, state.uses), (2, 1));
 }
+
+#[test]
+fn a_period_ending_at_time_zero_never_reads_as_no_expiry() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = Harness::new();
+    harness.install(ALICE);
+    // One-second periods from time 0: period 0 is the second 0 alone.
+    let session = Session {
+        validAfter: U48::ZERO,
+        validUntil: U48::from(HOUR),
+        period: U48::from(1),
+        ..hourly_session(&key)
+    };
+    let id = harness.enable(&session).unwrap();
+    let op = in_period(id, &key, 0, a_move(0));
+    assert_eq!(harness.validate(ALICE, &op), Ok(window(0, 1)), "validUntil 0 would never expire");
+}

@@ -196,3 +196,25 @@ fn validation_touches_only_storage_associated_with_the_account() {
     assert!(slots.contains(&budget_base), "the budget's one word");
     assert!(!slots.contains(&(budget_base + U256::from(1))));
 }
+
+#[test]
+fn an_amount_that_would_wrap_the_spend_is_past_the_budget() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = enabled(&key);
+    // Spent 1, then an unlimited approval: 1 + (2^256 − 1) wraps to 0 in 256 bits.
+    let batch = execute_batch(&[
+        execution(USDC, 0, token_call(TRANSFER, 1)),
+        execution(USDC, 0, [&APPROVE[..], BOB.into_word().as_slice(), &[0xff; 32]].concat()),
+    ]);
+    let refused = TokenSpendLimitExceeded {
+        permissionId: id,
+        token: USDC,
+        spent: U256::MAX,
+        limit: U256::from(100),
+    };
+    assert_eq!(validate(&mut harness, id, &key, batch), Err(refused.into()));
+    let budget = harness
+        .call(BOB, getTokenBudgetCall { account: ALICE, permissionId: id, token: USDC })
+        .unwrap();
+    assert_eq!(budget.spent, U256::ZERO, "nothing counted");
+}
