@@ -23,7 +23,7 @@ TokenLimit[] tokenLimits,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)\
 Action(address target,bytes4 selector,uint256 maxValuePerCall)\
 ArgRule(address target,bytes4 selector,uint16 offset,uint8 condition,bytes32 value)\
 SigningScope(bytes32 appDomain,bytes32 contentsType)TokenLimit(address token,uint256 maxAmount)";
-/// EIP-712 type string of [`ArgRule`].
+/// EIP-712 type string of [`ArgRule`](crate::interface::ArgRule).
 const ARG_RULE_TYPE: &str =
     "ArgRule(address target,bytes4 selector,uint16 offset,uint8 condition,bytes32 value)";
 /// EIP-712 type string of [`TokenLimit`].
@@ -66,7 +66,7 @@ pub const fn const_keccak(text: &str) -> B256 {
 
 /// `keccak256` of the EIP-712 type string of [`Action`].
 pub const ACTION_TYPEHASH: B256 = const_keccak(ACTION_TYPE);
-/// `keccak256` of the EIP-712 type string of [`ArgRule`].
+/// `keccak256` of the EIP-712 type string of [`ArgRule`](crate::interface::ArgRule).
 pub const ARG_RULE_TYPEHASH: B256 = const_keccak(ARG_RULE_TYPE);
 /// `keccak256` of the EIP-712 type string of [`SigningScope`].
 pub const SIGNING_SCOPE_TYPEHASH: B256 = const_keccak(SIGNING_SCOPE_TYPE);

@@ -43,7 +43,7 @@ pub struct RelayedExecution<'a> {
     pub nonce: U256,
     /// Last second the signature may be relayed.
     pub deadline: U48,
-    /// The key's `r ‖ s ‖ v`.
+    /// The key's signature (`r ‖ s ‖ v`, or P-256 `r ‖ s ‖ x ‖ y`).
     pub signature: &'a [u8],
 }
 

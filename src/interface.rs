@@ -52,8 +52,9 @@ sol! {
         bytes32 contentsType;
     }
 
-    /// How much of one ERC-20 token a session may move, over all its uses: the amounts of its
-    /// `transfer(address,uint256)` and `approve(address,uint256)` calls on `token`, summed.
+    /// How much of one ERC-20 token a session may move over all its uses (per period with
+    /// periods): the amounts of its `transfer(address,uint256)` and
+    /// `approve(address,uint256)` calls on `token`, summed.
     struct TokenLimit {
         address token;
         uint256 maxAmount;
@@ -219,7 +220,7 @@ sol! {
         // ---- Session management (called by the session key, or relayed for it) ----
         /// The session key (`msg.sender`) ends its own session.
         function revokeSessionByKey(address account, bytes32 permissionId) external;
-        /// Anyone relays the session key's `r ‖ s ‖ v` over a `SessionRevocation`.
+        /// Anyone relays the session key's signature over a `SessionRevocation`.
         function revokeSessionBySignature(
             address account,
             bytes32 permissionId,
@@ -232,7 +233,7 @@ sol! {
         /// under the same rules as a UserOperation. Returns the account's return data.
         function executeAsSession(address account, bytes32 permissionId, bytes calldata callData)
             external returns (bytes[] memory returnData);
-        /// Anyone relays the session key's `r ‖ s ‖ v` over a `SessionExecution`.
+        /// Anyone relays the session key's signature over a `SessionExecution`.
         function executeAsSessionBySignature(
             address account,
             bytes32 permissionId,

@@ -220,7 +220,7 @@ impl SmartSessions {
     }
 
     /// `revokeSessionByKey` (`signed` is `None`: the key is `caller`) or
-    /// `revokeSessionBySignature` (`signed` holds the deadline and the key's `r ‖ s ‖ v` over
+    /// `revokeSessionBySignature` (`signed` holds the deadline and the key's signature over
     /// the [`SessionRevocation`]): the session's own key ends it. Nobody else but the account
     /// can.
     ///

@@ -5,8 +5,9 @@
 //!
 //! ERC-7562 holds throughout: no clock is read (the window goes back in the validation data),
 //! every slot touched is keyed by the account last, the work is bounded by
-//! [`MAX_BATCH_LENGTH`](crate::execution::MAX_BATCH_LENGTH), and the only calls are to the
-//! ecrecover precompile and (ENABLE) the account's ERC-1271 `isValidSignature`.
+//! [`MAX_BATCH_LENGTH`](crate::execution::MAX_BATCH_LENGTH) and the 8 rules an action may have,
+//! and the only calls are to the ecrecover or P256VERIFY precompile and (ENABLE) the account's
+//! ERC-1271 `isValidSignature`.
 
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_sol_types::SolEvent;
@@ -120,9 +121,10 @@ impl SmartSessions {
     ///
     /// # Errors
     /// [`UserOpSenderMismatch`], [`SessionNotEnabled`], [`EnableDataMalformed`], the errors of
-    /// [`Self::enable_from_grant`] and of [`decode_execute`], [`CallSelectorInvalid`],
-    /// [`ActionNotAllowed`], [`CallValueAboveLimit`], [`UsageLimitReached`],
-    /// [`SpendLimitExceeded`].
+    /// [`Self::enable_from_grant`] and of [`decode_execute`], [`SessionPeriodInvalid`],
+    /// [`CallSelectorInvalid`], [`ActionNotAllowed`], [`ArgumentRuleViolated`],
+    /// [`CallValueAboveLimit`], [`UsageLimitReached`], [`SpendLimitExceeded`],
+    /// [`TokenSpendLimitExceeded`], [`TokenAmountUnreadable`].
     ///
     /// # Events
     /// [`SessionEnabled`](crate::interface::ISmartSessions::SessionEnabled) (ENABLE),
