@@ -1,19 +1,26 @@
 //! The bytes the module and the account read: UserOperation signatures (USE and ENABLE mode),
 //! `execute` calldata, the module calls of the executor path and of a relayed revocation,
-//! and secp256k1 signatures as the module checks them (65 bytes `r‖s‖v`, low-s,
-//! v ∈ {27, 28}, over the raw 32-byte hash).
+//! and session-key signatures as the module checks them, over the raw 32-byte hash:
+//! secp256k1 `r ‖ s ‖ v` (65 bytes, low-s, v ∈ {27, 28}) and P-256 `r ‖ s ‖ x ‖ y` (128 bytes,
+//! for the RIP-7212 precompile).
+//!
+//! A session with periods (`Session.period ≠ 0`) proves its key in a UserOperation with the
+//! key's signature followed by the index of the period the operation counts in (4 bytes,
+//! big-endian): [`key_proof`] computes it from the time the operation is meant for. Relayed
+//! executions, revocations and ERC-1271 signatures carry the key's signature alone.
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolValue};
 use k256::ecdsa::SigningKey;
 use stylus_smart_sessions::{
+    eip712::{KEY_TYPE_P256, KEY_TYPE_SECP256K1},
     interface::{
         EnableSession, Execution,
         IERC7579Execution::executeCall,
         ISmartSessions::{
             executeAsSessionBySignatureCall, executeAsSessionCall, revokeSessionBySignatureCall,
         },
-        SessionExecution, SessionGrant, SessionRevocation,
+        Session, SessionExecution, SessionGrant, SessionRevocation,
     },
     signature::{MODE_ENABLE, MODE_USE},
 };
@@ -21,13 +28,22 @@ use stylus_smart_sessions::{
 /// A secp256k1 key that signs raw hashes.
 pub struct Signer(SigningKey);
 
-/// A private key that is not one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadKey;
+/// A private key that is not one, by the curve it was read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadKey {
+    /// Not a secp256k1 scalar.
+    Secp256k1,
+    /// Not a P-256 scalar.
+    P256,
+}
 
 impl std::fmt::Display for BadKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("not a secp256k1 private key (expected 32 bytes of hex)")
+        let curve = match self {
+            Self::Secp256k1 => "secp256k1",
+            Self::P256 => "P-256",
+        };
+        write!(f, "not a {curve} private key (expected 32 bytes of hex)")
     }
 }
 
@@ -39,8 +55,8 @@ impl Signer {
     /// # Errors
     /// [`BadKey`] for anything else.
     pub fn from_hex(hex: &str) -> Result<Self, BadKey> {
-        let bytes: B256 = hex.trim().parse().map_err(|_| BadKey)?;
-        SigningKey::from_slice(bytes.as_slice()).map(Self).map_err(|_| BadKey)
+        let bytes: B256 = hex.trim().parse().map_err(|_| BadKey::Secp256k1)?;
+        SigningKey::from_slice(bytes.as_slice()).map(Self).map_err(|_| BadKey::Secp256k1)
     }
 
     /// The key's address.
@@ -59,25 +75,170 @@ impl Signer {
     }
 }
 
-/// USE mode: `0x00 ‖ permissionId ‖ signature`.
-pub fn use_signature(permission_id: B256, key_signature: &[u8; 65]) -> Bytes {
-    [&[MODE_USE][..], permission_id.as_slice(), key_signature].concat().into()
+/// A P-256 key that signs raw hashes, as the RIP-7212 precompile verifies them: the hash is
+/// the message digest itself (no further hashing).
+pub struct P256Signer(p256::ecdsa::SigningKey);
+
+impl P256Signer {
+    /// The key in `hex` (a 32-byte scalar, `0x` optional).
+    ///
+    /// # Errors
+    /// [`BadKey::P256`] for anything else (zero, or not below the curve's order).
+    pub fn from_hex(hex: &str) -> Result<Self, BadKey> {
+        let bytes: B256 = hex.trim().parse().map_err(|_| BadKey::P256)?;
+        p256::ecdsa::SigningKey::from_slice(bytes.as_slice()).map(Self).map_err(|_| BadKey::P256)
+    }
+
+    /// The public key `x ‖ y` (uncompressed SEC1 without its `0x04`).
+    pub fn public_key(&self) -> [u8; 64] {
+        let point = self.0.verifying_key().to_encoded_point(false);
+        point.as_bytes()[1..].try_into().expect("an uncompressed point is 0x04 ‖ x ‖ y")
+    }
+
+    /// The key's id, as `Session.key` holds it (left-padded): see [`p256_key_id`].
+    pub fn key_id(&self) -> Address {
+        p256_key_id(&self.public_key())
+    }
+
+    /// `r ‖ s ‖ x ‖ y` over `hash` as is: the signature, then the public key the module checks
+    /// against the session's key id.
+    pub fn sign(&self, hash: B256) -> [u8; 128] {
+        use p256::ecdsa::{signature::hazmat::PrehashSigner, Signature};
+        let signature: Signature =
+            self.0.sign_prehash(hash.as_slice()).expect("a 32-byte prehash signs");
+        let mut out = [0u8; 128];
+        out[..64].copy_from_slice(&signature.to_bytes());
+        out[64..].copy_from_slice(&self.public_key());
+        out
+    }
+}
+
+/// The id of the P-256 public key `x ‖ y`: the last 20 bytes of `keccak256(x ‖ y)`, derived as
+/// an Ethereum address is from a secp256k1 key.
+pub fn p256_key_id(public_key: &[u8; 64]) -> Address {
+    Address::from_raw_public_key(public_key)
+}
+
+/// A session key of either type the module verifies.
+pub enum SessionSigner {
+    /// Key type 0.
+    Secp256k1(Signer),
+    /// Key type 1.
+    P256(P256Signer),
+}
+
+impl SessionSigner {
+    /// `Session.keyType` of this key.
+    pub fn key_type(&self) -> u8 {
+        match self {
+            Self::Secp256k1(_) => KEY_TYPE_SECP256K1,
+            Self::P256(_) => KEY_TYPE_P256,
+        }
+    }
+
+    /// The key's id, `Session.key`'s address: secp256k1, the signer's address; P-256, see
+    /// [`p256_key_id`].
+    pub fn key_id(&self) -> Address {
+        match self {
+            Self::Secp256k1(key) => key.address(),
+            Self::P256(key) => key.key_id(),
+        }
+    }
+
+    /// The key's signature of `hash`, as long as the module reads it for the key's type:
+    /// 65 bytes `r ‖ s ‖ v` or 128 bytes `r ‖ s ‖ x ‖ y`.
+    pub fn sign(&self, hash: B256) -> Vec<u8> {
+        match self {
+            Self::Secp256k1(key) => key.sign(hash).to_vec(),
+            Self::P256(key) => key.sign(hash).to_vec(),
+        }
+    }
+}
+
+/// A time for which a periodic session's key proof cannot be made: outside the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutsideWindow {
+    /// The time asked about, unix seconds.
+    pub at: u64,
+    /// The session's first second.
+    pub valid_after: u64,
+    /// The session's last second.
+    pub valid_until: u64,
+}
+
+impl std::fmt::Display for OutsideWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is outside the session's window ({} to {}): no period to count in",
+            self.at, self.valid_after, self.valid_until
+        )
+    }
+}
+
+impl std::error::Error for OutsideWindow {}
+
+/// The index of the period of `session` that second `at` falls in, counted from `validAfter`
+/// as the module counts it; `None` for a session without periods (`period = 0`).
+///
+/// # Errors
+/// [`OutsideWindow`] for a periodic session when `at` is before `validAfter` or after
+/// `validUntil`.
+pub fn period_index(session: &Session, at: u64) -> Result<Option<u32>, OutsideWindow> {
+    let period = session.period.to::<u64>();
+    if period == 0 {
+        return Ok(None);
+    }
+    let (valid_after, valid_until) = (session.validAfter.to::<u64>(), session.validUntil.to());
+    if at < valid_after || at > valid_until {
+        return Err(OutsideWindow { at, valid_after, valid_until });
+    }
+    // The module refuses windows of 2^32 periods or more at enabling: the index fits.
+    Ok(Some(u32::try_from((at - valid_after) / period).expect("fewer than 2^32 periods")))
+}
+
+/// The seconds period `index` of `session` covers, first and last (inclusive): the period within
+/// the session's window, as the module narrows the validation data of an operation counting in
+/// it. Without periods, the whole window.
+pub fn period_window(session: &Session, index: u32) -> (u64, u64) {
+    let (valid_after, valid_until) = (session.validAfter.to::<u64>(), session.validUntil.to());
+    let period = session.period.to::<u64>();
+    if period == 0 {
+        return (valid_after, valid_until);
+    }
+    let start = valid_after.saturating_add(u64::from(index).saturating_mul(period));
+    (start, valid_until.min(start.saturating_add(period - 1)))
+}
+
+/// The key proof of a UserOperation of `session` meant for second `at`: the key's signature
+/// over `userOpHash`, then, for a session with periods, the index of `at`'s period (4 bytes,
+/// big-endian). Without periods, the signature alone, whatever `at`.
+///
+/// # Errors
+/// [`OutsideWindow`] for a periodic session and a time outside its window.
+pub fn key_proof(session: &Session, key_signature: &[u8], at: u64) -> Result<Bytes, OutsideWindow> {
+    let index = period_index(session, at)?;
+    let index = index.map(u32::to_be_bytes);
+    Ok([key_signature, index.as_ref().map_or(&[][..], |bytes| &bytes[..])].concat().into())
+}
+
+/// USE mode: `0x00 ‖ permissionId ‖ key proof` (the key's signature, and for a session with
+/// periods the period index: see [`key_proof`]).
+pub fn use_signature(permission_id: B256, key_proof: &[u8]) -> Bytes {
+    [&[MODE_USE][..], permission_id.as_slice(), key_proof].concat().into()
 }
 
 /// ENABLE mode, one chain: `0x01 ‖ abi.encode(EnableSession)`. `owner_signature` is what the
 /// account's ERC-1271 accepts for the grant's digest (for OpenZeppelin's account: the owner
-/// validator's address followed by the owner's signature).
-pub fn enable_signature(
-    grant: SessionGrant,
-    owner_signature: Bytes,
-    key_signature: &[u8; 65],
-) -> Bytes {
+/// validator's address followed by the owner's signature); `key_proof` is as for
+/// [`use_signature`].
+pub fn enable_signature(grant: SessionGrant, owner_signature: Bytes, key_proof: &[u8]) -> Bytes {
     let enable = EnableSession {
         grant,
         chains: vec![],
         chainIndex: U256::ZERO,
         ownerSignature: owner_signature,
-        keySignature: Bytes::copy_from_slice(key_signature),
+        keySignature: Bytes::copy_from_slice(key_proof),
     };
     [vec![MODE_ENABLE], enable.abi_encode()].concat().into()
 }
@@ -107,13 +268,10 @@ pub fn execute_as_session(account: Address, permission_id: B256, call_data: Byte
 }
 
 /// The module's `executeAsSessionBySignature`, which anyone may send: `execution` and the
-/// session key's signature of it (its [`Signer::sign`] of `execution.digest(chain_id, module)`,
-/// or a wallet's signature of
-/// [`execution_typed_data`](crate::typed_data::execution_typed_data)).
-pub fn execute_as_session_by_signature(
-    execution: SessionExecution,
-    key_signature: &[u8; 65],
-) -> Bytes {
+/// session key's signature of it (its [`SessionSigner::sign`] of
+/// `execution.digest(chain_id, module)`, or a wallet's signature of
+/// [`execution_typed_data`](crate::typed_data::execution_typed_data)); no period index.
+pub fn execute_as_session_by_signature(execution: SessionExecution, key_signature: &[u8]) -> Bytes {
     executeAsSessionBySignatureCall {
         account: execution.account,
         permissionId: execution.permissionId,
@@ -127,12 +285,10 @@ pub fn execute_as_session_by_signature(
 }
 
 /// The module's `revokeSessionBySignature`, which anyone may send: `revocation` and the session
-/// key's signature of it (its [`Signer::sign`] of `revocation.digest(chain_id, module)`, or a
-/// wallet's signature of [`revocation_typed_data`](crate::typed_data::revocation_typed_data)).
-pub fn revoke_session_by_signature(
-    revocation: SessionRevocation,
-    key_signature: &[u8; 65],
-) -> Bytes {
+/// key's signature of it (its [`SessionSigner::sign`] of `revocation.digest(chain_id, module)`,
+/// or a wallet's signature of
+/// [`revocation_typed_data`](crate::typed_data::revocation_typed_data)); no period index.
+pub fn revoke_session_by_signature(revocation: SessionRevocation, key_signature: &[u8]) -> Bytes {
     revokeSessionBySignatureCall {
         account: revocation.account,
         permissionId: revocation.permissionId,
@@ -240,8 +396,117 @@ mod tests {
     #[test]
     fn keys_that_are_not_keys_are_refused() {
         for bad in ["", "0x12", &format!("0x{}", "00".repeat(32)), "zz"] {
-            assert_eq!(Signer::from_hex(bad).err(), Some(BadKey), "{bad}");
+            assert_eq!(Signer::from_hex(bad).err(), Some(BadKey::Secp256k1), "{bad}");
         }
+    }
+
+    /// The P-256 test key `0x4848…48` and its public key (computed apart, with Python's
+    /// `cryptography`).
+    const P256_KEY: &str = "0x4848484848484848484848484848484848484848484848484848484848484848";
+    const P256_PUBLIC: &str =
+        "0x0442a51e039eb9e0b5ce58c4f1b8ebcb281fae32b90729711640b0cad4fc5c38c1\
+                               173c7e7b5be6ea94bb10e09fbee7c7b0838f3f4f88e01e911d30e44f4f3e9b32";
+
+    #[test]
+    fn p256_sign_is_r_s_x_y_verified_by_the_p256_crate_over_the_raw_hash() {
+        use p256::ecdsa::{signature::hazmat::PrehashVerifier, Signature, VerifyingKey};
+        let key = P256Signer::from_hex(P256_KEY).unwrap();
+        let public: Bytes = P256_PUBLIC.parse().unwrap();
+        assert_eq!(key.public_key(), public[1..], "x ‖ y of the known public key");
+        let id = alloy_primitives::keccak256(&public[1..]);
+        assert_eq!(key.key_id(), Address::from_slice(&id[12..]), "keccak256(x ‖ y)[12..]");
+
+        let hash = alloy_primitives::keccak256(b"a user operation");
+        let signed = key.sign(hash);
+        assert_eq!(&signed[64..], &public[1..], "the public key follows r ‖ s");
+        let verifier = VerifyingKey::from_sec1_bytes(&public).unwrap();
+        let signature = Signature::from_slice(&signed[..64]).unwrap();
+        verifier.verify_prehash(hash.as_slice(), &signature).expect("valid over the raw hash");
+        let other = alloy_primitives::keccak256(b"another operation");
+        assert!(verifier.verify_prehash(other.as_slice(), &signature).is_err());
+
+        let p256_key = SessionSigner::P256(key);
+        assert_eq!((p256_key.key_type(), p256_key.sign(hash)), (1, signed.to_vec()));
+        let secp256k1 = SessionSigner::Secp256k1(session_key());
+        assert_eq!((secp256k1.key_type(), secp256k1.sign(hash).len()), (0, 65));
+    }
+
+    #[test]
+    fn p256_keys_that_are_not_keys_are_refused() {
+        let order = "0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
+        for bad in ["", "0x12", &format!("0x{}", "00".repeat(32)), order] {
+            assert_eq!(P256Signer::from_hex(bad).err(), Some(BadKey::P256), "{bad}");
+        }
+        assert_eq!(BadKey::P256.to_string(), "not a P-256 private key (expected 32 bytes of hex)");
+    }
+
+    /// A session from `valid_after` to `valid_until` in periods of `period` seconds.
+    fn periodic(valid_after: u64, valid_until: u64, period: u64) -> Session {
+        Session {
+            validAfter: U48::from(valid_after),
+            validUntil: U48::from(valid_until),
+            period: U48::from(period),
+            ..Session::default()
+        }
+    }
+
+    #[test]
+    fn period_index_counts_from_valid_after_and_refuses_times_outside_the_window() {
+        let day = 86_400;
+        let session = periodic(1_000, 1_000 + 30 * day - 1, day);
+        let index = |at| period_index(&session, at);
+        assert_eq!(index(1_000), Ok(Some(0)));
+        assert_eq!(index(1_000 + day - 1), Ok(Some(0)));
+        assert_eq!(index(1_000 + day), Ok(Some(1)));
+        assert_eq!(index(1_000 + 30 * day - 1), Ok(Some(29)));
+        let outside =
+            OutsideWindow { at: 999, valid_after: 1_000, valid_until: 1_000 + 30 * day - 1 };
+        assert_eq!(index(999), Err(outside));
+        assert_eq!(index(1_000 + 30 * day), Err(OutsideWindow { at: 1_000 + 30 * day, ..outside }));
+        assert_eq!(
+            outside.to_string(),
+            "999 is outside the session's window (1000 to 2592999): no period to count in"
+        );
+        assert_eq!(period_index(&periodic(1_000, 2_000, 0), 5), Ok(None), "no periods: any time");
+    }
+
+    #[test]
+    fn period_window_is_the_modules_narrowed_window_for_every_index() {
+        use stylus_smart_sessions::{storage::SessionRecord, validation::enter_period};
+        // A window that ends inside its last period.
+        let session = periodic(1_000, 1_000 + 3 * 3_600 + 59, 3_600);
+        for index in 0..=3u32 {
+            let mut record = SessionRecord {
+                valid_after: 1_000,
+                valid_until: 1_000 + 3 * 3_600 + 59,
+                period: 3_600,
+                ..SessionRecord::default()
+            };
+            enter_period(B256::ZERO, &mut record, index).unwrap();
+            assert_eq!(period_window(&session, index), (record.valid_after, record.valid_until));
+        }
+        assert_eq!(period_window(&session, 3), (1_000 + 3 * 3_600, 1_000 + 3 * 3_600 + 59));
+        assert_eq!(period_window(&periodic(5, 9, 0), 0), (5, 9), "no periods: the window");
+    }
+
+    #[test]
+    fn key_proof_appends_the_big_endian_period_index_that_the_module_splits_off() {
+        use stylus_smart_sessions::{signature::split_proof, storage::SessionRecord};
+        let session = periodic(1_000, 1_000 + 10 * 60 - 1, 60);
+        let signature = [0x22; 65];
+        let proof = key_proof(&session, &signature, 1_000 + 3 * 60 + 7).unwrap();
+        assert_eq!(proof, Bytes::from([&signature[..], &[0, 0, 0, 3]].concat()));
+        let record = SessionRecord { period: 60, ..SessionRecord::default() };
+        assert_eq!(split_proof(&proof, &record), Some((&signature[..], 3)));
+
+        let plain = periodic(1_000, 2_000, 0);
+        assert_eq!(key_proof(&plain, &signature, 0).unwrap(), Bytes::from(signature.to_vec()));
+        assert_eq!(key_proof(&session, &signature, 999).unwrap_err().at, 999);
+
+        let p256 = [0x33; 128];
+        let proof = key_proof(&session, &p256, 1_000 + 9 * 60).unwrap();
+        let record = SessionRecord { key_type: KEY_TYPE_P256, ..record };
+        assert_eq!(split_proof(&proof, &record), Some((&p256[..], 9)));
     }
 
     #[test]

@@ -9,10 +9,14 @@
 //! account's `isValidSignature` takes:
 //!
 //! ```text
-//! module (20) ‖ 0x00 ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ message            personal message
-//! module (20) ‖ 0x01 ‖ permissionId (32) ‖ r ‖ s ‖ v (65) ‖ appDomainSeparator (32) ‖
-//!     encodeData (32 · n) ‖ contentsDescr ‖ uint16(contentsDescr.length)        typed data
+//! module (20) ‖ 0x00 ‖ permissionId (32) ‖ key signature ‖ message            personal message
+//! module (20) ‖ 0x01 ‖ permissionId (32) ‖ key signature ‖ appDomainSeparator (32) ‖
+//!     encodeData (32 · n) ‖ contentsDescr ‖ uint16(contentsDescr.length)      typed data
 //! ```
+//!
+//! The key signature is the session key's own, as long as its type signs: secp256k1
+//! `r ‖ s ‖ v` (65 bytes) or P-256 `r ‖ s ‖ x ‖ y` (128 bytes). It carries no period index:
+//! signing counts no use.
 //!
 //! The message itself (a personal message whole, typed data as its `encodeData`) travels with
 //! the signature: the module proves from it that what the key signed is what the app asks
@@ -370,14 +374,10 @@ impl AppMessage {
     /// The ERC-1271 signature to give the account's `isValidSignature`: `module ‖ kind ‖
     /// permissionId ‖ key_signature`, then the personal message, or for typed data
     /// `appDomainSeparator ‖ encodeData ‖ contentsDescr ‖ uint16(contentsDescr.length)`.
-    /// `key_signature` is the session key's [`Signer::sign`](crate::encode::Signer::sign) of
-    /// [`Self::digest`].
-    pub fn signature(
-        &self,
-        module: Address,
-        permission_id: B256,
-        key_signature: &[u8; 65],
-    ) -> Bytes {
+    /// `key_signature` is the session key's
+    /// [`SessionSigner::sign`](crate::encode::SessionSigner::sign) of [`Self::digest`]: 65
+    /// bytes (secp256k1) or 128 (P-256), as the session's key type makes the module read it.
+    pub fn signature(&self, module: Address, permission_id: B256, key_signature: &[u8]) -> Bytes {
         let head = |kind: u8| {
             [module.as_slice(), &[kind], permission_id.as_slice(), key_signature].concat()
         };
@@ -635,6 +635,24 @@ mod tests {
         let personal = AppMessage::personal(b"hi").signature(MODULE, id, &[7; 65]);
         assert_eq!(personal.len(), 20 + 1 + 32 + 65 + 2);
         assert_eq!((personal[20], &personal[personal.len() - 2..]), (0, &b"hi"[..]));
+    }
+
+    #[test]
+    fn signature_carries_a_p256_keys_128_bytes_when_the_session_key_is_p256() {
+        use p256::ecdsa::{signature::hazmat::PrehashVerifier, Signature, VerifyingKey};
+        let key = crate::encode::P256Signer::from_hex(&B256::repeat_byte(0x48).to_string());
+        let key = key.unwrap();
+        let id = B256::repeat_byte(0x11);
+        let digest = mail_message().digest(&account(None));
+        let bytes = mail_message().signature(MODULE, id, &key.sign(digest));
+        let encode_data = mail().eip712_encode_data();
+        let descr = b"Mail(address to,string contents)";
+        assert_eq!(bytes.len(), 20 + 1 + 32 + 128 + 32 + encode_data.len() + descr.len() + 2);
+        assert_eq!(&bytes[117..181], key.public_key().as_slice(), "x ‖ y after r ‖ s");
+        assert_eq!(&bytes[181..213], app_domain().separator().as_slice(), "then the app domain");
+        let verifier = VerifyingKey::from_sec1_bytes(&[&[4], &bytes[117..181]].concat()).unwrap();
+        let signature = Signature::from_slice(&bytes[53..117]).unwrap();
+        verifier.verify_prehash(digest.as_slice(), &signature).expect("the key signed the digest");
     }
 
     #[test]
