@@ -5,20 +5,25 @@
 //! Decoding goes through the module's own strict readers, so "inspect accepts it" means "the
 //! module reads it this way", and a refusal names the byte where the module would stop too.
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolInterface};
+use serde_json::{json, Value};
 use stylus_smart_sessions::{
     codec::Reader,
-    eip712::TRANSFER_SELECTOR,
+    eip712::{KEY_TYPE_P256, KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
     execution::decode_execute,
     interface::{
+        ArgRule,
         IERC7579Execution::executeCall,
         ISmartSessions::{ISmartSessionsCalls, ISmartSessionsErrors},
         Session,
     },
     signature::{parse_use, MODE_ENABLE},
     signing::{SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA},
+    storage::{RULE_EQUAL, RULE_GREATER_OR_EQUAL, RULE_LESS_OR_EQUAL, RULE_NOT_EQUAL},
 };
+
+use crate::encode::{p256_key_id, period_window};
 
 /// What a byte string turned out to be, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +33,94 @@ pub struct Explanation {
     pub kind: &'static str,
     /// One line per fact, indented for nesting.
     pub lines: Vec<String>,
+    /// The key proof's parts, for scripts, when the bytes carry one (a UserOperation
+    /// signature): `permissionId`, `keyType` (`"secp256k1"` or `"p256"`), `keySignature`,
+    /// `publicKey` and `keyId` (P-256), `periodIndex` (`null` without periods). Else `null`.
+    pub proof: Value,
+}
+
+/// A session key's proof in a UserOperation, split as the module splits it.
+struct KeyProof<'a> {
+    /// The key's signature: `r ‖ s ‖ v` (secp256k1) or `r ‖ s` (P-256).
+    signature: &'a [u8],
+    /// P-256: the public key `x ‖ y` the signature carries.
+    public_key: Option<&'a [u8; 64]>,
+    /// The period index, for a session with periods.
+    period_index: Option<u32>,
+}
+
+impl<'a> KeyProof<'a> {
+    /// Splits `proof` by its length (65 or 128 bytes of signature, 4 more with a period
+    /// index), or, when the key type is known, as the module would for it.
+    fn split(proof: &'a [u8], key_type: Option<u8>) -> Option<Self> {
+        let signature_len = match (key_type, proof.len()) {
+            (Some(KEY_TYPE_P256), _) | (None, 128 | 132) => 128,
+            (Some(_), _) | (None, 65 | 69) => 65,
+            (None, _) => return None,
+        };
+        let (signature, index) = proof.split_at_checked(signature_len)?;
+        let period_index = match index.len() {
+            0 => None,
+            4 => Some(u32::from_be_bytes(index.try_into().expect("4 bytes"))),
+            _ => return None,
+        };
+        let (signature, public_key) = match signature.len() {
+            128 => {
+                let (rs, xy) = signature.split_at(64);
+                (rs, Some(xy.try_into().expect("64 bytes")))
+            }
+            _ => (signature, None),
+        };
+        Some(Self { signature, public_key, period_index })
+    }
+
+    /// The proof in words, one line each, for a session of `session` when it is known.
+    fn lines(&self, session: Option<&Session>) -> Vec<String> {
+        let mut lines = vec![match self.public_key {
+            None => format!("secp256k1 key signature (r ‖ s ‖ v) {}", hex(self.signature)),
+            Some(_) => format!("P-256 key signature (r ‖ s) {}", hex(self.signature)),
+        }];
+        if let Some(public_key) = self.public_key {
+            lines.push(format!(
+                "P-256 public key (x ‖ y) {}, key id {} (the session's key must be this id)",
+                hex(public_key),
+                p256_key_id(public_key)
+            ));
+        }
+        lines.push(match (self.period_index, session) {
+            (None, _) => "no period index: for a session without periods".into(),
+            (Some(index), Some(session)) if !session.period.is_zero() => {
+                let (from, until) = period_window(session, index);
+                format!(
+                    "period index {index}: counts in the session's period {index}, seconds \
+                     {from} to {until} (unix), the validation data's window"
+                )
+            }
+            (Some(index), _) => format!(
+                "period index {index}: counts in period {index} of the session (from validAfter \
+                 + {index} · period); a newer period starts the counters over, an older one is \
+                 refused (SessionPeriodInvalid)"
+            ),
+        });
+        lines
+    }
+
+    /// The proof's parts as JSON, with the session it names when known.
+    fn json(&self, permission_id: Option<B256>) -> Value {
+        let mut proof = json!({
+            "keyType": if self.public_key.is_some() { "p256" } else { "secp256k1" },
+            "keySignature": hex(self.signature),
+            "periodIndex": self.period_index,
+        });
+        if let Some(public_key) = self.public_key {
+            proof["publicKey"] = json!(hex(public_key));
+            proof["keyId"] = json!(p256_key_id(public_key));
+        }
+        if let Some(permission_id) = permission_id {
+            proof["permissionId"] = json!(permission_id);
+        }
+        proof
+    }
 }
 
 /// Bytes none of the module's encodings match, or that the module's reader refuses.
@@ -49,12 +142,16 @@ impl std::error::Error for NotRecognized {}
 pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
     let selector = bytes.first_chunk::<4>().copied().unwrap_or_default();
     // A USE proof is a secp256k1 (65 bytes) or P-256 (128) signature, 4 more with a period.
-    let use_signature =
-        parse_use(bytes).filter(|(_, proof)| [65, 69, 128, 132].contains(&proof.len()));
-    let (kind, lines) = if let Some((permission_id, proof)) = use_signature {
-        ("use-signature", explain_use(permission_id, proof))
+    let use_signature = parse_use(bytes)
+        .and_then(|(permission_id, proof)| Some((permission_id, KeyProof::split(proof, None)?)));
+    let mut proof = Value::Null;
+    let (kind, lines) = if let Some((permission_id, key_proof)) = use_signature {
+        proof = key_proof.json(Some(permission_id));
+        ("use-signature", explain_use(permission_id, &key_proof))
     } else if bytes.first() == Some(&MODE_ENABLE) && bytes.len() > 1 + 32 + 65 {
-        ("enable-signature", enable_signature(bytes)?)
+        let (lines, key_proof) = enable_signature(bytes)?;
+        proof = key_proof;
+        ("enable-signature", lines)
     } else if selector == executeCall::SELECTOR {
         ("execute", execute(bytes)?)
     } else if ISmartSessionsCalls::valid_selector(selector) {
@@ -76,27 +173,63 @@ pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
             hex(&bytes[..bytes.len().min(4)])
         )));
     };
-    Ok(Explanation { kind, lines })
+    Ok(Explanation { kind, lines, proof })
 }
 
-/// An ERC-1271 signature as the account takes it: `module ‖ kind ‖ permissionId ‖ r ‖ s ‖ v ‖
-/// message` (see the module's `signing`); `None` when the bytes cannot be one.
+/// An ERC-1271 signature as the account takes it: `module ‖ kind ‖ permissionId ‖ key
+/// signature ‖ message` (see the module's `signing`); `None` when the bytes cannot be one.
+///
+/// The key signature's length depends on the session's key type, which the bytes do not
+/// carry: a secp256k1 `r ‖ s ‖ v` is tried first when its `v` would be 27 or 28, else a P-256
+/// `r ‖ s ‖ x ‖ y` (128 bytes); the first whose message then parses is taken (a personal
+/// message parses either way, so one signed by a P-256 key whose 65th byte is 27 or 28 reads
+/// as secp256k1).
 fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
     let (module, rest) = bytes.split_first_chunk::<20>()?;
     let (&kind, rest) = rest.split_first()?;
     let (permission_id, rest) = rest.split_first_chunk::<32>()?;
-    let (ecdsa, payload) = rest.split_first_chunk::<65>()?;
+    // A canonical secp256k1 `v` is 27 or 28: read those bytes as secp256k1 first.
+    let lengths = match rest.get(64) {
+        Some(27 | 28) => [65, 128],
+        _ => [128, 65],
+    };
+    let (signature_len, payload_lines) = lengths
+        .into_iter()
+        .find_map(|len| Some((len, session_signature_payload(kind, rest, len)?)))?;
+    let key_lines = match signature_len {
+        65 => vec![format!("  session key signature {}", hex(&rest[..65]))],
+        _ => {
+            let (rs, xy) = rest[..128].split_at(64);
+            let xy: &[u8; 64] = xy.try_into().expect("64 bytes");
+            vec![
+                format!("  P-256 session key signature (r ‖ s) {}", hex(rs)),
+                format!("  P-256 public key (x ‖ y) {}, key id {}", hex(xy), p256_key_id(xy)),
+            ]
+        }
+    };
+    let heading = match kind {
+        SIGNED_PERSONAL_MESSAGE => {
+            "ERC-1271 session signature of a personal message (ERC-7739 PersonalSign)"
+        }
+        _ => "ERC-1271 session signature of typed data (ERC-7739 TypedDataSign)",
+    };
     let mut lines = vec![
+        heading.to_string(),
         format!("for the validator module {}", Address::from(*module)),
         format!("  permissionId {}", B256::from(*permission_id)),
-        format!("  session key signature {}", hex(ecdsa)),
     ];
+    lines.extend(key_lines);
+    lines.extend(payload_lines);
+    Some(lines)
+}
+
+/// What follows a `signature_len`-byte key signature in `rest`, in words; `None` when it
+/// cannot be the message of a session signature of `kind`.
+fn session_signature_payload(kind: u8, rest: &[u8], signature_len: usize) -> Option<Vec<String>> {
+    let payload = rest.get(signature_len..)?;
+    let mut lines = Vec::new();
     match kind {
         SIGNED_PERSONAL_MESSAGE => {
-            lines.insert(
-                0,
-                "ERC-1271 session signature of a personal message (ERC-7739 PersonalSign)".into(),
-            );
             lines.push(format!("  message {}", String::from_utf8_lossy(payload)));
         }
         SIGNED_TYPED_DATA => {
@@ -108,10 +241,6 @@ fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
                 return None;
             }
             let descr = std::str::from_utf8(descr).ok()?;
-            lines.insert(
-                0,
-                "ERC-1271 session signature of typed data (ERC-7739 TypedDataSign)".into(),
-            );
             lines.push(format!("  app domain separator {}", B256::from(*app_domain)));
             lines.push(format!("  contents type {descr}"));
             lines.push(format!("  encodeData: {} words", encode_data.len() / 32));
@@ -121,15 +250,17 @@ fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
     Some(lines)
 }
 
-fn explain_use(permission_id: B256, proof: &[u8]) -> Vec<String> {
-    vec![
+fn explain_use(permission_id: B256, proof: &KeyProof<'_>) -> Vec<String> {
+    let mut lines = vec![
         "USE mode: a session already enabled signs this UserOperation".into(),
         format!("  permissionId {permission_id}"),
-        format!("  session key proof {}", hex(proof)),
-    ]
+    ];
+    lines.extend(proof.lines(None).into_iter().map(|line| format!("  {line}")));
+    lines
 }
 
-fn enable_signature(bytes: &[u8]) -> Result<Vec<String>, NotRecognized> {
+/// An ENABLE signature in words, and its key proof as JSON.
+fn enable_signature(bytes: &[u8]) -> Result<(Vec<String>, Value), NotRecognized> {
     let request = Reader::new(&bytes[1..], 1).enable_request().map_err(|position| {
         NotRecognized(format!("ENABLE data the module refuses at byte {position}"))
     })?;
@@ -155,8 +286,25 @@ fn enable_signature(bytes: &[u8]) -> Result<Vec<String>, NotRecognized> {
         "  owner signature (for the account's ERC-1271) {}",
         hex(request.owner_signature)
     ));
-    lines.push(format!("  session key signature {}", hex(request.key_signature)));
-    Ok(lines)
+    let session = &grant.session;
+    let period = if session.period.is_zero() { 0 } else { 4 };
+    let proof = request
+        .key_signature
+        .len()
+        .checked_sub(period)
+        .filter(|&len| len == if session.keyType == KEY_TYPE_P256 { 128 } else { 65 })
+        .and_then(|_| KeyProof::split(request.key_signature, Some(session.keyType)));
+    let Some(proof) = proof else {
+        lines.push(format!(
+            "  session key proof {} — not the length the module reads for this session's key \
+             type and period (it would answer SIG_VALIDATION_FAILED)",
+            hex(request.key_signature)
+        ));
+        return Ok((lines, Value::Null));
+    };
+    lines.extend(proof.lines(Some(session)).into_iter().map(|line| format!("  {line}")));
+    // The permissionId depends on the chain and module, which the bytes do not carry.
+    Ok((lines, proof.json(None)))
 }
 
 fn execute(bytes: &[u8]) -> Result<Vec<String>, NotRecognized> {
@@ -279,13 +427,37 @@ fn validation_data(word: B256) -> Vec<String> {
 
 /// A session in words, one fact per line.
 pub fn describe_session(session: &Session) -> Vec<String> {
-    let mut lines = vec![
-        format!("account {}, session key {}", session.account, Address::from_word(session.key)),
-        format!(
-            "valid from {} until {} (unix), at most {} uses, {} wei in all",
-            session.validAfter, session.validUntil, session.maxUses, session.maxTotalValue
+    let key = Address::from_word(session.key);
+    let key = match session.keyType {
+        KEY_TYPE_SECP256K1 => format!("session key {key}"),
+        KEY_TYPE_P256 => {
+            format!("P-256 session key with id {key} (its public key travels in each signature)")
+        }
+        other => format!("session key {key} of unknown key type {other} (the module refuses it)"),
+    };
+    let period = session.period.to::<u64>();
+    let (per, window) = match period {
+        0 => (
+            "in all",
+            format!(
+                "valid from {} until {} (unix), at most {} uses, {} wei in all",
+                session.validAfter, session.validUntil, session.maxUses, session.maxTotalValue
+            ),
         ),
-    ];
+        _ => (
+            "per period",
+            format!(
+                "valid from {} until {} (unix) in periods of {period} seconds ({}) from its \
+                 start; per period at most {} uses, {} wei",
+                session.validAfter,
+                session.validUntil,
+                humantime::format_duration(std::time::Duration::from_secs(period)),
+                session.maxUses,
+                session.maxTotalValue
+            ),
+        ),
+    };
+    let mut lines = vec![format!("account {}, {key}", session.account), window];
     for action in &session.actions {
         let what = if action.selector == TRANSFER_SELECTOR {
             "plain transfers".to_string()
@@ -296,10 +468,26 @@ pub fn describe_session(session: &Session) -> Vec<String> {
             "may call {} with {what}, at most {} wei per call",
             action.target, action.maxValuePerCall
         ));
+        let rules = session
+            .argRules
+            .iter()
+            .filter(|rule| (rule.target, rule.selector) == (action.target, action.selector));
+        lines.extend(rules.map(|rule| format!("  {}", describe_rule(rule))));
+    }
+    for rule in session.argRules.iter().filter(|rule| {
+        !session.actions.iter().any(|a| (a.target, a.selector) == (rule.target, rule.selector))
+    }) {
+        lines.push(format!(
+            "a rule for selector {} on {}, which no action allows (the module refuses the session: \
+             ArgumentRuleInvalid): {}",
+            rule.selector,
+            rule.target,
+            describe_rule(rule)
+        ));
     }
     for limit in &session.tokenLimits {
         lines.push(format!(
-            "may move at most {} base units of the token {} by transfer and approve, in all",
+            "may move at most {} base units of the token {} by transfer and approve, {per}",
             limit.maxAmount, limit.token
         ));
     }
@@ -319,6 +507,31 @@ pub fn describe_session(session: &Session) -> Vec<String> {
         lines.push(format!("salt {}", session.salt));
     }
     lines
+}
+
+/// An argument rule in words: which word, the condition, the value.
+pub fn describe_rule(rule: &ArgRule) -> String {
+    let condition = match rule.condition {
+        RULE_EQUAL => "=",
+        RULE_NOT_EQUAL => "≠",
+        RULE_LESS_OR_EQUAL => "≤",
+        RULE_GREATER_OR_EQUAL => "≥",
+        other => return format!("a rule of unknown condition {other} (the module refuses it)"),
+    };
+    let word = match rule.offset % 32 {
+        0 => format!("the argument word at byte {} (argument {})", rule.offset, rule.offset / 32),
+        _ => format!("the argument word at byte {}", rule.offset),
+    };
+    // Small numbers read best in decimal, address words as addresses; anything else whole.
+    let value = U256::from_be_bytes(rule.value.0);
+    let value = if value < U256::from(u64::MAX) {
+        value.to_string()
+    } else if rule.value[..12].iter().all(|&byte| byte == 0) {
+        Address::from_word(rule.value).to_string()
+    } else {
+        rule.value.to_string()
+    };
+    format!("only when {word} {condition} {value} (as unsigned 256-bit numbers)")
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -371,6 +584,172 @@ mod tests {
         let (kind, text) = explained(&encode::use_signature(id, &[0x22; 65]));
         assert_eq!(kind, "use-signature");
         assert!(text.contains(&format!("permissionId {id}")), "{text}");
+    }
+
+    #[test]
+    fn a_use_signature_reads_its_key_type_and_period_index_from_its_length() {
+        let id = B256::repeat_byte(0x11);
+        let secp256k1 =
+            explain(&encode::use_signature(id, &[[0x22; 65].as_slice(), &[0, 0, 1, 2]].concat()))
+                .unwrap();
+        assert_eq!(
+            secp256k1.lines[2..],
+            [
+                format!("  secp256k1 key signature (r ‖ s ‖ v) 0x{}", "22".repeat(65)),
+                "  period index 258: counts in period 258 of the session (from validAfter + 258 · \
+                 period); a newer period starts the counters over, an older one is refused \
+                 (SessionPeriodInvalid)"
+                    .to_string(),
+            ]
+        );
+        assert_eq!(secp256k1.proof["periodIndex"], 258);
+        assert_eq!(secp256k1.proof["keyType"], "secp256k1");
+
+        let key = encode::P256Signer::from_hex(&format!("0x{}", "48".repeat(32))).unwrap();
+        let signed = key.sign(B256::repeat_byte(0x99));
+        let p256 = explain(&encode::use_signature(id, &signed)).unwrap();
+        let public_key = hex(&key.public_key());
+        assert_eq!(
+            p256.lines[2..],
+            [
+                format!("  P-256 key signature (r ‖ s) {}", hex(&signed[..64])),
+                format!(
+                    "  P-256 public key (x ‖ y) {public_key}, key id {} (the session's key must \
+                     be this id)",
+                    key.key_id()
+                ),
+                "  no period index: for a session without periods".to_string(),
+            ]
+        );
+        assert_eq!(
+            p256.proof,
+            json!({
+                "permissionId": id, "keyType": "p256", "keySignature": hex(&signed[..64]),
+                "publicKey": public_key, "keyId": key.key_id(), "periodIndex": null
+            })
+        );
+        let periodic = [signed.as_slice(), &[0, 0, 0, 7]].concat();
+        let p256 = explain(&encode::use_signature(id, &periodic)).unwrap();
+        assert_eq!(p256.proof["periodIndex"], 7);
+        assert!(explain(&encode::use_signature(id, &[0x22; 66])).is_err(), "no such proof");
+    }
+
+    /// The game session in periods of an hour, its moves capped at 4 by a rule, its key P-256.
+    fn ruled_hourly_p256_session() -> Session {
+        let mut session = Policy::parse(GAME_POLICY).unwrap().session(1_800_000_000).unwrap();
+        let game = session.actions[0].clone();
+        session.period = U48::from(3_600u64);
+        session.keyType = KEY_TYPE_P256;
+        session.argRules = vec![
+            ArgRule {
+                target: game.target,
+                selector: game.selector,
+                offset: 0,
+                condition: 1,
+                value: B256::with_last_byte(4),
+            },
+            ArgRule {
+                target: game.target,
+                selector: game.selector,
+                offset: 33,
+                condition: 3,
+                value: B256::repeat_byte(0xee),
+            },
+            ArgRule {
+                target: game.target,
+                selector: game.selector,
+                offset: 64,
+                condition: 0,
+                value: address!("a11cea11cea11cea11cea11cea11cea11cea11ce").into_word(),
+            },
+        ];
+        session.tokenLimits.push(TokenLimit { token: game.target, maxAmount: U256::from(5) });
+        session
+    }
+
+    #[test]
+    fn describe_session_says_the_key_type_the_period_and_each_actions_rules() {
+        let session = ruled_hourly_p256_session();
+        let game = session.actions[0].target;
+        assert_eq!(
+            describe_session(&session),
+            [
+                format!(
+                    "account {}, P-256 session key with id {} (its public key travels in each \
+                     signature)",
+                    session.account,
+                    Address::from_word(session.key)
+                ),
+                "valid from 1800000000 until 1800007200 (unix) in periods of 3600 seconds (1h) \
+                 from its start; per period at most 500 uses, 100000000000000000 wei"
+                    .to_string(),
+                format!("may call {game} with selector 0x701bd985, at most 10000000000000000 wei per call"),
+                "  only when the argument word at byte 0 (argument 0) ≤ 4 (as unsigned 256-bit numbers)".to_string(),
+                format!("  only when the argument word at byte 33 ≠ {} (as unsigned 256-bit numbers)", B256::repeat_byte(0xee)),
+                "  only when the argument word at byte 64 (argument 2) = 0xA11cea11CEA11CEA11cEa11CeA11ceA11CEA11Ce (as unsigned 256-bit numbers)".to_string(),
+                format!("may move at most 5 base units of the token {game} by transfer and approve, per period"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_enable_signature_of_a_periodic_session_shows_its_periods_window() {
+        let mut grant = Policy::parse(GAME_POLICY).unwrap().grant(1_800_000_000).unwrap();
+        grant.session.period = U48::from(3_600u64);
+        let proof = [[0x22; 65].as_slice(), &[0, 0, 0, 1]].concat();
+        let bytes = encode::enable_signature(grant.clone(), Bytes::new(), &proof);
+        let explanation = explain(&bytes).unwrap();
+        assert_eq!(
+            explanation.lines[explanation.lines.len() - 2..],
+            [
+                format!("  secp256k1 key signature (r ‖ s ‖ v) 0x{}", "22".repeat(65)),
+                "  period index 1: counts in the session's period 1, seconds 1800003600 to \
+                 1800007199 (unix), the validation data's window"
+                    .to_string(),
+            ]
+        );
+        assert_eq!(explanation.proof["periodIndex"], 1);
+        assert!(explanation.proof.get("permissionId").is_none(), "no chain, no module: no id");
+
+        let bytes = encode::enable_signature(grant, Bytes::new(), &[0x22; 65]);
+        let text = explained(&bytes).1;
+        assert!(
+            text.ends_with(&format!(
+                "  session key proof 0x{} — not the length the module reads for this session's \
+                 key type and period (it would answer SIG_VALIDATION_FAILED)",
+                "22".repeat(65)
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_p256_session_signature_for_the_account_shows_the_public_key() {
+        let module = address!("5e55105e55105e55105e55105e55105e55105e55");
+        let id = B256::repeat_byte(0x11);
+        let key = encode::P256Signer::from_hex(&format!("0x{}", "48".repeat(32))).unwrap();
+        let challenge = include_str!("../../../examples/game-challenge.json");
+        let typed = crate::erc1271::AppMessage::typed(serde_json::from_str(challenge).unwrap());
+        let typed = typed.unwrap();
+        let signed = key.sign(typed.digest(&crate::erc1271::AccountDomain {
+            name: "SessionAccount".into(),
+            version: "1".into(),
+            chain_id: 421_614,
+            account: Address::repeat_byte(0xa1),
+            salt: None,
+        }));
+        let (kind, text) = explained(&typed.signature(module, id, &signed));
+        assert_eq!(kind, "session-signature");
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(
+            lines[3],
+            format!("  P-256 session key signature (r ‖ s) {}", hex(&signed[..64]))
+        );
+        assert_eq!(
+            lines[4],
+            format!("  P-256 public key (x ‖ y) {}, key id {}", hex(&signed[64..]), key.key_id())
+        );
+        assert!(text.contains("contents type Challenge("), "{text}");
     }
 
     #[test]
