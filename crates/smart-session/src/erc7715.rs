@@ -37,7 +37,9 @@ use stylus_smart_sessions::{
     interface::{Action, Session},
 };
 
-use crate::policy::{error, ActionPolicy, Policy, PolicyError, TokenCall, TokenLimitPolicy};
+use crate::policy::{
+    error, ActionPolicy, KeyType, Policy, PolicyError, TokenCall, TokenLimitPolicy,
+};
 
 /// One `wallet_requestExecutionPermissions` request.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -184,10 +186,12 @@ pub fn policy_from_requests(
         chain_id,
         module,
         account,
-        session_key: first.to,
+        session_key: first.to.to_vec().into(),
+        key_type: KeyType::Secp256k1,
         valid_after: None,
         valid_for: None,
         valid_until: None,
+        period: None,
         max_total_value: None,
         max_uses: u64::MAX,
         salt: None,
@@ -256,6 +260,7 @@ pub fn policy_from_requests(
                         target: payee,
                         function: None,
                         max_value_per_call: Some(data.allowance_amount.to_string()),
+                        rules: Vec::new(),
                     }
                 }));
                 data.start_time
@@ -271,6 +276,7 @@ pub fn policy_from_requests(
                         target: data.address,
                         function: Some(call),
                         max_value_per_call: value_limit.map(|limit| limit.to_string()),
+                        rules: Vec::new(),
                     };
                     let field = format!("{data_field}.calls[{j}]");
                     let selector = action.selector(&field)?;

@@ -13,12 +13,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use smart_session::{
     calls::{batch_calldata, CallSpec},
-    encode::{self, Signer},
+    encode::{self, P256Signer, SessionSigner, Signer},
     erc1271::{AccountDomain, AppMessage},
     erc7715::{policy_from_requests, requests_from_session, PermissionRequest},
     inspect::{describe_session, explain},
     interface::{SessionExecution, SessionRevocation},
-    policy::Policy,
+    policy::{KeyType, Policy},
     typed_data::{execution_typed_data, grant_typed_data, revocation_typed_data},
 };
 
@@ -26,7 +26,10 @@ use smart_session::{
 ///
 /// A policy file (TOML or JSON; see examples/game-session.toml) says who may act for which
 /// account, when, on what and for how much. Keys come from the environment, never from
-/// arguments.
+/// arguments: OWNER_PRIVATE_KEY (secp256k1) signs grants; the session key is
+/// SESSION_PRIVATE_KEY (secp256k1, the default) or, for a policy with key_type = "p256",
+/// SESSION_P256_PRIVATE_KEY (a P-256 scalar, 32 bytes of hex), and must be the policy's
+/// session_key.
 #[derive(Parser)]
 #[command(name = "smart-session", version)]
 struct Cli {
@@ -56,8 +59,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Sign a UserOperation hash with the session key in SESSION_PRIVATE_KEY, as the module's
-    /// signature field expects it.
+    /// Sign a UserOperation hash with the session key (SESSION_PRIVATE_KEY, or
+    /// SESSION_P256_PRIVATE_KEY for a P-256 policy), as the module's signature field expects
+    /// it: for a session with periods, the key's signature is followed by the index of the
+    /// period --at falls in.
     SignUserop {
         /// USE: a session already enabled; ENABLE: the first operation, carrying the grant.
         #[arg(long, value_enum)]
@@ -68,12 +73,25 @@ enum Command {
         /// The policy file (its session gives the permissionId, or the grant for ENABLE).
         #[arg(long)]
         policy: PathBuf,
-        /// The same "now" the grant was made with (ENABLE; default: the system clock).
+        /// The same "now" the grant was made with (default: the system clock): unless the
+        /// policy says `valid_after`, the session starts then, which is part of its
+        /// permissionId.
         #[arg(long)]
         now: Option<u64>,
+        /// The second the operation is meant to validate at, unix (default: the system clock):
+        /// a session with periods counts it in the period this falls in, whose index the
+        /// signature carries; a time outside the session's window is refused. Sessions without
+        /// periods ignore it.
+        #[arg(long, value_name = "UNIX")]
+        at: Option<u64>,
         /// The owner's signature of the grant, prefix included (ENABLE).
         #[arg(long, value_name = "HEX", required_if_eq("mode", "enable"))]
         owner_signature: Option<Bytes>,
+        /// Print one JSON object: the signature, the permissionId, the period index (null
+        /// without periods) and the seconds the operation can validate in (the session's
+        /// window, or its period's).
+        #[arg(long)]
+        json: bool,
     },
     /// The account's `execute` calldata: one call from the options, or a batch from a file.
     Calldata {
@@ -84,10 +102,12 @@ enum Command {
     /// prints the call data to send to the module (the policy's `module`).
     ///
     /// Without --nonce and --deadline: `executeAsSession`, which the session key itself must
-    /// send (the module checks the sender). With them: signs a SessionExecution with the
-    /// session key in SESSION_PRIVATE_KEY and prints `executeAsSessionBySignature`, which
-    /// anyone (a relayer) may send. The calls are given as for `calldata`, and the session must
-    /// allow each of them.
+    /// send (the module checks the sender; a P-256 key sends no transactions, so it needs a
+    /// relayer). With them: signs a SessionExecution with the session key (SESSION_PRIVATE_KEY,
+    /// or SESSION_P256_PRIVATE_KEY for a P-256 policy) and prints
+    /// `executeAsSessionBySignature`, which anyone (a relayer) may send. The calls are given as
+    /// for `calldata`, and the session must allow each of them; a session with periods counts
+    /// them in the period of the block's time.
     Execute {
         /// The policy file the session was granted from: it gives the account and the
         /// session's permissionId.
@@ -115,8 +135,9 @@ enum Command {
         json: bool,
     },
     /// The session key ends its own session through a relayer: signs a SessionRevocation with
-    /// SESSION_PRIVATE_KEY and prints the `revokeSessionBySignature` call data anyone may send
-    /// to the module (the policy's `module`).
+    /// the session key (SESSION_PRIVATE_KEY, or SESSION_P256_PRIVATE_KEY for a P-256 policy)
+    /// and prints the `revokeSessionBySignature` call data anyone may send to the module (the
+    /// policy's `module`).
     Revoke {
         /// The policy file the session was granted from.
         #[arg(long)]
@@ -133,8 +154,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Sign for the account with the session key in SESSION_PRIVATE_KEY (ERC-1271 through
-    /// ERC-7739): an app's typed data or a personal message. Prints the signature to give the
+    /// Sign for the account with the session key (SESSION_PRIVATE_KEY, or
+    /// SESSION_P256_PRIVATE_KEY for a P-256 policy) through ERC-7739: an app's typed data or a
+    /// personal message. Prints the signature to give the
     /// account's `isValidSignature` (the module's address first, as OpenZeppelin's
     /// AccountERC7579 routes it), after checking that a signing scope of the policy allows it.
     SignMessage {
@@ -167,13 +189,16 @@ enum Command {
     /// ERC-7715 permission requests (`wallet_requestExecutionPermissions`) to a policy and back.
     #[command(subcommand)]
     Permissions(Permissions),
-    /// Explain any of the module's encodings in words: a UserOperation signature, execute
-    /// calldata, a call to the module, its revert data, validation data, or an ERC-1271
-    /// session signature.
+    /// Explain any of the module's encodings in words: a UserOperation signature (its key
+    /// type, and the period index of a session with periods), execute calldata, a call to the
+    /// module (a session's argument rules and period), its revert data, validation data, or an
+    /// ERC-1271 session signature.
     Inspect {
         /// The bytes, as hex.
         hex: Bytes,
-        /// Print one JSON object instead of text.
+        /// Print one JSON object instead of text: `kind`, `lines` and, for a UserOperation
+        /// signature, `proof` (key type, key signature, P-256 public key and key id, period
+        /// index).
         #[arg(long)]
         json: bool,
     },
@@ -275,19 +300,37 @@ fn read_policy(path: &Path) -> Result<Policy, String> {
     Policy::parse(&read(path)?).map_err(in_file(path))
 }
 
-fn key_from_env(name: &str) -> Result<Signer, String> {
-    let hex = std::env::var(name).map_err(|_| format!("{name} is not set"))?;
-    Signer::from_hex(&hex).map_err(|e| format!("{name}: {e}"))
+fn env_key(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("{name} is not set"))
 }
 
-/// The policy's session key, from SESSION_PRIVATE_KEY: the module takes no other signature.
-fn session_key(policy: &Policy) -> Result<Signer, String> {
-    let key = key_from_env("SESSION_PRIVATE_KEY")?;
-    if key.address() != policy.session_key {
+fn key_from_env(name: &str) -> Result<Signer, String> {
+    Signer::from_hex(&env_key(name)?).map_err(|e| format!("{name}: {e}"))
+}
+
+/// The policy's session key, from SESSION_PRIVATE_KEY (secp256k1) or SESSION_P256_PRIVATE_KEY
+/// (P-256): the module takes no other signature.
+fn session_key(policy: &Policy, path: &Path) -> Result<SessionSigner, String> {
+    let expected = policy.key().map_err(in_file(path))?;
+    let (name, key) = match policy.key_type {
+        KeyType::Secp256k1 => {
+            ("SESSION_PRIVATE_KEY", SessionSigner::Secp256k1(key_from_env("SESSION_PRIVATE_KEY")?))
+        }
+        KeyType::P256 => {
+            let name = "SESSION_P256_PRIVATE_KEY";
+            let key = P256Signer::from_hex(&env_key(name)?).map_err(|e| format!("{name}: {e}"))?;
+            (name, SessionSigner::P256(key))
+        }
+    };
+    if key.key_id() != expected.id() {
+        let which = match policy.key_type {
+            KeyType::Secp256k1 => "",
+            KeyType::P256 => " id",
+        };
         return Err(format!(
-            "SESSION_PRIVATE_KEY is the key of {}, not of the policy's session_key {}",
-            key.address(),
-            policy.session_key
+            "{name} is the key of{which} {}, not of the policy's session_key{which} {}",
+            key.key_id(),
+            expected.id()
         ));
     }
     Ok(key)
@@ -346,26 +389,43 @@ fn run(cli: Cli) -> Result<String, String> {
             );
             Ok(out)
         }
-        Command::SignUserop { mode, hash, policy: path, now, owner_signature } => {
+        Command::SignUserop { mode, hash, policy: path, now, at, owner_signature, json } => {
             let policy = read_policy(&path)?;
-            let key = key_from_env("SESSION_PRIVATE_KEY")?;
             let now = now.unwrap_or_else(system_now);
-            let key_signature = key.sign(hash);
-            let signature = match mode {
-                Mode::Use => {
-                    let session = policy.session(now).map_err(in_file(&path))?;
-                    encode::use_signature(
-                        session.permission_id(policy.chain_id, policy.module),
-                        &key_signature,
-                    )
-                }
-                Mode::Enable => {
-                    let grant = policy.grant(now).map_err(in_file(&path))?;
+            let grant = match mode {
+                Mode::Use => None,
+                Mode::Enable => Some(policy.grant(now).map_err(in_file(&path))?),
+            };
+            let session = match &grant {
+                Some(grant) => grant.session.clone(),
+                None => policy.session(now).map_err(in_file(&path))?,
+            };
+            let key = session_key(&policy, &path)?;
+            let at = at.unwrap_or_else(system_now);
+            let index = encode::period_index(&session, at).map_err(|e| format!("--at {e}"))?;
+            let proof = encode::key_proof(&session, &key.sign(hash), at)
+                .map_err(|e| format!("--at {e}"))?;
+            let permission_id = session.permission_id(policy.chain_id, policy.module);
+            let signature = match grant {
+                None => encode::use_signature(permission_id, &proof),
+                Some(grant) => {
                     let owner = owner_signature.expect("clap requires it for ENABLE");
-                    encode::enable_signature(grant, owner, &key_signature)
+                    encode::enable_signature(grant, owner, &proof)
                 }
             };
-            Ok(signature.to_string())
+            if !json {
+                return Ok(signature.to_string());
+            }
+            let (valid_after, valid_until) = encode::period_window(&session, index.unwrap_or(0));
+            let out = json!({
+                "signature": signature,
+                "permissionId": permission_id,
+                "keyType": session.keyType,
+                "periodIndex": index,
+                "validAfter": valid_after,
+                "validUntil": valid_until,
+            });
+            Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
         }
         Command::Calldata { calls } => Ok(calls.execute_calldata()?.to_string()),
         Command::Execute { policy: path, now, nonce, deadline, calls, json } => {
@@ -376,8 +436,18 @@ fn run(cli: Cli) -> Result<String, String> {
             let call_data = calls.execute_calldata()?;
             // clap gives both or neither.
             let (Some(nonce), Some(deadline)) = (nonce, deadline) else {
+                let key = policy.key().map_err(in_file(&path))?;
+                if policy.key_type == KeyType::P256 {
+                    return Err(format!(
+                        "{}: a P-256 session key sends no transactions (the module checks the \
+                         sender against its id {}): sign for a relayer with --nonce and \
+                         --deadline",
+                        path.display(),
+                        key.id()
+                    ));
+                }
                 let data = encode::execute_as_session(session.account, permission_id, call_data);
-                let about = json!({"from": policy.session_key, "permissionId": permission_id});
+                let about = json!({"from": key.id(), "permissionId": permission_id});
                 return Ok(module_call(module, data, json, about));
             };
             if deadline < session.validAfter {
@@ -387,7 +457,7 @@ fn run(cli: Cli) -> Result<String, String> {
                     session.validAfter
                 ));
             }
-            let key = session_key(&policy)?;
+            let key = session_key(&policy, &path)?;
             let execution = SessionExecution {
                 account: session.account,
                 permissionId: permission_id,
@@ -408,7 +478,7 @@ fn run(cli: Cli) -> Result<String, String> {
             let policy = read_policy(&path)?;
             let session = policy.session(now).map_err(in_file(&path))?;
             let (chain_id, module) = (policy.chain_id, policy.module);
-            let key = session_key(&policy)?;
+            let key = session_key(&policy, &path)?;
             let revocation = SessionRevocation {
                 account: session.account,
                 permissionId: session.permission_id(chain_id, module),
@@ -445,7 +515,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 (None, None) => unreachable!("clap requires --typed-data without --message"),
             };
             message.check(&session, chain_id, module).map_err(in_file(&path))?;
-            let key = session_key(&policy)?;
+            let key = session_key(&policy, &path)?;
             let account = AccountDomain {
                 name: account_name,
                 version: account_version,
@@ -483,13 +553,14 @@ fn run(cli: Cli) -> Result<String, String> {
         }
         Command::Inspect { hex, json } => {
             let explanation = explain(&hex).map_err(|e| e.to_string())?;
-            Ok(match json {
-                true => serde_json::to_string_pretty(
-                    &json!({"kind": explanation.kind, "lines": explanation.lines}),
-                )
-                .expect("JSON values print"),
-                false => explanation.lines.join("\n"),
-            })
+            if !json {
+                return Ok(explanation.lines.join("\n"));
+            }
+            let mut out = json!({"kind": explanation.kind, "lines": explanation.lines});
+            if !explanation.proof.is_null() {
+                out["proof"] = explanation.proof;
+            }
+            Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
         }
     }
 }

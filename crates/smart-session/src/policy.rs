@@ -1,19 +1,37 @@
 //! A session policy as people write it (TOML or JSON: addresses, "2h", "0.01 ether",
 //! `move(uint8,uint8)`), turned into the module's `Session` and `SessionGrant`.
+//!
+//! Besides the window, actions and caps, a policy may say:
+//! - `period = "1day"`: the window is cut into periods of that length from its start, and
+//!   `max_uses`, `max_total_value` and every `[[token_limits]]` budget count **per period**,
+//!   starting over in each (one period for all of them: a session has one clock);
+//! - `rules = [{ arg = 1, le = "100" }, …]` on an action: conditions on the arguments of its
+//!   calls, all of which must hold (at most 8 per action; see [`ArgRulePolicy`]);
+//! - `key_type = "p256"`: the session key is a P-256 key (a passkey, a secure enclave), and
+//!   `session_key` its public key; the session then holds the key's id (see
+//!   [`p256_key_id`]). The default is secp256k1, `session_key` being its address.
 
+use std::collections::BTreeMap;
+
+use alloy_dyn_abi::{DynSolType, Specifier};
 use alloy_json_abi::Function;
 use alloy_primitives::{
     aliases::U48,
     keccak256,
     utils::{ParseUnits, Unit},
-    Address, FixedBytes, B256, U256,
+    Address, Bytes, FixedBytes, B256, U256,
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use stylus_smart_sessions::{
-    eip712::{KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
-    interface::{Action, Session, SessionGrant, SigningScope, TokenLimit},
-    storage::MAX_AMOUNT,
+    eip712::{KEY_TYPE_P256, KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
+    interface::{Action, ArgRule, Session, SessionGrant, SigningScope, TokenLimit},
+    storage::{
+        MAX_AMOUNT, MAX_ARG_RULES, RULE_EQUAL, RULE_GREATER_OR_EQUAL, RULE_LESS_OR_EQUAL,
+        RULE_NOT_EQUAL,
+    },
 };
+
+use crate::encode::p256_key_id;
 
 /// A policy file: who may act for which account, when, on what, for how much.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -25,8 +43,12 @@ pub struct Policy {
     pub module: Address,
     /// The smart account the session acts for.
     pub account: Address,
-    /// The session key's address (secp256k1).
-    pub session_key: Address,
+    /// The session key: secp256k1, its address (20 bytes); P-256 (`key_type = "p256"`), its
+    /// public key, uncompressed SEC1 `0x04 ‖ x ‖ y` (65 bytes), `x ‖ y` (64) or compressed (33).
+    pub session_key: Bytes,
+    /// How the session key signs: `"secp256k1"` (the default) or `"p256"`.
+    #[serde(default, skip_serializing_if = "KeyType::is_secp256k1")]
+    pub key_type: KeyType,
     /// When the session starts, unix seconds (default: now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_after: Option<u64>,
@@ -36,10 +58,17 @@ pub struct Policy {
     /// Its last second, unix seconds (or say `valid_for`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<u64>,
-    /// Value all calls may move in all (`"1 ether"`, `"5000 gwei"`, wei as a number string).
+    /// The length of the periods the window is cut into from its start (`"1day"`, same syntax
+    /// as `valid_for`): with a period, `max_uses`, `max_total_value` and the token limits count
+    /// per period, starting over in each. Absent: one period, the whole window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// Value all calls may move in all, or per period (`"1 ether"`, `"5000 gwei"`, wei as a
+    /// number string).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_value: Option<String>,
-    /// How many UserOperations the session may validate.
+    /// How many UserOperations (and executor-path calls) the session may run, in all or per
+    /// period.
     pub max_uses: u64,
     /// Distinguishes otherwise identical sessions (default zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,7 +77,7 @@ pub struct Policy {
     #[serde(default)]
     pub actions: Vec<ActionPolicy>,
     /// ERC-20 budgets: how much of each token its `transfer` and `approve` calls may move in
-    /// all (a token without one moves nothing).
+    /// all, or per period (a token without one moves nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub token_limits: Vec<TokenLimitPolicy>,
     /// What it may sign for the account (ERC-1271 through ERC-7739); none by default.
@@ -57,6 +86,61 @@ pub struct Policy {
     /// The owner's grant (ENABLE mode): nonce and how long it may be used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<GrantPolicy>,
+}
+
+/// How a session key signs (`Session.keyType`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+    /// secp256k1 (key type 0): `session_key` is the key's address.
+    #[default]
+    Secp256k1,
+    /// P-256 (key type 1, verified through the RIP-7212 precompile): `session_key` is the
+    /// public key.
+    P256,
+}
+
+impl KeyType {
+    /// Whether this is the default, secp256k1 (left out when a policy is written).
+    pub fn is_secp256k1(&self) -> bool {
+        *self == Self::Secp256k1
+    }
+
+    /// `Session.keyType`.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Secp256k1 => KEY_TYPE_SECP256K1,
+            Self::P256 => KEY_TYPE_P256,
+        }
+    }
+}
+
+/// The session key a policy names, read for its key type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKey {
+    /// A secp256k1 key, by its address.
+    Secp256k1(Address),
+    /// A P-256 public key, `x ‖ y`.
+    P256([u8; 64]),
+}
+
+impl PolicyKey {
+    /// `Session.keyType`.
+    pub fn key_type(&self) -> u8 {
+        match self {
+            Self::Secp256k1(_) => KEY_TYPE_SECP256K1,
+            Self::P256(_) => KEY_TYPE_P256,
+        }
+    }
+
+    /// The key's id, `Session.key` as an address: the secp256k1 address, or the P-256 key's
+    /// [`p256_key_id`].
+    pub fn id(&self) -> Address {
+        match self {
+            Self::Secp256k1(address) => *address,
+            Self::P256(public_key) => p256_key_id(public_key),
+        }
+    }
 }
 
 /// One allowed call.
@@ -72,7 +156,78 @@ pub struct ActionPolicy {
     /// Value one call may send (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_value_per_call: Option<String>,
+    /// Conditions on the arguments of every call of this action (at most 8), all of which must
+    /// hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<ArgRulePolicy>,
 }
+
+/// One condition on one 32-byte word of a call's arguments: `{ arg = 1, le = "100" }`.
+///
+/// The word is named by `arg`, the index of a static argument of the action's `function` (its
+/// word's place is computed from the signature; with a bare selector, argument `i` is the word
+/// at `32 · i`), or by `offset`, its byte offset after the selector. The condition is one of
+/// `eq`, `ne`, `le`, `ge` (=, ≠, ≤, ≥), the module comparing the word and the value as unsigned
+/// 256-bit numbers. The value is read as the argument's type says when the signature is known
+/// (`address`, `uint…` with optional units like `"0.5 ether"`, `int…`, `bool`, `bytes…`),
+/// else as a `uint256` (decimal, or `0x` hex: a number, so shorter hex is right-aligned).
+/// `le` and `ge` are refused on signed integers, whose negative values compare as huge unsigned
+/// numbers; dynamic arguments (`bytes`, `string`, arrays) are refused, their word being an
+/// offset, not the value.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct ArgRulePolicy {
+    /// The argument, by its index in the function's signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arg: Option<u64>,
+    /// The word, by its byte offset in the arguments (after the 4-byte selector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// The word equals the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eq: Option<RuleValue>,
+    /// The word differs from the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ne: Option<RuleValue>,
+    /// The word is at most the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub le: Option<RuleValue>,
+    /// The word is at least the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ge: Option<RuleValue>,
+    /// Any other key, kept to be refused by name (`lt` is no condition).
+    #[serde(flatten, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// A rule's value as written: a string (`"0xabc…"`, `"100"`), a number or a boolean.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RuleValue {
+    /// `"100"`, `"0.5 ether"`, `"0xb0b…"`, `"-3"`.
+    Text(String),
+    /// `100`, `-3`.
+    Integer(i64),
+    /// `true`, `false`.
+    Bool(bool),
+}
+
+impl std::fmt::Display for RuleValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Text(text) => f.write_str(text),
+            Self::Integer(number) => write!(f, "{number}"),
+            Self::Bool(bool) => write!(f, "{bool}"),
+        }
+    }
+}
+
+/// The keywords of [`ArgRulePolicy`]'s conditions, by the module's condition codes.
+const CONDITIONS: [(&str, u8); 4] = [
+    ("eq", RULE_EQUAL),
+    ("ne", RULE_NOT_EQUAL),
+    ("le", RULE_LESS_OR_EQUAL),
+    ("ge", RULE_GREATER_OR_EQUAL),
+];
 
 /// One ERC-20 budget. The module adds up the amounts of every `transfer(address,uint256)` and
 /// `approve(address,uint256)` call on `token` against `max_amount`; the call itself still needs
@@ -261,28 +416,31 @@ impl Policy {
             }
             _ => return Err(error("valid_for", "say either valid_for or valid_until")),
         };
+        let period = self.period_seconds(start, end)?;
         if self.max_uses == 0 {
             return Err(error("max_uses", "a session needs at least one use"));
         }
-        let mut actions = self
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, action)| action.action(i))
-            .collect::<Result<Vec<_>, _>>()?;
+        let key = self.key()?;
+        let mut actions = Vec::new();
+        let mut arg_rules = Vec::new();
+        for (i, entry) in self.actions.iter().enumerate() {
+            let action = entry.action(i)?;
+            arg_rules.extend(entry.arg_rules(i, &action)?);
+            actions.push(action);
+        }
         let token_limits = self.token_limits(&mut actions)?;
         if actions.is_empty() {
             return Err(error("actions", "a session needs at least one action"));
         }
         Ok(Session {
             account: self.account,
-            keyType: KEY_TYPE_SECP256K1,
-            key: self.session_key.into_word(),
+            keyType: key.key_type(),
+            key: key.id().into_word(),
             validAfter: U48::from(start),
             validUntil: U48::from(end),
-            period: U48::ZERO,
+            period: U48::from(period),
             actions,
-            argRules: Vec::new(),
+            argRules: arg_rules,
             signing: self
                 .signing
                 .iter()
@@ -294,6 +452,76 @@ impl Policy {
             maxUses: self.max_uses,
             salt: self.salt.unwrap_or_default(),
         })
+    }
+
+    /// The session key, read for `key_type`.
+    ///
+    /// # Errors
+    /// [`PolicyError`] on `session_key` when it is not a key of that type: not 20 bytes for
+    /// secp256k1, not a point of P-256 for P-256.
+    pub fn key(&self) -> Result<PolicyKey, PolicyError> {
+        let bytes = self.session_key.as_ref();
+        match self.key_type {
+            KeyType::Secp256k1 => match <[u8; 20]>::try_from(bytes) {
+                Ok(address) if address != [0; 20] => Ok(PolicyKey::Secp256k1(address.into())),
+                _ => Err(error(
+                    "session_key",
+                    format!(
+                        "{} bytes: a secp256k1 session key is named by its address (20 bytes, \
+                         not zero); a P-256 public key needs key_type = \"p256\"",
+                        bytes.len()
+                    ),
+                )),
+            },
+            KeyType::P256 => {
+                // `x ‖ y` alone is the uncompressed point without its 0x04 tag.
+                let sec1 = match bytes.len() {
+                    64 => [&[0x04], bytes].concat(),
+                    _ => bytes.to_vec(),
+                };
+                let point = p256::PublicKey::from_sec1_bytes(&sec1).map_err(|_| {
+                    error(
+                        "session_key",
+                        format!(
+                            "{} bytes that are no P-256 public key (say 0x04 ‖ x ‖ y, 65 bytes, \
+                             or x ‖ y, 64 bytes, of a point on the curve)",
+                            bytes.len()
+                        ),
+                    )
+                })?;
+                let uncompressed =
+                    p256::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(&point, false);
+                let xy = uncompressed.as_bytes()[1..].try_into().expect("0x04 ‖ x ‖ y");
+                Ok(PolicyKey::P256(xy))
+            }
+        }
+    }
+
+    /// The period in seconds (0: none), for the window `start..=end`.
+    fn period_seconds(&self, start: u64, end: u64) -> Result<u64, PolicyError> {
+        let Some(text) = &self.period else { return Ok(0) };
+        let period = duration("period", text)?;
+        if period == 0 || period >= 1 << 48 {
+            return Err(error(
+                "period",
+                format!("`{text}`: a period lasts 1 second to 2^48 − 1 seconds (or leave it out)"),
+            ));
+        }
+        // The module counts periods in 32 bits and refuses a window whose last period's index
+        // does not fit (SessionWindowInvalid).
+        let last = (end - start) / period;
+        if last >> 32 != 0 {
+            return Err(error(
+                "period",
+                format!(
+                    "`{text}` is too short for the window of {} seconds: it makes {} periods, \
+                     and the module counts at most 2^32",
+                    end - start + 1,
+                    u128::from(last) + 1
+                ),
+            ));
+        }
+        Ok(period)
     }
 
     /// The session's token limits; the calls their `allow` names are added to `actions`.
@@ -393,12 +621,184 @@ impl ActionPolicy {
     }
 }
 
-/// `start` plus `text` (`"2h"`, `"90s"`, `"1day 2h"`), as uint48 seconds.
-fn later(field: &str, start: u64, text: &str) -> Result<u64, PolicyError> {
+impl ActionPolicy {
+    /// The module's rules of this action (entry `index`), once `action` is built from it.
+    fn arg_rules(&self, index: usize, action: &Action) -> Result<Vec<ArgRule>, PolicyError> {
+        let field = format!("actions[{index}].rules");
+        if self.rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.rules.len() > usize::from(MAX_ARG_RULES) {
+            return Err(error(
+                field,
+                format!(
+                    "{} rules: the module holds at most {MAX_ARG_RULES} per action (it refuses \
+                     the next with ArgumentRuleInvalid)",
+                    self.rules.len()
+                ),
+            ));
+        }
+        if action.selector == TRANSFER_SELECTOR {
+            return Err(error(field, "a plain transfer has no arguments to rule on"));
+        }
+        // The argument types, when the function is a signature (not a bare selector).
+        let inputs = match self.function.as_deref() {
+            Some(signature) if !signature.starts_with("0x") => {
+                let function = Function::parse(signature).expect("parsed for the selector");
+                let types = function
+                    .inputs
+                    .iter()
+                    .map(|input| input.resolve())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| error(format!("actions[{index}].function"), e.to_string()))?;
+                Some((signature, types))
+            }
+            _ => None,
+        };
+        self.rules
+            .iter()
+            .enumerate()
+            .map(|(k, rule)| {
+                let (offset, value, condition) =
+                    rule.word(&format!("{field}[{k}]"), inputs.as_ref())?;
+                Ok(ArgRule {
+                    target: action.target,
+                    selector: action.selector,
+                    offset,
+                    condition,
+                    value,
+                })
+            })
+            .collect()
+    }
+}
+
+impl ArgRulePolicy {
+    /// The rule as the module holds it: the word's byte offset, the value word and the
+    /// condition code. `inputs` are the function's signature and argument types, if known.
+    fn word(
+        &self,
+        field: &str,
+        inputs: Option<&(&str, Vec<DynSolType>)>,
+    ) -> Result<(u16, B256, u8), PolicyError> {
+        let at = |name: &str| format!("{field}.{name}");
+        if let Some(name) = self.other.keys().next() {
+            return Err(error(
+                at(name),
+                format!("`{name}` is no condition: say eq, ne, le or ge (=, ≠, ≤, ≥)"),
+            ));
+        }
+        let given = [&self.eq, &self.ne, &self.le, &self.ge];
+        let mut conditions =
+            CONDITIONS.iter().zip(given).filter_map(|(c, v)| Some((c, v.as_ref()?)));
+        let (&(keyword, condition), value) = match (conditions.next(), conditions.next()) {
+            (Some(only), None) => only,
+            (None, _) => return Err(error(field, "say one condition: eq, ne, le or ge")),
+            (Some(_), Some(((second, _), _))) => {
+                return Err(error(at(second), "one condition per rule: write two rules"))
+            }
+        };
+        let (offset, ty) = match (self.arg, self.offset, inputs) {
+            (Some(_), Some(_), _) => {
+                return Err(error(at("offset"), "say arg or offset, not both"));
+            }
+            (None, None, _) => return Err(error(field, "say which argument: arg or offset")),
+            (None, Some(offset), _) => (offset, None),
+            (Some(arg), None, None) => (arg.saturating_mul(32), None),
+            (Some(arg), None, Some((signature, types))) => {
+                let (offset, ty) = argument_word(&at("arg"), arg, signature, types)?;
+                (offset, Some(ty))
+            }
+        };
+        let offset = u16::try_from(offset).map_err(|_| {
+            let name = if self.offset.is_some() { "offset" } else { "arg" };
+            error(at(name), format!("byte offset {offset} is beyond the module's 16 bits"))
+        })?;
+        if matches!(ty, Some(DynSolType::Int(_))) && (keyword == "le" || keyword == "ge") {
+            return Err(error(
+                at(keyword),
+                format!(
+                    "`{}` is signed, and the module compares words as unsigned numbers: a \
+                     negative value would count as huge. Only eq and ne are exact on it",
+                    ty.as_ref().expect("matched").sol_type_name()
+                ),
+            ));
+        }
+        let text = value.to_string();
+        let ty = ty.unwrap_or(DynSolType::Uint(256));
+        let word =
+            ty.coerce_str(&text).ok().and_then(|value| value.as_word()).ok_or_else(|| {
+                error(at(keyword), format!("`{text}` is no {}", ty.sol_type_name()))
+            })?;
+        Ok((offset, word, condition))
+    }
+}
+
+/// The byte offset and type of argument `arg` of `signature` (whose argument types are
+/// `types`): the heads of the arguments before it, and a type that is one static word.
+fn argument_word(
+    field: &str,
+    arg: u64,
+    signature: &str,
+    types: &[DynSolType],
+) -> Result<(u64, DynSolType), PolicyError> {
+    let ty = usize::try_from(arg).ok().and_then(|arg| types.get(arg)).ok_or_else(|| {
+        let has = match types.len() {
+            0 => "no arguments".to_string(),
+            1 => "1 argument (arg = 0)".to_string(),
+            n => format!("{n} arguments (arg = 0 to {})", n - 1),
+        };
+        error(field, format!("argument {arg} is beyond `{signature}`, which has {has}"))
+    })?;
+    let name = ty.sol_type_name();
+    if ty.is_dynamic() {
+        return Err(error(
+            field,
+            format!(
+                "argument {arg} is `{name}`, a dynamic type: its word holds an offset, not the \
+                 value, and the module compares one fixed word"
+            ),
+        ));
+    }
+    if !matches!(
+        ty,
+        DynSolType::Address
+            | DynSolType::Bool
+            | DynSolType::Int(_)
+            | DynSolType::Uint(_)
+            | DynSolType::FixedBytes(_)
+    ) {
+        return Err(error(
+            field,
+            format!(
+                "argument {arg} is `{name}`, several words: name one of them with `offset` \
+                 (bytes after the selector) instead"
+            ),
+        ));
+    }
+    // Every argument before it takes its head: 32 bytes per word of a static type, one word
+    // (an offset) for a dynamic one.
+    let words: usize = types[..arg as usize]
+        .iter()
+        .map(|ty| if ty.is_dynamic() { 1 } else { ty.minimum_words() })
+        .sum();
+    Ok((32 * words as u64, ty.clone()))
+}
+
+/// `text` (`"2h"`, `"90s"`, `"1day 2h"`) in whole seconds.
+fn duration(field: &str, text: &str) -> Result<u64, PolicyError> {
     let duration = humantime::parse_duration(text)
         .map_err(|e| error(field, format!("`{text}` is not a duration like \"2h\": {e}")))?;
+    if duration.subsec_nanos() != 0 {
+        return Err(error(field, format!("`{text}` is not a whole number of seconds")));
+    }
+    Ok(duration.as_secs())
+}
+
+/// `start` plus `text` (`"2h"`, `"90s"`, `"1day 2h"`), as uint48 seconds.
+fn later(field: &str, start: u64, text: &str) -> Result<u64, PolicyError> {
     start
-        .checked_add(duration.as_secs())
+        .checked_add(duration(field, text)?)
         .filter(|end| *end < 1 << 48)
         .ok_or_else(|| error(field, "ends beyond uint48 seconds"))
 }
@@ -539,6 +939,294 @@ mod tests {
             .contains("unknown variant `transferFrom`"));
 
         assert_eq!(refused(&entry(whole)).field, "actions", "a limit alone allows no call");
+    }
+
+    const RECIPIENT: Address = address!("00000000000000000000000000000000000b0b0b");
+
+    /// `bot` with one action on USDC calling `function` under `rules` (a TOML array).
+    fn ruled(function: &str, rules: &str) -> Result<Session, PolicyError> {
+        bot(&format!(r#"[{{ target = "{USDC}", function = "{function}", rules = {rules} }}]"#), "")
+    }
+
+    /// The (offset, condition, value) of each rule of `session`, all on USDC with `selector`.
+    fn rules_of(session: &Session, selector: FixedBytes<4>) -> Vec<(u16, u8, B256)> {
+        session
+            .argRules
+            .iter()
+            .map(|rule| {
+                assert_eq!((rule.target, rule.selector), (USDC, selector));
+                (rule.offset, rule.condition, rule.value)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn argument_rules_are_read_by_the_arguments_types_at_their_words() {
+        let session = ruled(
+            "transfer(address,uint256)",
+            &format!(r#"[{{ arg = 0, eq = "{RECIPIENT}" }}, {{ arg = 1, le = "100000000" }}, {{ arg = 1, ge = 1 }}]"#),
+        )
+        .unwrap();
+        assert_eq!(
+            rules_of(&session, fixed_bytes!("a9059cbb")),
+            [
+                (0, RULE_EQUAL, RECIPIENT.into_word()),
+                (32, RULE_LESS_OR_EQUAL, B256::from(U256::from(100_000_000))),
+                (32, RULE_GREATER_OR_EQUAL, B256::with_last_byte(1)),
+            ]
+        );
+
+        // Heads before the argument: a dynamic `bytes` takes one word (its offset), a static
+        // `uint256[2]` two, a static tuple its words.
+        let function = "pay(bytes,uint256[2],(address,bool),int8,bool,bytes4)";
+        let rules = r#"[{ arg = 3, eq = -1 }, { arg = 4, eq = true }, { arg = 5, eq = "0xa9059cbb" },
+                        { offset = 160, le = "0x10" }]"#;
+        let session = ruled(function, rules).unwrap();
+        let selector = FixedBytes(Function::parse(function).unwrap().selector().0);
+        let words: Vec<_> = rules_of(&session, selector);
+        assert_eq!(
+            words[0],
+            (32 * 5, RULE_EQUAL, B256::repeat_byte(0xff)),
+            "int8 -1, sign-extended"
+        );
+        assert_eq!(words[1], (32 * 6, RULE_EQUAL, B256::with_last_byte(1)));
+        let mut bytes4 = B256::ZERO;
+        bytes4[..4].copy_from_slice(&[0xa9, 0x05, 0x9c, 0xbb]);
+        assert_eq!(words[2], (32 * 7, RULE_EQUAL, bytes4), "bytes4 left-aligned");
+        assert_eq!(words[3], (160, RULE_LESS_OR_EQUAL, B256::with_last_byte(0x10)));
+        let session = ruled("put(bytes,uint256)", "[{ arg = 1, ne = 0 }]").unwrap();
+        assert_eq!(session.argRules[0].offset, 32, "after bytes' offset word");
+
+        // A bare selector: argument i is the word at 32·i, the value a uint256.
+        let session =
+            ruled("0x12345678", r#"[{ arg = 2, ge = "0x0100" }, { arg = 0, le = "1 ether" }]"#)
+                .unwrap();
+        assert_eq!(
+            rules_of(&session, fixed_bytes!("12345678")),
+            [
+                (64, RULE_GREATER_OR_EQUAL, B256::from(U256::from(256))),
+                (0, RULE_LESS_OR_EQUAL, B256::from(U256::from(10u64.pow(18)))),
+            ]
+        );
+    }
+
+    #[test]
+    fn argument_rules_follow_their_actions_in_session_order() {
+        let session = bot(
+            &format!(
+                r#"[{{ target = "{USDC}", function = "approve(address,uint256)", rules = [{{ arg = 1, le = 5 }}] }},
+                    {{ target = "{USDC}", function = "transfer(address,uint256)", rules = [{{ arg = 1, le = 7 }}] }}]"#
+            ),
+            "",
+        )
+        .unwrap();
+        let selectors: Vec<_> = session.argRules.iter().map(|rule| rule.selector).collect();
+        assert_eq!(selectors, [fixed_bytes!("095ea7b3"), fixed_bytes!("a9059cbb")]);
+    }
+
+    #[test]
+    fn a_bad_argument_rule_is_refused_naming_its_field() {
+        let transfer = "transfer(address,uint256)";
+        let refused = |function: &str, rules: &str| ruled(function, rules).unwrap_err();
+        let nine = format!("[{}]", ["{ arg = 1, le = 1 }"; 9].join(", "));
+        assert_eq!(
+            refused(transfer, &nine),
+            error(
+                "actions[0].rules",
+                "9 rules: the module holds at most 8 per action (it refuses the next with \
+                 ArgumentRuleInvalid)"
+            )
+        );
+        let eight = format!("[{}]", ["{ arg = 1, le = 1 }"; 8].join(", "));
+        assert_eq!(ruled(transfer, &eight).unwrap().argRules.len(), 8, "eight is the most");
+        assert_eq!(
+            refused(transfer, "[{ arg = 1, le = 1 }, { arg = 1, lt = 5 }]"),
+            error(
+                "actions[0].rules[1].lt",
+                "`lt` is no condition: say eq, ne, le or ge (=, ≠, ≤, ≥)"
+            )
+        );
+        assert_eq!(
+            refused(transfer, "[{ arg = 2, eq = 1 }]"),
+            error(
+                "actions[0].rules[0].arg",
+                "argument 2 is beyond `transfer(address,uint256)`, which has 2 arguments (arg = \
+                 0 to 1)"
+            )
+        );
+        assert_eq!(
+            refused("log(string)", r#"[{ arg = 0, eq = "hi" }]"#),
+            error(
+                "actions[0].rules[0].arg",
+                "argument 0 is `string`, a dynamic type: its word holds an offset, not the value, \
+                 and the module compares one fixed word"
+            )
+        );
+        assert_eq!(
+            refused("move(int8,int8)", "[{ arg = 0, le = 3 }]"),
+            error(
+                "actions[0].rules[0].le",
+                "`int8` is signed, and the module compares words as unsigned numbers: a negative \
+                 value would count as huge. Only eq and ne are exact on it"
+            )
+        );
+        assert_eq!(
+            refused(transfer, r#"[{ arg = 0, eq = "0xb0b" }]"#),
+            error("actions[0].rules[0].eq", "`0xb0b` is no address")
+        );
+        assert_eq!(
+            refused(transfer, r#"[{ arg = 1, le = "300", ge = "1" }]"#),
+            error("actions[0].rules[0].ge", "one condition per rule: write two rules")
+        );
+        assert_eq!(
+            refused(transfer, "[{ arg = 1 }]"),
+            error("actions[0].rules[0]", "say one condition: eq, ne, le or ge")
+        );
+        assert_eq!(
+            refused(transfer, "[{ le = 1 }]"),
+            error("actions[0].rules[0]", "say which argument: arg or offset")
+        );
+        assert_eq!(
+            refused(transfer, "[{ arg = 1, offset = 32, le = 1 }]").field,
+            "actions[0].rules[0].offset"
+        );
+        assert_eq!(
+            refused(transfer, "[{ offset = 65536, le = 1 }]"),
+            error("actions[0].rules[0].offset", "byte offset 65536 is beyond the module's 16 bits")
+        );
+        assert!(refused("f((uint256,uint256))", "[{ arg = 0, le = 1 }]")
+            .message
+            .contains("several words: name one of them with `offset`"));
+        let plain =
+            bot(&format!(r#"[{{ target = "{USDC}", rules = [{{ arg = 0, eq = 1 }}] }}]"#), "");
+        assert_eq!(
+            plain.unwrap_err(),
+            error("actions[0].rules", "a plain transfer has no arguments to rule on")
+        );
+    }
+
+    #[test]
+    fn argument_rules_survive_serde_unchanged() {
+        let policy = Policy::parse(&format!(
+            r#"chain_id = 1
+            module = "0x5e55105e55105e55105e55105e55105e55105e55"
+            account = "0xa11cea11cea11cea11cea11cea11cea11cea11ce"
+            session_key = "0xb595b18c88b1f651ca387489067f855b5c8e6720"
+            valid_until = 1900000000
+            period = "1day"
+            max_uses = 1
+            [[actions]]
+            target = "{USDC}"
+            function = "transfer(address,uint256)"
+            rules = [{{ arg = 0, eq = "{RECIPIENT}" }}, {{ arg = 1, le = 100 }}]"#
+        ))
+        .unwrap();
+        let toml = toml::to_string(&policy).unwrap();
+        let json = serde_json::to_string(&policy).unwrap();
+        for text in [toml, json] {
+            let again = Policy::parse(&text).unwrap().session(0).unwrap();
+            assert_eq!(again, policy.session(0).unwrap(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_period_makes_the_limits_count_per_period_and_must_fit_32_bit_indexes() {
+        let with = |fields: &str| {
+            Policy::parse(&format!(
+                r#"chain_id = 1
+                module = "0x5e55105e55105e55105e55105e55105e55105e55"
+                account = "0xa11cea11cea11cea11cea11cea11cea11cea11ce"
+                session_key = "0xb595b18c88b1f651ca387489067f855b5c8e6720"
+                max_uses = 3
+                actions = [{{ target = "{USDC}", function = "transfer(address,uint256)" }}]
+                {fields}"#
+            ))
+            .unwrap()
+            .session(1_800_000_000)
+        };
+        let session = with("valid_for = \"30days\"\nperiod = \"1day\"").unwrap();
+        assert_eq!(session.period, U48::from(86_400u64));
+        assert_eq!(with("valid_for = \"1h\"").unwrap().period, U48::ZERO, "none by default");
+
+        // 2^32 periods of a second: the last index is 2^32 − 1, which the module still counts.
+        let last = 1_800_000_000u64 + (1 << 32) - 1;
+        assert!(with(&format!("valid_until = {last}\nperiod = \"1s\"")).is_ok());
+        assert_eq!(
+            with(&format!("valid_until = {}\nperiod = \"1s\"", last + 1)).unwrap_err(),
+            error(
+                "period",
+                "`1s` is too short for the window of 4294967297 seconds: it makes 4294967297 \
+                 periods, and the module counts at most 2^32"
+            )
+        );
+        assert_eq!(
+            with("valid_for = \"1h\"\nperiod = \"0s\"").unwrap_err(),
+            error("period", "`0s`: a period lasts 1 second to 2^48 − 1 seconds (or leave it out)")
+        );
+        assert_eq!(
+            with("valid_for = \"1h\"\nperiod = \"1500ms\"").unwrap_err(),
+            error("period", "`1500ms` is not a whole number of seconds")
+        );
+        assert!(with("valid_for = \"1h\"\nperiod = \"daily\"")
+            .unwrap_err()
+            .message
+            .starts_with("`daily` is not a duration like \"2h\""));
+    }
+
+    #[test]
+    fn a_p256_session_key_is_its_public_key_and_the_session_holds_its_id() {
+        // The P-256 key 0x4848…48 (public key computed apart, with Python's `cryptography`).
+        let x = "42a51e039eb9e0b5ce58c4f1b8ebcb281fae32b90729711640b0cad4fc5c38c1";
+        let y = "173c7e7b5be6ea94bb10e09fbee7c7b0838f3f4f88e01e911d30e44f4f3e9b32";
+        let policy = |key_type: &str, key: &str| {
+            Policy::parse(&format!(
+                r#"chain_id = 1
+                module = "0x5e55105e55105e55105e55105e55105e55105e55"
+                account = "0xa11cea11cea11cea11cea11cea11cea11cea11ce"
+                session_key = "{key}"
+                {key_type}
+                valid_for = "1h"
+                max_uses = 3
+                actions = [{{ target = "{USDC}", function = "transfer(address,uint256)" }}]"#
+            ))
+            .unwrap()
+            .session(1_800_000_000)
+        };
+        let xy: Vec<u8> = alloy_primitives::hex::decode(format!("{x}{y}")).unwrap();
+        let id = B256::left_padding_from(&keccak256(&xy)[12..]);
+        let p256 = "key_type = \"p256\"";
+        for key in [format!("0x04{x}{y}"), format!("0x{x}{y}"), format!("0x02{x}")] {
+            let session = policy(p256, &key).unwrap();
+            assert_eq!((session.keyType, session.key), (KEY_TYPE_P256, id), "{key}");
+        }
+        let secp256k1 = policy("", "0xb595b18c88b1f651ca387489067f855b5c8e6720").unwrap();
+        assert_eq!(secp256k1.keyType, KEY_TYPE_SECP256K1, "the default");
+
+        assert_eq!(
+            policy("", &format!("0x04{x}{y}")).unwrap_err(),
+            error(
+                "session_key",
+                "65 bytes: a secp256k1 session key is named by its address (20 bytes, not zero); \
+                 a P-256 public key needs key_type = \"p256\""
+            )
+        );
+        let off_curve = format!("0x04{x}{}", "00".repeat(32));
+        assert_eq!(
+            policy(p256, &off_curve).unwrap_err(),
+            error(
+                "session_key",
+                "65 bytes that are no P-256 public key (say 0x04 ‖ x ‖ y, 65 bytes, or x ‖ y, 64 \
+                 bytes, of a point on the curve)"
+            )
+        );
+        assert_eq!(
+            policy(p256, "0xb595b18c88b1f651ca387489067f855b5c8e6720").unwrap_err().field,
+            "session_key"
+        );
+        let ed25519 = Policy::parse("key_type = \"ed25519\"").unwrap_err();
+        assert!(ed25519
+            .message
+            .contains("unknown variant `ed25519`, expected `secp256k1` or `p256`"));
     }
 
     #[test]

@@ -345,7 +345,10 @@ fn execute_with_a_nonce_prints_a_relayable_call_signed_by_the_session_key() {
         serde_json::from_value(json["typedData"].clone()).unwrap();
     assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
     let signature = Signature::from_raw(&relayed.signature).unwrap();
-    assert_eq!(signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
+    assert_eq!(
+        signature.recover_address_from_prehash(&digest).unwrap(),
+        policy.key().unwrap().id()
+    );
 
     // Without --json: the same call data alone (RFC 6979 signatures are deterministic).
     assert_eq!(stdout(&run(&signed, &key)).trim(), data.to_string());
@@ -360,7 +363,7 @@ fn execute_without_a_nonce_prints_the_call_the_key_sends_itself_and_inspect_read
         &[],
     );
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(json_field::<Address>(&json, "from"), policy.session_key);
+    assert_eq!(json_field::<Address>(&json, "from"), policy.key().unwrap().id());
     let data: Bytes = json_field(&json, "data");
     let call = executeAsSessionCall::abi_decode_validate(&data).unwrap();
     let call_data: Bytes =
@@ -422,7 +425,10 @@ fn revoke_prints_a_relayable_revocation_signed_by_the_session_key() {
         serde_json::from_value(json["typedData"].clone()).unwrap();
     assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
     let signature = Signature::from_raw(&call.signature).unwrap();
-    assert_eq!(signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
+    assert_eq!(
+        signature.recover_address_from_prehash(&digest).unwrap(),
+        policy.key().unwrap().id()
+    );
 }
 
 #[test]
@@ -446,7 +452,7 @@ fn execute_and_revoke_refuse_missing_or_wrong_keys_and_bad_deadlines() {
     assert_eq!(stderr(revoke("1800000600", &[]), 1), unset);
     let wrong = stderr(revoke("1800000600", &[("SESSION_PRIVATE_KEY", OWNER_KEY)]), 1);
     let owner = Signer::from_hex(OWNER_KEY).unwrap().address();
-    let session_key = example_session().0.session_key;
+    let session_key = example_session().0.key().unwrap().id();
     assert_eq!(
         wrong,
         format!(
@@ -627,7 +633,10 @@ fn sign_message_prints_a_typed_data_signature_the_key_made_over_the_erc7739_dige
         (policy.module.as_slice(), 1, &permission_id[..])
     );
     let key_signature = Signature::from_raw(&signature[53..118]).unwrap();
-    assert_eq!(key_signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
+    assert_eq!(
+        key_signature.recover_address_from_prehash(&digest).unwrap(),
+        policy.key().unwrap().id()
+    );
     let descr = Challenge::eip712_encode_type();
     let tail = [
         app.separator().as_slice(),
@@ -676,7 +685,10 @@ fn sign_message_prints_a_personal_signature_when_given_a_message() {
     );
     assert_eq!(&signature[118..], b"log in to the game");
     let key_signature = Signature::from_raw(&signature[53..118]).unwrap();
-    assert_eq!(key_signature.recover_address_from_prehash(&digest).unwrap(), policy.session_key);
+    assert_eq!(
+        key_signature.recover_address_from_prehash(&digest).unwrap(),
+        policy.key().unwrap().id()
+    );
 }
 
 #[test]
