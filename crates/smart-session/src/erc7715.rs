@@ -11,22 +11,30 @@
 //! | `expiry` rule (required: sessions always end) | `validUntil` |
 //! | `startTime` of the permissions | `validAfter` |
 //! | `native-token-allowance {allowanceAmount}` | `maxTotalValue`, over every call that sends value |
-//! | its `payee` rule | a plain-transfer action to each payee, up to the allowance per call |
+//! | `native-token-periodic {periodAmount, periodDuration}` | `maxTotalValue` per `period` of `periodDuration` seconds |
+//! | their `payee` rule | a plain-transfer action to each payee, up to the amount per call |
 //! | `erc20-token-allowance {tokenAddress, allowanceAmount}` | a `TokenLimit` of the token, and an action allowing its `transfer(address,uint256)` (sending no value) |
+//! | `erc20-token-periodic {tokenAddress, periodAmount, periodDuration}` | the same, the limit per `period` of `periodDuration` seconds |
 //! | `contract-call {address, calls, valueLimit}` | an action per call (signature or selector), `valueLimit` wei per call |
 //! | `call-limit {count}` rule (ERC-7715's first draft's `call-limit`) | `maxUses` |
 //!
-//! An `erc20-token-allowance` allows transfers only, to anyone (the module budgets amounts, not
-//! recipients, so a `payee` rule on it is refused): the session's `approve` calls, which the
-//! module counts against the same budget, have no ERC-7715 form, and neither has a
-//! `contract-call` naming `transfer(address,uint256)` or `approve(address,uint256)` (the module
-//! counts those amounts against a token budget; without one they move nothing).
+//! A session has one period for all its limits, counted from its start (`validAfter`): its
+//! periodic permissions must share one `periodDuration`, their `startTime` (when given) must be
+//! the session's start, and a session with periods cannot also hold an amount counted in all
+//! (an `…-allowance`) or a `call-limit` (its `maxUses` would count per period too).
 //!
-//! Everything else is refused, naming the field: periodic and streaming allowances (the module
-//! has no periods yet), other ERC-20 permissions and NFT permissions, unknown rules, and an
-//! allowance that nothing can spend (no payee rule and no `contract-call` with a `valueLimit`:
-//! a session names whom it may pay). On the way back, a session's approve action, a token
-//! transfer without a token limit, and a token limit without a transfer action are refused.
+//! An `erc20-token-…` permission allows transfers only, to anyone (a `payee` rule on it is
+//! refused): the session's `approve` calls, which the module counts against the same budget,
+//! have no ERC-7715 form, and neither has a `contract-call` naming
+//! `transfer(address,uint256)` or `approve(address,uint256)` (the module counts those amounts
+//! against a token budget; without one they move nothing).
+//!
+//! Everything else is refused, naming the field: streaming allowances, other ERC-20 permissions
+//! and NFT permissions, unknown rules, and an allowance that nothing can spend (no payee rule
+//! and no `contract-call` with a `valueLimit`: a session names whom it may pay). On the way
+//! back, a P-256 session key (ERC-7715's `to` is an address), argument rules, a session's
+//! approve action, a token transfer without a token limit, a token limit without a transfer
+//! action, and a period with a use limit or with no amount to count are refused.
 //! `contract-call` is the shape viem and Reown use, not one the current ERC defines.
 
 use alloy_primitives::{Address, U256};
@@ -96,6 +104,36 @@ struct NativeTokenAllowance {
     _justification: Option<String>,
 }
 
+/// `native-token-periodic` data: wei per period of `periodDuration` seconds.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NativeTokenPeriodic {
+    #[serde(deserialize_with = "amount")]
+    period_amount: U256,
+    period_duration: u64,
+    #[serde(default)]
+    start_time: Option<u64>,
+    /// Shown to the user by the wallet; a session has no place for it.
+    #[serde(default, rename = "justification")]
+    _justification: Option<String>,
+}
+
+/// `erc20-token-periodic` data: the token, and base units per period of `periodDuration`
+/// seconds.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Erc20TokenPeriodic {
+    token_address: Address,
+    #[serde(deserialize_with = "amount")]
+    period_amount: U256,
+    period_duration: u64,
+    #[serde(default)]
+    start_time: Option<u64>,
+    /// Shown to the user by the wallet; a session has no place for it.
+    #[serde(default, rename = "justification")]
+    _justification: Option<String>,
+}
+
 /// `erc20-token-allowance` data: the token and its amount in base units.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -144,34 +182,92 @@ fn optional_amount<'de, D: serde::Deserializer<'de>>(
 }
 
 const NATIVE_TOKEN_ALLOWANCE: &str = "native-token-allowance";
+const NATIVE_TOKEN_PERIODIC: &str = "native-token-periodic";
 const CONTRACT_CALL: &str = "contract-call";
 const ERC20_TOKEN_ALLOWANCE: &str = "erc20-token-allowance";
+const ERC20_TOKEN_PERIODIC: &str = "erc20-token-periodic";
 
-/// What the module cannot hold yet, by permission type.
+/// What the module cannot hold, by permission type.
 fn unsupported(kind: &str) -> Option<&'static str> {
     Some(match kind {
-        "native-token-periodic" | "erc20-token-periodic" => {
-            "periodic allowances are not supported: the module has no periods yet"
-        }
         "native-token-stream" | "erc20-token-stream" => {
-            "streaming allowances are not supported: the module has no periods yet"
+            "streaming allowances are not supported: the module's limits start over each \
+             period, they do not accrue"
         }
         kind if kind.starts_with("erc721") || kind.starts_with("erc1155") => {
             "NFT permissions are not supported: the module budgets ERC-20 tokens only"
         }
         kind if kind.starts_with("erc20") => {
-            "of the ERC-20 permissions only erc20-token-allowance is supported"
+            "of the ERC-20 permissions only erc20-token-allowance and erc20-token-periodic are \
+             supported"
         }
         "token-approval-revocation" => "revocation permissions are not supported",
         _ => return None,
     })
 }
 
+/// How an amount permission counts: in all, or per period of so many seconds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Counting {
+    InAll,
+    PerPeriod(u64),
+}
+
+/// The one period of a session, as its requests ask for it: the first amount permission read
+/// fixes how every other must count.
+#[derive(Default)]
+struct PeriodOfRequests {
+    /// The first amount permission's counting, its request index and its type.
+    first: Option<(Counting, usize, String)>,
+}
+
+impl PeriodOfRequests {
+    /// Request `i`'s amount permission of `kind` counts so.
+    fn count(&mut self, i: usize, kind: &str, counting: Counting) -> Result<(), PolicyError> {
+        if counting == Counting::PerPeriod(0) {
+            return Err(error(
+                format!("[{i}].permission.data.periodDuration"),
+                "a period lasts at least 1 second",
+            ));
+        }
+        let Some((first, j, first_kind)) = &self.first else {
+            self.first = Some((counting, i, kind.to_string()));
+            return Ok(());
+        };
+        match (*first, counting) {
+            (Counting::PerPeriod(a), Counting::PerPeriod(b)) if a != b => Err(error(
+                format!("[{i}].permission.data.periodDuration"),
+                format!(
+                    "{b} seconds, but [{j}] asks for periods of {a}: a session has one period \
+                     for all its limits"
+                ),
+            )),
+            (Counting::InAll, Counting::PerPeriod(_))
+            | (Counting::PerPeriod(_), Counting::InAll) => Err(error(
+                format!("[{i}].permission.type"),
+                format!(
+                    "`{kind}` and [{j}]'s `{first_kind}` mix an amount counted in all with \
+                         one counted per period: a session has one period for all its limits"
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The session's period in seconds, if its amounts count per period.
+    fn seconds(&self) -> Option<u64> {
+        match self.first {
+            Some((Counting::PerPeriod(seconds), ..)) => Some(seconds),
+            _ => None,
+        }
+    }
+}
+
 /// The session policy a request array asks for, on `module`.
 ///
 /// # Errors
 /// [`PolicyError`] naming the request field (`[1].permission.type`) that a session cannot
-/// represent, or where the requests disagree on chain, account, key or window.
+/// represent, or where the requests disagree on chain, account, key, window or period.
 pub fn policy_from_requests(
     requests: &[PermissionRequest],
     module: Address,
@@ -200,7 +296,9 @@ pub fn policy_from_requests(
         signing: Vec::new(),
         grant: None,
     };
-    let mut max_uses = None;
+    // The call-limit's count and the field it was read from.
+    let mut max_uses: Option<(u64, String)> = None;
+    let mut period = PeriodOfRequests::default();
     for (i, request) in requests.iter().enumerate() {
         let at = |field: &str| format!("[{i}].{field}");
         if (request.chain_id, request.from, request.to) != (first.chain_id, first.from, first.to) {
@@ -217,13 +315,13 @@ pub fn policy_from_requests(
                 "expiry" => expiry = Some(number(&field, &rule.data, "timestamp")?),
                 "call-limit" => {
                     let count = number(&field, &rule.data, "count")?;
-                    if max_uses.is_some_and(|uses| uses != count) {
+                    if max_uses.as_ref().is_some_and(|(uses, _)| *uses != count) {
                         return Err(error(
                             field,
                             "every request of a session has the same call-limit",
                         ));
                     }
-                    max_uses = Some(count);
+                    max_uses = Some((count, field));
                 }
                 "payee" => {
                     payees = Some(typed::<Payees>(&format!("{field}.data"), &rule.data)?.addresses)
@@ -244,26 +342,35 @@ pub fn policy_from_requests(
         policy.valid_until = Some(expiry);
 
         let permission = &request.permission;
+        let kind = permission.kind.as_str();
         let data_field = at("permission.data");
-        let start_time = match permission.kind.as_str() {
-            NATIVE_TOKEN_ALLOWANCE => {
-                let data: NativeTokenAllowance = typed(&data_field, &permission.data)?;
+        let start_time = match kind {
+            NATIVE_TOKEN_ALLOWANCE | NATIVE_TOKEN_PERIODIC => {
+                let (amount, start_time, counting) = if kind == NATIVE_TOKEN_PERIODIC {
+                    let data: NativeTokenPeriodic = typed(&data_field, &permission.data)?;
+                    let counting = Counting::PerPeriod(data.period_duration);
+                    (data.period_amount, data.start_time, counting)
+                } else {
+                    let data: NativeTokenAllowance = typed(&data_field, &permission.data)?;
+                    (data.allowance_amount, data.start_time, Counting::InAll)
+                };
                 if policy.max_total_value.is_some() {
                     return Err(error(
                         at("permission.type"),
-                        "one native-token-allowance per session",
+                        "one native-token allowance (total or periodic) per session",
                     ));
                 }
-                policy.max_total_value = Some(data.allowance_amount.to_string());
+                period.count(i, kind, counting)?;
+                policy.max_total_value = Some(amount.to_string());
                 policy.actions.extend(payees.take().unwrap_or_default().into_iter().map(|payee| {
                     ActionPolicy {
                         target: payee,
                         function: None,
-                        max_value_per_call: Some(data.allowance_amount.to_string()),
+                        max_value_per_call: Some(amount.to_string()),
                         rules: Vec::new(),
                     }
                 }));
-                data.start_time
+                start_time
             }
             CONTRACT_CALL => {
                 let data: ContractCall = typed(&data_field, &permission.data)?;
@@ -284,29 +391,37 @@ pub fn policy_from_requests(
                         return Err(error(
                             field,
                             "the module counts ERC-20 transfer and approve amounts against a \
-                             token budget: ask for an erc20-token-allowance (transfers; approvals \
-                             have no ERC-7715 form)",
+                             token budget: ask for an erc20-token-allowance or \
+                             erc20-token-periodic (transfers; approvals have no ERC-7715 form)",
                         ));
                     }
                     policy.actions.push(action);
                 }
                 data.start_time
             }
-            ERC20_TOKEN_ALLOWANCE => {
-                let data: Erc20TokenAllowance = typed(&data_field, &permission.data)?;
-                if policy.token_limits.iter().any(|limit| limit.token == data.token_address) {
+            ERC20_TOKEN_ALLOWANCE | ERC20_TOKEN_PERIODIC => {
+                let (token, amount, start_time, counting) = if kind == ERC20_TOKEN_PERIODIC {
+                    let data: Erc20TokenPeriodic = typed(&data_field, &permission.data)?;
+                    let counting = Counting::PerPeriod(data.period_duration);
+                    (data.token_address, data.period_amount, data.start_time, counting)
+                } else {
+                    let data: Erc20TokenAllowance = typed(&data_field, &permission.data)?;
+                    (data.token_address, data.allowance_amount, data.start_time, Counting::InAll)
+                };
+                if policy.token_limits.iter().any(|limit| limit.token == token) {
                     return Err(error(
                         format!("{data_field}.tokenAddress"),
-                        "one erc20-token-allowance per token",
+                        "one erc20-token allowance (total or periodic) per token",
                     ));
                 }
+                period.count(i, kind, counting)?;
                 policy.token_limits.push(TokenLimitPolicy {
-                    token: data.token_address,
-                    max_amount: data.allowance_amount.to_string(),
+                    token,
+                    max_amount: amount.to_string(),
                     decimals: None,
                     allow: vec![TokenCall::Transfer],
                 });
-                data.start_time
+                start_time
             }
             kind => {
                 let reason = unsupported(kind).unwrap_or("unknown permission type");
@@ -314,26 +429,47 @@ pub fn policy_from_requests(
             }
         };
         if payees.is_some() {
-            return Err(error(at("rules"), "a payee rule belongs to a native-token-allowance"));
+            return Err(error(at("rules"), "a payee rule belongs to a native-token allowance"));
         }
         if let Some(start) = start_time {
-            if policy.valid_after.is_some_and(|after| after != start) {
-                return Err(error(
-                    format!("{data_field}.startTime"),
-                    "every permission of a session starts at the same time",
-                ));
+            match policy.valid_after {
+                Some(after) if after != start && kind.ends_with("-periodic") => {
+                    return Err(error(
+                        format!("{data_field}.startTime"),
+                        format!(
+                            "periods count from the session's start ({after}, an earlier \
+                             permission's startTime): a periodic startTime must equal it"
+                        ),
+                    ))
+                }
+                Some(after) if after != start => {
+                    return Err(error(
+                        format!("{data_field}.startTime"),
+                        "every permission of a session starts at the same time",
+                    ))
+                }
+                _ => policy.valid_after = Some(start),
             }
-            policy.valid_after = Some(start);
         }
     }
-    policy.max_uses = max_uses.unwrap_or(u64::MAX);
+    if let Some(seconds) = period.seconds() {
+        if let Some((_, field)) = max_uses.take() {
+            return Err(error(
+                field,
+                "a call-limit counts calls in all, but with periodic allowances the session's \
+                 use count starts over each period",
+            ));
+        }
+        policy.period = Some(format!("{seconds}s"));
+    }
+    policy.max_uses = max_uses.map_or(u64::MAX, |(count, _)| count);
     let value_paths = policy.actions.iter().any(|action| action.max_value_per_call.is_some());
     match (&policy.max_total_value, value_paths) {
         (None, true) => {
-            return Err(error("[]", "a contract-call valueLimit needs a native-token-allowance that caps the total"))
+            return Err(error("[]", "a contract-call valueLimit needs a native-token allowance that caps the total"))
         }
         (Some(_), false) => {
-            return Err(error("[]", "nothing can spend the native-token-allowance: add a payee rule or a contract-call valueLimit"))
+            return Err(error("[]", "nothing can spend the native-token allowance: add a payee rule or a contract-call valueLimit"))
         }
         _ => {}
     }
@@ -373,7 +509,36 @@ pub fn requests_from_session(
     if !session.signing.is_empty() {
         return Err(error("signing", "ERC-7715 has no signing permissions"));
     }
+    if session.keyType != KeyType::Secp256k1.code() {
+        return Err(error(
+            "keyType",
+            "ERC-7715's `to` is the delegate's address: a P-256 session key has no ERC-7715 form",
+        ));
+    }
+    if !session.argRules.is_empty() {
+        return Err(error("argRules", "ERC-7715 has no argument rules"));
+    }
+    let period = session.period.to::<u64>();
+    if period != 0 && session.maxUses != u64::MAX {
+        return Err(error(
+            "maxUses",
+            "a periodic session's maxUses counts per period, and ERC-7715's call-limit in all",
+        ));
+    }
     let start_time = Some(session.validAfter.to::<u64>()).filter(|start| *start != 0);
+    // With a period, amounts become `…-periodic` permissions of the same period.
+    let amount = |amount: U256, mut data: serde_json::Value| {
+        if period == 0 {
+            data["allowanceAmount"] = serde_json::json!(amount);
+        } else {
+            data["periodAmount"] = serde_json::json!(amount);
+            data["periodDuration"] = serde_json::json!(period);
+        }
+        with_start(data, start_time)
+    };
+    let kind = |allowance: &str, periodic: &str| {
+        if period == 0 { allowance } else { periodic }.to_string()
+    };
     let mut rules = vec![Rule {
         kind: "expiry".into(),
         data: serde_json::json!({ "timestamp": session.validUntil.to::<u64>() }),
@@ -422,9 +587,9 @@ pub fn requests_from_session(
         });
         requests.push(request(
             Permission {
-                kind: NATIVE_TOKEN_ALLOWANCE.into(),
+                kind: kind(NATIVE_TOKEN_ALLOWANCE, NATIVE_TOKEN_PERIODIC),
                 is_adjustment_allowed: false,
-                data: with_start(serde_json::json!({ "allowanceAmount": total }), start_time),
+                data: amount(total, serde_json::json!({})),
             },
             payee_rule,
         ));
@@ -442,17 +607,20 @@ pub fn requests_from_session(
                 ),
             ));
         }
-        let data = serde_json::json!({
-            "tokenAddress": limit.token,
-            "allowanceAmount": limit.maxAmount,
-        });
+        let data = amount(limit.maxAmount, serde_json::json!({ "tokenAddress": limit.token }));
         requests.push(request(
             Permission {
-                kind: ERC20_TOKEN_ALLOWANCE.into(),
+                kind: kind(ERC20_TOKEN_ALLOWANCE, ERC20_TOKEN_PERIODIC),
                 is_adjustment_allowed: false,
-                data: with_start(data, start_time),
+                data,
             },
             None,
+        ));
+    }
+    if period != 0 && !requests.iter().any(|r| r.permission.kind.ends_with("-periodic")) {
+        return Err(error(
+            "period",
+            "the session has no amount to count per period: ERC-7715 has no period without one",
         ));
     }
     // One contract-call per (contract, per-call cap), in the session's order.
@@ -597,15 +765,17 @@ mod tests {
 
     #[test]
     fn what_a_session_cannot_hold_is_refused_naming_the_field() {
-        let periodic = r#"{"type": "native-token-periodic", "isAdjustmentAllowed": false,
-            "data": {"periodAmount": "0x1", "periodDuration": 86400}}"#;
+        let stream = r#"{"type": "native-token-stream", "isAdjustmentAllowed": false,
+            "data": {"amountPerSecond": "0x1"}}"#;
         assert_eq!(
-            refusal(&one(periodic, EXPIRY)),
-            error("[0].permission.type", "`native-token-periodic`: periodic allowances are not supported: the module has no periods yet")
+            refusal(&one(stream, EXPIRY)),
+            error("[0].permission.type", "`native-token-stream`: streaming allowances are not supported: the module's limits start over each period, they do not accrue")
         );
-        let erc20 = r#"{"type": "erc20-token-periodic", "isAdjustmentAllowed": false,
-            "data": {"tokenAddress": "0x1c7d4b196cb0c7b01d743fbc6116a902379c7238", "periodAmount": "0x1", "periodDuration": 86400}}"#;
-        assert!(refusal(&one(erc20, EXPIRY)).message.contains("periodic allowances"));
+        let erc20 =
+            r#"{"type": "erc20-token-revocation", "isAdjustmentAllowed": false, "data": {}}"#;
+        assert!(refusal(&one(erc20, EXPIRY))
+            .message
+            .contains("only erc20-token-allowance and erc20-token-periodic"));
         let nft = r#"{"type": "erc721-token-allowance", "isAdjustmentAllowed": false, "data": {}}"#;
         assert!(refusal(&one(nft, EXPIRY)).message.contains("ERC-20 tokens only"));
 
@@ -629,7 +799,7 @@ mod tests {
         let call_with_value = call.replace(r#""calls""#, r#""valueLimit": "0x10", "calls""#);
         assert!(refusal(&one(&call_with_value, EXPIRY))
             .message
-            .contains("needs a native-token-allowance"));
+            .contains("needs a native-token allowance"));
         let empty_amount = allowance_alone.replace("0x1DCD6500", "0x");
         assert_eq!(refusal(&one(&empty_amount, EXPIRY)).field, "[0].permission.data");
         let typo = call.replace("calls", "cals");
@@ -673,13 +843,16 @@ mod tests {
             {"type": "payee", "data": {"addresses": ["0x00000000000000000000000000000000000b0b0b"]}}]"#;
         assert_eq!(
             refusal(&one(USDC_ALLOWANCE, payee)),
-            error("[0].rules", "a payee rule belongs to a native-token-allowance")
+            error("[0].rules", "a payee rule belongs to a native-token allowance")
         );
         let a = one(USDC_ALLOWANCE, EXPIRY);
         let twice = format!("[{},{}]", &a[1..a.len() - 1], &a[1..a.len() - 1]);
         assert_eq!(
             refusal(&twice),
-            error("[1].permission.data.tokenAddress", "one erc20-token-allowance per token")
+            error(
+                "[1].permission.data.tokenAddress",
+                "one erc20-token allowance (total or periodic) per token"
+            )
         );
         let approve = r#"{"type": "contract-call", "isAdjustmentAllowed": false,
             "data": {"address": "0x1c7d4b196cb0c7b01d743fbc6116a902379c7238",
@@ -746,5 +919,154 @@ mod tests {
         session.actions[0].selector = TRANSFER_SELECTOR;
         let error = requests_from_session(&session, 1).unwrap_err();
         assert!(error.message.contains("per-call cap must equal maxTotalValue"), "{error}");
+    }
+
+    const DAY: u64 = 86_400;
+    /// 0.001 ether a day to a payee, from NOW.
+    const NATIVE_PERIODIC: &str = r#"{"type": "native-token-periodic", "isAdjustmentAllowed": false,
+        "data": {"periodAmount": "0x38d7ea4c68000", "periodDuration": 86400, "startTime": 1800000000,
+                 "justification": "rent, daily"}}"#;
+    /// 10 USDC a day.
+    const USDC_PERIODIC: &str = r#"{"type": "erc20-token-periodic", "isAdjustmentAllowed": false,
+        "data": {"tokenAddress": "0x1c7d4b196cb0c7b01d743fbc6116a902379c7238",
+                 "periodAmount": "0x989680", "periodDuration": 86400}}"#;
+    const PAYEE: &str = r#"[{"type": "expiry", "data": {"timestamp": 1893456000}},
+        {"type": "payee", "data": {"addresses": ["0x00000000000000000000000000000000000b0b0b"]}}]"#;
+
+    /// The requests `a` and `b` (each a one-request array) as one array.
+    fn both(a: &str, b: &str) -> String {
+        format!("[{},{}]", &a[1..a.len() - 1], &b[1..b.len() - 1])
+    }
+
+    #[test]
+    fn periodic_allowances_become_the_sessions_period_and_its_limits_and_back() {
+        let json = both(&one(NATIVE_PERIODIC, PAYEE), &one(USDC_PERIODIC, EXPIRY));
+        let policy = policy_from_requests(&requests(&json), MODULE).unwrap();
+        assert_eq!(policy.period.as_deref(), Some("86400s"));
+        let session = policy.session(NOW + 99).unwrap();
+        assert_eq!(session.period.to::<u64>(), DAY);
+        assert_eq!(session.validAfter.to::<u64>(), NOW, "startTime is the session's start");
+        assert_eq!(session.maxTotalValue, U256::from(1_000_000_000_000_000u64), "per day");
+        assert_eq!(session.maxUses, u64::MAX);
+        assert_eq!(
+            session.tokenLimits,
+            [TokenLimit { token: USDC, maxAmount: U256::from(10_000_000) }]
+        );
+        let calls: Vec<_> = session.actions.iter().map(|a| (a.target, a.selector)).collect();
+        assert_eq!(
+            calls,
+            [
+                (address!("00000000000000000000000000000000000b0b0b"), TRANSFER_SELECTOR),
+                (USDC, TokenCall::Transfer.selector())
+            ]
+        );
+
+        let back = requests_from_session(&session, 1).unwrap();
+        let kinds: Vec<_> = back.iter().map(|r| r.permission.kind.as_str()).collect();
+        assert_eq!(kinds, ["native-token-periodic", "erc20-token-periodic"]);
+        assert_eq!(
+            back[1].permission.data,
+            serde_json::json!({
+                "tokenAddress": USDC, "periodAmount": "0x989680", "periodDuration": DAY,
+                "startTime": NOW
+            })
+        );
+        let again = policy_from_requests(&back, MODULE).unwrap().session(NOW + 5).unwrap();
+        assert_eq!(again, session, "the round trip keeps the session");
+    }
+
+    #[test]
+    fn periodic_requests_a_session_cannot_hold_are_refused_naming_the_field() {
+        let hourly = USDC_PERIODIC.replace("86400", "3600");
+        assert_eq!(
+            refusal(&both(&one(NATIVE_PERIODIC, PAYEE), &one(&hourly, EXPIRY))),
+            error(
+                "[1].permission.data.periodDuration",
+                "3600 seconds, but [0] asks for periods of 86400: a session has one period for \
+                 all its limits"
+            )
+        );
+        assert_eq!(
+            refusal(&both(&one(USDC_ALLOWANCE, EXPIRY), &one(NATIVE_PERIODIC, PAYEE))),
+            error(
+                "[1].permission.type",
+                "`native-token-periodic` and [0]'s `erc20-token-allowance` mix an amount counted \
+                 in all with one counted per period: a session has one period for all its limits"
+            )
+        );
+        let native_total =
+            NATIVE_PERIODIC.replace("native-token-periodic", "native-token-allowance").replace(
+                r#""periodAmount": "0x38d7ea4c68000", "periodDuration": 86400"#,
+                r#""allowanceAmount": "0x1""#,
+            );
+        assert_eq!(
+            refusal(&both(&one(USDC_PERIODIC, EXPIRY), &one(&native_total, PAYEE))).field,
+            "[1].permission.type"
+        );
+        let later = USDC_PERIODIC.replace(
+            r#""periodDuration": 86400"#,
+            r#""periodDuration": 86400, "startTime": 1800000001"#,
+        );
+        assert_eq!(
+            refusal(&both(&one(NATIVE_PERIODIC, PAYEE), &one(&later, EXPIRY))),
+            error(
+                "[1].permission.data.startTime",
+                "periods count from the session's start (1800000000, an earlier permission's \
+                 startTime): a periodic startTime must equal it"
+            )
+        );
+        let limited = r#"[{"type": "expiry", "data": {"timestamp": 1893456000}},
+            {"type": "call-limit", "data": {"count": 5}}]"#;
+        assert_eq!(
+            refusal(&one(USDC_PERIODIC, limited)),
+            error(
+                "[0].rules[1]",
+                "a call-limit counts calls in all, but with periodic allowances the session's use \
+                 count starts over each period"
+            )
+        );
+        assert_eq!(
+            refusal(&one(&USDC_PERIODIC.replace("86400", "0"), EXPIRY)),
+            error("[0].permission.data.periodDuration", "a period lasts at least 1 second")
+        );
+        assert_eq!(
+            refusal(&one(&USDC_PERIODIC.replace("periodDuration", "period"), EXPIRY)).field,
+            "[0].permission.data"
+        );
+    }
+
+    #[test]
+    fn sessions_with_what_erc_7715_cannot_say_of_periods_rules_and_keys_are_refused() {
+        let json = one(USDC_PERIODIC, EXPIRY);
+        let session = policy_from_requests(&requests(&json), MODULE).unwrap().session(NOW).unwrap();
+        let refused = |change: &dyn Fn(&mut Session)| {
+            let mut changed = session.clone();
+            change(&mut changed);
+            requests_from_session(&changed, 1).unwrap_err()
+        };
+        assert_eq!(
+            refused(&|s| s.maxUses = 10),
+            error(
+                "maxUses",
+                "a periodic session's maxUses counts per period, and ERC-7715's call-limit in all"
+            )
+        );
+        let nothing_per_period = refused(&|s| {
+            s.tokenLimits.clear();
+            s.actions[0].selector = FixedBytes([1, 2, 3, 4]);
+        });
+        assert_eq!(nothing_per_period.field, "period");
+        assert_eq!(
+            refused(&|s| s.keyType = 1),
+            error(
+                "keyType",
+                "ERC-7715's `to` is the delegate's address: a P-256 session key has no ERC-7715 \
+                 form"
+            )
+        );
+        assert_eq!(
+            refused(&|s| s.argRules.push(Default::default())),
+            error("argRules", "ERC-7715 has no argument rules")
+        );
     }
 }

@@ -512,15 +512,15 @@ fn permissions_convert_to_erc_7715_and_back_and_refuse_what_sessions_cannot_hold
     assert_eq!(policy["actions"][0]["target"], "0x00000000000000000000000000000000000b0b0b");
     assert_eq!(policy["valid_until"], 1_893_456_000);
 
-    let periodic = std::fs::read_to_string(example)
+    let streaming = std::fs::read_to_string(example)
         .unwrap()
-        .replace("native-token-allowance", "native-token-periodic");
-    std::fs::write(dir.join("periodic.json"), periodic).unwrap();
+        .replace("native-token-allowance", "native-token-stream");
+    std::fs::write(dir.join("stream.json"), streaming).unwrap();
     let refused = run(
         &[
             "permissions",
             "from-7715",
-            dir.join("periodic.json").to_str().unwrap(),
+            dir.join("stream.json").to_str().unwrap(),
             "--module",
             module,
         ],
@@ -530,10 +530,253 @@ fn permissions_convert_to_erc_7715_and_back_and_refuse_what_sessions_cannot_hold
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
         stderr.contains(
-            "[0].permission.type: `native-token-periodic`: periodic allowances are not supported"
+            "[0].permission.type: `native-token-stream`: streaming allowances are not supported"
         ),
         "{stderr}"
     );
+}
+
+/// The periodic example: a bot paying Bob up to 100 USDC a day for 30 days.
+const PERIODIC_POLICY: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/periodic-allowance.toml");
+/// The P-256 example: the game session with the P-256 key 0x4848…48.
+const P256_POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/p256-session.toml");
+const P256_KEY: &str = "0x4848484848484848484848484848484848484848484848484848484848484848";
+const DAY: u64 = 86_400;
+
+/// `stderr` of a run that failed with `code`.
+fn failed(output: Output, code: i32) -> String {
+    assert_eq!(output.status.code(), Some(code), "{output:?}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn grant_of_the_periodic_allowance_signs_its_period_and_argument_rules() {
+    let policy = Policy::parse(&std::fs::read_to_string(PERIODIC_POLICY).unwrap()).unwrap();
+    let grant = policy.grant(1_800_000_000).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &["grant", PERIODIC_POLICY, "--now", "1800000000", "--json"],
+        &[],
+    )))
+    .unwrap();
+    let digest = grant.digest(policy.chain_id, policy.module);
+    assert_eq!(json_field::<B256>(&json, "digest"), digest);
+    let typed: alloy_dyn_abi::TypedData =
+        serde_json::from_value(json["typedData"].clone()).unwrap();
+    assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
+    let session = &json["typedData"]["message"]["session"];
+    assert_eq!(
+        (&session["period"], &session["validUntil"]),
+        (&"86400".into(), &"1802592000".into())
+    );
+    let bob = "0x000000000000000000000000b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
+    assert_eq!(
+        session["argRules"],
+        serde_json::json!([
+            {"target": "0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d", "selector": "0xa9059cbb",
+             "offset": 0, "condition": 0, "value": bob},
+            {"target": "0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d", "selector": "0xa9059cbb",
+             "offset": 32, "condition": 2, "value": format!("0x{:064x}", 1)},
+        ])
+    );
+
+    let text = stdout(&run(&["grant", PERIODIC_POLICY, "--now", "1800000000"], &[]));
+    let lines: Vec<_> = text.lines().skip(2).take(5).collect();
+    let bob: Address = bob.parse::<B256>().map(Address::from_word).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "  valid from 1800000000 until 1802592000 (unix) in periods of 86400 seconds (1day) \
+             from its start; per period at most 5 uses, 0 wei",
+            "  may call 0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d with selector 0xa9059cbb, at \
+             most 0 wei per call",
+            &format!(
+                "    only when the argument word at byte 0 (argument 0) = {bob} (as unsigned \
+                 256-bit numbers)"
+            ),
+            "    only when the argument word at byte 32 (argument 1) ≥ 1 (as unsigned 256-bit \
+             numbers)",
+            "  may move at most 100000000 base units of the token \
+             0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d by transfer and approve, per period",
+        ]
+    );
+}
+
+#[test]
+fn bad_argument_rules_and_periods_fail_naming_the_field() {
+    let dir = std::env::temp_dir().join(format!("smart-session-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("policy.toml");
+    let example = std::fs::read_to_string(PERIODIC_POLICY).unwrap();
+    let amount_rule = r#"{ arg = 1, ge = "1" },"#;
+    let cases = [
+        (
+            example.replace(amount_rule, &format!("{amount_rule}\n").repeat(8)),
+            "actions[0].rules: 9 rules: the module holds at most 8 per action (it refuses the next \
+             with ArgumentRuleInvalid)",
+        ),
+        (
+            example.replace(r#"ge = "1""#, r#"gt = "0""#),
+            "actions[0].rules[1].gt: `gt` is no condition: say eq, ne, le or ge (=, ≠, ≤, ≥)",
+        ),
+        (
+            example.replace("arg = 1,", "arg = 2,"),
+            "actions[0].rules[1].arg: argument 2 is beyond `transfer(address,uint256)`, which has 2 \
+             arguments (arg = 0 to 1)",
+        ),
+        (
+            example.replace(r#"period = "1day""#, r#"period = "1s""#).replace("30days", "137years"),
+            "period: `1s` is too short for the window of 4323391201 seconds: it makes 4323391201 \
+             periods, and the module counts at most 2^32",
+        ),
+    ];
+    for (broken, says) in cases {
+        std::fs::write(&path, broken).unwrap();
+        let output = run(&["grant", path.to_str().unwrap(), "--now", "1800000000"], &[]);
+        assert_eq!(failed(output, 1), format!("error: {}: {says}\n", path.display()));
+    }
+}
+
+#[test]
+fn sign_userop_appends_the_period_index_of_at_and_refuses_a_time_outside_the_window() {
+    let policy = Policy::parse(&std::fs::read_to_string(PERIODIC_POLICY).unwrap()).unwrap();
+    let session = policy.session(1_800_000_000).unwrap();
+    let permission_id = session.permission_id(policy.chain_id, policy.module);
+    let hash = B256::repeat_byte(0x99).to_string();
+    let sign = |at: u64, json: bool| {
+        let at = at.to_string();
+        let args = ["sign-userop", "--mode", "use", "--hash", &hash, "--policy", PERIODIC_POLICY];
+        let mut args = [&args[..], &["--now", "1800000000", "--at", &at]].concat();
+        if json {
+            args.push("--json");
+        }
+        run(&args, &[("SESSION_PRIVATE_KEY", SESSION_KEY)])
+    };
+    let at = 1_800_000_000 + 2 * DAY + 5;
+    let bytes: Bytes = stdout(&sign(at, false)).trim().parse().unwrap();
+    assert_eq!((bytes.len(), bytes[0], &bytes[1..33]), (102, 0x00, permission_id.as_slice()));
+    assert_eq!(&bytes[98..], &[0, 0, 0, 2], "the third day's period");
+    let signature = Signature::from_raw(&bytes[33..98]).unwrap();
+    let signer = Signer::from_hex(SESSION_KEY).unwrap().address();
+    assert_eq!(signature.recover_address_from_prehash(&B256::repeat_byte(0x99)).unwrap(), signer);
+
+    let json: serde_json::Value = serde_json::from_str(&stdout(&sign(at, true))).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "signature": bytes, "permissionId": permission_id, "keyType": 0, "periodIndex": 2,
+            "validAfter": 1_800_000_000 + 2 * DAY, "validUntil": 1_800_000_000 + 3 * DAY - 1,
+        })
+    );
+    let text = stdout(&run(&["inspect", &bytes.to_string()], &[]));
+    assert_eq!(
+        text.lines().last().unwrap(),
+        "  period index 2: counts in period 2 of the session (from validAfter + 2 · period); a \
+         newer period starts the counters over, an older one is refused (SessionPeriodInvalid)"
+    );
+
+    assert_eq!(
+        failed(sign(1_900_000_000, false), 1),
+        "error: --at 1900000000 is outside the session's window (1800000000 to 1802592000): no \
+         period to count in\n"
+    );
+}
+
+#[test]
+fn a_p256_session_key_signs_operations_relayed_executions_and_revocations() {
+    use p256::ecdsa::{signature::hazmat::PrehashVerifier, Signature, VerifyingKey};
+    let policy = Policy::parse(&std::fs::read_to_string(P256_POLICY).unwrap()).unwrap();
+    let session = policy.session(1_800_000_000).unwrap();
+    let permission_id = session.permission_id(policy.chain_id, policy.module);
+    let verifier = VerifyingKey::from_sec1_bytes(&policy.session_key).unwrap();
+    let verifies = |rs: &[u8], hash: B256| {
+        let signature = Signature::from_slice(rs).unwrap();
+        verifier.verify_prehash(hash.as_slice(), &signature).is_ok()
+    };
+    let key = [("SESSION_P256_PRIVATE_KEY", P256_KEY)];
+
+    let hash = B256::repeat_byte(0x99);
+    let use_op =
+        ["sign-userop", "--mode", "use", "--hash", &hash.to_string(), "--now", "1800000000"];
+    let use_op = [&use_op[..], &["--policy", P256_POLICY]].concat();
+    let bytes: Bytes = stdout(&run(&use_op, &key)).trim().parse().unwrap();
+    assert_eq!((bytes.len(), &bytes[1..33]), (1 + 32 + 128, permission_id.as_slice()));
+    assert_eq!(&bytes[97..], &policy.session_key[1..], "x ‖ y after r ‖ s");
+    assert!(verifies(&bytes[33..97], hash));
+    let inspected: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["inspect", &bytes.to_string(), "--json"], &[])))
+            .unwrap();
+    assert_eq!(inspected["proof"]["keyType"], "p256");
+    assert_eq!(
+        json_field::<Address>(&inspected["proof"], "keyId"),
+        Address::from_word(session.key)
+    );
+
+    // The relayed execution and revocation: the key's 128 bytes over the module's digests.
+    let relay = ["--policy", P256_POLICY, "--now", "1800000000", "--json"];
+    let execute = [&["execute"][..], &relay, &["--nonce", "0", "--deadline", "1800000600"]];
+    let execute = [&execute.concat()[..], &["--to", GAME]].concat();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run(&execute, &key))).unwrap();
+    let call =
+        executeAsSessionBySignatureCall::abi_decode_validate(&json_field::<Bytes>(&json, "data"))
+            .unwrap();
+    assert_eq!(call.signature.len(), 128);
+    assert!(verifies(&call.signature[..64], json_field(&json, "digest")));
+    let revoke = [&["revoke"][..], &relay, &["--deadline", "1800000600"]].concat();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run(&revoke, &key))).unwrap();
+    let call =
+        revokeSessionBySignatureCall::abi_decode_validate(&json_field::<Bytes>(&json, "data"))
+            .unwrap();
+    assert!(verifies(&call.signature[..64], json_field(&json, "digest")));
+
+    // The key itself sends nothing; another key or none is refused.
+    let alone = [&["execute"][..], &relay[..4], &["--to", GAME]].concat();
+    assert_eq!(
+        failed(run(&alone, &key), 1),
+        format!(
+            "error: {P256_POLICY}: a P-256 session key sends no transactions (the module checks \
+             the sender against its id {}): sign for a relayer with --nonce and --deadline\n",
+            Address::from_word(session.key)
+        )
+    );
+    let other = encode_p256_id(&format!("0x{}", "49".repeat(32)));
+    assert_eq!(
+        failed(run(&use_op, &[("SESSION_P256_PRIVATE_KEY", &format!("0x{}", "49".repeat(32)))]), 1),
+        format!(
+            "error: SESSION_P256_PRIVATE_KEY is the key of id {other}, not of the policy's \
+             session_key id {}\n",
+            Address::from_word(session.key)
+        )
+    );
+    assert_eq!(
+        failed(run(&use_op, &[("SESSION_PRIVATE_KEY", SESSION_KEY)]), 1),
+        "error: SESSION_P256_PRIVATE_KEY is not set\n"
+    );
+}
+
+/// The key id of the P-256 private key `hex`.
+fn encode_p256_id(hex: &str) -> Address {
+    smart_session::encode::P256Signer::from_hex(hex).unwrap().key_id()
+}
+
+#[test]
+fn permissions_convert_a_periodic_erc_7715_allowance_to_a_period_and_back() {
+    let module = "0x5e55105e55105e55105e55105e55105e55105e55";
+    let dir = std::env::temp_dir().join(format!("smart-session-periodic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/erc7715-periodic.json");
+    let policy = stdout(&run(&["permissions", "from-7715", example, "--module", module], &[]));
+    let json: serde_json::Value = serde_json::from_str(&policy).unwrap();
+    assert_eq!((&json["period"], &json["valid_after"]), (&"86400s".into(), &1_800_000_000.into()));
+    assert_eq!(json["token_limits"][0]["max_amount"], "100000000");
+    std::fs::write(dir.join("policy.json"), &policy).unwrap();
+
+    let back =
+        stdout(&run(&["permissions", "to-7715", dir.join("policy.json").to_str().unwrap()], &[]));
+    let mut asked: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
+    asked[0]["permission"]["data"].as_object_mut().unwrap().remove("justification");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&back).unwrap(), asked);
 }
 
 /// The example policy with signing scopes, and the example typed data it allows.
