@@ -4,7 +4,10 @@
 //! Besides the window, actions and caps, a policy may say:
 //! - `period = "1day"`: the window is cut into periods of that length from its start, and
 //!   `max_uses`, `max_total_value` and every `[[token_limits]]` budget count **per period**,
-//!   starting over in each (one period for all of them: a session has one clock);
+//!   starting over in each (one period for all of them: a session has one clock). With a
+//!   period, `valid_for` is the window's exact length (`"30days"` holds 30 periods of a day);
+//!   a window that is not a whole number of periods ends with a shorter one, whose limits are
+//!   whole all the same;
 //! - `rules = [{ arg = 1, le = "100" }, …]` on an action: conditions on the arguments of its
 //!   calls, all of which must hold (at most 8 per action; see [`ArgRulePolicy`]);
 //! - `key_type = "p256"`: the session key is a P-256 key (a passkey, a secure enclave), and
@@ -53,6 +56,8 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_after: Option<u64>,
     /// How long it lasts from its start: `"2h"`, `"30m"`, `"7days"` (or say `valid_until`).
+    /// Its last second is `start + valid_for`, or with a `period` `start + valid_for − 1`, so
+    /// that the window holds whole periods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_for: Option<String>,
     /// Its last second, unix seconds (or say `valid_for`).
@@ -409,7 +414,18 @@ impl Policy {
     pub fn session(&self, now: u64) -> Result<Session, PolicyError> {
         let start = self.valid_after.unwrap_or(now);
         let end = match (&self.valid_for, self.valid_until) {
-            (Some(duration), None) => later("valid_for", start, duration)?,
+            // With periods the window is exactly `valid_for` long, so that "30days" of "1day"
+            // periods is 30 periods, not 30 and a 31st of one second (validUntil is inclusive).
+            (Some(duration), None) => {
+                let end = later("valid_for", start, duration)? - u64::from(self.period.is_some());
+                if end <= start {
+                    return Err(error(
+                        "valid_for",
+                        format!("`{duration}` is too short: the session needs two seconds or more"),
+                    ));
+                }
+                end
+            }
             (None, Some(end)) if end > start && end < 1 << 48 => end,
             (None, Some(end)) => {
                 return Err(error("valid_until", format!("{end} is not a uint48 after {start}")))
@@ -1146,6 +1162,15 @@ mod tests {
         };
         let session = with("valid_for = \"30days\"\nperiod = \"1day\"").unwrap();
         assert_eq!(session.period, U48::from(86_400u64));
+        assert_eq!(
+            session.validUntil.to::<u64>(),
+            1_800_000_000 + 30 * 86_400 - 1,
+            "30 whole periods, not a 31st of one second"
+        );
+        assert_eq!(
+            with("valid_for = \"1s\"\nperiod = \"1s\"").unwrap_err(),
+            error("valid_for", "`1s` is too short: the session needs two seconds or more")
+        );
         assert_eq!(with("valid_for = \"1h\"").unwrap().period, U48::ZERO, "none by default");
 
         // 2^32 periods of a second: the last index is 2^32 − 1, which the module still counts.

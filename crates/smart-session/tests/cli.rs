@@ -567,7 +567,7 @@ fn grant_of_the_periodic_allowance_signs_its_period_and_argument_rules() {
     let session = &json["typedData"]["message"]["session"];
     assert_eq!(
         (&session["period"], &session["validUntil"]),
-        (&"86400".into(), &"1802592000".into())
+        (&"86400".into(), &"1802591999".into())
     );
     let bob = "0x000000000000000000000000b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
     assert_eq!(
@@ -586,7 +586,7 @@ fn grant_of_the_periodic_allowance_signs_its_period_and_argument_rules() {
     assert_eq!(
         lines,
         [
-            "  valid from 1800000000 until 1802592000 (unix) in periods of 86400 seconds (1day) \
+            "  valid from 1800000000 until 1802591999 (unix) in periods of 86400 seconds (1day) \
              from its start; per period at most 5 uses, 0 wei",
             "  may call 0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d with selector 0xa9059cbb, at \
              most 0 wei per call",
@@ -626,7 +626,7 @@ fn bad_argument_rules_and_periods_fail_naming_the_field() {
         ),
         (
             example.replace(r#"period = "1day""#, r#"period = "1s""#).replace("30days", "137years"),
-            "period: `1s` is too short for the window of 4323391201 seconds: it makes 4323391201 \
+            "period: `1s` is too short for the window of 4323391200 seconds: it makes 4323391200 \
              periods, and the module counts at most 2^32",
         ),
     ];
@@ -677,7 +677,7 @@ fn sign_userop_appends_the_period_index_of_at_and_refuses_a_time_outside_the_win
 
     assert_eq!(
         failed(sign(1_900_000_000, false), 1),
-        "error: --at 1900000000 is outside the session's window (1800000000 to 1802592000): no \
+        "error: --at 1900000000 is outside the session's window (1800000000 to 1802591999): no \
          period to count in\n"
     );
 }
