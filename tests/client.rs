@@ -1,21 +1,27 @@
 //! The client library against the deployed artifact: a policy parsed, a grant built and signed
 //! (the typed data's hash, as a wallet signs it), UserOperation signatures encoded — all by
 //! `smart-session` — enable and validate in the real program; session signatures for the
-//! account (ERC-7739) built by `smart-session` are accepted by it.
+//! account (ERC-7739) built by `smart-session` are accepted by it; argument rules written in a
+//! policy hold in the program exactly, and a periodic session's key proofs count in the period
+//! the client computed.
 
 mod support;
 
 use alloy_primitives::{address, Address, Bytes, FixedBytes, U256};
 use smart_session::{
+    calls::function_data,
     encode::{self, Signer},
     erc1271::{AccountDomain, AppMessage},
-    policy::Policy,
+    policy::{Policy, TokenCall},
     typed_data::grant_typed_data,
 };
 use stylus_smart_sessions::{
     interface::{
         Error,
-        ISmartSessions::{enableSessionCall, isValidSignatureWithSenderCall, onInstallCall},
+        ISmartSessions::{
+            enableSessionCall, getTokenBudgetCall, isValidSignatureWithSenderCall, onInstallCall,
+            ArgumentRuleViolated, SessionPeriodInvalid, TokenSpendLimitExceeded, UsageLimitReached,
+        },
     },
     validation::SIG_VALIDATION_FAILED,
 };
@@ -176,4 +182,163 @@ fn session_signatures_built_by_the_client_are_accepted_by_the_artifact_only_in_s
     assert_eq!(ask(&order()), MAGIC, "typed data whose contents descriptor is explicit");
     assert_eq!(ask(&AppMessage::personal(b"log in to the game")), MAGIC, "a personal message");
     assert_eq!(ask(&mail("2")), INVALID, "another app's typed data");
+}
+
+/// validationData's window: (validUntil, validAfter).
+fn window(data: U256) -> (u64, u64) {
+    let bits = |from: usize| (data >> from).as_limbs()[0] & 0xffff_ffff_ffff;
+    (bits(160), bits(208))
+}
+
+/// The account's `execute` of one ERC-20 `transfer(to, amount)` on `token`.
+fn transfer(token: Address, to: Address, amount: u64) -> Bytes {
+    let args = [to.to_string(), amount.to_string()];
+    let data = function_data("", TokenCall::Transfer.signature(), &args).unwrap();
+    encode::execute_single(token, U256::ZERO, &data)
+}
+
+/// `examples/periodic-allowance.toml` for Alice's account on the test module, the session key
+/// `key`, and `edit` applied to its text.
+fn periodic_allowance(key: &Signer, edit: impl Fn(String) -> String) -> Policy {
+    let example = include_str!("../examples/periodic-allowance.toml")
+        .replace("0x5e55105e55105e55105e55105e55105e55105e55", &MODULE.to_string())
+        .replace("0xa11cea11cea11cea11cea11cea11cea11cea11ce", &ALICE.to_string())
+        .replace("0xb595B18c88b1f651cA387489067f855b5C8E6720", &key.address().to_string());
+    Policy::parse(&edit(example)).expect("the example parses")
+}
+
+/// The example's token and recipient.
+const USDC: Address = address!("75faf114eafb1bdbe2f0316df893fd58ce46aa4d");
+const RECIPIENT: Address = address!("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0");
+
+#[test]
+fn a_grant_with_argument_rules_enables_calls_that_keep_them_and_refuses_one_that_breaks_them() {
+    let (owner, key) =
+        (Signer::from_hex(OWNER_KEY).unwrap(), Signer::from_hex(SESSION_KEY).unwrap());
+    // The example's rules (to the recipient, at least 1) and one more: at most 60 USDC a call.
+    let policy = periodic_allowance(&key, |text| {
+        text.replace(
+            r#"{ arg = 1, ge = "1" },"#,
+            r#"{ arg = 1, ge = "1" }, { arg = 1, le = "60000000" },"#,
+        )
+    });
+    let grant = policy.grant(NOW).unwrap();
+    assert_eq!(grant.session.argRules.len(), 3);
+    let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
+    let wallet_hash = grant_typed_data(&grant, CHAIN_ID, MODULE).eip712_signing_hash().unwrap();
+    let owner_signature = Bytes::copy_from_slice(&owner.sign(wallet_hash));
+
+    let mut chain = Chain::new();
+    chain.world.owners.insert(ALICE, owner.address());
+    chain.call(ALICE, onInstallCall { data: Bytes::new() }).expect("the account installs it");
+    // Every operation here counts in the first day.
+    let signed = |call_data: Bytes, enable: bool| {
+        let mut op = user_op(ALICE, call_data, Bytes::new());
+        let proof = encode::key_proof(&grant.session, &key.sign(op_hash(&op)), NOW).unwrap();
+        op.signature = match enable {
+            true => encode::enable_signature(grant.clone(), owner_signature.clone(), &proof),
+            false => encode::use_signature(permission_id, &proof),
+        };
+        op
+    };
+
+    // ENABLE with a transfer that keeps every rule, then USE within them.
+    let validation = chain.validate(ALICE, &signed(transfer(USDC, RECIPIENT, 60_000_000), true));
+    assert_eq!(window(validation.expect("the grant enables")), (NOW + 3_600, NOW));
+    chain.validate(ALICE, &signed(transfer(USDC, RECIPIENT, 1), false)).expect("within the rules");
+
+    // Each rule broken alone: the module names it by its index among the action's rules.
+    let violated = |rule: u64| {
+        Err(Error::ArgumentRuleViolated(ArgumentRuleViolated {
+            permissionId: permission_id,
+            target: USDC,
+            selector: TokenCall::Transfer.selector(),
+            ruleIndex: U256::from(rule),
+        }))
+    };
+    let stranger = address!("00000000000000000000000000000000000071e5");
+    for (call_data, rule) in [
+        (transfer(USDC, stranger, 1), 0),
+        (transfer(USDC, RECIPIENT, 0), 1),
+        (transfer(USDC, RECIPIENT, 60_000_001), 2),
+    ] {
+        assert_eq!(chain.validate(ALICE, &signed(call_data, false)), violated(rule));
+    }
+}
+
+#[test]
+fn a_periodic_sessions_use_signature_counts_in_the_period_the_client_computed() {
+    let key = Signer::from_hex(SESSION_KEY).unwrap();
+    // One use a day, 100 USDC a day.
+    let policy = periodic_allowance(&key, |text| text.replace("max_uses = 5", "max_uses = 1"));
+    let session = policy.session(NOW).unwrap();
+    let permission_id = session.permission_id(CHAIN_ID, MODULE);
+    let mut chain = Chain::new();
+    chain.call(ALICE, onInstallCall { data: Bytes::new() }).expect("the account installs it");
+    let enabled = chain.call(ALICE, enableSessionCall { session: session.clone() });
+    assert_eq!(enabled, Ok(permission_id), "the module takes the policy's session as is");
+
+    const DAY: u64 = 86_400;
+    // The operation `call_data` meant for second `at`, its proof made by the library.
+    let signed_at = |call_data: Bytes, at: u64| {
+        let mut op = user_op(ALICE, call_data, Bytes::new());
+        let proof = encode::key_proof(&session, &key.sign(op_hash(&op)), at).unwrap();
+        op.signature = encode::use_signature(permission_id, &proof);
+        op
+    };
+    let pay = |amount| transfer(USDC, RECIPIENT, amount);
+
+    // The third day: the validation data carries that day's window, as the client says.
+    let at = NOW + 2 * DAY + 77;
+    assert_eq!(encode::period_index(&session, at), Ok(Some(2)));
+    let validation = chain.validate(ALICE, &signed_at(pay(50_000_000), at)).expect("day 3");
+    let (after, until) = encode::period_window(&session, 2);
+    assert_eq!((after, until), (NOW + 2 * DAY, NOW + 3 * DAY - 1));
+    assert_eq!(window(validation), (until, after));
+    let budget = chain.call(
+        ALICE,
+        getTokenBudgetCall { account: ALICE, permissionId: permission_id, token: USDC },
+    );
+    let budget = budget.unwrap();
+    assert_eq!(
+        (budget.spent, budget.limit, budget.periodIndex),
+        (U256::from(50_000_000), U256::from(100_000_000), 2)
+    );
+
+    // The day's one use is spent (its budget is not); the next day starts over; an earlier day
+    // is refused.
+    assert_eq!(
+        chain.validate(ALICE, &signed_at(pay(1), at + 60)),
+        Err(Error::UsageLimitReached(UsageLimitReached {
+            permissionId: permission_id,
+            maxUses: 1
+        }))
+    );
+    let next_day = NOW + 3 * DAY;
+    let validation = chain.validate(ALICE, &signed_at(pay(100_000_000), next_day)).expect("day 4");
+    assert_eq!(window(validation), (NOW + 4 * DAY - 1, NOW + 3 * DAY));
+    assert_eq!(
+        chain.validate(ALICE, &signed_at(pay(1), at)),
+        Err(Error::SessionPeriodInvalid(SessionPeriodInvalid {
+            permissionId: permission_id,
+            periodIndex: 2
+        }))
+    );
+
+    // 100 USDC a day, not more: a 101st in a fresh day is over its budget.
+    let last_day = NOW + 29 * DAY;
+    assert_eq!(
+        chain.validate(ALICE, &signed_at(pay(100_000_001), last_day)),
+        Err(Error::TokenSpendLimitExceeded(TokenSpendLimitExceeded {
+            permissionId: permission_id,
+            token: USDC,
+            spent: U256::from(100_000_001),
+            limit: U256::from(100_000_000),
+        }))
+    );
+    assert_eq!(
+        encode::key_proof(&session, &[0; 65], NOW + 30 * DAY).unwrap_err().valid_until,
+        NOW + 30 * DAY - 1,
+        "30 whole days, and no proof past them"
+    );
 }
