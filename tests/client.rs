@@ -2,15 +2,17 @@
 //! (the typed data's hash, as a wallet signs it), UserOperation signatures encoded — all by
 //! `smart-session` — enable and validate in the real program; session signatures for the
 //! account (ERC-7739) built by `smart-session` are accepted by it; argument rules written in a
-//! policy hold in the program exactly, and a periodic session's key proofs count in the period
-//! the client computed.
+//! policy hold in the program exactly, a periodic session's key proofs count in the period the
+//! client computed, and a P-256 session key's signatures made by the client (UserOperations,
+//! session signatures, revocations) pass the program's RIP-7212 check.
 
 mod support;
 
-use alloy_primitives::{address, Address, Bytes, FixedBytes, U256};
+use alloy_primitives::{address, aliases::U48, Address, Bytes, FixedBytes, U256};
+use alloy_sol_types::SolCall;
 use smart_session::{
     calls::function_data,
-    encode::{self, Signer},
+    encode::{self, P256Signer, Signer},
     erc1271::{AccountDomain, AppMessage},
     policy::{Policy, TokenCall},
     typed_data::grant_typed_data,
@@ -20,8 +22,10 @@ use stylus_smart_sessions::{
         Error,
         ISmartSessions::{
             enableSessionCall, getTokenBudgetCall, isValidSignatureWithSenderCall, onInstallCall,
-            ArgumentRuleViolated, SessionPeriodInvalid, TokenSpendLimitExceeded, UsageLimitReached,
+            revokeSessionBySignatureCall, ArgumentRuleViolated, SessionNotEnabled,
+            SessionPeriodInvalid, TokenSpendLimitExceeded, UsageLimitReached,
         },
+        SessionRevocation,
     },
     validation::SIG_VALIDATION_FAILED,
 };
@@ -340,5 +344,87 @@ fn a_periodic_sessions_use_signature_counts_in_the_period_the_client_computed() 
         encode::key_proof(&session, &[0; 65], NOW + 30 * DAY).unwrap_err().valid_until,
         NOW + 30 * DAY - 1,
         "30 whole days, and no proof past them"
+    );
+}
+
+#[test]
+fn a_p256_session_built_by_the_client_validates_signs_and_revokes_in_the_artifact() {
+    const MAGIC: FixedBytes<4> = FixedBytes::new([0x16, 0x26, 0xba, 0x7e]);
+    let owner = Signer::from_hex(OWNER_KEY).unwrap();
+    // examples/p256-session.toml's key, for Alice's account on the test module, that may also
+    // sign personal messages.
+    let key = P256Signer::from_hex(&format!("0x{}", "48".repeat(32))).unwrap();
+    let policy = Policy::parse(
+        &include_str!("../examples/p256-session.toml")
+            .replace("0x5e55105e55105e55105e55105e55105e55105e55", &MODULE.to_string())
+            .replace("0xa11cea11cea11cea11cea11cea11cea11cea11ce", &ALICE.to_string())
+            .replace("0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e", &GAME.to_string())
+            .replace("[grant]", "[[signing]]\npersonal = true\n\n[grant]"),
+    )
+    .unwrap();
+    let grant = policy.grant(NOW).unwrap();
+    assert_eq!((grant.session.keyType, Address::from_word(grant.session.key)), (1, key.key_id()));
+    let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
+    let owner_signature = Bytes::copy_from_slice(&owner.sign(grant.digest(CHAIN_ID, MODULE)));
+
+    let mut chain = Chain::new();
+    chain.world.owners.insert(ALICE, owner.address());
+    chain.world.set_domain(ALICE, "SessionAccount", "1");
+    chain.call(ALICE, onInstallCall { data: Bytes::new() }).expect("the account installs it");
+    let one_move = encode::execute_single(GAME, U256::from(10u64.pow(16)), &move_data(1, 2));
+
+    // ENABLE, then USE: the key's 128 bytes, no period index.
+    let mut op = user_op(ALICE, one_move.clone(), Bytes::new());
+    let proof = encode::key_proof(&grant.session, &key.sign(op_hash(&op)), NOW).unwrap();
+    assert_eq!(proof.len(), 128);
+    op.signature = encode::enable_signature(grant.clone(), owner_signature, &proof);
+    assert_eq!(window(chain.validate(ALICE, &op).expect("enabled")), (NOW + 3_600, NOW));
+    let mut op = user_op(ALICE, one_move.clone(), Bytes::new());
+    op.signature = encode::use_signature(permission_id, &key.sign(op_hash(&op)));
+    assert_eq!(window(chain.validate(ALICE, &op).expect("used")), (NOW + 7_200, NOW));
+
+    // Another P-256 key: the signature fails (its public key has another id).
+    let other = P256Signer::from_hex(&format!("0x{}", "49".repeat(32))).unwrap();
+    op.signature = encode::use_signature(permission_id, &other.sign(op_hash(&op)));
+    let refused = chain.validate(ALICE, &op).expect("an answer, not a revert");
+    assert_eq!(refused & U256::from(1), U256::from(1), "SIG_VALIDATION_FAILED");
+
+    // A personal message signed for the account by the P-256 key (ERC-7739).
+    let message = AppMessage::personal(b"log in with a passkey");
+    let account = AccountDomain {
+        name: "SessionAccount".into(),
+        version: "1".into(),
+        chain_id: CHAIN_ID,
+        account: ALICE,
+        salt: None,
+    };
+    let signature = message.signature(MODULE, permission_id, &key.sign(message.digest(&account)));
+    let call = isValidSignatureWithSenderCall {
+        sender: ALICE,
+        hash: message.hash(),
+        signature: signature.slice(20..),
+    };
+    assert_eq!(chain.call(ALICE, call), Ok(MAGIC));
+
+    // The key logs out through a relayer; the session is gone.
+    let revocation = SessionRevocation {
+        account: ALICE,
+        permissionId: permission_id,
+        deadline: U48::from(NOW + 600),
+    };
+    let data = encode::revoke_session_by_signature(
+        revocation.clone(),
+        &key.sign(revocation.digest(CHAIN_ID, MODULE)),
+    );
+    let call = revokeSessionBySignatureCall::abi_decode(&data).unwrap();
+    chain.call(GAME, call).expect("anyone relays the key's revocation");
+    let mut op = user_op(ALICE, one_move, Bytes::new());
+    op.signature = encode::use_signature(permission_id, &key.sign(op_hash(&op)));
+    assert_eq!(
+        chain.validate(ALICE, &op),
+        Err(Error::SessionNotEnabled(SessionNotEnabled {
+            permissionId: permission_id,
+            account: ALICE
+        }))
     );
 }
