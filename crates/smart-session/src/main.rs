@@ -89,7 +89,7 @@ enum Command {
         owner_signature: Option<Bytes>,
         /// Print one JSON object: the signature, the permissionId, the period index (null
         /// without periods) and the seconds the operation can validate in (the session's
-        /// window, or its period's).
+        /// window, or its period's; ENABLE: until the grant's deadline at the latest).
         #[arg(long)]
         json: bool,
     },
@@ -406,6 +406,12 @@ fn run(cli: Cli) -> Result<String, String> {
             let proof = encode::key_proof(&session, &key.sign(hash), at)
                 .map_err(|e| format!("--at {e}"))?;
             let permission_id = session.permission_id(policy.chain_id, policy.module);
+            let (valid_after, mut valid_until) =
+                encode::period_window(&session, index.unwrap_or(0));
+            // ENABLE: the module caps the window at the grant's deadline.
+            if let Some(grant) = &grant {
+                valid_until = valid_until.min(grant.deadline.to::<u64>());
+            }
             let signature = match grant {
                 None => encode::use_signature(permission_id, &proof),
                 Some(grant) => {
@@ -416,7 +422,6 @@ fn run(cli: Cli) -> Result<String, String> {
             if !json {
                 return Ok(signature.to_string());
             }
-            let (valid_after, valid_until) = encode::period_window(&session, index.unwrap_or(0));
             let out = json!({
                 "signature": signature,
                 "permissionId": permission_id,

@@ -9,6 +9,7 @@ use smart_session::{
     encode::Signer,
     erc1271::{AccountDomain, AppMessage},
     interface::{
+        EnableSession,
         IERC7579Execution::executeCall,
         ISmartSessions::{
             executeAsSessionBySignatureCall, executeAsSessionCall, revokeSessionBySignatureCall,
@@ -674,6 +675,24 @@ fn sign_userop_appends_the_period_index_of_at_and_refuses_a_time_outside_the_win
         "  period index 2: counts in period 2 of the session (from validAfter + 2 · period); a \
          newer period starts the counters over, an older one is refused (SessionPeriodInvalid)"
     );
+
+    // ENABLE: the window ends at the grant's deadline (an hour) within the first day.
+    let enable = [
+        &["sign-userop", "--mode", "enable", "--hash", &hash, "--policy", PERIODIC_POLICY][..],
+        &["--now", "1800000000", "--at", "1800000005", "--owner-signature", "0x01", "--json"],
+    ]
+    .concat();
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&enable, &[("SESSION_PRIVATE_KEY", SESSION_KEY)])))
+            .unwrap();
+    assert_eq!(
+        (&json["periodIndex"], &json["validAfter"], &json["validUntil"]),
+        (&0.into(), &1_800_000_000u64.into(), &1_800_003_600u64.into())
+    );
+    let signature: Bytes = json_field(&json, "signature");
+    let enable = <EnableSession as alloy_sol_types::SolValue>::abi_decode(&signature[1..]).unwrap();
+    let key_proof = enable.keySignature;
+    assert_eq!((key_proof.len(), &key_proof[65..]), (69, &[0, 0, 0, 0][..]), "ENABLE's proof too");
 
     assert_eq!(
         failed(sign(1_900_000_000, false), 1),
