@@ -2,11 +2,13 @@
 //! what the module expects, built on the module's own `sol!` definitions (one source for every
 //! signed struct and type hash).
 //!
-//! - [`policy`]: a policy file (TOML or JSON) → `Session` / `SessionGrant`.
+//! - [`policy`]: a policy file (TOML or JSON) → `Session` / `SessionGrant`: actions and their
+//!   argument rules, caps, token budgets, signing scopes, recurring periods, the key type.
 //! - [`typed_data`]: the owner's grant and the session key's relayed execution and revocation
 //!   as `eth_signTypedData_v4` JSON.
-//! - [`encode`]: USE and ENABLE signatures, `execute` calldata, the executor path's and the
-//!   relayed revocation's module calls, secp256k1 signing.
+//! - [`encode`]: USE and ENABLE signatures (with a periodic session's period index),
+//!   `execute` calldata, the executor path's and the relayed revocation's module calls,
+//!   secp256k1 and P-256 signing.
 //! - [`calls`]: calls as people write them (`move(uint8,uint8)`, "0.01 ether") → calldata.
 //! - [`inspect`]: any of the module's encodings, explained in words.
 //! - [`erc1271`]: session signatures for the account (ERC-1271 through ERC-7739): an app's

@@ -179,6 +179,10 @@ pub struct ActionPolicy {
 /// `le` and `ge` are refused on signed integers, whose negative values compare as huge unsigned
 /// numbers; dynamic arguments (`bytes`, `string`, arrays) are refused, their word being an
 /// offset, not the value.
+///
+/// The module compares the raw word: a target built with Solidity's ABI coder v1 masks the high
+/// bits of an `address` or `uintN` argument instead of refusing them, so there a `ge` or `ne`
+/// rule on such an argument can be passed with dirty high bits (`eq` and `le` hold).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct ArgRulePolicy {
     /// The argument, by its index in the function's signature.
