@@ -398,35 +398,29 @@ impl SessionKey {
     }
 }
 
-/// A P-256 session key (key type 1), signing raw 32-byte hashes.
-pub struct P256Key(p256::ecdsa::SigningKey);
+/// A P-256 session key (key type 1): the client library's signer.
+pub struct P256Key(encode::P256Signer);
 
 impl P256Key {
     /// A fixed key from a seed byte.
     pub fn from_seed(seed: u8) -> Self {
-        Self(p256::ecdsa::SigningKey::from_slice(&[seed; 32]).expect("valid scalar"))
+        let hex = B256::repeat_byte(seed).to_string();
+        Self(encode::P256Signer::from_hex(&hex).expect("valid scalar"))
     }
 
     /// The public key `x ‖ y`.
     pub fn public_key(&self) -> [u8; 64] {
-        let point = self.0.verifying_key().to_encoded_point(false);
-        point.as_bytes()[1..].try_into().expect("uncompressed point")
+        self.0.public_key()
     }
 
     /// The key's id, as a session's `key` names it: the last 20 bytes of `keccak256(x ‖ y)`.
     pub fn id(&self) -> Address {
-        Address::from_slice(&keccak256(self.public_key())[12..])
+        self.0.key_id()
     }
 
     /// `r ‖ s ‖ x ‖ y` over `hash` itself: what the module passes to P256VERIFY.
     pub fn sign(&self, hash: B256) -> [u8; 128] {
-        use p256::ecdsa::signature::hazmat::PrehashSigner;
-        let signature: p256::ecdsa::Signature =
-            self.0.sign_prehash(hash.as_slice()).expect("signs");
-        let mut out = [0u8; 128];
-        out[..64].copy_from_slice(&signature.to_bytes());
-        out[64..].copy_from_slice(&self.public_key());
-        out
+        self.0.sign(hash)
     }
 }
 
