@@ -168,7 +168,7 @@ fn main() {
     // The chain's clock is 10 minutes in: period 1, whose counters start over.
     let call = one_move(&world);
     let mut op = session_op_at(&mut world, permission_id, &key, call, 0);
-    op.signature = [op.signature.as_ref(), &1u32.to_be_bytes()].concat().into();
+    op.signature = with_period_index(&op.signature, 1);
     rows.push(measure("USE, first op of a new period (counters start over)", &mut world, vec![op]));
 
     let mut world = World::installed();
@@ -179,7 +179,7 @@ fn main() {
     let permission_id = world.enable_by_owner(session);
     let mut op = world.op(MODULE, one_move(&world).to_vec());
     let hash = world.user_op_hash(&op);
-    op.signature = [&[0u8][..], permission_id.as_slice(), &p256_key.sign(hash)].concat().into();
+    op.signature = use_signature(permission_id, &p256_key.sign(hash));
     rows.push(measure("USE, P-256 key (RIP-7212 precompile)", &mut world, vec![op]));
 
     let mut world = World::installed();

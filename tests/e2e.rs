@@ -11,22 +11,9 @@ use alloy_sol_types::{SolCall, SolError};
 use stylus_runtime::precompiles::ECRECOVER;
 use stylus_smart_sessions::interface::{ISmartSessions, SessionGrant};
 use support::{
-    evm::{EntryPointVersion, IEntryPoint, World},
+    evm::{failed_op, failed_op_with_revert, EntryPointVersion, World},
     execute_single, move_data, SessionKey, CHAIN_ID, CLAIM, ETHER, MODULE, NOW, TWO_HOURS,
 };
-
-fn failed_op(reason: &str) -> Vec<u8> {
-    IEntryPoint::FailedOp { opIndex: U256::ZERO, reason: reason.into() }.abi_encode()
-}
-
-fn failed_op_with_revert(inner: Vec<u8>) -> Vec<u8> {
-    IEntryPoint::FailedOpWithRevert {
-        opIndex: U256::ZERO,
-        reason: "AA23 reverted".into(),
-        inner: inner.into(),
-    }
-    .abi_encode()
-}
 
 #[test]
 fn session_key_plays_the_game_through_the_entry_point() {

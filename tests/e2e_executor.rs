@@ -153,11 +153,6 @@ fn the_key_logs_out_and_neither_path_works_after() {
     let call = by_key(account, id, execute_single(game, 0, &move_data(1, 2)));
     assert_eq!(world.call_module(key.address(), call), Err(gone.clone()));
     let op = world.session_op(id, &key, execute_single(game, 0, &move_data(1, 2)));
-    let refused = support::evm::IEntryPoint::FailedOpWithRevert {
-        opIndex: U256::ZERO,
-        reason: "AA23 reverted".into(),
-        inner: gone.into(),
-    };
-    assert_eq!(world.handle(op), Err(refused.abi_encode()));
+    assert_eq!(world.handle(op), Err(support::evm::failed_op_with_revert(gone)));
     assert_eq!(world.moves(), U256::ZERO);
 }

@@ -8,24 +8,11 @@ use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::SolError;
 use stylus_smart_sessions::interface::ISmartSessions;
 use support::{
-    evm::{IEntryPoint, PackedUserOperation, World},
-    execute_single, game_rule, move_data, SessionKey, MOVE, NOW,
+    evm::{failed_op, failed_op_with_revert, PackedUserOperation, World},
+    execute_single, game_rule, move_data, with_period_index, SessionKey, MOVE, NOW,
 };
 
 const HOUR: u64 = 3_600;
-
-fn failed_op(reason: &str) -> Vec<u8> {
-    IEntryPoint::FailedOp { opIndex: U256::ZERO, reason: reason.into() }.abi_encode()
-}
-
-fn reverted(inner: Vec<u8>) -> Vec<u8> {
-    IEntryPoint::FailedOpWithRevert {
-        opIndex: U256::ZERO,
-        reason: "AA23 reverted".into(),
-        inner: inner.into(),
-    }
-    .abi_encode()
-}
 
 /// `op` signed by `key` for the session, counting in period `index`.
 fn in_period(
@@ -36,7 +23,7 @@ fn in_period(
     call_data: Bytes,
 ) -> PackedUserOperation {
     let mut op = world.session_op(id, key, call_data);
-    op.signature = [op.signature.as_ref(), &index.to_be_bytes()].concat().into();
+    op.signature = with_period_index(&op.signature, index);
     op
 }
 
@@ -57,7 +44,7 @@ fn one_move_per_hour_and_the_entry_point_holds_each_to_its_hour() {
     assert_eq!(world.handle(first), Ok(()));
     let second = in_period(&mut world, id, &key, 0, a_move());
     let used_up = ISmartSessions::UsageLimitReached { permissionId: id, maxUses: 1 };
-    assert_eq!(world.handle(second), Err(reverted(used_up.abi_encode())));
+    assert_eq!(world.handle(second), Err(failed_op_with_revert(used_up.abi_encode())));
     // Naming the next period early: the module answers that period's window, which the
     // EntryPoint refuses now.
     let early = in_period(&mut world, id, &key, 1, a_move());
@@ -69,7 +56,7 @@ fn one_move_per_hour_and_the_entry_point_holds_each_to_its_hour() {
     assert_eq!(world.moves(), U256::from(2));
     let late = in_period(&mut world, id, &key, 0, a_move());
     let gone = ISmartSessions::SessionPeriodInvalid { permissionId: id, periodIndex: 0 };
-    assert_eq!(world.handle(late), Err(reverted(gone.abi_encode())));
+    assert_eq!(world.handle(late), Err(failed_op_with_revert(gone.abi_encode())));
 }
 
 #[test]
@@ -92,6 +79,6 @@ fn a_move_breaking_an_argument_rule_never_reaches_the_game() {
         selector: MOVE,
         ruleIndex: U256::ZERO,
     };
-    assert_eq!(world.handle(op), Err(reverted(broken.abi_encode())));
+    assert_eq!(world.handle(op), Err(failed_op_with_revert(broken.abi_encode())));
     assert_eq!(world.moves(), U256::from(1));
 }

@@ -4,7 +4,10 @@
 mod support;
 
 use alloy_primitives::U256;
-use support::{evm::World, execute_single, move_data, P256Key, MODULE};
+use support::{
+    evm::{failed_op, World},
+    execute_single, move_data, use_signature, P256Key, MODULE,
+};
 
 #[test]
 fn a_p256_key_plays_through_handle_ops_and_another_key_cannot() {
@@ -19,17 +22,13 @@ fn a_p256_key_plays_through_handle_ops_and_another_key_cannot() {
     let sign_with = |world: &mut World, signer: &P256Key| {
         let mut op = world.op(MODULE, execute_single(game, 0, &move_data(1, 2)).to_vec());
         let hash = world.user_op_hash(&op);
-        op.signature = [&[0u8][..], id.as_slice(), &signer.sign(hash)].concat().into();
+        op.signature = use_signature(id, &signer.sign(hash));
         op
     };
     let op = sign_with(&mut world, &key);
     assert_eq!(world.handle(op), Ok(()));
     assert_eq!(world.moves(), U256::from(1));
     let stolen = sign_with(&mut world, &P256Key::from_seed(8));
-    let refused = support::evm::IEntryPoint::FailedOp {
-        opIndex: U256::ZERO,
-        reason: "AA24 signature error".into(),
-    };
-    assert_eq!(world.handle(stolen), Err(alloy_sol_types::SolError::abi_encode(&refused)));
+    assert_eq!(world.handle(stolen), Err(failed_op("AA24 signature error")));
     assert_eq!(world.moves(), U256::from(1));
 }

@@ -12,7 +12,7 @@ use stylus_smart_sessions::interface::{
     TokenLimit,
 };
 use support::{
-    evm::{IEntryPoint, World, IERC20},
+    evm::{failed_op_with_revert, World, IERC20},
     execute_single, SessionKey, BOB,
 };
 
@@ -58,12 +58,7 @@ fn tokens_move_only_within_the_budget_on_both_paths() {
     }
     .abi_encode();
     let op = world.session_op(id, &key, transfer(token, 11));
-    let refused = IEntryPoint::FailedOpWithRevert {
-        opIndex: U256::ZERO,
-        reason: "AA23 reverted".into(),
-        inner: exceeded.clone().into(),
-    };
-    assert_eq!(world.handle(op), Err(refused.abi_encode()));
+    assert_eq!(world.handle(op), Err(failed_op_with_revert(exceeded.clone())));
     let call = executeAsSessionCall { account, permissionId: id, callData: transfer(token, 11) };
     assert_eq!(world.call_module(key.address(), call.abi_encode()), Err(exceeded));
 

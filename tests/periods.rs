@@ -42,7 +42,7 @@ fn enabled(key: &SessionKey) -> (Harness, B256) {
 /// A USE operation signed by `key`, counting in period `index`.
 fn in_period(id: B256, key: &SessionKey, index: u32, call_data: Bytes) -> PackedUserOperation {
     let mut op = signed_op(ALICE, id, key, call_data);
-    op.signature = [op.signature.as_ref(), &index.to_be_bytes()].concat().into();
+    op.signature = with_period_index(&op.signature, index);
     op
 }
 

@@ -2,7 +2,7 @@
 //! deployed artifact (`make build`) on `local-chain`: what `tests/e2e.rs` and `make demo` run.
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::{sol, SolCall, SolValue};
+use alloy_sol_types::{sol, SolCall, SolError, SolValue};
 use local_chain::{Chain, ExecutionResult, StylusFrame};
 use smart_session::encode::enable_signature;
 use stylus_smart_sessions::interface::{ISmartSessions, Session, SessionGrant};
@@ -347,4 +347,20 @@ impl World {
             .expect("the owner enables the session");
         permission_id
     }
+}
+
+/// The EntryPoint's revert for the first operation of a bundle failing with `reason`.
+pub fn failed_op(reason: &str) -> Vec<u8> {
+    IEntryPoint::FailedOp { opIndex: U256::ZERO, reason: reason.into() }.abi_encode()
+}
+
+/// The EntryPoint's revert for the first operation of a bundle whose validation reverted with
+/// `inner` (`AA23`).
+pub fn failed_op_with_revert(inner: Vec<u8>) -> Vec<u8> {
+    IEntryPoint::FailedOpWithRevert {
+        opIndex: U256::ZERO,
+        reason: "AA23 reverted".into(),
+        inner: inner.into(),
+    }
+    .abi_encode()
 }

@@ -398,6 +398,12 @@ impl SessionKey {
     }
 }
 
+/// A USE signature `signature` made for a session with periods: the period index appended
+/// (the key's signature does not cover it, so any index may be put on afterwards).
+pub fn with_period_index(signature: &[u8], index: u32) -> Bytes {
+    [signature, &index.to_be_bytes()].concat().into()
+}
+
 /// A P-256 session key (key type 1): the client library's signer.
 pub struct P256Key(encode::P256Signer);
 
