@@ -140,12 +140,7 @@ fn validation_with_rules_touches_only_storage_associated_with_the_account() {
     let (result, slots) = harness.trace(|harness| play(harness, id, &key, one_move_to(1, 1)));
     assert!(result.is_ok());
     // The rules sit in the slots right after their action's record.
-    let action = keccak_pair(action_key(id, GAME, MOVE), 2);
+    let action = mapping(action_key(id, GAME, MOVE), 2);
     assert!(slots.len() >= 6, "account, session (3), action, headers, values: {slots:?}");
-    assert_associated(ALICE, &slots, &[B256::ZERO, keccak_pair(id, 1), action]);
-}
-
-/// `keccak256(key ‖ root)`: the inner key of the module's mapping at `root`.
-fn keccak_pair(key: B256, root: u64) -> B256 {
-    alloy_primitives::keccak256([key.0, U256::from(root).to_be_bytes::<32>()].concat())
+    assert_associated(ALICE, &slots, &[B256::ZERO, mapping(id, 1), action]);
 }

@@ -185,8 +185,6 @@ fn validation_touches_only_storage_associated_with_the_account() {
     let op = signed_op(ALICE, id, &key, execute_single(USDC, 0, &token_call(TRANSFER, 5)));
     let (result, slots) = harness.trace(|harness| harness.validate(ALICE, &op));
     assert!(result.is_ok());
-    let mapping =
-        |key: B256, root: u64| keccak256([key.0, U256::from(root).to_be_bytes::<32>()].concat());
     let transfer_key = stylus_smart_sessions::storage::action_key(id, USDC, TRANSFER.into());
     let budget_key = keccak256([id.as_slice(), USDC.into_word().as_slice()].concat());
     let keys = [B256::ZERO, mapping(id, 1), mapping(transfer_key, 2), mapping(budget_key, 6)];

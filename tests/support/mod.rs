@@ -669,14 +669,18 @@ pub fn game_layout_keys(permission_id: B256, grant_digest: Option<B256>) -> Vec<
     game_layout_keys_for(permission_id, GAME, grant_digest)
 }
 
+/// `keccak256(key ‖ root)`: the inner key `x` of the module's mapping at `root` for `key`
+/// (see `src/storage.rs`).
+pub fn mapping(key: B256, root: u64) -> B256 {
+    keccak256([key.0, U256::from(root).to_be_bytes::<32>()].concat())
+}
+
 /// [`game_layout_keys`] for the game deployed at `game`.
 pub fn game_layout_keys_for(
     permission_id: B256,
     game: Address,
     grant_digest: Option<B256>,
 ) -> Vec<B256> {
-    let mapping =
-        |key: B256, root: u64| keccak256([key.0, U256::from(root).to_be_bytes::<32>()].concat());
     let mut keys = vec![
         B256::ZERO,
         mapping(permission_id, 1),
