@@ -244,7 +244,7 @@ impl SmartSessions {
                 let permission_id = args.b256(32)?;
                 let budget = self.token_budget(account, permission_id, args.address(64)?);
                 let instance = self.live_instance(account, permission_id);
-                let live = instance.is_some_and(|instance| instance as u32 == budget.instance);
+                let live = instance.is_some_and(|instance| budget.is_of(instance));
                 let budget = if live { budget } else { Default::default() };
                 Ok(words([
                     uint_word(budget.spent),

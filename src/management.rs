@@ -179,12 +179,11 @@ impl SmartSessions {
         }
         for limit in &session.tokenLimits {
             // A budget already carrying this fresh instance was written by an earlier entry.
-            if self.token_budget(account, permission_id, limit.token).instance == instance as u32 {
+            if self.token_budget(account, permission_id, limit.token).is_of(instance) {
                 return Err(TokenLimitDuplicated { token: limit.token }.into());
             }
             let max_amount = saturate_amount(limit.maxAmount);
-            let budget =
-                TokenBudget { instance: instance as u32, period_index: 0, spent: 0, max_amount };
+            let budget = TokenBudget { max_amount, ..TokenBudget::none(instance) };
             self.store_token_budget(account, permission_id, limit.token, &budget);
         }
 

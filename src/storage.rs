@@ -493,6 +493,17 @@ pub struct TokenBudget {
 }
 
 impl TokenBudget {
+    /// A budget of nothing for the enabling `instance`: what a token without a limit has.
+    pub fn none(instance: u64) -> Self {
+        Self { instance: instance as u32, ..Self::default() }
+    }
+
+    /// Whether the budget was written for the enabling `instance` (compared in the 32 bits it
+    /// keeps).
+    pub fn is_of(&self, instance: u64) -> bool {
+        self.instance == instance as u32
+    }
+
     /// Unpacks the stored word.
     pub fn from_word(word: B256) -> Self {
         Self {

@@ -323,9 +323,8 @@ impl SmartSessions {
             };
             let amount = U256::from_be_bytes(*amount.ok_or(TokenAmountUnreadable { token })?);
             let mut budget = self.token_budget(account, permission_id, token);
-            let instance = session.instance as u32;
-            if budget.instance != instance {
-                budget = TokenBudget { instance, ..TokenBudget::default() };
+            if !budget.is_of(session.instance) {
+                budget = TokenBudget::none(session.instance);
             }
             if budget.period_index != session.period_index {
                 budget.period_index = session.period_index;
