@@ -54,6 +54,16 @@ fn keyed_slot(root: u8, key: B256, account: Address) -> U256 {
     hash_pair(address_word(account), B256::from(hash_pair(key, B256::with_last_byte(root))))
 }
 
+/// The slot `n` words after `slot` (a record's later words).
+fn word_after(slot: U256, n: u64) -> U256 {
+    slot + U256::from_limbs([n, 0, 0, 0])
+}
+
+/// Where rule `k` of the action at `slot` keeps its value (see [`ActionRecord`]).
+fn rule_value_slot(slot: U256, k: u8) -> U256 {
+    word_after(slot, 2 + u64::from(k))
+}
+
 /// `accounts[account]`: the account's [`AccountState`].
 pub fn account_slot(account: Address) -> U256 {
     hash_pair(address_word(account), B256::with_last_byte(ACCOUNTS))
@@ -132,9 +142,7 @@ impl SmartSessions {
     /// The stored record of a session of `account`, live or not.
     pub fn session_record(&self, account: Address, permission_id: PermissionId) -> SessionRecord {
         let slot = session_slot(permission_id, account);
-        SessionRecord::from_words(
-            [0u8, 1, 2].map(|i| self.load(slot + U256::from_limbs([i.into(), 0, 0, 0]))),
-        )
+        SessionRecord::from_words([0, 1, 2].map(|i| self.load(word_after(slot, i))))
     }
 
     /// Stores the words of `record` from word `from` on (0: all; 1: what validation changes).
@@ -147,7 +155,7 @@ impl SmartSessions {
     ) {
         let slot = session_slot(permission_id, account);
         for (i, word) in (0u64..).zip(record.to_words()).skip(from as usize) {
-            self.store(slot + U256::from_limbs([i, 0, 0, 0]), word);
+            self.store(word_after(slot, i), word);
         }
     }
 
@@ -163,13 +171,13 @@ impl SmartSessions {
     /// Which of the first `count` rules of the action at `slot` the arguments `args` break
     /// first, if any. One storage read for the headers, one per rule's value.
     pub(crate) fn broken_rule(&self, slot: U256, count: u8, args: &[u8]) -> Option<u8> {
-        let headers = self.load(slot + U256::from_limbs([1, 0, 0, 0]));
+        let headers = self.load(word_after(slot, 1));
         (0..count).find(|&k| {
             let at = 3 * usize::from(k);
             let rule = StoredRule {
                 offset: read_be(&headers, at, at + 2) as u16,
                 condition: headers.0[(at + 2) % 32],
-                value: self.load(slot + U256::from_limbs([2 + u64::from(k), 0, 0, 0])),
+                value: self.load(rule_value_slot(slot, k)),
             };
             !rule.holds(args)
         })
@@ -177,13 +185,13 @@ impl SmartSessions {
 
     /// Stores `rule` as rule `k` of the action at `slot`.
     pub(crate) fn store_rule(&mut self, slot: U256, k: u8, rule: &StoredRule) {
-        let headers_slot = slot + U256::from_limbs([1, 0, 0, 0]);
+        let headers_slot = word_after(slot, 1);
         let mut headers = Self::load(self, headers_slot);
         let at = 3 * usize::from(k);
         write_be(&mut headers, at, at + 2, rule.offset.into());
         headers.0[(at + 2) % 32] = rule.condition;
         self.store(headers_slot, headers);
-        self.store(slot + U256::from_limbs([2 + u64::from(k), 0, 0, 0]), rule.value);
+        self.store(rule_value_slot(slot, k), rule.value);
     }
 
     /// The nonce the next relayed execution of the session must carry.
