@@ -56,6 +56,14 @@ fn game_policy(session_key: &Signer) -> Policy {
     .expect("the policy parses")
 }
 
+/// The artifact with Alice's account installed, answering ERC-1271 for `owner`.
+fn installed_for(owner: &Signer) -> Chain {
+    let mut chain = Chain::new();
+    chain.world.owners.insert(ALICE, owner.address());
+    chain.call(ALICE, onInstallCall { data: Bytes::new() }).expect("the account installs it");
+    chain
+}
+
 #[test]
 fn a_grant_built_and_signed_by_the_client_enables_and_validates_in_the_artifact() {
     let (owner, session_key) =
@@ -66,9 +74,7 @@ fn a_grant_built_and_signed_by_the_client_enables_and_validates_in_the_artifact(
     let wallet_hash = grant_typed_data(&grant, CHAIN_ID, MODULE).eip712_signing_hash().unwrap();
     let owner_signature = Bytes::copy_from_slice(&owner.sign(wallet_hash));
 
-    let mut chain = Chain::new();
-    chain.world.owners.insert(ALICE, owner.address());
-    chain.call(ALICE, onInstallCall { data: Bytes::new() }).expect("the account installs it");
+    let mut chain = installed_for(&owner);
     let one_move = encode::execute_single(GAME, U256::from(10u64.pow(16)), &move_data(1, 2));
 
     // ENABLE: the first move carries the grant.
@@ -232,9 +238,7 @@ fn a_grant_with_argument_rules_enables_calls_that_keep_them_and_refuses_one_that
     let wallet_hash = grant_typed_data(&grant, CHAIN_ID, MODULE).eip712_signing_hash().unwrap();
     let owner_signature = Bytes::copy_from_slice(&owner.sign(wallet_hash));
 
-    let mut chain = Chain::new();
-    chain.world.owners.insert(ALICE, owner.address());
-    chain.call(ALICE, onInstallCall { data: Bytes::new() }).expect("the account installs it");
+    let mut chain = installed_for(&owner);
     // Every operation here counts in the first day.
     let signed = |call_data: Bytes, enable: bool| {
         let mut op = user_op(ALICE, call_data, Bytes::new());
@@ -367,10 +371,8 @@ fn a_p256_session_built_by_the_client_validates_signs_and_revokes_in_the_artifac
     let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
     let owner_signature = Bytes::copy_from_slice(&owner.sign(grant.digest(CHAIN_ID, MODULE)));
 
-    let mut chain = Chain::new();
-    chain.world.owners.insert(ALICE, owner.address());
+    let mut chain = installed_for(&owner);
     chain.world.set_domain(ALICE, "SessionAccount", "1");
-    chain.call(ALICE, onInstallCall { data: Bytes::new() }).expect("the account installs it");
     let one_move = encode::execute_single(GAME, U256::from(10u64.pow(16)), &move_data(1, 2));
 
     // ENABLE, then USE: the key's 128 bytes, no period index.
