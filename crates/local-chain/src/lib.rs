@@ -26,14 +26,14 @@
 //! by the runtime's resumable host calls).
 
 use std::{
+    cell::RefCell,
     collections::{HashMap, HashSet},
     sync::Arc,
 };
 
 use revm::{
     bytecode::opcode,
-    context::{BlockEnv, Cfg, CfgEnv, ContextTr, JournalTr, TxEnv},
-    context_interface::journaled_state::account::JournaledAccountTr,
+    context::{BlockEnv, Cfg, CfgEnv, ContextTr, TxEnv},
     database::{CacheDB, EmptyDB},
     handler::EthPrecompiles,
     interpreter::{
@@ -41,15 +41,14 @@ use revm::{
         CallInputs, CallOutcome, Gas, InstructionResult, Interpreter, InterpreterResult,
     },
     precompile::{secp256r1, Precompiles},
-    primitives::{hardfork::SpecId, keccak256, Address, Bytes, Log, LogData, TxKind, B256, U256},
-    state::{AccountInfo, Bytecode, EvmState},
-    Context, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
+    primitives::{hardfork::SpecId, keccak256, Address, Bytes, TxKind, B256, U256},
+    state::{AccountInfo, Bytecode},
+    Context, InspectCommitEvm, Inspector, MainBuilder, MainContext,
 };
-use stylus_runtime::{
-    precompiles::{ecrecover, p256verify, ECRECOVER, P256VERIFY},
-    CallKind, CallOutcome as StylusCallOutcome, CallRequest, Environment, Loaded, Message, Program,
-    Stored,
-};
+use stylus_runtime::{CallRequest, Message, Program};
+
+mod frame;
+mod journaled;
 
 pub use revm::context::result::ExecutionResult;
 
@@ -64,9 +63,9 @@ const VALIDATE_USER_OP: [u8; 4] = [0x19, 0x82, 0x2f, 0x7c];
 #[derive(Default)]
 pub struct StylusInspector {
     /// Compiled programs by code hash: each is compiled once.
-    programs: HashMap<B256, Arc<Program>>,
+    programs: RefCell<HashMap<B256, Arc<Program>>>,
     /// Programs called in the current transaction: cached for the calls after the first.
-    called: HashSet<B256>,
+    called: RefCell<HashSet<B256>>,
     /// Stylus programs with a frame running now, outermost first (for `msg_reentrant`).
     live: Vec<Address>,
     /// Every Stylus call made, with what the program touched (for ERC-7562 checks).
@@ -78,9 +77,18 @@ pub struct StylusInspector {
     recording_from: Option<usize>,
     /// What each recorded validation touched.
     pub validations: Vec<ValidationRecord>,
-    /// What the nested EVMs of calls out of the running Stylus frame touched while a
-    /// validation was being recorded, for that frame to add to the record.
-    nested_touched: std::cell::RefCell<ValidationRecord>,
+    /// What the calls out of the running Stylus frame did, for that frame to add to the
+    /// records when it ends.
+    callees: RefCell<Callees>,
+}
+
+/// What the calls out of a Stylus frame did.
+#[derive(Default)]
+struct Callees {
+    /// What they touched while a validation was being recorded (`sender` unused).
+    touched: ValidationRecord,
+    /// Their Stylus frames, each after the frames of its own calls.
+    frames: Vec<StylusFrame>,
 }
 
 /// Everything one account's `validateUserOp` touched, EVM contracts and Stylus programs alike.
@@ -144,184 +152,6 @@ pub struct StylusFrame {
 /// The chain's context type.
 type ChainContext = revm::handler::MainnetContext<CacheDB<EmptyDB>>;
 
-/// The program's view of the chain during one frame: revm's journal.
-struct Journaled<'a> {
-    context: &'a mut ChainContext,
-    /// A static frame: writes are refused.
-    read_only: bool,
-    /// The inspector running this frame: nested EVMs for calls out of it start from it.
-    outer: &'a StylusInspector,
-}
-
-/// Gas of the ecrecover precompile.
-const ECRECOVER_GAS: u64 = 3_000;
-
-/// Gas of the P256VERIFY precompile (RIP-7212's price, which Arbitrum charges).
-const P256VERIFY_GAS: u64 = 3_450;
-
-impl Environment for Journaled<'_> {
-    fn load(&mut self, contract: Address, slot: U256) -> Loaded {
-        let journal = self.context.journal_mut();
-        let _ = journal.load_account(contract);
-        match journal.sload(contract, slot) {
-            Ok(load) => Loaded { value: B256::from(load.data), cold: load.is_cold },
-            Err(_) => Loaded::default(),
-        }
-    }
-
-    fn store(&mut self, contract: Address, slot: U256, value: B256) -> Option<Stored> {
-        if self.read_only {
-            return None;
-        }
-        let journal = self.context.journal_mut();
-        let _ = journal.load_account(contract);
-        let stored = journal.sstore(contract, slot, U256::from_be_bytes(value.0)).ok()?;
-        Some(Stored {
-            original: B256::from(stored.data.original_value),
-            present: B256::from(stored.data.present_value),
-            cold: stored.is_cold,
-        })
-    }
-
-    fn call(&mut self, from: Address, request: CallRequest) -> StylusCallOutcome {
-        match request.kind {
-            // Precompiles are always warm.
-            _ if request.to == ECRECOVER => StylusCallOutcome {
-                success: true,
-                data: ecrecover(&request.data),
-                cold: false,
-                callee_gas: ECRECOVER_GAS,
-            },
-            _ if request.to == P256VERIFY => StylusCallOutcome {
-                success: true,
-                data: p256verify(&request.data),
-                cold: false,
-                callee_gas: P256VERIFY_GAS,
-            },
-            CallKind::Static | CallKind::Call => {
-                let journal = self.context.journal_mut();
-                let cold = journal.load_account(request.to).map_or(true, |load| load.is_cold);
-                let outcome = nested_call(self.context, from, &request, self.outer);
-                StylusCallOutcome { cold, ..outcome }
-            }
-            // Not needed by the programs this project builds (see the crate docs).
-            CallKind::Delegate => StylusCallOutcome::default(),
-        }
-    }
-}
-
-/// Runs a call out of a Stylus frame at `from` in a nested EVM over a snapshot of the state
-/// `context` has now; a successful non-static call's changes are written back into
-/// `context`'s journal.
-fn nested_call(
-    context: &mut ChainContext,
-    from: Address,
-    request: &CallRequest,
-    outer: &StylusInspector,
-) -> StylusCallOutcome {
-    let inspector = outer.nested();
-    let journal = &context.journaled_state;
-    let mut snapshot = journal.database.clone();
-    for (address, account) in &journal.inner.state {
-        snapshot.insert_account_info(*address, account.info.clone());
-        for (slot, value) in &account.storage {
-            let _ = snapshot.insert_account_storage(*address, *slot, value.present_value);
-        }
-    }
-    let mut cfg = context.cfg.clone();
-    // The caller is the Stylus program, an account with code.
-    cfg.disable_eip3607 = true;
-    // The callee's gas is the transaction's less its intrinsic gas: no calldata floor.
-    cfg.disable_eip7623 = true;
-    let intrinsic = revm::context_interface::cfg::gas::calculate_initial_tx_gas(
-        cfg.spec,
-        &request.data,
-        false,
-        0,
-        0,
-        0,
-        None,
-    )
-    .initial_regular_gas;
-    let mut evm = Context::mainnet()
-        .with_db(snapshot)
-        .with_cfg(cfg)
-        .with_block(context.block.clone())
-        .build_mainnet_with_inspector(inspector);
-    evm.precompiles = chain_precompiles();
-    let tx = TxEnv::builder()
-        .caller(from)
-        .kind(TxKind::Call(request.to))
-        .data(request.data.clone().into())
-        .value(request.value)
-        .gas_limit(30_000_000)
-        .gas_price(0)
-        .chain_id(Some(context.cfg.chain_id))
-        .build_fill();
-    let Ok(run) = evm.inspect_tx(tx) else {
-        return StylusCallOutcome::default();
-    };
-    if let Some(record) = evm.inspector.validations.pop() {
-        let mut touched = outer.nested_touched.borrow_mut();
-        touched.accesses.extend(record.accesses);
-        touched.preimages.extend(record.preimages);
-    }
-    let gas_used = run.result.gas().total_gas_spent();
-    let (success, data) = match run.result {
-        ExecutionResult::Success { output, logs, .. } if request.kind == CallKind::Call => {
-            write_back(context.journal_mut(), from, run.state, logs);
-            (true, output.data().to_vec())
-        }
-        // A static callee that wrote storage or logged would have failed under STATICCALL.
-        ExecutionResult::Success { output, logs, .. } => {
-            let wrote = run.state.values().any(|account| {
-                account.storage.values().any(revm::state::EvmStorageSlot::is_changed)
-            });
-            (!wrote && logs.is_empty(), output.data().to_vec())
-        }
-        ExecutionResult::Revert { output, .. } => (false, output.to_vec()),
-        ExecutionResult::Halt { .. } => (false, Vec::new()),
-    };
-    StylusCallOutcome { success, data, cold: false, callee_gas: gas_used.saturating_sub(intrinsic) }
-}
-
-/// Writes what a nested call changed into `journal`: balances, nonces (but the nested
-/// transaction's own bump of the caller's), code, storage, then its logs.
-fn write_back(
-    journal: &mut revm::Journal<CacheDB<EmptyDB>>,
-    caller: Address,
-    state: EvmState,
-    logs: Vec<Log>,
-) {
-    for (address, account) in state {
-        if !account.is_touched() {
-            continue;
-        }
-        // The snapshot's database is a `CacheDB<EmptyDB>`: loading cannot fail.
-        let Ok(mut target) = journal.load_account_with_code_mut(address);
-        let target = &mut target.data;
-        if *target.balance() != account.info.balance {
-            target.set_balance(account.info.balance);
-        }
-        if address != caller && target.nonce() != account.info.nonce {
-            target.set_nonce(account.info.nonce);
-        }
-        if *target.code_hash() != account.info.code_hash {
-            if let Some(code) = account.info.code {
-                target.set_code(account.info.code_hash, code);
-            }
-        }
-        for (slot, value) in account.storage {
-            if value.is_changed() {
-                let _ = journal.sstore(address, slot, value.present_value);
-            }
-        }
-    }
-    for log in logs {
-        journal.log(log);
-    }
-}
-
 impl Inspector<ChainContext> for StylusInspector {
     fn call(&mut self, context: &mut ChainContext, inputs: &mut CallInputs) -> Option<CallOutcome> {
         self.depth += 1;
@@ -350,19 +180,12 @@ impl Inspector<ChainContext> for StylusInspector {
         if !inputs.call_value().is_zero() {
             return revert(inputs);
         }
-        let program = match self.programs.get(hash) {
-            Some(program) => Arc::clone(program),
-            None => match Program::from_code(code) {
-                Ok(program) => {
-                    let program = Arc::new(program);
-                    self.programs.insert(*hash, Arc::clone(&program));
-                    program
-                }
-                // Code Nitro would not have activated: every call to it reverts.
-                Err(_) => return revert(inputs),
-            },
+        // Code Nitro would not have activated: every call to it reverts.
+        let Some(program) = self.program(*hash, code) else {
+            return revert(inputs);
         };
         let contract = inputs.target_address;
+        self.live.push(contract);
         let message = Message {
             sender: inputs.caller,
             value: inputs.call_value(),
@@ -370,75 +193,24 @@ impl Inspector<ChainContext> for StylusInspector {
             chain_id: context.cfg().chain_id(),
             timestamp: context.block().timestamp.saturating_to(),
             data: inputs.input.bytes(context).to_vec(),
-            reentrant: self.live.contains(&contract),
+            reentrant: self.reentrant(contract),
         };
-        // The frame's writes reach the journal as the program flushes them: revert them with
-        // the frame.
-        let checkpoint = context.journal_mut().checkpoint();
-        let read_only = inputs.is_static;
-        self.live.push(contract);
-        let run = program.run(&message, &mut Journaled { context, read_only, outer: self });
+        let frame = frame::Frame {
+            program,
+            hash: *hash,
+            message,
+            read_only: inputs.is_static,
+            gas_limit: inputs.gas_limit,
+        };
+        let result = frame::run(self, context, frame);
         self.live.pop();
-        let Ok(mut outcome) = run else {
-            context.journal_mut().checkpoint_revert(checkpoint);
-            return revert(inputs);
-        };
-        // A static call may not log either.
-        if read_only && !outcome.logs.is_empty() {
-            outcome = stylus_runtime::Outcome { success: false, ..outcome };
-        }
-        let cached = !self.called.insert(*hash);
-        let entry_gas = program.activation().entry_gas(cached);
-        let gas_used = entry_gas + outcome.gas_used();
-        let mut gas = Gas::new(inputs.gas_limit);
-        let result = if !gas.record_regular_cost(gas_used) {
-            gas.spend_all();
-            InstructionResult::OutOfGas
-        } else if outcome.success {
-            InstructionResult::Return
-        } else {
-            InstructionResult::Revert
-        };
-        let nested = self.nested_touched.take();
+        let done = self.callees.take();
+        self.frames.extend(done.frames);
         if let Some(record) = self.recording() {
-            record.accesses.extend(outcome.slots.iter().map(|slot| (contract, *slot)));
-            record.preimages.extend(outcome.preimages.iter().cloned());
-            record.accesses.extend(nested.accesses);
-            record.preimages.extend(nested.preimages);
+            record.accesses.extend(done.touched.accesses);
+            record.preimages.extend(done.touched.preimages);
         }
-        self.frames.push(StylusFrame {
-            contract,
-            caller: inputs.caller,
-            success: result == InstructionResult::Return,
-            slots: outcome.slots.clone(),
-            calls: outcome.calls.clone(),
-            selector: message.data.get(..4).and_then(|s| s.try_into().ok()).unwrap_or_default(),
-            ink: outcome.ink,
-            gas: gas_used,
-            entry_gas,
-        });
-        let journal = context.journal_mut();
-        if result == InstructionResult::Return {
-            journal.checkpoint_commit();
-            gas.record_refund(outcome.refund);
-            for log in outcome.logs {
-                journal.log(Log {
-                    address: contract,
-                    data: LogData::new_unchecked(log.topics, log.data.into()),
-                });
-            }
-        } else {
-            journal.checkpoint_revert(checkpoint);
-        }
-        // Out of gas returns nothing, whatever the run would have returned.
-        let output = match result {
-            InstructionResult::OutOfGas => Bytes::new(),
-            _ => Bytes::from(outcome.output),
-        };
-        Some(CallOutcome::new(
-            InterpreterResult::new(result, output, gas),
-            inputs.return_memory_offset.clone(),
-        ))
+        Some(CallOutcome::new(result, inputs.return_memory_offset.clone()))
     }
 
     fn call_end(
@@ -501,6 +273,24 @@ impl StylusInspector {
 
     fn recording(&mut self) -> Option<&mut ValidationRecord> {
         self.recording_from.and(self.validations.last_mut())
+    }
+
+    /// The program of Stylus `code` (code hash `hash`), compiled on first use; `None` for code
+    /// Nitro would not have activated.
+    fn program(&self, hash: B256, code: &[u8]) -> Option<Arc<Program>> {
+        if let Some(program) = self.programs.borrow().get(&hash) {
+            return Some(Arc::clone(program));
+        }
+        let program = Arc::new(Program::from_code(code).ok()?);
+        self.programs.borrow_mut().insert(hash, Arc::clone(&program));
+        Some(program)
+    }
+
+    /// Nitro's `msg_reentrant` for a frame acting as `contract`: whether `contract` has more
+    /// than one frame open. `live` holds the frames of calls to Stylus code, the running one
+    /// included, and no DELEGATECALL frames, which Nitro does not count.
+    fn reentrant(&self, contract: Address) -> bool {
+        self.live.iter().filter(|&&address| address == contract).count() > 1
     }
 }
 
@@ -643,7 +433,7 @@ impl Chain {
             .chain_id(Some(self.evm.ctx.cfg.chain_id))
             .build_fill();
         // One transaction per block: the per-block program cache starts empty.
-        self.evm.inspector.called.clear();
+        self.evm.inspector.called.get_mut().clear();
         self.evm.inspect_tx_commit(tx).expect("the chain accepts the transaction")
     }
 }
@@ -651,8 +441,18 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use p256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
+    use stylus_runtime::{
+        precompiles::{p256verify, P256VERIFY},
+        CallKind, CallOutcome as StylusCallOutcome, Environment,
+    };
 
     use super::*;
+    use crate::journaled::Journaled;
+
+    /// A static frame's view of `chain`, run by `outer`.
+    fn static_frame<'a>(chain: &'a mut Chain, outer: &'a StylusInspector) -> Journaled<'a> {
+        Journaled { context: &mut chain.evm.ctx, read_only: true, outer }
+    }
 
     /// EVM code that passes its call data to P256VERIFY and returns the gas between the two
     /// `GAS` readings around the `STATICCALL` (a word), then what P256VERIFY returned.
@@ -707,8 +507,7 @@ mod tests {
     fn a_stylus_frame_gets_p256verify_natively_warm_at_3450_gas() {
         let mut chain = Chain::new(1, 0);
         let outer = StylusInspector::default();
-        let mut journaled =
-            Journaled { context: &mut chain.evm.ctx, read_only: true, outer: &outer };
+        let mut journaled = static_frame(&mut chain, &outer);
         let expected = [true, true, false, false, false, false, false];
         for (input, valid) in p256_inputs().into_iter().zip(expected) {
             let request = CallRequest {
@@ -750,8 +549,7 @@ mod tests {
         let probe = Address::repeat_byte(0xbb);
         chain.set_code(probe, PROBE.to_vec());
         let outer = StylusInspector::default();
-        let mut journaled =
-            Journaled { context: &mut chain.evm.ctx, read_only: true, outer: &outer };
+        let mut journaled = static_frame(&mut chain, &outer);
         let valid = p256_inputs().swap_remove(0);
         let request =
             CallRequest { kind: CallKind::Static, to: probe, value: U256::ZERO, data: valid };
