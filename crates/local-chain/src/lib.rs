@@ -519,7 +519,13 @@ mod tests {
             let data = if valid { one() } else { Vec::new() };
             assert_eq!(
                 journaled.call(Address::repeat_byte(0xaa), request),
-                StylusCallOutcome { success: true, data, cold: false, callee_gas: 3_450 }
+                StylusCallOutcome {
+                    success: true,
+                    data,
+                    cold: false,
+                    callee_gas: 3_450,
+                    refund: 0
+                }
             );
         }
     }

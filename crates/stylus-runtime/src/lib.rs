@@ -8,6 +8,13 @@
 //! into, one frame at a time. Writes reach the environment when the program flushes its storage
 //! cache, as on Nitro; a run that fails leaves the driver to roll its frame back.
 //!
+//! Each run has its own storage cache, as each Nitro frame has. A `delegate_call_contract` is
+//! served by the environment, which runs the callee as another frame of the same address: the
+//! callee sees none of the caller's unflushed writes, and the caller's cache keeps the words it
+//! held. A program therefore flushes before delegatecalling and clears its cache
+//! (`storage_flush_cache(1)`, as the SDK's `call::delegate_call` does) to re-read what the
+//! callee wrote.
+//!
 //! Costs: the program is instrumented to count its ink ([`meter`]), every hostio buys the ink
 //! and gas Nitro's `user-host-trait` buys ([`pricing`]), and [`Outcome::gas_used`] converts
 //! the sum at Nitro's ink price. Entry gas depends on the chain's program cache and is the
@@ -116,8 +123,9 @@ pub struct Message {
     pub timestamp: u64,
     /// Call data.
     pub data: Vec<u8>,
-    /// Whether the program is already running in an outer frame of the transaction (the
-    /// `msg_reentrant` hostio; the SDK's entrypoint refuses such calls by default).
+    /// The `msg_reentrant` hostio (the SDK's entrypoint refuses such calls by default): on
+    /// Nitro, whether `contract` has more than one frame open, counting this one unless it is a
+    /// DELEGATECALL's (delegate frames are not counted). The driver decides.
     pub reentrant: bool,
 }
 
@@ -156,6 +164,9 @@ pub struct CallOutcome {
     pub cold: bool,
     /// Gas the callee used (the caller pays all of it on Nitro, stipend included).
     pub callee_gas: u64,
+    /// SSTORE refunds the callee earned (EIP-3529; may be negative): the transaction's refund
+    /// counter keeps them when the call succeeds, as Nitro's StateDB does.
+    pub refund: i64,
 }
 
 /// A storage word read by the environment.
@@ -348,6 +359,9 @@ impl Program {
                         let value = !request.value.is_zero();
                         state.gas +=
                             pricing::call_base_gas(outcome.cold, value, false) + outcome.callee_gas;
+                        if outcome.success {
+                            state.refund += outcome.refund;
+                        }
                         state.calls.push(request);
                         state.return_data = outcome.data;
                         let length = state.return_data.len() as u32;
