@@ -1,11 +1,12 @@
-//! One Stylus frame run against revm's journal.
+//! One Stylus frame run against revm's journal: the frame of a call to Stylus code, or the
+//! frame a DELEGATECALL out of a Stylus frame opens in its caller's context.
 
 use std::sync::Arc;
 
 use revm::{
     context::{ContextTr, JournalTr},
     interpreter::{Gas, InstructionResult, InterpreterResult},
-    primitives::{Bytes, Log, LogData, B256},
+    primitives::{Address, Bytes, Log, LogData, B256},
 };
 use stylus_runtime::{Message, Program};
 
@@ -22,6 +23,8 @@ pub(crate) struct Frame {
     pub(crate) read_only: bool,
     /// Gas the frame may use: more ends it out of gas.
     pub(crate) gas_limit: u64,
+    /// For a DELEGATECALL's frame, the address whose program runs.
+    pub(crate) code_address: Option<Address>,
 }
 
 /// Runs `frame` inside a journal checkpoint: its writes reach the journal as the program flushes
@@ -33,13 +36,14 @@ pub(crate) fn run(
     context: &mut ChainContext,
     frame: Frame,
 ) -> InterpreterResult {
-    let Frame { program, hash, message, read_only, gas_limit } = frame;
+    let Frame { program, hash, message, read_only, gas_limit, code_address } = frame;
     let contract = message.contract;
     // Entry is paid when the frame opens: a program running again below it is cached there.
     let cached = !outer.called.borrow_mut().insert(hash);
     let calling = outer.callees.take();
     let checkpoint = context.journal_mut().checkpoint();
-    let run = program.run(&message, &mut Journaled { context, read_only, outer });
+    let (sender, value) = (message.sender, message.value);
+    let run = program.run(&message, &mut Journaled { context, read_only, outer, sender, value });
     let callees = outer.callees.replace(calling);
     let Ok(mut outcome) = run else {
         context.journal_mut().checkpoint_revert(checkpoint);
@@ -76,6 +80,7 @@ pub(crate) fn run(
         done.frames.extend(callees.frames);
         done.frames.push(StylusFrame {
             contract,
+            code_address,
             caller: message.sender,
             success: result == InstructionResult::Return,
             slots: outcome.slots,

@@ -23,6 +23,9 @@ pub(crate) struct Journaled<'a> {
     pub(crate) read_only: bool,
     /// The inspector running this frame: nested EVMs for calls out of it start from it.
     pub(crate) outer: &'a StylusInspector,
+    /// The frame's `msg.sender` and `msg.value`, which a DELEGATECALL's callee sees too.
+    pub(crate) sender: Address,
+    pub(crate) value: U256,
 }
 
 /// Gas of the ecrecover precompile.
@@ -76,8 +79,7 @@ impl Environment for Journaled<'_> {
                 let outcome = nested_call(self.context, from, &request, self.outer);
                 StylusCallOutcome { cold, ..outcome }
             }
-            // Not needed by the programs this project builds (see the crate docs).
-            CallKind::Delegate => StylusCallOutcome::default(),
+            CallKind::Delegate => crate::delegate::call(self, from, request),
         }
     }
 }

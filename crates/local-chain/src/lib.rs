@@ -9,21 +9,40 @@
 //! successful (non-static) call changed — balances, nonces, code, storage, logs — is written
 //! back into the journal, inside the Stylus frame's checkpoint, so a revert of the frame undoes
 //! it too. A Stylus program called again while one of its frames is live sees `msg_reentrant`
-//! (the SDK's entrypoint refuses the call). Delegate calls out of Stylus fail as if reverted.
-//! Calls sending value to Stylus code revert (the value is not moved into the frame).
+//! (the SDK's entrypoint refuses the call). Calls sending value to Stylus code revert (the
+//! value is not moved into the frame).
+//!
+//! DELEGATECALL from a Stylus frame into another Stylus program runs that program, as Nitro
+//! does, as a frame of the delegating (acting) address, on the same journal: its
+//! `contract_address`, storage, `msg.sender` and `msg.value` are the delegating frame's, a
+//! static context stays static, its writes sit in a checkpoint that is reverted if it fails,
+//! and its logs carry the acting address (logged when it ends: before the delegating frame's
+//! own, as for calls). `msg_reentrant` follows Nitro's count of open frames per address, which
+//! skips delegate frames: a delegate frame is reentrant only when the acting address already
+//! has two real frames open. Each frame has its own storage cache, so a program flushes and
+//! clears it before delegatecalling (the SDK's `call::delegate_call` does) to re-read what the
+//! callee wrote. A DELEGATECALL to an account without code succeeds with no data; to EVM code
+//! it is not supported (no program of this project needs it) and fails as if reverted. The
+//! delegate frame is listed among the [`StylusFrame`]s (with its `code_address`) before the
+//! frame that delegated; in a recorded validation its storage accesses count as the acting
+//! address's, and its keccak preimages are recorded.
 //!
 //! Gas: a Stylus frame costs what Nitro would charge — entry (activation's init and cached
 //! costs; a program already called in the same transaction counts as cached, as ArbOS 60's
 //! per-block cache does for one transaction per block), ink at Nitro's prices, and the EVM-side
-//! gas of its storage, logs and calls, with SSTORE refunds. Approximations: a callee of a
-//! Stylus frame runs on a fresh access list (its storage reads are cold even when the
-//! transaction warmed them), a static callee fails when it wrote storage or logged (its value
-//! transfers are not checked), the callee's `tx.origin` is the Stylus program, transient
-//! storage does not cross into it, its logs land before the frame's own, it gets the whole
-//! transaction's gas rather than what the program forwards; a frame has no gas limit of its own (it is charged afterwards, out of gas
-//! if it needed more than it had), and memory pages are counted per frame rather than per
-//! transaction. These limits are the next steps towards Nitro's semantics (revm frames driven
-//! by the runtime's resumable host calls).
+//! gas of its storage, logs and calls, with SSTORE refunds. A DELEGATECALL costs the delegating
+//! frame the call (100 gas, 2,600 to a cold address) plus all the callee frame used: its entry
+//! (cached as above), ink and EVM-side gas; the callee's refunds count when it succeeds.
+//! Approximations: a callee of a Stylus frame in the EVM runs on a fresh access list (its
+//! storage reads are cold even when the transaction warmed them), a static callee fails when it
+//! wrote storage or logged (its value transfers are not checked), the callee's `tx.origin` is
+//! the Stylus program, transient storage does not cross into it, its logs land before the
+//! frame's own, it gets the whole transaction's gas rather than what the program forwards; a
+//! frame (a delegate frame too) has no gas limit of its own (it is charged afterwards, out of
+//! gas if it needed more than it had), memory pages are counted per frame rather than per
+//! transaction, and a recorded validation lists a frame's own accesses before those of its
+//! calls. These limits are the next steps towards Nitro's semantics (revm frames driven by
+//! the runtime's resumable host calls).
 
 use std::{
     cell::RefCell,
@@ -47,6 +66,7 @@ use revm::{
 };
 use stylus_runtime::{CallRequest, Message, Program};
 
+mod delegate;
 mod frame;
 mod journaled;
 
@@ -66,7 +86,8 @@ pub struct StylusInspector {
     programs: RefCell<HashMap<B256, Arc<Program>>>,
     /// Programs called in the current transaction: cached for the calls after the first.
     called: RefCell<HashSet<B256>>,
-    /// Stylus programs with a frame running now, outermost first (for `msg_reentrant`).
+    /// Addresses with a Stylus frame running now, outermost first, for `msg_reentrant`: the
+    /// frames of calls, not those of DELEGATECALLs (which Nitro does not count).
     live: Vec<Address>,
     /// Every Stylus call made, with what the program touched (for ERC-7562 checks).
     pub frames: Vec<StylusFrame>,
@@ -129,9 +150,12 @@ impl ValidationRecord {
 /// What one Stylus frame did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StylusFrame {
-    /// The program's address.
+    /// The program's address: the acting address, whose storage the frame used.
     pub contract: Address,
-    /// The caller.
+    /// For the frame of a DELEGATECALL, the address whose program ran (in `contract`'s
+    /// context); `None` for a frame running `contract`'s own program.
+    pub code_address: Option<Address>,
+    /// Its `msg.sender`: the caller, or for a DELEGATECALL's frame the delegating frame's.
     pub caller: Address,
     /// Whether it succeeded.
     pub success: bool,
@@ -201,6 +225,7 @@ impl Inspector<ChainContext> for StylusInspector {
             message,
             read_only: inputs.is_static,
             gas_limit: inputs.gas_limit,
+            code_address: None,
         };
         let result = frame::run(self, context, frame);
         self.live.pop();
@@ -287,8 +312,8 @@ impl StylusInspector {
     }
 
     /// Nitro's `msg_reentrant` for a frame acting as `contract`: whether `contract` has more
-    /// than one frame open. `live` holds the frames of calls to Stylus code, the running one
-    /// included, and no DELEGATECALL frames, which Nitro does not count.
+    /// than one frame open, counting the frames of calls (a call's frame is in `live` before it
+    /// asks) and not those of DELEGATECALLs, as Nitro counts them.
     fn reentrant(&self, contract: Address) -> bool {
         self.live.iter().filter(|&&address| address == contract).count() > 1
     }
@@ -363,6 +388,13 @@ impl Chain {
             .accounts
             .get(&address)
             .map_or(U256::ZERO, |account| account.info.balance)
+    }
+
+    /// The word at `slot` of `address`'s storage.
+    pub fn storage(&mut self, address: Address, slot: U256) -> U256 {
+        let db = self.evm.ctx.db_mut();
+        let account = db.cache.accounts.get(&address);
+        account.and_then(|account| account.storage.get(&slot).copied()).unwrap_or_default()
     }
 
     /// Puts `code` at `address` as is (how Stylus code arrives: CREATE refuses `0xEF` code).
@@ -451,7 +483,8 @@ mod tests {
 
     /// A static frame's view of `chain`, run by `outer`.
     fn static_frame<'a>(chain: &'a mut Chain, outer: &'a StylusInspector) -> Journaled<'a> {
-        Journaled { context: &mut chain.evm.ctx, read_only: true, outer }
+        let (sender, value) = (Address::ZERO, U256::ZERO);
+        Journaled { context: &mut chain.evm.ctx, read_only: true, outer, sender, value }
     }
 
     /// EVM code that passes its call data to P256VERIFY and returns the gas between the two
