@@ -3,8 +3,12 @@
 //! Nitro's ink and gas prices; see crates/stylus-runtime and crates/local-chain for what differs
 //! from Nitro). Every figure is deterministic: the same commit prints the same table.
 //!
-//! Usage: `cargo run --example bench [-- <report.md>]` (prints the report; writes it too when
-//! given a path).
+//! Usage: `cargo run --example bench [-- <report.md> [<report.json>]]` (prints the report;
+//! writes it, and the figures as JSON, when given paths).
+//!
+//! Every validation is measured as the chain runs it (both programs uncached: the first call
+//! of a block) and given its cached figure too: the same run with each program's cached
+//! entry (called earlier in the block, or cache-bid) in place of its uncached one.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -14,10 +18,13 @@ use std::fmt::Write as _;
 use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::SolCall;
 use local_chain::ExecutionResult;
-use stylus_runtime::{pricing, Program};
+use stylus_runtime::{
+    pricing::{self, ActivationCosts, ProgramShape},
+    Program,
+};
 use stylus_smart_sessions::interface::{
     Action, ArgRule,
-    ISmartSessions::{executeAsSessionBySignatureCall, executeAsSessionCall},
+    ISmartSessions::{self, executeAsSessionBySignatureCall, executeAsSessionCall},
     Session, SessionExecution, SessionGrant, SigningScope, TokenLimit,
 };
 use support::{
@@ -29,25 +36,67 @@ use support::{
 /// One measured `handleOps`.
 struct Measured {
     case: &'static str,
+    /// The JSON name of the case, for the ones the targets name.
+    name: &'static str,
+    /// Ink of the validator's frame and the manager frames it delegated to.
     ink: u64,
+    /// Entry gas paid, as run.
     entry_gas: u64,
+    /// Entry gas had every program of the validation been cached.
+    cached_entry_gas: u64,
+    /// `validateUserOp` gas, as run (the manager's frames included).
     module_gas: u64,
     handle_ops_gas: u64,
 }
 
-/// Runs `ops` through `handleOps` and reads the module's validation frame of the last op.
-fn measure(case: &'static str, world: &mut World, ops: Vec<PackedUserOperation>) -> Measured {
+impl Measured {
+    /// `validateUserOp` gas with every program of the validation cached.
+    fn cached_gas(&self) -> u64 {
+        self.module_gas - self.entry_gas + self.cached_entry_gas
+    }
+}
+
+/// Runs `ops` through `handleOps` and reads the module's validation of the last op: the
+/// validator's frame and the manager frames listed just before it (its delegatecalls).
+fn measure(
+    case: &'static str,
+    name: &'static str,
+    world: &mut World,
+    ops: Vec<PackedUserOperation>,
+) -> Measured {
     let (result, handle_ops_gas) = world.handle_all_with_gas(ops);
     assert_eq!(result, Ok(()), "{case}: handleOps must execute");
-    let frame = world.last_validation().expect("the module validated").clone();
+    let frames = world.chain.stylus_frames();
+    let at = frames
+        .iter()
+        .rposition(|frame| {
+            frame.code_address.is_none()
+                && frame.selector == ISmartSessions::validateUserOpCall::SELECTOR
+        })
+        .expect("the module validated");
+    let frame = &frames[at];
     assert!(frame.success, "{case}: the module's validation must succeed");
-    Measured {
-        case,
-        ink: frame.ink,
-        entry_gas: frame.entry_gas,
-        module_gas: frame.gas,
-        handle_ops_gas,
+    let delegated: Vec<_> =
+        frames[..at].iter().rev().take_while(|frame| frame.code_address.is_some()).collect();
+    let (validator, manager) = (programs().0 .1, programs().1 .1);
+    let mut entry_gas = frame.entry_gas;
+    let mut cached_entry_gas = validator.entry_gas(true);
+    let mut ink = frame.ink;
+    for callee in &delegated {
+        entry_gas += callee.entry_gas;
+        cached_entry_gas += manager.entry_gas(true);
+        ink += callee.ink;
     }
+    Measured { case, name, ink, entry_gas, cached_entry_gas, module_gas: frame.gas, handle_ops_gas }
+}
+
+/// The two deployed programs: (code, activation costs), validator first.
+fn programs() -> ((Vec<u8>, ActivationCosts), (Vec<u8>, ActivationCosts)) {
+    let load = |code: Vec<u8>| {
+        let activation = Program::from_code(&code).expect("the artifact loads").activation();
+        (code, activation)
+    };
+    (load(support::chain::deployed_code()), load(support::chain::manager_code()))
 }
 
 /// One measured transaction to the module's executor path.
@@ -69,14 +118,19 @@ fn measure_execution(
     world.chain.clear_stylus_frames();
     let result = world.chain.call(from, MODULE, data, U256::ZERO);
     assert!(matches!(result, ExecutionResult::Success { .. }), "{case}: {result:?}");
-    let frame = world.chain.stylus_frames().last().expect("the module ran").clone();
-    MeasuredExecution {
-        case,
-        ink: frame.ink,
-        entry_gas: frame.entry_gas,
-        frame_gas: frame.gas,
-        tx_gas: result.tx_gas_used(),
-    }
+    let (ink, entry_gas, frame_gas) = module_frames(world);
+    MeasuredExecution { case, ink, entry_gas, frame_gas, tx_gas: result.tx_gas_used() }
+}
+
+/// The module's last frame — (ink, entry gas, frame gas) — with the ink and entry of the
+/// manager frames listed just before it (its delegatecalls; their gas is in the frame's).
+fn module_frames(world: &World) -> (u64, u64, u64) {
+    let frames = world.chain.stylus_frames();
+    let at = frames.iter().rposition(|f| f.code_address.is_none()).expect("the module ran");
+    let delegated = frames[..at].iter().rev().take_while(|f| f.code_address.is_some());
+    delegated.fold((frames[at].ink, frames[at].entry_gas, frames[at].gas), |(i, e, g), f| {
+        (i + f.ink, e + f.entry_gas, g)
+    })
 }
 
 /// The game session of `key` on `world`'s game, with `extra` more actions elsewhere.
@@ -107,20 +161,20 @@ fn main() {
     let permission_id = world.enable_by_owner(session_with(&world, &key, 0));
     let call = one_move(&world);
     let op = session_op_at(&mut world, permission_id, &key, call, 0);
-    rows.push(measure("USE, session of 1 action, 1 call", &mut world, vec![op]));
+    rows.push(measure("USE, session of 1 action, 1 call", "use_1_call", &mut world, vec![op]));
 
     let mut world = World::installed();
     let permission_id = world.enable_by_owner(session_with(&world, &key, 4));
     let call = one_move(&world);
     let op = session_op_at(&mut world, permission_id, &key, call, 0);
-    rows.push(measure("USE, session of 5 actions, 1 call", &mut world, vec![op]));
+    rows.push(measure("USE, session of 5 actions, 1 call", "use_5_actions", &mut world, vec![op]));
 
     let mut world = World::installed();
     let permission_id = world.enable_by_owner(session_with(&world, &key, 0));
     let moves: Vec<_> =
         (0..3).map(|i| execution(world.game, ETHER / 100, move_data(i, i))).collect();
     let op = session_op_at(&mut world, permission_id, &key, execute_batch(&moves), 0);
-    rows.push(measure("USE, batch of 3 calls", &mut world, vec![op]));
+    rows.push(measure("USE, batch of 3 calls", "use_batch_3", &mut world, vec![op]));
 
     let mut world = World::installed();
     let permission_id = world.enable_by_owner(session_with(&world, &key, 0));
@@ -130,6 +184,7 @@ fn main() {
     let second = session_op_at(&mut world, permission_id, &key, call, 1);
     rows.push(measure(
         "USE, 2nd op of a bundle (cached, warm slots)",
+        "use_2nd_op_of_bundle",
         &mut world,
         vec![first, second],
     ));
@@ -146,7 +201,12 @@ fn main() {
     let permission_id = world.enable_by_owner(session);
     let transfer = IERC20::transferCall { to: BOB, amount: U256::from(10) }.abi_encode();
     let op = session_op_at(&mut world, permission_id, &key, execute_single(token, 0, &transfer), 0);
-    rows.push(measure("USE, ERC-20 transfer within its budget", &mut world, vec![op]));
+    rows.push(measure(
+        "USE, ERC-20 transfer within its budget",
+        "use_erc20_transfer",
+        &mut world,
+        vec![op],
+    ));
 
     let mut world = World::installed();
     let mut session = session_with(&world, &key, 0);
@@ -159,7 +219,12 @@ fn main() {
     let permission_id = world.enable_by_owner(session);
     let call = one_move(&world);
     let op = session_op_at(&mut world, permission_id, &key, call, 0);
-    rows.push(measure("USE, 1 call keeping 2 argument rules", &mut world, vec![op]));
+    rows.push(measure(
+        "USE, 1 call keeping 2 argument rules",
+        "use_2_arg_rules",
+        &mut world,
+        vec![op],
+    ));
 
     let mut world = World::installed();
     let mut session = session_with(&world, &key, 0);
@@ -169,7 +234,12 @@ fn main() {
     let call = one_move(&world);
     let mut op = session_op_at(&mut world, permission_id, &key, call, 0);
     op.signature = with_period_index(&op.signature, 1);
-    rows.push(measure("USE, first op of a new period (counters start over)", &mut world, vec![op]));
+    rows.push(measure(
+        "USE, first op of a new period (counters start over)",
+        "use_new_period",
+        &mut world,
+        vec![op],
+    ));
 
     let mut world = World::installed();
     let p256_key = P256Key::from_seed(7);
@@ -180,7 +250,7 @@ fn main() {
     let mut op = world.op(MODULE, one_move(&world).to_vec());
     let hash = world.user_op_hash(&op);
     op.signature = use_signature(permission_id, &p256_key.sign(hash));
-    rows.push(measure("USE, P-256 key (RIP-7212 precompile)", &mut world, vec![op]));
+    rows.push(measure("USE, P-256 key (RIP-7212 precompile)", "use_p256", &mut world, vec![op]));
 
     let mut world = World::installed();
     let grant = SessionGrant {
@@ -193,7 +263,12 @@ fn main() {
         [world.owner_validator.to_vec(), world.owner.sign(digest).to_vec()].concat().into();
     let call = one_move(&world);
     let op = world.enable_op(grant, owner_signature, &key, call);
-    rows.push(measure("ENABLE (grant via ERC-1271) + 1 call", &mut world, vec![op]));
+    rows.push(measure(
+        "ENABLE (grant via ERC-1271) + 1 call",
+        "enable_1_call",
+        &mut world,
+        vec![op],
+    ));
 
     let mut executions = Vec::new();
     let (mut world, permission_id) = World::playing(&key);
@@ -254,27 +329,65 @@ fn main() {
         result.output().expect("isValidSignature returns"),
     );
     assert_eq!(magic.map(|m| m.0), Ok([0x16, 0x26, 0xba, 0x7e]), "the session's signature");
-    let frame = world.chain.stylus_frames().last().expect("the module ran").clone();
+    let (ink, entry_gas, frame_gas) = module_frames(&world);
     executions.push(MeasuredExecution {
         case: "isValidSignature through the account (ERC-7739 typed data)",
-        ink: frame.ink,
-        entry_gas: frame.entry_gas,
-        frame_gas: frame.gas,
+        ink,
+        entry_gas,
+        frame_gas,
         tx_gas: result.tx_gas_used(),
     });
 
     let report = render(&rows, &executions);
     print!("{report}");
-    if let Some(path) = std::env::args().nth(1) {
+    let mut args = std::env::args().skip(1);
+    if let Some(path) = args.next() {
         std::fs::write(&path, &report).unwrap_or_else(|error| panic!("{path}: {error}"));
+        eprintln!("wrote {path}");
+    }
+    if let Some(path) = args.next() {
+        let json = serde_json::to_string_pretty(&json(&rows)).expect("JSON");
+        std::fs::write(&path, json + "\n").unwrap_or_else(|error| panic!("{path}: {error}"));
         eprintln!("wrote {path}");
     }
 }
 
+/// One program's row: (name, code, activation).
+fn program_rows() -> [(&'static str, Vec<u8>, ActivationCosts); 2] {
+    let ((validator, v), (manager, m)) = programs();
+    [("validator", validator, v), ("manager", manager, m)]
+}
+
+/// `reports/bench.json`: both programs and every validation case.
+fn json(rows: &[Measured]) -> serde_json::Value {
+    let programs: Vec<_> = program_rows()
+        .into_iter()
+        .map(|(name, code, activation)| {
+            let wasm = stylus_artifact::decompress(&code).expect("the artifact decompresses");
+            serde_json::json!({
+                "name": name,
+                "wasm_bytes": wasm.len(),
+                "deployed_bytes": code.len(),
+                "entry_gas_cached": activation.entry_gas(true),
+                "entry_gas_uncached": activation.entry_gas(false),
+            })
+        })
+        .collect();
+    let cases: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            serde_json::json!({
+                "name": row.name,
+                "validate_user_op_gas_cached": row.cached_gas(),
+                "validate_user_op_gas_uncached": row.module_gas,
+                "handle_ops_gas": row.handle_ops_gas,
+            })
+        })
+        .collect();
+    serde_json::json!({ "programs": programs, "cases": cases })
+}
+
 fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
-    let code = support::chain::deployed_code();
-    let wasm = stylus_artifact::decompress(&code).expect("the artifact decompresses");
-    let activation = Program::from_code(&code).expect("the artifact loads").activation();
     let limit = stylus_artifact::MAX_CODE_SIZE;
     let mut out = String::new();
     let w = &mut out;
@@ -282,58 +395,72 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
     let _ = writeln!(
         w,
         "Measured by `make bench` on the in-process chain (EntryPoint v0.7, OpenZeppelin \
-         AccountERC7579, the deployed artifact). Nitro prices: ink price {}, ArbOS 60 rules; \
+         AccountERC7579, the deployed artifacts). Nitro prices: ink price {}, ArbOS 60 rules; \
          see crates/stylus-runtime/README.md for what differs from Nitro.\n",
         pricing::INK_PRICE
     );
-    let _ = writeln!(w, "## Size\n");
-    let _ = writeln!(w, "| artifact | bytes |\n|---|---:|");
-    let _ = writeln!(w, "| WASM (wasm-opt -Oz --low-memory-unused) | {} |", wasm.len());
+    let _ = writeln!(w, "## Programs\n");
     let _ = writeln!(
         w,
-        "| deployed code (EF F0 00 00 + brotli) | {} of {limit} ({:.1}%) |",
-        code.len(),
-        100.0 * code.len() as f64 / limit as f64
+        "The validator (the address accounts install) and the manager it delegatecalls. Entry \
+         gas is paid by every call into a program: uncached for its first call in a block, \
+         cached after (or always, after a cache bid).\n"
     );
-    let _ = writeln!(w, "\n## Entry (paid by every call into the module)\n");
-    let _ = writeln!(w, "| program | entry gas |\n|---|---:|");
-    let _ =
-        writeln!(w, "| not cached (first call in the block) | {} |", activation.entry_gas(false));
     let _ = writeln!(
         w,
-        "| cached (called earlier in the block, or cache-bid) | {} |",
-        activation.entry_gas(true)
+        "| program | WASM bytes | deployed bytes | of {limit} | functions | data bytes | entry gas, cached | entry gas, uncached |"
     );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, code, activation) in program_rows() {
+        let wasm = stylus_artifact::decompress(&code).expect("the artifact decompresses");
+        let shape = ProgramShape::of(&wasm).expect("the WASM parses");
+        let _ = writeln!(
+            w,
+            "| {name} | {} | {} | {:.1}% | {} | {} | {} | {} |",
+            wasm.len(),
+            code.len(),
+            100.0 * code.len() as f64 / limit as f64,
+            shape.functions,
+            shape.data_len,
+            activation.entry_gas(true),
+            activation.entry_gas(false)
+        );
+    }
     let _ = writeln!(w, "\n## validateUserOp and handleOps\n");
     let _ = writeln!(
         w,
-        "`ink` is the module's WASM and hostios; `run gas` is that ink as gas plus the EVM-side \
-         gas its hostios bought (storage, ecrecover, ERC-1271 call, logs); `validateUserOp gas` \
-         adds entry. `handleOps gas` is the whole bundle transaction.\n"
+        "`ink` is the WASM and hostios of the validator and the manager frames it delegated \
+         to; `run gas` is that ink as gas plus the EVM-side gas its hostios bought (storage, \
+         ecrecover, ERC-1271 call, delegatecall, logs); `validateUserOp gas` adds entry, \
+         uncached as run (the first call of a block; storage cold, as for a bundle's first \
+         operation) and with every program cached. `handleOps gas` is the whole bundle \
+         transaction, as run.\n"
     );
     let _ = writeln!(
         w,
-        "| case | ink | ink as gas | run gas | entry gas | validateUserOp gas | handleOps gas |"
+        "| case | ink | ink as gas | run gas | entry gas, uncached | validateUserOp gas, uncached | validateUserOp gas, cached | handleOps gas |"
     );
-    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows {
         let _ = writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             row.case,
             row.ink,
             pricing::ink_to_gas_ceil(row.ink),
             row.module_gas - row.entry_gas,
             row.entry_gas,
             row.module_gas,
+            row.cached_gas(),
             row.handle_ops_gas
         );
     }
     let _ = writeln!(w, "\n## Executor path and session signatures (no EntryPoint)\n");
     let _ = writeln!(
         w,
-        "One 0.01-ether `move` sent as a plain transaction to the module, which calls the \
-         account's `executeFromExecutor`. `module frame gas` is the module's entry and run gas \
+        "One 0.01-ether `move` sent as a plain transaction to the module, whose validator hands \
+         it to the manager, which calls the account's `executeFromExecutor`. `ink` and `entry \
+         gas` are both programs'. `module frame gas` is the module's entry and run gas \
          *including* the account's execution it calls (the game's move); `transaction gas` is \
          the whole transaction, intrinsic 21,000 included — compare `handleOps gas` above. \
          The rows run in order on one account: the key's row pays the game's first write of \

@@ -14,10 +14,11 @@
 use alloc::vec::Vec;
 
 use alloy_primitives::{aliases::U48, Address, U256};
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{SolCall, SolEvent};
 use stylus_sdk::{call::RawCall, prelude::*};
 
 use crate::{
+    codec::{address_word, emit, uint_word},
     eip712::{execution_digest, PermissionId},
     execution::decode_execute,
     interface::{
@@ -25,7 +26,7 @@ use crate::{
         IERC7579Execution::executeFromExecutorCall,
         ISmartSessions::{
             ExecutionExpired, ExecutionNonceInvalid, ExecutionSignatureInvalid, NotSessionKey,
-            SessionExpired, SessionNotYetValid,
+            SessionExpired, SessionNotYetValid, SessionUsed,
         },
     },
     signature::signed_by,
@@ -61,7 +62,7 @@ impl SmartSessions {
     /// [`ExecutionSignatureInvalid`], [`SessionNotYetValid`], [`SessionExpired`], every
     /// refusal of validation's checks (see
     /// [`validate_user_op`](SmartSessions::validate_user_op)); the account's revert data as
-    /// [`Revert::Account`].
+    /// [`Revert::Data`].
     ///
     /// # Events
     /// [`SessionUsed`](crate::interface::ISmartSessions::SessionUsed).
@@ -98,8 +99,14 @@ impl SmartSessions {
 
         // Decode, check, account for the use and the spend: exactly as validation does.
         let calls = decode_execute(call_data)?;
-        let value = self.check_calls(account, permission_id, session.instance, &calls)?;
-        self.record_use(account, permission_id, session, value, &calls)?;
+        let checked = self.check_calls(account, permission_id, session.instance, &calls)?;
+        let session = self.record_use(account, permission_id, session, &checked, &calls)?;
+        // The EntryPoint logs nothing here: the module does.
+        emit(
+            self.vm(),
+            &[SessionUsed::SIGNATURE_HASH, address_word(account), permission_id],
+            &[uint_word(session.uses.into()), uint_word(session.spent)],
+        );
 
         // Interact: `executeFromExecutor` takes `execute`'s arguments, so only the selector
         // changes (no re-encoding). The storage cache is written out first and read afresh
@@ -108,7 +115,7 @@ impl SmartSessions {
         let forwarded = [executeFromExecutorCall::SELECTOR.as_slice(), arguments].concat();
         // SAFETY: no storage reference of the SDK's is alive across the call.
         unsafe { RawCall::new(self.vm()).clear_storage_cache().call(account, &forwarded) }
-            .map_err(Revert::Account)
+            .map_err(Revert::Data)
     }
 
     /// Checks a relayed signature (deadline, next nonce, the session key's signature) and

@@ -29,6 +29,7 @@ pub mod export;
 pub mod grant;
 pub mod interface;
 pub mod management;
+pub mod programs;
 pub mod signature;
 pub mod signing;
 pub mod storage;
@@ -47,6 +48,7 @@ use crate::{
         Error,
         ISmartSessions::{self},
     },
+    signature::parse_use,
 };
 
 /// ERC-7579 module type id of a validator.
@@ -59,8 +61,9 @@ pub const MODULE_TYPE_EXECUTOR: u64 = 2;
 pub enum Revert {
     /// The module refused: one of its custom errors.
     Refused(Error),
-    /// The account reverted on the executor path: its revert data, passed on unchanged.
-    Account(Vec<u8>),
+    /// Revert data passed on unchanged: the account's on the executor path, or the
+    /// manager's when the validator handed it the call.
+    Data(Vec<u8>),
     /// The module's own call data is not a canonical encoding: the byte position where
     /// decoding failed (reverts with `InvalidCalldata` for the call's selector).
     Malformed(Position),
@@ -69,6 +72,24 @@ pub enum Revert {
 impl From<Position> for Revert {
     fn from(position: Position) -> Self {
         Self::Malformed(position)
+    }
+}
+
+impl Revert {
+    /// The data to revert with for a call with `input`.
+    fn data(self, input: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Refused(error) => interface::revert_data(&error),
+            Self::Data(data) => data,
+            Self::Malformed(position) => {
+                let selector = input.first_chunk::<4>().copied().unwrap_or_default();
+                let error = ISmartSessions::InvalidCalldata {
+                    selector: selector.into(),
+                    position: u256(position as u128),
+                };
+                interface::revert_data(&error.into())
+            }
+        }
     }
 }
 
@@ -83,8 +104,10 @@ impl<E: Into<Error>> From<E> for Revert {
 #[storage]
 pub struct SmartSessions {}
 
-/// The program's entry: every call lands in [`SmartSessions::dispatch`] with its raw call data.
-/// (A private module, because the SDK's generated `user_entrypoint` export carries no docs.)
+/// The program's entry: every call lands in [`SmartSessions::dispatch`] (the validator) or
+/// [`SmartSessions::manage`] (the manager, built with the `manager` feature) with its raw call
+/// data. (A private module, because the SDK's generated `user_entrypoint` export carries no
+/// docs.)
 mod program {
     use super::*;
 
@@ -93,26 +116,25 @@ mod program {
     fn user_main(input: Vec<u8>, host: VM) -> ArbResult {
         // SAFETY: the module's storage is rooted at slot 0 and this is its only instance.
         let mut module = unsafe { <SmartSessions as StorageType>::new(U256::ZERO, 0, host) };
+        #[cfg(feature = "manager")]
+        return module.manage(&input);
+        #[cfg(not(feature = "manager"))]
         module.dispatch(&input)
     }
 }
 
 impl SmartSessions {
-    /// Runs one call of [`ISmartSessions`]: returns the ABI-encoded result, or the data to
-    /// revert with (an ABI-encoded custom error, or the account's own revert data).
+    /// The validator program: runs one call of [`ISmartSessions`] and returns the ABI-encoded
+    /// result, or the data to revert with (an ABI-encoded custom error, or revert data passed
+    /// on unchanged). It serves the hot path itself — `validateUserOp` in USE mode and the
+    /// ERC-7579 lifecycle — and hands every other call to the manager (see [`programs`]).
     pub fn dispatch(&mut self, input: &[u8]) -> ArbResult {
-        self.route(input).map_err(|revert| match revert {
-            Revert::Refused(error) => interface::revert_data(&error),
-            Revert::Account(data) => data,
-            Revert::Malformed(position) => {
-                let selector = input.first_chunk::<4>().copied().unwrap_or_default();
-                let error = ISmartSessions::InvalidCalldata {
-                    selector: selector.into(),
-                    position: u256(position as u128),
-                };
-                interface::revert_data(&error.into())
-            }
-        })
+        self.route(input).map_err(|revert| revert.data(input))
+    }
+
+    /// The manager program: every call the validator hands over (see [`programs`]).
+    pub fn manage(&mut self, input: &[u8]) -> ArbResult {
+        self.route_cold(input).map_err(|revert| revert.data(input))
     }
 
     fn route(&mut self, input: &[u8]) -> Result<Vec<u8>, Revert> {
@@ -128,10 +150,24 @@ impl SmartSessions {
         let caller = self.vm().msg_sender();
 
         match selector {
+            validateUserOpCall::SELECTOR => {
+                let (user_op, user_op_hash) = args.user_operation_call()?;
+                // ENABLE mode (and anything but USE) is the manager's.
+                let Some((permission_id, proof)) = parse_use(user_op.signature) else {
+                    return self.forward(input);
+                };
+                let validation_data =
+                    self.validate_use(caller, &user_op, user_op_hash, permission_id, proof)?;
+                Ok(words([validation_data]))
+            }
             onInstallCall::SELECTOR => {
                 let [data] = args.trailing_bytes(1)?;
-                self.install(caller, data)?;
-                Ok(Vec::new())
+                self.install(caller)?;
+                // Sessions to enable at install are the manager's to enable.
+                if data.is_empty() {
+                    return Ok(Vec::new());
+                }
+                self.forward(input)
             }
             onUninstallCall::SELECTOR => {
                 args.trailing_bytes::<1>(1)?;
@@ -150,6 +186,45 @@ impl SmartSessions {
                 static_args(1)?;
                 let account = args.address(0)?;
                 Ok(words([bool_word(self.account_state(account).installed())]))
+            }
+            _ => self.forward(input),
+        }
+    }
+
+    /// Hands `input` to the manager: a DELEGATECALL on chain (its storage writes land here,
+    /// `msg.sender` stays the caller), the manager's code in process elsewhere. The storage
+    /// cache is written out first and read afresh after.
+    fn forward(&mut self, input: &[u8]) -> Result<Vec<u8>, Revert> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            // SAFETY: no storage reference of the SDK's is alive across the call.
+            unsafe {
+                stylus_sdk::call::RawCall::new_delegate(self.vm())
+                    .clear_storage_cache()
+                    .call(programs::MANAGER, input)
+            }
+            .map_err(Revert::Data)
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        self.manage(input).map_err(Revert::Data)
+    }
+
+    fn route_cold(&mut self, input: &[u8]) -> Result<Vec<u8>, Revert> {
+        use ISmartSessions::*;
+
+        let selector = input.first_chunk::<4>().copied().unwrap_or_default();
+        let args = Reader::new(input.get(4..).unwrap_or_default(), 4);
+        if !self.vm().msg_value().is_zero() {
+            return Err(Revert::Malformed(0));
+        }
+        let static_args = |words: usize| args.end(words * 32);
+        let caller = self.vm().msg_sender();
+
+        match selector {
+            onInstallCall::SELECTOR => {
+                let [data] = args.trailing_bytes(1)?;
+                self.enable_at_install(caller, data)?;
+                Ok(Vec::new())
             }
             validateUserOpCall::SELECTOR => {
                 let (user_op, user_op_hash) = args.user_operation_call()?;
@@ -219,8 +294,9 @@ impl SmartSessions {
                 let permission_id = args.b256(32)?;
                 // `SessionState`, field by field; all zero unless the session is live.
                 let live = self.live_instance(account, permission_id).is_some();
-                let record = if live {
-                    self.session_record(account, permission_id)
+                let (record, terms) = if live {
+                    let terms = self.session_terms(account, permission_id);
+                    (self.session_record(account, permission_id), terms)
                 } else {
                     Default::default()
                 };
@@ -233,9 +309,9 @@ impl SmartSessions {
                     uint_word(record.period.into()),
                     uint_word(record.period_index.into()),
                     uint_word(record.uses.into()),
-                    uint_word(record.max_uses.into()),
+                    uint_word(terms.max_uses.into()),
                     uint_word(record.spent),
-                    uint_word(record.max_total_value),
+                    uint_word(terms.max_total_value),
                 ]))
             }
             getTokenBudgetCall::SELECTOR => {

@@ -22,8 +22,8 @@ use crate::{
     },
     signature::signed_by,
     storage::{
-        action_slot, saturate_amount, ActionRecord, SessionRecord, StoredRule, TokenBudget,
-        MAX_ARG_RULES, RULE_NOT_EQUAL,
+        action_slot, saturate_amount, ActionRecord, SessionRecord, SessionTerms, StoredRule,
+        TokenBudget, MAX_ARG_RULES, RULE_NOT_EQUAL,
     },
     SmartSessions,
 };
@@ -32,17 +32,17 @@ use crate::{
 const MODULE_TYPES: u8 = 2;
 
 impl SmartSessions {
-    /// `onInstall(data)` by `account`: `data` is empty or `abi.encode(Session[])`. The module
+    /// `onInstall(data)` by `account`, the validator's part: counts the install. The module
     /// is both a validator and an executor, and the account calls `onInstall` once per type it
-    /// installs: both share the same sessions.
+    /// installs: both share the same sessions. Sessions in `data` are then the manager's to
+    /// enable ([`Self::enable_at_install`]).
     ///
     /// # Errors
-    /// [`AlreadyInitialized`] (installed as both types already), [`InvalidInstallData`], and
-    /// any error of [`Self::enable`].
+    /// [`AlreadyInitialized`] (installed as both types already).
     ///
     /// # Events
-    /// [`ModuleInstalled`], then [`SessionEnabled`] per session.
-    pub fn install(&mut self, account: Address, data: &[u8]) -> Result<(), Error> {
+    /// [`ModuleInstalled`].
+    pub fn install(&mut self, account: Address) -> Result<(), Error> {
         let mut state = self.account_state(account);
         if state.installs >= MODULE_TYPES {
             return Err(AlreadyInitialized { account }.into());
@@ -50,9 +50,19 @@ impl SmartSessions {
         state.installs += 1;
         self.store_account_state(account, &state);
         emit(self.vm(), &[ModuleInstalled::SIGNATURE_HASH, address_word(account)], &[]);
-        if data.is_empty() {
-            return Ok(());
-        }
+        Ok(())
+    }
+
+    /// `onInstall(data)` by `account`, the manager's part: enables the sessions of
+    /// `data = abi.encode(Session[])` for the account the validator just counted.
+    ///
+    /// # Errors
+    /// [`InvalidInstallData`], and any error of [`Self::enable`] ([`NotInitialized`] when the
+    /// manager is called on its own).
+    ///
+    /// # Events
+    /// [`SessionEnabled`] per session.
+    pub fn enable_at_install(&mut self, account: Address, data: &[u8]) -> Result<(), Error> {
         let sessions =
             Reader::new(data, 0).sessions().map_err(|_| InvalidInstallData { account })?;
         for session in &sessions {
@@ -135,32 +145,41 @@ impl SmartSessions {
             valid_after: session.validAfter.as_limbs()[0],
             valid_until: session.validUntil.as_limbs()[0],
             key_type: session.keyType,
-            max_uses: session.maxUses,
             signer,
+            period: session.period.as_limbs()[0],
             period_index: 0,
             uses: 0,
             spent: 0,
-            max_total_value: saturate_amount(session.maxTotalValue),
-            period: session.period.as_limbs()[0],
         };
         self.store_session_record(account, permission_id, &record, 0);
+        let terms = SessionTerms {
+            max_uses: session.maxUses,
+            max_total_value: saturate_amount(session.maxTotalValue),
+        };
+        self.store_session_terms(account, permission_id, &terms);
 
         for action in &session.actions {
-            let slot = action_slot(permission_id, action.target, action.selector, account);
-            // A record already carrying this fresh instance was written by an earlier entry.
-            if self.action_at(slot).instance == instance {
+            let slot =
+                action_slot(permission_id, instance, action.target, action.selector, account);
+            // This enabling's actions sit apart from any other's: one here is an earlier entry.
+            if self.action_at(slot).present {
                 return Err(
                     ActionDuplicated { target: action.target, selector: action.selector }.into()
                 );
             }
-            let max_value_per_call = saturate_amount(action.maxValuePerCall);
-            let record = ActionRecord { instance, rule_count: 0, max_value_per_call };
+            let record = ActionRecord {
+                present: true,
+                rule_count: 0,
+                max_value_per_call: saturate_amount(action.maxValuePerCall),
+                max_uses: terms.max_uses,
+                max_total_value: terms.max_total_value,
+            };
             self.store_action_at(slot, &record);
         }
         for (index, rule) in (0u64..).zip(&session.argRules) {
-            let slot = action_slot(permission_id, rule.target, rule.selector, account);
+            let slot = action_slot(permission_id, instance, rule.target, rule.selector, account);
             let mut action = self.action_at(slot);
-            if action.instance != instance
+            if !action.present
                 || action.rule_count >= MAX_ARG_RULES
                 || rule.condition > RULE_NOT_EQUAL
             {

@@ -7,6 +7,9 @@
 //! | `accounts[account]` | `keccak(account ‖ 0)` |
 //! | `sessions[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 1))` + 0..2 |
 //! | `actions[actionKey][account]` | `keccak(account ‖ keccak(actionKey ‖ 2))` + 0..9 |
+//!
+//! (`actionKey` hashes the enabling's instance number with the permission id, target and
+//! selector: an action of an earlier enabling sits elsewhere and is never read again.)
 //! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
 //! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
 //! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
@@ -21,9 +24,17 @@
 //!
 //! Sessions die in O(1): every enabling gets a fresh *instance* number from the account, and
 //! revoking all sessions (or uninstalling) moves the account's `first_live_instance` past every
-//! number handed out so far. Action records, signing scopes and token budgets carry the
-//! instance they were written for, so nothing written for an earlier enabling — actions,
-//! scopes or counters — can match again.
+//! number handed out so far. Action records are keyed by the instance they were written for,
+//! and signing scopes and token budgets carry it, so nothing written for an earlier enabling —
+//! actions, scopes or counters — can match again.
+//!
+//! **The hot path.** A USE validation reads four words — the account's, the session's `key`
+//! and `use` words and one action word per call — and writes one, the `use` word: what every
+//! operation must know (the key, the window, the period, the counters) is packed into the two
+//! session words, and the caps a use is checked against (`maxUses`, `maxTotalValue`) ride in
+//! every action word of the session, which validation reads anyway. A cold SLOAD is 2,100 gas
+//! and a rewrite 2,900; the third session word (`terms`, the caps at full width) is read only
+//! by views.
 
 use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 use stylus_sdk::prelude::*;
@@ -74,14 +85,16 @@ pub fn session_slot(permission_id: PermissionId, account: Address) -> U256 {
     keyed_slot(SESSIONS, permission_id, account)
 }
 
-/// `actions[action_key(..)][account]`: an [`ActionRecord`], its argument rules after it.
+/// `actions[action_key(..)][account]`: an [`ActionRecord`] of the enabling `instance`, its
+/// argument rules after it.
 pub fn action_slot(
     permission_id: PermissionId,
+    instance: u64,
     target: Address,
     selector: FixedBytes<4>,
     account: Address,
 ) -> U256 {
-    keyed_slot(ACTIONS, action_key(permission_id, target, selector), account)
+    keyed_slot(ACTIONS, action_key(permission_id, instance, target, selector), account)
 }
 
 /// `used_grants[grantDigest][account]`: non-zero once the grant was enabled.
@@ -134,18 +147,20 @@ impl SmartSessions {
         self.store(account_slot(account), state.to_word());
     }
 
-    /// The instance number in a session's first word (0: never enabled or removed).
+    /// The instance number in a session's `use` word (0: never enabled or removed).
     pub(crate) fn session_instance(&self, account: Address, permission_id: PermissionId) -> u64 {
-        SessionRecord::instance_of(self.load(session_slot(permission_id, account)))
+        let slot = session_slot(permission_id, account);
+        SessionRecord::instance_of(self.load(word_after(slot, 1)))
     }
 
-    /// The stored record of a session of `account`, live or not.
+    /// The stored record of a session of `account`, live or not: its `key` and `use` words.
     pub fn session_record(&self, account: Address, permission_id: PermissionId) -> SessionRecord {
         let slot = session_slot(permission_id, account);
-        SessionRecord::from_words([0, 1, 2].map(|i| self.load(word_after(slot, i))))
+        SessionRecord::from_words([0, 1].map(|i| self.load(word_after(slot, i))))
     }
 
-    /// Stores the words of `record` from word `from` on (0: all; 1: what validation changes).
+    /// Stores the words of `record` from word `from` on (0: both; 1: the `use` word, all that
+    /// validation changes).
     pub(crate) fn store_session_record(
         &mut self,
         account: Address,
@@ -157,6 +172,20 @@ impl SmartSessions {
         for (i, word) in (0u64..).zip(record.to_words()).skip(from as usize) {
             self.store(word_after(slot, i), word);
         }
+    }
+
+    /// A session's caps at full width (its `terms` word).
+    pub fn session_terms(&self, account: Address, permission_id: PermissionId) -> SessionTerms {
+        SessionTerms::from_word(self.load(word_after(session_slot(permission_id, account), 2)))
+    }
+
+    pub(crate) fn store_session_terms(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        terms: &SessionTerms,
+    ) {
+        self.store(word_after(session_slot(permission_id, account), 2), terms.to_word());
     }
 
     /// The action record at `slot` (see [`action_slot`]).
@@ -330,14 +359,14 @@ impl AccountState {
     }
 }
 
-/// One session as stored, three words (all read by validation, the last two written by it):
-/// 0: `[0..8) instance | [8..14) valid_after | [14..20) valid_until | [20] key_type |
-///    [24..32) max_uses`;
-/// 1: `[0..20) signer | [20..24) period_index | [24..32) uses` — the counters share the slot
-///    with the never-zero signer, so counting a use rewrites a non-zero slot (2,900 gas)
-///    instead of filling an empty one (20,000 gas);
-/// 2: `[0..12) spent | [12..24) max_total_value | [24..30) period` — amounts in 96 bits (see
-///    [`MAX_AMOUNT`]), which leaves the period a place in a word validation reads anyway.
+/// What validation reads of a session: its first two words.
+/// 0 `key`: `[0..20) signer | [20..26) valid_after | [26..32) valid_until` — written once;
+/// 1 `use`: `[0..4) instance (low 32 bits) | [4] key_type | [5..11) period |
+///   [11..15) period_index | [15..19) uses | [19..31) spent` — every use rewrites it, a
+///   non-zero word (2,900 gas rather than 20,000 for filling an empty one).
+///
+/// The instance keeps 32 bits, as [`TokenBudget`] does: only the account enables, and 2^32
+/// enablings of one account are beyond any gas budget.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SessionRecord {
     /// The enabling this record belongs to; 0 = removed.
@@ -348,76 +377,100 @@ pub struct SessionRecord {
     pub valid_until: u64,
     /// Key type (`0` = secp256k1, `1` = P-256).
     pub key_type: u8,
-    /// Most uses per period.
-    pub max_uses: u64,
     /// The key's address (P-256: its id).
     pub signer: Address,
+    /// Length of a period in seconds (48 bits); 0 = the whole window is one period.
+    pub period: u64,
     /// The period `uses` and `spent` count in.
     pub period_index: u32,
     /// Uses so far in the period.
     pub uses: u64,
     /// Wei sent so far in the period.
     pub spent: u128,
-    /// Most wei the session may send per period.
-    pub max_total_value: u128,
-    /// Length of a period in seconds (48 bits); 0 = the whole window is one period.
-    pub period: u64,
 }
 
 impl SessionRecord {
-    /// The instance number alone, from the first word: enough to tell whether it is live.
-    pub fn instance_of(head: B256) -> u64 {
-        read_be(&head, 0, 8) as u64
+    /// The instance number alone, from the `use` word: enough to tell whether it is live.
+    pub fn instance_of(use_word: B256) -> u64 {
+        read_be(&use_word, 0, 4) as u64
     }
 
-    /// Unpacks the three stored words.
-    pub fn from_words([head, signer_uses, amounts]: [B256; 3]) -> Self {
+    /// Unpacks the two stored words.
+    pub fn from_words([key, use_word]: [B256; 2]) -> Self {
         Self {
-            instance: Self::instance_of(head),
-            valid_after: read_be(&head, 8, 14) as u64,
-            valid_until: read_be(&head, 14, 20) as u64,
-            key_type: head.0[20],
-            max_uses: read_be(&head, 24, 32) as u64,
-            signer: Address::new(array_at(&signer_uses.0, 0)),
-            period_index: read_be(&signer_uses, 20, 24) as u32,
-            uses: read_be(&signer_uses, 24, 32) as u64,
-            spent: read_be(&amounts, 0, 12),
-            max_total_value: read_be(&amounts, 12, 24),
-            period: read_be(&amounts, 24, 30) as u64,
+            signer: Address::new(array_at(&key.0, 0)),
+            valid_after: read_be(&key, 20, 26) as u64,
+            valid_until: read_be(&key, 26, 32) as u64,
+            instance: Self::instance_of(use_word),
+            key_type: use_word.0[4],
+            period: read_be(&use_word, 5, 11) as u64,
+            period_index: read_be(&use_word, 11, 15) as u32,
+            uses: read_be(&use_word, 15, 19) as u64,
+            spent: read_be(&use_word, 19, 31),
         }
     }
 
-    /// Packs the record into its three words.
-    pub fn to_words(&self) -> [B256; 3] {
-        let mut head = B256::ZERO;
-        write_be(&mut head, 0, 8, self.instance.into());
-        write_be(&mut head, 8, 14, self.valid_after.into());
-        write_be(&mut head, 14, 20, self.valid_until.into());
-        head.0[20] = self.key_type;
-        write_be(&mut head, 24, 32, self.max_uses.into());
-        let mut signer_uses = left_aligned(self.signer.0 .0);
-        write_be(&mut signer_uses, 20, 24, self.period_index.into());
-        write_be(&mut signer_uses, 24, 32, self.uses.into());
-        let mut amounts = B256::ZERO;
-        write_be(&mut amounts, 0, 12, self.spent);
-        write_be(&mut amounts, 12, 24, self.max_total_value);
-        write_be(&mut amounts, 24, 30, self.period.into());
-        [head, signer_uses, amounts]
+    /// Packs the record into its two words.
+    pub fn to_words(&self) -> [B256; 2] {
+        let mut key = left_aligned(self.signer.0 .0);
+        write_be(&mut key, 20, 26, self.valid_after.into());
+        write_be(&mut key, 26, 32, self.valid_until.into());
+        let mut use_word = B256::ZERO;
+        write_be(&mut use_word, 0, 4, self.instance.into());
+        use_word.0[4] = self.key_type;
+        write_be(&mut use_word, 5, 11, self.period.into());
+        write_be(&mut use_word, 11, 15, self.period_index.into());
+        write_be(&mut use_word, 15, 19, self.uses.into());
+        write_be(&mut use_word, 19, 31, self.spent);
+        [key, use_word]
     }
 }
 
-/// One allowed (target, selector) of a session, one word:
-/// `[0..8) instance | [8] rule_count | [20..32) max_value_per_call` (96 bits, see
-/// [`MAX_AMOUNT`]). Its argument rules follow it: at `+1` the word of their headers, rule `k`
-/// at `[3k..3k+2) offset | [3k+2] condition`; at `+2+k` rule `k`'s value.
+/// A session's caps at full width, its third word (`terms`), read by views only:
+/// `[0..8) max_uses | [8..20) max_total_value`. Validation reads the caps from the action
+/// words instead (see [`ActionRecord`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionTerms {
+    /// Most uses per period.
+    pub max_uses: u64,
+    /// Most wei the session may send per period.
+    pub max_total_value: u128,
+}
+
+impl SessionTerms {
+    /// Unpacks the stored word.
+    pub fn from_word(word: B256) -> Self {
+        Self { max_uses: read_be(&word, 0, 8) as u64, max_total_value: read_be(&word, 8, 20) }
+    }
+
+    /// Packs the terms into their word.
+    pub fn to_word(&self) -> B256 {
+        let mut word = B256::ZERO;
+        write_be(&mut word, 0, 8, self.max_uses.into());
+        write_be(&mut word, 8, 20, self.max_total_value);
+        word
+    }
+}
+
+/// One allowed (target, selector) of an enabling, one word:
+/// `[0] present (1) | [1] rule_count | [2..6) max_uses | [6..18) max_value_per_call |
+/// [18..30) max_total_value` (amounts in 96 bits, see [`MAX_AMOUNT`]). The session's caps
+/// ride in every action word, so validation, which reads an action per call, reads them for
+/// free (`max_uses` held at 2^32 − 1: `uses` counts in 32 bits). Its argument rules follow it:
+/// at `+1` the word of their headers, rule `k` at `[3k..3k+2) offset | [3k+2] condition`; at
+/// `+2+k` rule `k`'s value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ActionRecord {
-    /// The enabling this action belongs to; equals [`SessionRecord::instance`] when live.
-    pub instance: u64,
+    /// Whether the enabling allows the action (the word is non-zero even with no value cap).
+    pub present: bool,
     /// How many argument rules the action has (at most [`MAX_ARG_RULES`]).
     pub rule_count: u8,
     /// Most wei one call may send.
     pub max_value_per_call: u128,
+    /// The session's most uses per period (at most 2^32 − 1).
+    pub max_uses: u64,
+    /// The session's most wei per period.
+    pub max_total_value: u128,
 }
 
 /// The most argument rules one action may have: their headers fill one word.
@@ -427,18 +480,22 @@ impl ActionRecord {
     /// Unpacks the stored word.
     pub fn from_word(word: B256) -> Self {
         Self {
-            instance: read_be(&word, 0, 8) as u64,
-            rule_count: word.0[8],
-            max_value_per_call: read_be(&word, 20, 32),
+            present: word.0[0] != 0,
+            rule_count: word.0[1],
+            max_uses: read_be(&word, 2, 6) as u64,
+            max_value_per_call: read_be(&word, 6, 18),
+            max_total_value: read_be(&word, 18, 30),
         }
     }
 
     /// Packs the record into its word.
     pub fn to_word(&self) -> B256 {
         let mut word = B256::ZERO;
-        write_be(&mut word, 0, 8, self.instance.into());
-        word.0[8] = self.rule_count;
-        write_be(&mut word, 20, 32, self.max_value_per_call);
+        word.0[0] = self.present as u8;
+        word.0[1] = self.rule_count;
+        write_be(&mut word, 2, 6, self.max_uses.min(u32::MAX.into()).into());
+        write_be(&mut word, 6, 18, self.max_value_per_call);
+        write_be(&mut word, 18, 30, self.max_total_value);
         word
     }
 }
@@ -533,9 +590,18 @@ impl TokenBudget {
     }
 }
 
-/// Key of an action record: one O(1) lookup per call instead of a scan of the action list.
-pub fn action_key(permission_id: PermissionId, target: Address, selector: FixedBytes<4>) -> B256 {
-    keccak256([permission_id.as_slice(), target.as_slice(), selector.as_slice()].concat())
+/// Key of an action record: one O(1) lookup per call instead of a scan of the action list,
+/// and a fresh place for each enabling (`instance`, in the 32 bits the session keeps).
+pub fn action_key(
+    permission_id: PermissionId,
+    instance: u64,
+    target: Address,
+    selector: FixedBytes<4>,
+) -> B256 {
+    let instance = (instance as u32).to_be_bytes();
+    keccak256(
+        [permission_id.as_slice(), &instance, target.as_slice(), selector.as_slice()].concat(),
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,10 @@ mod support;
 use alloy_primitives::{Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError};
 use stylus_runtime::precompiles::ECRECOVER;
-use stylus_smart_sessions::interface::{ISmartSessions, SessionGrant};
+use stylus_smart_sessions::{
+    interface::{ISmartSessions, SessionGrant},
+    programs::TEST_MANAGER,
+};
 use support::{
     evm::{failed_op, failed_op_with_revert, EntryPointVersion, World},
     execute_single, move_data, SessionKey, CHAIN_ID, CLAIM, ETHER, MODULE, NOW, TWO_HOURS,
@@ -167,25 +170,21 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
         "the owner validator's reads, made inside the module's call, are recorded"
     );
     assert_eq!(record.unassociated(), vec![]);
-    // The module asked the account (ERC-1271) and ecrecover, nothing else.
+    // The validator handed ENABLE to the manager it was built with (a DELEGATECALL to code),
+    // which asked the account (ERC-1271) and ecrecover, nothing else; both touched only
+    // storage associated with the account.
     let account = world.account;
-    let validation = world
-        .chain
-        .stylus_frames()
-        .iter()
-        .rev()
-        .find(|frame| frame.caller == account)
-        .unwrap()
-        .clone();
-    assert_eq!(
-        validation.calls.iter().map(|call| call.to).collect::<Vec<_>>(),
-        [account, ECRECOVER]
-    );
-    support::assert_associated(
-        account,
-        &validation.slots,
-        &support::game_layout_keys_for(permission_id, game, Some(grant.digest(CHAIN_ID, MODULE))),
-    );
+    let frames = world.chain.stylus_frames();
+    let validator = frames.iter().rev().find(|f| f.caller == account && f.code_address.is_none());
+    let manager = frames.iter().rev().find(|f| f.code_address == Some(TEST_MANAGER));
+    let (validator, manager) = (validator.unwrap().clone(), manager.unwrap().clone());
+    assert_eq!(validator.calls.iter().map(|call| call.to).collect::<Vec<_>>(), [TEST_MANAGER]);
+    assert_eq!((manager.contract, manager.caller), (MODULE, account));
+    assert_eq!(manager.calls.iter().map(|call| call.to).collect::<Vec<_>>(), [account, ECRECOVER]);
+    let keys =
+        support::game_layout_keys_for(permission_id, game, Some(grant.digest(CHAIN_ID, MODULE)));
+    support::assert_associated(account, &validator.slots, &keys);
+    support::assert_associated(account, &manager.slots, &keys);
 
     // Then USE mode; and the grant never enables twice.
     let op = world.session_op(permission_id, &key, execute_single(game, 0, &move_data(1, 1)));

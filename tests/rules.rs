@@ -140,7 +140,7 @@ fn validation_with_rules_touches_only_storage_associated_with_the_account() {
     let (result, slots) = harness.trace(|harness| play(harness, id, &key, one_move_to(1, 1)));
     assert!(result.is_ok());
     // The rules sit in the slots right after their action's record.
-    let action = mapping(action_key(id, GAME, MOVE), 2);
-    assert!(slots.len() >= 6, "account, session (3), action, headers, values: {slots:?}");
+    let action = mapping(action_key(id, 1, GAME, MOVE), 2);
+    assert!(slots.len() >= 6, "account, session (2), action, headers, values: {slots:?}");
     assert_associated(ALICE, &slots, &[B256::ZERO, mapping(id, 1), action]);
 }

@@ -6,10 +6,14 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use stylus_runtime::{
     precompiles::{ecrecover, p256verify, ECRECOVER, P256VERIFY},
-    CallOutcome, CallRequest, Environment, Loaded, Message, Outcome, Program, Storage, Stored,
+    CallKind, CallOutcome, CallRequest, Environment, Loaded, Message, Outcome, Program, Storage,
+    Stored,
 };
-use stylus_smart_sessions::interface::{
-    Error, ISmartSessions::validateUserOpCall, PackedUserOperation, IERC5267::eip712DomainCall,
+use stylus_smart_sessions::{
+    interface::{
+        Error, ISmartSessions::validateUserOpCall, PackedUserOperation, IERC5267::eip712DomainCall,
+    },
+    programs::TEST_MANAGER,
 };
 
 use super::{erc1271, op_hash, CHAIN_ID, MODULE, NOW};
@@ -24,6 +28,13 @@ pub struct World {
     pub owners: HashMap<Address, Address>,
     /// Accounts answering ERC-5267 `eip712Domain()`: account → its ABI-encoded answer.
     pub domains: HashMap<Address, Vec<u8>>,
+    /// The manager program the validator delegatecalls (at [`TEST_MANAGER`]).
+    pub manager: Option<Program>,
+    /// The module call running now: a delegate frame runs with its sender and value.
+    pub frame: Message,
+    /// What the manager's frames did during the running call (logs land before the
+    /// validator's own; slots and preimages count as the module's).
+    pub delegated: Vec<Outcome>,
 }
 
 impl World {
@@ -35,10 +46,19 @@ impl World {
     }
 }
 
-/// The deployed module, as `make build` writes it.
+/// The deployed validator, as `make build` writes it.
 pub fn deployed_code() -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/stylus_smart_sessions.code");
-    std::fs::read(path).unwrap_or_else(|_| panic!("{path} is missing: run `make build` first"))
+    artifact("stylus_smart_sessions.code")
+}
+
+/// The deployed manager, as `make build` writes it.
+pub fn manager_code() -> Vec<u8> {
+    artifact("stylus_smart_sessions_manager.code")
+}
+
+fn artifact(name: &str) -> Vec<u8> {
+    let path = format!("{}/target/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|_| panic!("{path} is missing: run `make build` first"))
 }
 
 /// Gas figures here are not the point: slots are warm, callees free (the in-process chain
@@ -54,6 +74,9 @@ impl Environment for World {
     }
 
     fn call(&mut self, _from: Address, request: CallRequest) -> CallOutcome {
+        if request.kind == CallKind::Delegate {
+            return self.delegate(request);
+        }
         let asks_domain = request.data.starts_with(&eip712DomainCall::SELECTOR);
         let data = match (request.to, self.owners.get(&request.to)) {
             (ECRECOVER, _) => ecrecover(&request.data),
@@ -67,18 +90,51 @@ impl Environment for World {
     }
 }
 
+impl World {
+    /// A DELEGATECALL from the validator: the manager runs on the module's storage, as the
+    /// module, for the module's caller.
+    fn delegate(&mut self, request: CallRequest) -> CallOutcome {
+        let Some(manager) = self.manager.take().filter(|_| request.to == TEST_MANAGER) else {
+            // An address without code succeeds with no data, as on the EVM.
+            return CallOutcome { success: true, ..CallOutcome::default() };
+        };
+        let message = Message { data: request.data, ..self.frame.clone() };
+        let before = self.storage.clone();
+        let outcome = manager.run(&message, self).expect("the runtime runs the manager");
+        self.manager = Some(manager);
+        if !outcome.success {
+            self.storage = before;
+        }
+        let callee_gas = outcome.gas_used();
+        let result = CallOutcome {
+            success: outcome.success,
+            data: outcome.output.clone(),
+            cold: false,
+            callee_gas,
+            refund: if outcome.success { outcome.refund } else { 0 },
+        };
+        self.delegated.push(outcome);
+        result
+    }
+}
+
 pub struct Chain {
     pub program: Program,
     pub world: World,
-    /// The outcome of the last call.
+    /// The outcome of the last call (with the logs, slots and preimages of the manager frames
+    /// it delegated to).
     pub last: Outcome,
+    /// The manager frames the last call delegated to.
+    pub delegated: Vec<Outcome>,
 }
 
 impl Chain {
     /// The module's deployed code, loaded as a chain would.
     pub fn new() -> Self {
         let program = Program::from_code(&deployed_code()).expect("the artifact loads");
-        Self { program, world: World::default(), last: Outcome::default() }
+        let manager = Program::from_code(&manager_code()).expect("the manager loads");
+        let world = World { manager: Some(manager), ..World::default() };
+        Self { program, world, last: Outcome::default(), delegated: Vec::new() }
     }
 
     /// Calls the module from `from`: the decoded return value, or the decoded custom error.
@@ -94,9 +150,19 @@ impl Chain {
         };
         // A failed call's flushed writes roll back, as the chain reverts its frame.
         let before = self.world.storage.clone();
+        self.world.frame = message.clone();
+        self.world.delegated.clear();
         self.last = self.program.run(&message, &mut self.world).expect("the runtime runs it");
         if !self.last.success {
             self.world.storage = before;
+        }
+        // The manager's frames, as part of the module's call.
+        self.delegated = std::mem::take(&mut self.world.delegated);
+        for delegated in &self.delegated {
+            let own_logs = std::mem::take(&mut self.last.logs);
+            self.last.logs = [delegated.logs.clone(), own_logs].concat();
+            self.last.slots.extend(&delegated.slots);
+            self.last.preimages.extend(delegated.preimages.iter().cloned());
         }
         if self.last.success {
             Ok(C::abi_decode_returns_validate(&self.last.output).expect("return data decodes"))

@@ -5,7 +5,10 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolValue};
 use local_chain::{Chain, ExecutionResult, StylusFrame};
 use smart_session::encode::enable_signature;
-use stylus_smart_sessions::interface::{ISmartSessions, Session, SessionGrant};
+use stylus_smart_sessions::{
+    interface::{ISmartSessions, Session, SessionGrant},
+    programs::TEST_MANAGER,
+};
 
 use super::{
     execute_single, game_session, use_signature, SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
@@ -132,6 +135,7 @@ impl World {
             chain.deploy(DEPLOYER, creation_code("contracts/OwnerValidator.sol", "OwnerValidator"));
         let game = chain.deploy(DEPLOYER, creation_code("contracts/Game.sol", "Game"));
         chain.set_code(MODULE, super::chain::deployed_code());
+        chain.set_code(TEST_MANAGER, super::chain::manager_code());
         let owner = SessionKey::from_seed(0x0a);
         let args = (entry_point, owner_validator, owner.address().abi_encode()).abi_encode_params();
         let account = chain.deploy(

@@ -684,7 +684,8 @@ pub fn game_layout_keys_for(
     let mut keys = vec![
         B256::ZERO,
         mapping(permission_id, 1),
-        mapping(stylus_smart_sessions::storage::action_key(permission_id, game, MOVE), 2),
+        // The account's first enabling: instance 1.
+        mapping(stylus_smart_sessions::storage::action_key(permission_id, 1, game, MOVE), 2),
     ];
     keys.extend(grant_digest.map(|digest| mapping(digest, 3)));
     keys
