@@ -6,10 +6,12 @@
 mod support;
 
 use alloy_primitives::{aliases::U48, Bytes, U256};
-use alloy_sol_types::SolInterface;
+use alloy_sol_types::{SolCall, SolInterface, SolValue};
 use stylus_runtime::{precompiles::ECRECOVER, CallKind, CallRequest, Message};
-use stylus_smart_sessions::interface::{Error, ISmartSessions::*, SessionGrant};
-use stylus_smart_sessions::programs::TEST_MANAGER;
+use stylus_smart_sessions::{
+    interface::{Error, ISmartSessions::*, SessionGrant},
+    programs::TEST_MANAGER,
+};
 use support::{chain::Chain, *};
 
 #[test]
@@ -204,4 +206,80 @@ fn artifact_enables_an_owner_signed_grant_through_the_accounts_erc1271() {
     assert_associated(ALICE, &slots, &game_layout_keys(permission_id, Some(digest)));
     // The grant enables once.
     assert_eq!(chain.validate(ALICE, &op), Err(GrantAlreadyUsed { grantDigest: digest }.into()));
+}
+
+/// A message to `contract` from `sender` carrying `data`.
+fn message(
+    contract: alloy_primitives::Address,
+    sender: alloy_primitives::Address,
+    data: Vec<u8>,
+) -> Message {
+    Message {
+        sender,
+        value: U256::ZERO,
+        contract,
+        chain_id: CHAIN_ID,
+        timestamp: NOW,
+        data,
+        reentrant: false,
+    }
+}
+
+#[test]
+fn artifact_manager_called_on_its_own_refuses_every_write() {
+    let key = SessionKey::from_seed(1);
+    let mut chain = Chain::new();
+    let manager = chain.world.manager.take().expect("the manager is loaded");
+    let session = game_session(ALICE, &key);
+    let refused: [(Vec<u8>, Error); 4] = [
+        (
+            onInstallCall { data: vec![session.clone()].abi_encode().into() }.abi_encode(),
+            NotInitialized { account: ALICE }.into(),
+        ),
+        (enableSessionCall { session }.abi_encode(), NotInitialized { account: ALICE }.into()),
+        (invalidateGrantsCall {}.abi_encode(), NotInitialized { account: ALICE }.into()),
+        (revokeAllSessionsCall {}.abi_encode(), NotInitialized { account: ALICE }.into()),
+    ];
+    // Called directly, the manager runs on its own storage, where no account can ever be
+    // installed: installing is the validator's alone.
+    for (data, error) in refused {
+        let outcome = manager.run(&message(TEST_MANAGER, ALICE, data), &mut chain.world).unwrap();
+        assert!(!outcome.success);
+        assert_eq!(Error::abi_decode(&outcome.output).unwrap(), error);
+    }
+    let data = onUninstallCall { data: Bytes::new() }.abi_encode();
+    let outcome = manager.run(&message(TEST_MANAGER, ALICE, data), &mut chain.world).unwrap();
+    assert_eq!(
+        Error::abi_decode(&outcome.output).unwrap(),
+        InvalidCalldata { selector: onUninstallCall::SELECTOR.into(), position: U256::ZERO }.into(),
+        "the lifecycle is the validator's"
+    );
+    assert!(chain.world.storage.is_empty(), "the manager's own storage stays empty");
+}
+
+#[test]
+fn artifact_programs_refuse_a_reentrant_call_with_empty_revert_data() {
+    let key = SessionKey::from_seed(1);
+    let mut chain = Chain::new();
+    chain.call(ALICE, onInstallCall { data: Bytes::new() }).unwrap();
+    let permission_id =
+        chain.call(ALICE, enableSessionCall { session: game_session(ALICE, &key) }).unwrap();
+    let call_data = execute_single(GAME, 0, &move_data(1, 2));
+    let data =
+        executeAsSessionCall { account: ALICE, permissionId: permission_id, callData: call_data }
+            .abi_encode();
+    // A second real call into the module while it runs (account → module → account → module):
+    // the SDK's entry refuses it before any of the module's code runs.
+    let reentrant = Message { reentrant: true, ..message(MODULE, key.address(), data) };
+    let outcome = chain.program.run(&reentrant, &mut chain.world).unwrap();
+    assert_eq!((outcome.success, outcome.output.len()), (false, 0));
+    assert!(outcome.calls.is_empty() && outcome.slots.is_empty());
+    let manager = chain.world.manager.take().unwrap();
+    let outcome = manager.run(&reentrant, &mut chain.world).unwrap();
+    assert_eq!((outcome.success, outcome.output.len()), (false, 0));
+    // Not reentrant, the same call runs.
+    chain.world.manager = Some(manager);
+    chain.world.frame = Message { reentrant: false, ..reentrant };
+    let outcome = chain.program.run(&chain.world.frame.clone(), &mut chain.world).unwrap();
+    assert!(outcome.success, "{:?}", Error::abi_decode(&outcome.output));
 }
