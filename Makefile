@@ -19,7 +19,7 @@ WASM_FEATURES := --mvp-features --enable-bulk-memory --enable-sign-ext --enable-
 # only where `ptr + c` wraps past 2^32, which Rust's pointer arithmetic never does (-188 B).
 WASM_OPT_FLAGS := -Oz --converge --low-memory-unused
 
-.PHONY: setup build abi evm demo bench test lint unit deploy-check deploy activate cache-bid
+.PHONY: setup build validator abi evm demo bench test lint unit deploy-check deploy activate cache-bid
 
 setup:
 	@scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
@@ -27,18 +27,27 @@ setup:
 $(WASM_OPT):
 	npm install --prefix target/tools --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN)
 
-## The deployable programs (rustc, then wasm-opt -Oz), the manager first (the validator is
-## built for its address, SMART_SESSIONS_MANAGER, by default where the in-process chains put
-## it), each against its size budget: `make build` fails when either leaves less headroom.
+# $(call program,NAME,OUT,FEATURES,HEADROOM): one deployable program (rustc, then wasm-opt -Oz)
+# into OUT.opt.wasm and OUT.code, measured against its size budget.
+define program
+cargo build --locked --release --target wasm32-unknown-unknown --lib $(3)
+$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_FEATURES) $(WASM) -o $(2).opt.wasm
+@echo "$(1):"
+cargo run --locked --quiet -p stylus-artifact -- $(2).opt.wasm --out $(2).code --headroom $(4)
+endef
+
+## The deployable programs, the manager first (the validator is built for its address,
+## SMART_SESSIONS_MANAGER, by default where the in-process chains put it), each against its
+## size budget: `make build` fails when either leaves less headroom.
 build: setup $(WASM_OPT)
-	cargo build --locked --release --target wasm32-unknown-unknown --lib --features manager
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_FEATURES) $(WASM) -o $(MANAGER).opt.wasm
-	cargo build --locked --release --target wasm32-unknown-unknown --lib
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_FEATURES) $(WASM) -o $(VALIDATOR).opt.wasm
-	@echo "validator:"
-	cargo run --locked --quiet -p stylus-artifact -- $(VALIDATOR).opt.wasm --out $(VALIDATOR).code --headroom $(VALIDATOR_HEADROOM)
-	@echo "manager:"
-	cargo run --locked --quiet -p stylus-artifact -- $(MANAGER).opt.wasm --out $(MANAGER).code --headroom $(MANAGER_HEADROOM)
+	$(call program,manager,$(MANAGER),--features manager,$(MANAGER_HEADROOM))
+	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
+
+## The validator alone, as `build` makes it: what scripts/deploy.sh runs, with
+## SMART_SESSIONS_MANAGER=0x… (the address it just deployed the manager at), to build the
+## validator for that manager.
+validator: setup $(WASM_OPT)
+	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
 
 ## abi/: the Solidity interface and JSON ABI, printed from src/interface.rs.
 abi: setup
@@ -61,7 +70,8 @@ bench: build evm
 
 ## Arbitrum deployment with cargo-stylus (README: *Deploying to Arbitrum*); settings from the
 ## environment (STYLUS_RPC_URL, STYLUS_PRIVATE_KEY, ...). No `build` prerequisite: the script
-## refuses missing settings first, then builds (check, deploy), so a missing key builds nothing.
+## refuses missing settings first, then builds (check, deploy; deploy then runs `make validator`
+## for the manager it deployed), so a missing key builds nothing.
 deploy-check:
 	scripts/deploy.sh check
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Checks, deploys, activates and cache-bids the module on an Arbitrum chain with cargo-stylus.
+# Checks, deploys, activates and cache-bids the module's two programs (src/programs.rs) on an
+# Arbitrum chain with cargo-stylus: deploy puts the manager first, then the validator built for
+# the manager's address.
 # Settings come from the environment only, and a missing or malformed one is refused (exit 2)
 # before anything is built or installed. stdout is a fixed `key: value` summary; cargo-stylus's
 # own output goes to stderr. README.md, *Deploying to Arbitrum*, has the chains and an example.
@@ -9,19 +11,21 @@ cd "$(dirname "$0")/.."
 # The flags passed and the lines parsed below are this release's (stylus-sdk-rs:
 # cargo-stylus/src/commands, stylus-tools/src/core/{deployment,activation,cache}.rs).
 CARGO_STYLUS_VERSION=0.10.10
-WASM=target/stylus_smart_sessions.opt.wasm
+VALIDATOR_WASM=target/stylus_smart_sessions.opt.wasm
+MANAGER_WASM=target/stylus_smart_sessions_manager.opt.wasm
 ABI=abi/ISmartSessions.json
 
 usage() {
   cat >&2 <<'EOF'
 usage: scripts/deploy.sh check|deploy|activate|cache-bid
-  check      the built module's size and activation data fee on the chain (no key, no tx)
-  deploy     deploy the built module and activate it
+  check      both built programs' size and activation data fee on the chain (no key, no tx)
+  deploy     deploy and activate the manager, then the validator built for its address
   activate   activate STYLUS_CONTRACT (deployed but not, or no longer, active)
   cache-bid  bid STYLUS_CACHE_BID wei (default 0) to cache STYLUS_CONTRACT in ArbOS
 environment: STYLUS_RPC_URL (always), STYLUS_PRIVATE_KEY (deploy, activate, cache-bid),
-  STYLUS_CONTRACT (activate, cache-bid), STYLUS_CACHE_BID, STYLUS_MAX_FEE_GWEI (deploy,
-  cache-bid), SKIP_BUILD=1 (deploy what target/ holds), CARGO_STYLUS (default: cargo stylus)
+  STYLUS_CONTRACT (activate, cache-bid), STYLUS_MANAGER (deploy: only the validator, for this
+  deployed manager), STYLUS_CACHE_BID, STYLUS_MAX_FEE_GWEI (deploy, cache-bid), SKIP_BUILD=1
+  (no make build: what target/ holds), CARGO_STYLUS (default: cargo stylus)
 EOF
   exit "${1:-2}"
 }
@@ -58,8 +62,13 @@ contract= bid=
 if [ "$cmd" = activate ] || [ "$cmd" = cache-bid ]; then
   contract=${STYLUS_CONTRACT:-}
   [ -n "$contract" ] ||
-    refuse "STYLUS_CONTRACT is not set: the module's address, as deploy prints it"
+    refuse "STYLUS_CONTRACT is not set: a program's address, as deploy prints it"
   [[ $contract =~ ^0x[0-9a-fA-F]{40}$ ]] || refuse "STYLUS_CONTRACT must be 0x and 40 hex digits"
+fi
+manager=
+if [ "$cmd" = deploy ] && [ -n "${STYLUS_MANAGER:-}" ]; then
+  manager=$STYLUS_MANAGER
+  [[ $manager =~ ^0x[0-9a-fA-F]{40}$ ]] || refuse "STYLUS_MANAGER must be 0x and 40 hex digits"
 fi
 if [ "$cmd" = cache-bid ]; then
   bid=${STYLUS_CACHE_BID:-0}
@@ -86,21 +95,42 @@ else
   fi
 fi
 
-# check and deploy act on exactly the wasm `make build` measured against the size budget
-# (MAKE: the tests' stand-in).
-if [ "$cmd" = check ] || [ "$cmd" = deploy ]; then
-  [ "${SKIP_BUILD:-}" = 1 ] || "${MAKE:-make}" build >&2
-  [ -f "$WASM" ] || {
-    echo "error: $WASM is missing: run make build" >&2
+# check and deploy act on exactly the wasm `make build` (for the validator deploy deploys:
+# `make validator`) measured against its size budget (MAKE: the tests' stand-in).
+need() {
+  [ -f "$1" ] || {
+    echo "error: $1 is missing: run make build" >&2
     exit 1
   }
+}
+# A deploy for a deployed manager (STYLUS_MANAGER) builds only the validator, below.
+if [ "$cmd" = check ] || { [ "$cmd" = deploy ] && [ -z "$manager" ]; }; then
+  [ "${SKIP_BUILD:-}" = 1 ] || "${MAKE:-make}" build >&2 || exit 1
+  need "$MANAGER_WASM"
+  [ "$cmd" = deploy ] || need "$VALIDATOR_WASM"
 fi
 
 # cargo-stylus 0.10 loads a Stylus workspace (a Stylus.toml beside Cargo.toml) even for
 # --wasm-file, and `check` would also rebuild and check every contract of that workspace
 # without wasm-opt. Run in an empty one, so it acts on the given artifact alone.
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A deploy that stops part way says in which step, and where it left a deployed manager.
+step= deployed=
+finish() {
+  local status=$?
+  rm -rf "$work"
+  [ "$status" != 0 ] && [ -n "$step" ] || return 0
+  if [ -n "$deployed" ]; then
+    echo "error: $step failed; the manager is deployed at $deployed" >&2
+    echo "to deploy only the validator, for it:" \
+      "STYLUS_MANAGER=$deployed scripts/deploy.sh deploy" >&2
+  elif [ -z "$manager" ]; then
+    echo "error: $step failed: the validator was neither built nor deployed" >&2
+  else
+    echo "error: $step failed" >&2
+  fi
+}
+trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 printf '[workspace]\nmembers = []\nresolver = "2"\n' >"$work/Cargo.toml"
@@ -141,31 +171,59 @@ hex40='0x[0-9a-fA-F]{40}' hex64='[0-9a-fA-F]{64}'
 # The activation's tx hash is printed quoted, without 0x.
 activated="successfully activated contract $hex40 with tx"
 cached="Successfully cached contract at address:"
+# check_wasm NAME WASM: NAME's code size and data fee lines.
+check_wasm() {
+  run check --endpoint "$url" --wasm-file "$PWD/$2"
+  local size data_fee="none (this code is already active on the chain)"
+  size=$(grab "contract size" 'contract size: .*\(([0-9]+) bytes\)')
+  if contains "wasm data fee:"; then
+    data_fee="$(grab "data fee" 'wasm data fee: ([0-9.]+ ETH)')"
+  fi
+  printf '%s code size: %s bytes\n%s data fee: %s\n' "$1" "$size" "$1" "$data_fee"
+}
+# deploy_wasm NAME WASM: deploys and activates WASM, setting address and NAME's summary lines.
+address= summary=
+deploy_wasm() {
+  # --no-verify: the reproducible mode rebuilds from source in Docker, not this artifact.
+  # --verbose: the deployment's gas used is a debug line.
+  run deploy --no-verify --verbose --endpoint "$url" "${auth[@]}" "${fee[@]}" \
+    --wasm-file "$PWD/$2"
+  local tx gas activation lines
+  address=$(grab "deployed address" "deployed code at address: ($hex40)")
+  tx=$(grab "deployment tx hash" "deployment tx hash: (0x$hex64)")
+  gas=$(grab "deployment gas" 'gas used: ([0-9]+) gas')
+  if contains "wasm already activated!"; then
+    activation="none (this code was already active on the chain)"
+  else
+    activation=0x$(grab "activation tx hash" "$activated \"($hex64)\"")
+  fi
+  printf -v lines '%s deploy tx: %s\n%s deploy gas: %s\n%s activate tx: %s\n' \
+    "$1" "$tx" "$1" "$gas" "$1" "$activation"
+  summary+=$lines
+}
+
 case $cmd in
   check)
-    run check --endpoint "$url" --wasm-file "$PWD/$WASM"
-    size=$(grab "contract size" 'contract size: .*\(([0-9]+) bytes\)')
-    data_fee="none (this code is already active on the chain)"
-    if contains "wasm data fee:"; then
-      data_fee="$(grab "data fee" 'wasm data fee: ([0-9.]+ ETH)')"
-    fi
-    printf 'code size: %s bytes\ndata fee: %s\n' "$size" "$data_fee"
+    check_wasm manager "$MANAGER_WASM"
+    check_wasm validator "$VALIDATOR_WASM"
     ;;
   deploy)
-    # --no-verify: the reproducible mode rebuilds from source in Docker, not this artifact.
-    # --verbose: the deployment's gas used is a debug line.
-    run deploy --no-verify --verbose --endpoint "$url" "${auth[@]}" "${fee[@]}" \
-      --wasm-file "$PWD/$WASM"
-    address=$(grab "deployed address" "deployed code at address: ($hex40)")
-    tx=$(grab "deployment tx hash" "deployment tx hash: (0x$hex64)")
-    gas=$(grab "deployment gas" 'gas used: ([0-9]+) gas')
-    if contains "wasm already activated!"; then
-      activation="none (this code was already active on the chain)"
+    if [ -z "$manager" ]; then
+      step="deploying the manager"
+      deploy_wasm manager "$MANAGER_WASM"
+      manager=$address deployed=$address
     else
-      activation=0x$(grab "activation tx hash" "$activated \"($hex64)\"")
+      printf -v summary 'manager %s: none (deployed before: STYLUS_MANAGER)\n' \
+        "deploy tx" "deploy gas" "activate tx"
     fi
-    printf 'address: %s\ndeploy tx: %s\ndeploy gas: %s\nactivate tx: %s\nabi: %s\n' \
-      "$address" "$tx" "$gas" "$activation" "$ABI"
+    # The validator calls the manager at the address compiled into it (src/programs.rs).
+    step="building the validator for the manager (make validator)"
+    "${MAKE:-make}" validator "SMART_SESSIONS_MANAGER=$manager" >&2 || exit 1
+    need "$VALIDATOR_WASM"
+    step="deploying the validator"
+    deploy_wasm validator "$VALIDATOR_WASM"
+    step=
+    printf 'address: %s\nmanager: %s\n%sabi: %s\n' "$address" "$manager" "$summary" "$ABI"
     ;;
   activate)
     run activate --endpoint "$url" "${auth[@]}" --address "$contract"

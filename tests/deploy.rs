@@ -1,38 +1,54 @@
 //! `scripts/deploy.sh` without a chain: it refuses missing or malformed settings before building
 //! or running anything, hands a stand-in cargo-stylus (printing what cargo-stylus 0.10.10 prints,
-//! colours and log prefixes included) the artifact `make build` measured and a mode-600 key file
-//! that never reaches a command line, and prints the summary it parsed or fails saying what is
-//! missing. And the ABI a deployer publishes beside the address.
+//! colours and log prefixes included) the artifacts `make build` measured and a mode-600 key file
+//! that never reaches a command line, deploys the manager and then the validator built for the
+//! manager's address, and prints the summary it parsed or fails saying what is missing and which
+//! step failed. And the ABI a deployer publishes beside the address.
 
 use std::{fs, os::unix::fs::PermissionsExt, path::Path, process::Command};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const WASM: &str = "target/stylus_smart_sessions.opt.wasm";
+const VALIDATOR_WASM: &str = "target/stylus_smart_sessions.opt.wasm";
+const MANAGER_WASM: &str = "target/stylus_smart_sessions_manager.opt.wasm";
 const URL: &str = "https://sepolia-rollup.arbitrum.io/rpc";
 const KEY: &str = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const MODULE: &str = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
 const MODULE_CHECKSUMMED: &str = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const DEPLOY_TX: &str = "0x9a5bd0b2c8f0c9e4d8b3a7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6";
 const ACTIVATE_TX: &str = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a7988";
+const MANAGER: &str = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512";
+const MANAGER_CHECKSUMMED: &str = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+const MANAGER_DEPLOY_TX: &str =
+    "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc3c44cdddb6a900fa2b585dd2";
+const MANAGER_ACTIVATE_TX: &str =
+    "90f79bf6eb2c4f870365e785982e1f101e93b90690f79bf6eb2c4f870365e785";
 const BID_TX: &str = "0x77aa66bb55cc44dd33ee22ff1100998877aa66bb55cc44dd33ee22ff11009988";
 
-/// Stands in for cargo-stylus: records its argv, the key file it is given (mode and contents,
-/// while the call lasts) and whether it inherited the key, refuses a directory without
-/// Stylus.toml as 0.10.10 does, prints `$FAKE_DIR/output`, exits with `$FAKE_STATUS`.
+/// Stands in for cargo-stylus: counts its runs and, for run N, records its argv (`argv.N`), the
+/// key file it is given (`key.N`: mode and contents, while the call lasts) and whether it
+/// inherited the key, refuses a directory without Stylus.toml as 0.10.10 does, prints
+/// `$FAKE_DIR/output.N` and exits 1 when N is `$FAKE_FAIL`. Both stand-ins log their calls, in
+/// order, to `$FAKE_DIR/calls`.
 const FAKE_STYLUS: &str = r#"#!/usr/bin/env bash
 set -euo pipefail
-printf '%s\n' "$@" >"$FAKE_DIR/argv"
+n=$(($(cat "$FAKE_DIR/runs" 2>/dev/null || echo 0) + 1))
+echo "$n" >"$FAKE_DIR/runs"
+echo "cargo-stylus $1" >>"$FAKE_DIR/calls"
+printf '%s\n' "$@" >"$FAKE_DIR/argv.$n"
 prev=
 for arg; do
-  [ "$prev" != --private-key-path ] || { stat -c %a "$arg"; cat "$arg"; } >"$FAKE_DIR/key"
+  [ "$prev" != --private-key-path ] || { stat -c %a "$arg"; cat "$arg"; } >"$FAKE_DIR/key.$n"
   prev=$arg
 done
 [ -z "${STYLUS_PRIVATE_KEY:-}" ] || touch "$FAKE_DIR/inherited-key"
 [ -f Stylus.toml ] || { echo "Error: missing Stylus.toml" >&2; exit 1; }
-cat "$FAKE_DIR/output"
-exit "${FAKE_STATUS:-0}"
+cat "$FAKE_DIR/output.$n"
+[ "${FAKE_FAIL:-}" != "$n" ]
 "#;
-const FAKE_MAKE: &str = "#!/usr/bin/env bash\necho \"$*\" >>\"$FAKE_DIR/make-calls\"\n";
+const FAKE_MAKE: &str = r#"#!/usr/bin/env bash
+echo "make $*" >>"$FAKE_DIR/calls"
+[ -z "${STYLUS_PRIVATE_KEY:-}" ] || touch "$FAKE_DIR/inherited-key"
+"#;
 
 // cargo-stylus 0.10.10 logs through simple_logger (`time LEVEL [target] message`, level in
 // colour) and stylus-tools colours the message grey and its values (utils/color.rs).
@@ -49,45 +65,58 @@ fn log(level: &str, target: &str, message: &str) -> String {
     format!("2026-11-24T20:00:00.000Z {level} [{target}] {GREY}{message}{CLEAR}\n")
 }
 
-fn check_output() -> String {
-    let size = format!("contract size: {MINT}20.1 KiB{GREY} (20582 bytes)");
+/// `check` of a `bytes`-long program; no data fee line when its code is already active.
+fn check_output(bytes: u32, active: bool) -> String {
+    let size =
+        format!("contract size: {MINT}{:.1} KiB{GREY} ({bytes} bytes)", bytes as f64 / 1024.0);
+    let check = log("INFO", "stylus_tools::core::check", &size);
+    if active {
+        return check;
+    }
     let (fee, unbumped) =
         (format!("{MINT}0.000093 ETH{CLEAR}"), format!("{MINT}0.000077 ETH{CLEAR}"));
     let bump = format!("{GREY}(originally {unbumped}{GREY} with {LAVENDER}20%{GREY} bump)");
-    log("INFO", "stylus_tools::core::check", &size)
-        + &log("INFO", "stylus_tools::core::activation", &format!("wasm data fee: {fee} {bump}"))
+    check + &log("INFO", "stylus_tools::core::activation", &format!("wasm data fee: {fee} {bump}"))
 }
 
-fn activated_line() -> String {
-    let hash = format!("{LAVENDER}\"{ACTIVATE_TX}\"{CLEAR}");
+fn activated_line(address: &str, tx: &str) -> String {
+    let hash = format!("{LAVENDER}\"{tx}\"{CLEAR}");
     log(
         "INFO",
         "stylus_tools::core::activation",
-        &format!("successfully activated contract {MODULE} with tx {hash}"),
+        &format!("successfully activated contract {address} with tx {hash}"),
     )
 }
 
 /// `deploy --no-verify --verbose --wasm-file` (stylus-tools core/deployment/mod.rs).
-fn deploy_output() -> String {
+fn deploy_output(address: &str, deploy_tx: &str, gas: u32, activate_tx: &str) -> String {
     let d = "stylus_tools::core::deployment";
     [
-        check_output(),
+        check_output(20582, false),
         log(
             "DEBUG",
             "alloy_rpc_client::call",
             "sending request method=eth_sendRawTransaction id=7",
         ),
-        log("DEBUG", d, &format!("sent deploy tx: {LAVENDER}{DEPLOY_TX}{CLEAR}")),
-        log("INFO", d, &format!("deployed code at address: {LAVENDER}{MODULE}{CLEAR}")),
-        log("DEBUG", d, &format!("gas used: {MINT}3141592 gas{CLEAR}")),
-        log("INFO", d, &format!("deployment tx hash: {LAVENDER}{DEPLOY_TX}{CLEAR}")),
-        activated_line(),
+        log("DEBUG", d, &format!("sent deploy tx: {LAVENDER}{deploy_tx}{CLEAR}")),
+        log("INFO", d, &format!("deployed code at address: {LAVENDER}{address}{CLEAR}")),
+        log("DEBUG", d, &format!("gas used: {MINT}{gas} gas{CLEAR}")),
+        log("INFO", d, &format!("deployment tx hash: {LAVENDER}{deploy_tx}{CLEAR}")),
+        activated_line(address, activate_tx),
         format!(
             "{MINT}NOTE:\n        We recommend running cargo stylus cache bid {} 0 ...{CLEAR}\n",
-            &MODULE[2..]
+            &address[2..]
         ),
     ]
     .concat()
+}
+
+fn manager_deployed() -> String {
+    deploy_output(MANAGER, MANAGER_DEPLOY_TX, 2718281, MANAGER_ACTIVATE_TX)
+}
+
+fn validator_deployed() -> String {
+    deploy_output(MODULE, DEPLOY_TX, 3141592, ACTIVATE_TX)
 }
 
 struct Run {
@@ -102,53 +131,64 @@ impl Run {
         fs::read_to_string(self.dir.join(name)).ok()
     }
 
-    fn argv(&self) -> Vec<String> {
-        self.recorded("argv").expect("cargo-stylus ran").lines().map(String::from).collect()
+    /// The stand-ins' calls, in order: `make …` and `cargo-stylus <subcommand>`.
+    fn calls(&self) -> Option<String> {
+        self.recorded("calls")
     }
 
-    /// The key file's path, checked: mode 600 holding the key during the call, gone after it,
-    /// the key itself neither on the command line nor in cargo-stylus's environment.
-    fn key_file(&self) -> String {
-        let argv = self.argv();
+    /// cargo-stylus's argv in its `run`th run (from 1).
+    fn argv(&self, run: usize) -> Vec<String> {
+        let argv = self.recorded(&format!("argv.{run}")).expect("cargo-stylus ran");
+        argv.lines().map(String::from).collect()
+    }
+
+    /// The key file's path in cargo-stylus's `run`th run, checked: mode 600 holding the key
+    /// during the call, gone after it, the key itself neither on the command line nor in
+    /// cargo-stylus's or make's environment.
+    fn key_file(&self, run: usize) -> String {
+        let argv = self.argv(run);
         let at = argv.iter().position(|a| a == "--private-key-path").expect("--private-key-path");
         let path = argv[at + 1].clone();
-        assert_eq!(self.recorded("key"), Some(format!("600\n{KEY}\n")), "mode, contents");
+        let key = self.recorded(&format!("key.{run}"));
+        assert_eq!(key, Some(format!("600\n{KEY}\n")), "mode, contents");
         assert!(!Path::new(&path).exists(), "{path} left behind");
         assert!(!argv.iter().any(|a| a.contains(&KEY[2..])), "key on the command line");
-        assert_eq!(self.recorded("inherited-key"), None, "cargo-stylus inherited the key");
+        assert_eq!(self.recorded("inherited-key"), None, "the key was inherited");
         path
     }
 
-    /// The built artifact's path, or None when `make build` has not run: then the script must
-    /// have said so and stopped before cargo-stylus.
-    fn artifact(&self) -> Option<String> {
-        let wasm = format!("{ROOT}/{WASM}");
-        if Path::new(&wasm).exists() {
-            return Some(wasm);
+    /// The paths of the built `wasms`, or None when `make build` has not run: then the script
+    /// must have said so and failed.
+    fn artifacts(&self, wasms: &[&str]) -> Option<Vec<String>> {
+        match wasms.iter().find(|wasm| !Path::new(&format!("{ROOT}/{wasm}")).exists()) {
+            None => Some(wasms.iter().map(|wasm| format!("{ROOT}/{wasm}")).collect()),
+            Some(missing) => {
+                assert_eq!((self.status, self.stdout.as_str()), (1, ""));
+                let error = format!("error: {missing} is missing: run make build\n");
+                assert!(self.stderr.contains(&error), "{}", self.stderr);
+                None
+            }
         }
-        assert_eq!(
-            (self.status, self.stderr.as_str()),
-            (1, &*format!("error: {WASM} is missing: run make build\n"))
-        );
-        assert_eq!(self.recorded("argv"), None);
-        None
     }
 }
 
 /// Environment variables set for one run; the others deploy.sh (or the fake) reads are removed.
 type Env<'a> = &'a [(&'a str, &'a str)];
-const SETTINGS: [&str; 8] = [
+const SETTINGS: [&str; 10] = [
     "STYLUS_RPC_URL",
     "STYLUS_PRIVATE_KEY",
     "STYLUS_CONTRACT",
+    "STYLUS_MANAGER",
     "STYLUS_CACHE_BID",
     "STYLUS_MAX_FEE_GWEI",
     "SKIP_BUILD",
     "CARGO_STYLUS",
-    "FAKE_STATUS",
+    "SMART_SESSIONS_MANAGER",
+    "FAKE_FAIL",
 ];
 
-fn deploy_sh(test: &str, args: &[&str], env: Env, output: &str) -> Run {
+/// Runs deploy.sh with cargo-stylus's `n`th run printing `outputs[n - 1]`.
+fn deploy_sh(test: &str, args: &[&str], env: Env, outputs: &[&str]) -> Run {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("deploy").join(test);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
@@ -156,7 +196,9 @@ fn deploy_sh(test: &str, args: &[&str], env: Env, output: &str) -> Run {
         fs::write(dir.join(name), script).unwrap();
         fs::set_permissions(dir.join(name), fs::Permissions::from_mode(0o755)).unwrap();
     }
-    fs::write(dir.join("output"), output).unwrap();
+    for (n, output) in outputs.iter().enumerate() {
+        fs::write(dir.join(format!("output.{}", n + 1)), output).unwrap();
+    }
     let mut command = Command::new("bash");
     command.arg(format!("{ROOT}/scripts/deploy.sh")).args(args);
     for var in SETTINGS {
@@ -176,9 +218,14 @@ const RPC: (&str, &str) = ("STYLUS_RPC_URL", URL);
 const PRIVATE_KEY: (&str, &str) = ("STYLUS_PRIVATE_KEY", KEY);
 const CONTRACT: (&str, &str) = ("STYLUS_CONTRACT", MODULE);
 
+/// `deploy`'s flags before `--wasm-file`, with the key file it was given.
+fn deploy_flags(key_file: &str) -> Vec<&str> {
+    vec!["deploy", "--no-verify", "--verbose", "--endpoint", URL, "--private-key-path", key_file]
+}
+
 #[test]
 fn refuses_missing_or_malformed_settings_before_building_anything() {
-    let cases: [(&str, Env, &str); 8] = [
+    let cases: [(&str, Env, &str); 9] = [
         (
             "deploy",
             &[],
@@ -203,12 +250,17 @@ fn refuses_missing_or_malformed_settings_before_building_anything() {
         (
             "activate",
             &[RPC, PRIVATE_KEY],
-            "STYLUS_CONTRACT is not set: the module's address, as deploy prints it",
+            "STYLUS_CONTRACT is not set: a program's address, as deploy prints it",
         ),
         (
             "activate",
             &[RPC, PRIVATE_KEY, ("STYLUS_CONTRACT", &MODULE[..41])],
             "STYLUS_CONTRACT must be 0x and 40 hex digits",
+        ),
+        (
+            "deploy",
+            &[RPC, PRIVATE_KEY, ("STYLUS_MANAGER", &MANAGER[2..])],
+            "STYLUS_MANAGER must be 0x and 40 hex digits",
         ),
         (
             "cache-bid",
@@ -222,67 +274,175 @@ fn refuses_missing_or_malformed_settings_before_building_anything() {
         ),
     ];
     for (i, (command, env, error)) in cases.into_iter().enumerate() {
-        let run = deploy_sh(&format!("refuse-{i}"), &[command], env, "");
+        let run = deploy_sh(&format!("refuse-{i}"), &[command], env, &[]);
         let expected = (2, "", format!("error: {error}\n"));
         assert_eq!(
             (run.status, run.stdout.as_str(), run.stderr.clone()),
             expected,
             "{command} {env:?}"
         );
-        assert_eq!(
-            (run.recorded("make-calls"), run.recorded("argv")),
-            (None, None),
-            "{command} {env:?}"
-        );
+        assert_eq!(run.calls(), None, "{command} {env:?}");
     }
     for (i, args) in [&[][..], &["estimate"], &["deploy", "now"]].into_iter().enumerate() {
-        let run = deploy_sh(&format!("usage-{i}"), args, &[RPC, PRIVATE_KEY], "");
+        let run = deploy_sh(&format!("usage-{i}"), args, &[RPC, PRIVATE_KEY], &[]);
         assert_eq!(run.status, 2, "{args:?}");
         assert!(run
             .stderr
             .starts_with("usage: scripts/deploy.sh check|deploy|activate|cache-bid\n"));
-        assert_eq!((run.recorded("make-calls"), run.recorded("argv")), (None, None), "{args:?}");
+        assert_eq!(run.calls(), None, "{args:?}");
     }
 }
 
 #[test]
-fn deploy_builds_then_deploys_the_measured_artifact_and_prints_address_and_gas() {
-    let run = deploy_sh("deploy", &["deploy"], &[RPC, PRIVATE_KEY], &deploy_output());
-    assert_eq!(run.recorded("make-calls").as_deref(), Some("build\n"));
-    let Some(wasm) = run.artifact() else { return };
+fn deploy_deploys_the_manager_then_the_validator_built_for_its_address() {
+    let outputs = [&*manager_deployed(), &validator_deployed()];
+    let run = deploy_sh("deploy", &["deploy"], &[RPC, PRIVATE_KEY], &outputs);
+    let Some(wasms) = run.artifacts(&[MANAGER_WASM, VALIDATOR_WASM]) else { return };
     assert_eq!(run.status, 0, "{}", run.stderr);
-    let key_file = run.key_file();
-    let flags = ["--no-verify", "--verbose", "--endpoint", URL, "--private-key-path", &key_file];
-    assert_eq!(run.argv(), [&["deploy"][..], &flags, &["--wasm-file", &wasm]].concat());
+    assert_eq!(
+        run.calls().unwrap(),
+        format!(
+            "make build\ncargo-stylus deploy\nmake validator SMART_SESSIONS_MANAGER={MANAGER}\n\
+             cargo-stylus deploy\n"
+        )
+    );
+    for (n, wasm) in [1, 2].into_iter().zip(&wasms) {
+        let key_file = run.key_file(n);
+        assert_eq!(run.argv(n), [deploy_flags(&key_file), vec!["--wasm-file", wasm]].concat());
+    }
     assert_eq!(
         run.stdout,
         format!(
-            "address: {MODULE}\ndeploy tx: {DEPLOY_TX}\ndeploy gas: 3141592\n\
-             activate tx: 0x{ACTIVATE_TX}\nabi: abi/ISmartSessions.json\n"
+            "address: {MODULE}\nmanager: {MANAGER}\n\
+             manager deploy tx: {MANAGER_DEPLOY_TX}\nmanager deploy gas: 2718281\n\
+             manager activate tx: 0x{MANAGER_ACTIVATE_TX}\n\
+             validator deploy tx: {DEPLOY_TX}\nvalidator deploy gas: 3141592\n\
+             validator activate tx: 0x{ACTIVATE_TX}\nabi: abi/ISmartSessions.json\n"
         )
     );
     assert!(run.stderr.contains("deployed code at address"), "cargo-stylus's output is shown");
 }
 
 #[test]
-fn check_needs_no_key_and_skip_build_uses_what_target_holds() {
-    let run = deploy_sh("check", &["check"], &[RPC, ("SKIP_BUILD", "1")], &check_output());
-    assert_eq!(run.recorded("make-calls"), None);
-    let Some(wasm) = run.artifact() else { return };
+fn a_failed_manager_deploy_stops_everything_and_says_so() {
+    let env = [RPC, PRIVATE_KEY, ("FAKE_FAIL", "1")];
+    let run = deploy_sh("manager-failed", &["deploy"], &env, &["Error: insufficient funds\n"]);
+    if run.artifacts(&[MANAGER_WASM]).is_none() {
+        return;
+    }
+    run.key_file(1);
+    assert_eq!(run.calls().unwrap(), "make build\ncargo-stylus deploy\n");
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    let fake = run.dir.join("cargo-stylus");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "Error: insufficient funds\nerror: {} deploy failed\nerror: deploying the manager \
+             failed: the validator was neither built nor deployed\n",
+            fake.display()
+        )
+    );
+}
+
+#[test]
+fn a_failed_validator_deploy_names_the_deployed_manager_to_reuse() {
+    let env = [RPC, PRIVATE_KEY, ("FAKE_FAIL", "2")];
+    let outputs = [&*manager_deployed(), "Error: insufficient funds\n"];
+    let run = deploy_sh("validator-failed", &["deploy"], &env, &outputs);
+    if run.artifacts(&[MANAGER_WASM, VALIDATOR_WASM]).is_none() {
+        return;
+    }
+    run.key_file(2);
+    assert_eq!(
+        run.calls().unwrap(),
+        format!(
+            "make build\ncargo-stylus deploy\nmake validator SMART_SESSIONS_MANAGER={MANAGER}\n\
+             cargo-stylus deploy\n"
+        )
+    );
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    let fake = run.dir.join("cargo-stylus");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}Error: insufficient funds\nerror: {} deploy failed\n\
+             error: deploying the validator failed; the manager is deployed at {MANAGER}\n\
+             to deploy only the validator, for it: STYLUS_MANAGER={MANAGER} \
+             scripts/deploy.sh deploy\n",
+            manager_deployed(),
+            fake.display()
+        )
+    );
+}
+
+#[test]
+fn stylus_manager_deploys_only_the_validator_built_for_it() {
+    let env = [RPC, PRIVATE_KEY, ("STYLUS_MANAGER", MANAGER_CHECKSUMMED)];
+    let run = deploy_sh("validator-only", &["deploy"], &env, &[&validator_deployed()]);
+    let Some(wasms) = run.artifacts(&[VALIDATOR_WASM]) else { return };
     assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(run.argv(), ["check", "--endpoint", URL, "--wasm-file", &wasm]);
-    assert_eq!(run.stdout, "code size: 20582 bytes\ndata fee: 0.000093 ETH\n");
+    assert_eq!(
+        run.calls().unwrap(),
+        format!(
+            "make validator SMART_SESSIONS_MANAGER={MANAGER_CHECKSUMMED}\ncargo-stylus deploy\n"
+        )
+    );
+    let key_file = run.key_file(1);
+    assert_eq!(run.argv(1), [deploy_flags(&key_file), vec!["--wasm-file", &wasms[0]]].concat());
+    let before = "none (deployed before: STYLUS_MANAGER)";
+    assert_eq!(
+        run.stdout,
+        format!(
+            "address: {MODULE}\nmanager: {MANAGER_CHECKSUMMED}\n\
+             manager deploy tx: {before}\nmanager deploy gas: {before}\n\
+             manager activate tx: {before}\n\
+             validator deploy tx: {DEPLOY_TX}\nvalidator deploy gas: 3141592\n\
+             validator activate tx: 0x{ACTIVATE_TX}\nabi: abi/ISmartSessions.json\n"
+        )
+    );
+
+    let env = [env[0], env[1], env[2], ("FAKE_FAIL", "1")];
+    let run = deploy_sh("validator-only-failed", &["deploy"], &env, &["Error: nonce too low\n"]);
+    let fake = run.dir.join("cargo-stylus");
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "Error: nonce too low\nerror: {} deploy failed\nerror: deploying the validator \
+             failed\n",
+            fake.display()
+        )
+    );
+}
+
+#[test]
+fn check_checks_both_programs_needs_no_key_and_skip_build_uses_what_target_holds() {
+    let outputs = [&*check_output(22049, true), &check_output(11038, false)];
+    let run = deploy_sh("check", &["check"], &[RPC, ("SKIP_BUILD", "1")], &outputs);
+    let Some(wasms) = run.artifacts(&[MANAGER_WASM, VALIDATOR_WASM]) else { return };
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(run.calls().unwrap(), "cargo-stylus check\ncargo-stylus check\n");
+    for (n, wasm) in [1, 2].into_iter().zip(&wasms) {
+        assert_eq!(run.argv(n), ["check", "--endpoint", URL, "--wasm-file", wasm]);
+    }
+    assert_eq!(
+        run.stdout,
+        "manager code size: 22049 bytes\n\
+         manager data fee: none (this code is already active on the chain)\n\
+         validator code size: 11038 bytes\nvalidator data fee: 0.000093 ETH\n"
+    );
 }
 
 #[test]
 fn activate_and_cache_bid_act_on_the_contract_without_building() {
-    let run =
-        deploy_sh("activate", &["activate"], &[RPC, PRIVATE_KEY, CONTRACT], &activated_line());
+    let activated = activated_line(MODULE, ACTIVATE_TX);
+    let run = deploy_sh("activate", &["activate"], &[RPC, PRIVATE_KEY, CONTRACT], &[&activated]);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    let key_file = run.key_file();
+    let key_file = run.key_file(1);
     let flags = ["--endpoint", URL, "--private-key-path", &key_file, "--address", MODULE];
-    assert_eq!(run.argv(), [&["activate"][..], &flags].concat());
+    assert_eq!(run.argv(1), [&["activate"][..], &flags].concat());
     assert_eq!(run.stdout, format!("address: {MODULE}\nactivate tx: 0x{ACTIVATE_TX}\n"));
+    assert_eq!(run.calls().unwrap(), "cargo-stylus activate\n");
 
     // stylus-tools core/cache.rs, at debug level: the address Display-ed (EIP-55), the gas.
     let target = "stylus_tools::core::cache";
@@ -306,12 +466,12 @@ fn activate_and_cache_bid_act_on_the_contract_without_building() {
     .concat();
     let env =
         [RPC, PRIVATE_KEY, CONTRACT, ("STYLUS_CACHE_BID", "1000"), ("STYLUS_MAX_FEE_GWEI", "0.1")];
-    let run = deploy_sh("cache-bid", &["cache-bid"], &env, &output);
+    let run = deploy_sh("cache-bid", &["cache-bid"], &env, &[&output]);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    let key_file = run.key_file();
+    let key_file = run.key_file(1);
     let flags = ["--verbose", "--endpoint", URL, "--private-key-path", &key_file];
     let bid = ["--max-fee-per-gas-gwei", "0.1", MODULE, "1000"];
-    assert_eq!(run.argv(), [&["cache", "bid"][..], &flags, &bid].concat());
+    assert_eq!(run.argv(1), [&["cache", "bid"][..], &flags, &bid].concat());
     assert_eq!(
         run.stdout,
         format!(
@@ -319,22 +479,22 @@ fn activate_and_cache_bid_act_on_the_contract_without_building() {
              cache bid gas: 104857\n"
         )
     );
-    assert_eq!(run.recorded("make-calls"), None);
+    assert_eq!(run.calls().unwrap(), "cargo-stylus cache\n");
 }
 
 #[test]
 fn a_failed_or_unreadable_cargo_stylus_run_fails_and_still_removes_the_key() {
-    let env = [RPC, PRIVATE_KEY, CONTRACT, ("FAKE_STATUS", "1")];
-    let run = deploy_sh("failed", &["activate"], &env, "Error: insufficient funds\n");
-    run.key_file();
+    let env = [RPC, PRIVATE_KEY, CONTRACT, ("FAKE_FAIL", "1")];
+    let run = deploy_sh("failed", &["activate"], &env, &["Error: insufficient funds\n"]);
+    run.key_file(1);
     let fake = run.dir.join("cargo-stylus");
     assert_eq!((run.status, run.stdout.as_str()), (1, ""));
     let error = format!("error: {} activate failed\n", fake.display());
     assert_eq!(run.stderr, format!("Error: insufficient funds\n{error}"));
 
     // Exit 0 without the line the summary comes from: no summary, an error naming what is missing.
-    let run = deploy_sh("unreadable", &["activate"], &[RPC, PRIVATE_KEY, CONTRACT], "done\n");
-    run.key_file();
+    let run = deploy_sh("unreadable", &["activate"], &[RPC, PRIVATE_KEY, CONTRACT], &["done\n"]);
+    run.key_file(1);
     let fake = run.dir.join("cargo-stylus");
     assert_eq!((run.status, run.stdout.as_str()), (1, ""));
     let error = format!(
