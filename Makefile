@@ -7,7 +7,8 @@ WASM := target/wasm32-unknown-unknown/release/stylus_smart_sessions.wasm
 VALIDATOR := target/stylus_smart_sessions
 MANAGER := target/stylus_smart_sessions_manager
 # Size budgets, as headroom below the 24,576-byte limit: the validator at most 50% of it
-# (12,288 B), the manager at most 65% (15,974 B). Every byte of either is paid on every call.
+# (12,288 B); the manager at most 90% for now (its target, 65% or 15,974 B, needs the size work
+# README *Size and cost* lists). Every byte of either is paid on every call.
 VALIDATOR_HEADROOM := 50
 MANAGER_HEADROOM := 10
 # binaryen's wasm-opt, from the npm registry. Only the features Nitro activates are enabled,
