@@ -78,7 +78,7 @@ fn measure(
     assert!(frame.success, "{case}: the module's validation must succeed");
     let delegated: Vec<_> =
         frames[..at].iter().rev().take_while(|frame| frame.code_address.is_some()).collect();
-    let (validator, manager) = (programs().0 .1, programs().1 .1);
+    let [validator, manager] = programs().each_ref().map(|program| program.activation);
     let mut entry_gas = frame.entry_gas;
     let mut cached_entry_gas = validator.entry_gas(true);
     let mut ink = frame.ink;
@@ -90,13 +90,26 @@ fn measure(
     Measured { case, name, ink, entry_gas, cached_entry_gas, module_gas: frame.gas, handle_ops_gas }
 }
 
-/// The two deployed programs: (code, activation costs), validator first.
-fn programs() -> ((Vec<u8>, ActivationCosts), (Vec<u8>, ActivationCosts)) {
-    let load = |code: Vec<u8>| {
-        let activation = Program::from_code(&code).expect("the artifact loads").activation();
-        (code, activation)
-    };
-    (load(support::chain::deployed_code()), load(support::chain::manager_code()))
+/// One deployed program.
+struct Deployed {
+    name: &'static str,
+    code: Vec<u8>,
+    activation: ActivationCosts,
+}
+
+/// The two deployed programs, validator first: read and compiled once for the whole run.
+fn programs() -> &'static [Deployed; 2] {
+    static PROGRAMS: std::sync::OnceLock<[Deployed; 2]> = std::sync::OnceLock::new();
+    PROGRAMS.get_or_init(|| {
+        let load = |name, code: Vec<u8>| {
+            let activation = Program::from_code(&code).expect("the artifact loads").activation();
+            Deployed { name, code, activation }
+        };
+        [
+            load("validator", support::chain::deployed_code()),
+            load("manager", support::chain::manager_code()),
+        ]
+    })
 }
 
 /// One measured transaction to the module's executor path.
@@ -352,18 +365,12 @@ fn main() {
     }
 }
 
-/// One program's row: (name, code, activation).
-fn program_rows() -> [(&'static str, Vec<u8>, ActivationCosts); 2] {
-    let ((validator, v), (manager, m)) = programs();
-    [("validator", validator, v), ("manager", manager, m)]
-}
-
 /// `reports/bench.json`: both programs and every validation case.
 fn json(rows: &[Measured]) -> serde_json::Value {
-    let programs: Vec<_> = program_rows()
-        .into_iter()
-        .map(|(name, code, activation)| {
-            let wasm = stylus_artifact::decompress(&code).expect("the artifact decompresses");
+    let programs: Vec<_> = programs()
+        .iter()
+        .map(|Deployed { name, code, activation }| {
+            let wasm = stylus_artifact::decompress(code).expect("the artifact decompresses");
             serde_json::json!({
                 "name": name,
                 "wasm_bytes": wasm.len(),
@@ -411,8 +418,8 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
         "| program | WASM bytes | deployed bytes | of {limit} | functions | data bytes | entry gas, cached | entry gas, uncached |"
     );
     let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (name, code, activation) in program_rows() {
-        let wasm = stylus_artifact::decompress(&code).expect("the artifact decompresses");
+    for Deployed { name, code, activation } in programs() {
+        let wasm = stylus_artifact::decompress(code).expect("the artifact decompresses");
         let shape = ProgramShape::of(&wasm).expect("the WASM parses");
         let _ = writeln!(
             w,

@@ -190,6 +190,11 @@ fn succeeded(result: ExecutionResult) -> (Vec<u8>, Vec<Log>) {
 /// (contract, code address, caller, success, slots) of each frame.
 type Shape = (Address, Option<Address>, Address, bool, Vec<U256>);
 
+/// Whether each Stylus frame run so far succeeded, in the order they are listed.
+fn successes(chain: &Chain) -> Vec<bool> {
+    chain.stylus_frames().iter().map(|frame| frame.success).collect()
+}
+
 fn shapes(frames: &[StylusFrame]) -> Vec<Shape> {
     let shape =
         |f: &StylusFrame| (f.contract, f.code_address, f.caller, f.success, f.slots.clone());
@@ -244,8 +249,7 @@ fn a_reverting_callee_leaves_no_write_and_no_log() {
     assert_eq!(output, answer(false, false, B256::ZERO, &seen(SENDER, 0, DELEGATOR_AT, false)));
     assert_eq!(logs, []);
     assert_eq!(chain.storage(DELEGATOR_AT, slot(SENDER)), U256::ZERO);
-    let success: Vec<_> = chain.stylus_frames().iter().map(|frame| frame.success).collect();
-    assert_eq!(success, [false, true]);
+    assert_eq!(successes(&chain), [false, true]);
 }
 
 #[test]
@@ -307,8 +311,7 @@ fn under_staticcall_the_callee_cannot_write() {
     // The callee failed at its flush: no return data, the slot unchanged.
     assert_eq!(output, answer(false, false, B256::ZERO, &[]));
     assert_eq!(chain.storage(DELEGATOR_AT, slot(STATIC_FORWARDER)), U256::ZERO);
-    let success: Vec<_> = chain.stylus_frames().iter().map(|frame| frame.success).collect();
-    assert_eq!(success, [false, true]);
+    assert_eq!(successes(&chain), [false, true]);
 }
 
 #[test]
