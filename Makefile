@@ -50,7 +50,7 @@ build: setup $(WASM_OPT)
 validator: setup $(WASM_OPT)
 	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
 
-## abi/: the Solidity interface and JSON ABI, printed from src/interface.rs.
+## abi/: the Solidity interface and JSON ABI, printed from crates/session-core/src/interface.rs.
 abi: setup
 	cargo run --locked --quiet --bin export-abi -- abi
 

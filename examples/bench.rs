@@ -18,14 +18,14 @@ use std::fmt::Write as _;
 use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::SolCall;
 use local_chain::ExecutionResult;
-use stylus_runtime::{
-    pricing::{self, ActivationCosts, ProgramShape},
-    Program,
-};
-use stylus_smart_sessions::interface::{
+use session_core::interface::{
     Action, ArgRule,
     ISmartSessions::{self, executeAsSessionBySignatureCall, executeAsSessionCall},
     Session, SessionExecution, SessionGrant, SigningScope, TokenLimit,
+};
+use stylus_runtime::{
+    pricing::{self, ActivationCosts, ProgramShape},
+    Program,
 };
 use support::{
     erc7739,

@@ -10,10 +10,8 @@ mod support;
 
 use alloy_primitives::{aliases::U48, Bytes, U256};
 use alloy_sol_types::{SolError, SolInterface};
-use stylus_smart_sessions::{
-    interface::{Error, SessionGrant},
-    programs::TEST_MANAGER,
-};
+use session_core::interface::{Error, SessionGrant};
+use stylus_smart_sessions::programs::TEST_MANAGER;
 use support::{
     evm::{IEntryPoint, World},
     *,

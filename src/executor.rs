@@ -15,12 +15,10 @@ use alloc::vec::Vec;
 
 use alloy_primitives::{aliases::U48, Address, U256};
 use alloy_sol_types::{SolCall, SolEvent};
-use stylus_sdk::{call::RawCall, prelude::*};
-
-use crate::{
-    codec::{address_word, emit, uint_word},
+use session_core::{
+    calls::decode_execute,
+    codec::{address_word, uint_word},
     eip712::{execution_digest, PermissionId},
-    execution::decode_execute,
     interface::{
         Error,
         IERC7579Execution::executeFromExecutorCall,
@@ -29,23 +27,25 @@ use crate::{
             SessionExpired, SessionNotYetValid, SessionUsed,
         },
     },
-    signature::signed_by,
-    storage::SessionRecord,
-    validation::enter_period,
-    Revert, SmartSessions,
+    layout::SessionRecord,
+};
+use stylus_sdk::{call::RawCall, prelude::*};
+
+use crate::{
+    events::emit, session_key::signed_by, validation::enter_period, Revert, SmartSessions,
 };
 
 /// What a relayer brings besides the call: the session key's signed [`SessionExecution`].
 ///
-/// [`SessionExecution`]: crate::interface::SessionExecution
+/// [`SessionExecution`]: session_core::interface::SessionExecution
 #[derive(Debug, Clone, Copy)]
-pub struct RelayedExecution<'a> {
+pub(crate) struct RelayedExecution<'a> {
     /// The session's execution nonce the key signed.
-    pub nonce: U256,
+    pub(crate) nonce: U256,
     /// Last second the signature may be relayed.
-    pub deadline: U48,
+    pub(crate) deadline: U48,
     /// The key's signature (`r ‖ s ‖ v`, or P-256 `r ‖ s ‖ x ‖ y`).
-    pub signature: &'a [u8],
+    pub(crate) signature: &'a [u8],
 }
 
 impl SmartSessions {
@@ -57,7 +57,7 @@ impl SmartSessions {
     /// The account's return data (`abi.encode(bytes[])`), unchanged.
     ///
     /// # Errors
-    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled),
+    /// [`SessionNotEnabled`](session_core::interface::ISmartSessions::SessionNotEnabled),
     /// [`NotSessionKey`], [`ExecutionExpired`], [`ExecutionNonceInvalid`],
     /// [`ExecutionSignatureInvalid`], [`SessionNotYetValid`], [`SessionExpired`], every
     /// refusal of validation's checks (see
@@ -65,8 +65,8 @@ impl SmartSessions {
     /// [`Revert::Data`].
     ///
     /// # Events
-    /// [`SessionUsed`](crate::interface::ISmartSessions::SessionUsed).
-    pub fn execute_as_session(
+    /// [`SessionUsed`](session_core::interface::ISmartSessions::SessionUsed).
+    pub(crate) fn execute_as_session(
         &mut self,
         caller: Address,
         account: Address,
@@ -79,7 +79,9 @@ impl SmartSessions {
         let now = self.vm().block_timestamp();
         match relayed {
             None if caller != session.signer => {
-                return Err(NotSessionKey { permissionId: permission_id, caller }.into())
+                return Err(Revert::Refused(
+                    NotSessionKey { permissionId: permission_id, caller }.into(),
+                ))
             }
             None => {}
             Some(relayed) => self.consume_execution_signature(
@@ -93,9 +95,9 @@ impl SmartSessions {
         }
 
         check_window(permission_id, &session, now)?;
-        // The block's period: enabling keeps a window under 2^32 periods.
-        let index = (now - session.valid_after).checked_div(session.period).unwrap_or(0);
-        enter_period(permission_id, &mut session, index as u32)?;
+        // The block's period: the window holds it.
+        let index = session.periods().index_at(now);
+        enter_period(permission_id, &mut session, index)?;
 
         // Decode, check, account for the use and the spend: exactly as validation does.
         let calls = decode_execute(call_data)?;
@@ -130,16 +132,16 @@ impl SmartSessions {
         now: u64,
     ) -> Result<(), Revert> {
         if now > relayed.deadline.as_limbs()[0] {
-            return Err(ExecutionExpired { deadline: relayed.deadline }.into());
+            return Err(Revert::Refused(ExecutionExpired { deadline: relayed.deadline }.into()));
         }
         let expected = self.execution_nonce(account, permission_id);
         if relayed.nonce != expected {
-            return Err(ExecutionNonceInvalid {
+            let error = ExecutionNonceInvalid {
                 permissionId: permission_id,
                 expected,
                 nonce: relayed.nonce,
-            }
-            .into());
+            };
+            return Err(Revert::Refused(error.into()));
         }
         let digest = execution_digest(
             account,
@@ -151,7 +153,9 @@ impl SmartSessions {
             self.vm().contract_address(),
         );
         if !signed_by(self.vm(), digest, relayed.signature, session.key_type, session.signer) {
-            return Err(ExecutionSignatureInvalid { permissionId: permission_id }.into());
+            return Err(Revert::Refused(
+                ExecutionSignatureInvalid { permissionId: permission_id }.into(),
+            ));
         }
         // A 256-bit nonce counted up by one from zero never wraps.
         let next = expected.wrapping_add(U256::from_limbs([1, 0, 0, 0]));

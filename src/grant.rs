@@ -9,16 +9,14 @@
 //! `validUntil` returned, and the EntryPoint refuses the operation after it (`AA22`), which
 //! reverts the enabling with it.
 //!
-//! [`SessionGrant`]: crate::interface::SessionGrant
+//! [`SessionGrant`]: session_core::interface::SessionGrant
 
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent};
-use stylus_sdk::{call::static_call, prelude::*};
-
-use crate::{
-    codec::{address_word, emit, u256, uint_word, EnableRequest},
+use session_core::{
+    codec::{address_word, u256, uint_word, EnableRequest},
     eip712::{multi_chain_digest, PermissionId},
     interface::{
         Error,
@@ -28,8 +26,10 @@ use crate::{
         },
         IERC1271::isValidSignatureCall,
     },
-    SmartSessions,
 };
+use stylus_sdk::{call::static_call, prelude::*};
+
+use crate::{events::emit, SmartSessions};
 
 /// What ERC-1271's `isValidSignature` returns for a valid signature.
 const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
@@ -45,7 +45,7 @@ impl SmartSessions {
     /// # Errors
     /// [`SessionAccountMismatch`], [`GrantChainMismatch`], [`GrantNonceMismatch`],
     /// [`GrantAlreadyUsed`], [`GrantSignedByModule`], and any error of [`Self::enable`].
-    pub fn enable_from_grant(
+    pub(crate) fn enable_from_grant(
         &mut self,
         account: Address,
         request: &EnableRequest<'_>,
@@ -84,7 +84,7 @@ impl SmartSessions {
     ///
     /// # Events
     /// [`GrantsInvalidated`].
-    pub fn invalidate_grants(&mut self, account: Address) -> Result<(), Error> {
+    pub(crate) fn invalidate_grants(&mut self, account: Address) -> Result<(), Error> {
         let mut state = self.account_state(account);
         if !state.installed() {
             return Err(NotInitialized { account }.into());

@@ -5,14 +5,18 @@
 //! key's UserOperations in `validateUserOp`, or runs its calls directly as the account's
 //! executor.
 //!
+//! What the module shares with its client and the tests — the `sol!` definition of everything
+//! ABI-visible, the strict codec, EIP-712 hashing, the storage layout and the session rules —
+//! is the `session-core` crate; this crate is what runs on the Stylus VM.
+//!
 //! Reading order, as a call flows: [`SmartSessions::dispatch`] (selector → strict argument
-//! decoding in [`codec`]) → [`validation`] (decode signature and call data → check every call
-//! → account for the use and the spend → validation data), using [`signature`] and
-//! [`execution`]; [`executor`] runs the same checks for calls the key makes without a bundler;
-//! [`signing`] answers ERC-1271 for the account with a session's ERC-7739 signatures;
-//! [`management`] enables and ends sessions; [`storage`] is the layout;
-//! [`interface`] holds the one `sol!` definition of everything ABI-visible and [`eip712`] its
-//! hashing.
+//! decoding in `session_core::codec`) → [`validation`] (decode signature and call data → check
+//! every call → account for the use and the spend → validation data), using [`session_key`]
+//! to check the key's signature; [`executor`] runs the same checks for calls the key makes
+//! without a bundler; [`erc7739`] answers ERC-1271 for the account with a session's ERC-7739
+//! signatures; [`management`] enables and ends sessions, [`grant`] enables the owner's signed
+//! grants; [`storage`] reads and writes the records `session_core::layout` lays out;
+//! [`programs`] splits it all between the validator and the manager.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![cfg_attr(target_arch = "wasm32", no_main)]
@@ -20,20 +24,17 @@
 #[macro_use]
 extern crate alloc;
 
-pub mod codec;
-pub mod eip712;
-pub mod execution;
-pub mod executor;
+mod erc7739;
+mod events;
+mod executor;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod export;
-pub mod grant;
-pub mod interface;
-pub mod management;
+mod grant;
+mod management;
 pub mod programs;
-pub mod signature;
-pub mod signing;
-pub mod storage;
-pub mod validation;
+mod session_key;
+mod storage;
+mod validation;
 
 use alloc::vec::Vec;
 
@@ -41,15 +42,13 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
-use crate::{
+use session_core::{
     codec::{address_word, bool_word, bytes4_word, u256, uint_word, words, Position, Reader},
-    executor::RelayedExecution,
-    interface::{
-        Error,
-        ISmartSessions::{self},
-    },
-    signature::parse_use,
+    interface::{self, Error, ISmartSessions},
+    session_key::parse_use,
 };
+
+use crate::executor::RelayedExecution;
 
 /// ERC-7579 module type id of a validator.
 pub const MODULE_TYPE_VALIDATOR: u64 = 1;
@@ -78,29 +77,30 @@ impl From<Position> for Revert {
 impl Revert {
     /// The data to revert with for a call with `input`.
     fn data(self, input: &[u8]) -> Vec<u8> {
-        match self {
-            Self::Refused(error) => interface::revert_data(&error),
-            Self::Data(data) => data,
+        let error = match self {
+            Self::Refused(error) => error,
+            Self::Data(data) => return data,
             Self::Malformed(position) => {
                 let selector = input.first_chunk::<4>().copied().unwrap_or_default();
                 let error = ISmartSessions::InvalidCalldata {
                     selector: selector.into(),
                     position: u256(position as u128),
                 };
-                interface::revert_data(&error.into())
+                error.into()
             }
-        }
+        };
+        interface::revert_data(&error)
     }
 }
 
-impl<E: Into<Error>> From<E> for Revert {
-    fn from(error: E) -> Self {
-        Self::Refused(error.into())
+impl From<Error> for Revert {
+    fn from(error: Error) -> Self {
+        Self::Refused(error)
     }
 }
 
-/// The module. Its state lives in the seven mappings [`storage`] lays out, read and written
-/// through the storage hostios.
+/// The module. Its state lives in the seven mappings `session_core::layout` lays out, read
+/// and written through the storage hostios ([`storage`]).
 #[storage]
 pub struct SmartSessions {}
 
@@ -306,7 +306,7 @@ impl SmartSessions {
                 };
                 Ok(words([
                     bool_word(live),
-                    uint_word(record.key_type.into()),
+                    uint_word(record.key_type.code().into()),
                     address_word(record.signer),
                     uint_word(record.valid_after.into()),
                     uint_word(record.valid_until.into()),

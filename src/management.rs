@@ -3,11 +3,9 @@
 
 use alloy_primitives::{aliases::U48, Address, U256};
 use alloy_sol_types::SolEvent;
-use stylus_sdk::prelude::*;
-
-use crate::{
-    codec::{address_word, array_at, emit, uint_word, Reader},
-    eip712::{PermissionId, KEY_TYPE_P256},
+use session_core::{
+    codec::{address_word, array_at, uint_word, Reader},
+    eip712::PermissionId,
     interface::{
         Error,
         ISmartSessions::{
@@ -20,13 +18,16 @@ use crate::{
         },
         Session, SessionRevocation,
     },
-    signature::signed_by,
-    storage::{
+    layout::{
         action_slot, saturate_amount, ActionRecord, SessionRecord, SessionTerms, StoredRule,
-        TokenBudget, MAX_ARG_RULES, RULE_NOT_EQUAL,
+        TokenBudget, MAX_ARG_RULES,
     },
-    SmartSessions,
+    rule::Condition,
+    session_key::KeyType,
 };
+use stylus_sdk::prelude::*;
+
+use crate::{events::emit, session_key::signed_by, SmartSessions};
 
 /// The module types the module is (validator, executor): the most installs an account has.
 const MODULE_TYPES: u8 = 2;
@@ -42,7 +43,7 @@ impl SmartSessions {
     ///
     /// # Events
     /// [`ModuleInstalled`].
-    pub fn install(&mut self, account: Address) -> Result<(), Error> {
+    pub(crate) fn install(&mut self, account: Address) -> Result<(), Error> {
         let mut state = self.account_state(account);
         if state.installs >= MODULE_TYPES {
             return Err(AlreadyInitialized { account }.into());
@@ -62,7 +63,7 @@ impl SmartSessions {
     ///
     /// # Events
     /// [`SessionEnabled`] per session.
-    pub fn enable_at_install(&mut self, account: Address, data: &[u8]) -> Result<(), Error> {
+    pub(crate) fn enable_at_install(&mut self, account: Address, data: &[u8]) -> Result<(), Error> {
         let sessions =
             Reader::new(data, 0).sessions().map_err(|_| InvalidInstallData { account })?;
         for session in &sessions {
@@ -79,7 +80,7 @@ impl SmartSessions {
     ///
     /// # Events
     /// [`ModuleUninstalled`].
-    pub fn uninstall(&mut self, account: Address) -> Result<(), Error> {
+    pub(crate) fn uninstall(&mut self, account: Address) -> Result<(), Error> {
         self.end_all_sessions(account, true)?;
         emit(self.vm(), &[ModuleUninstalled::SIGNATURE_HASH, address_word(account)], &[]);
         Ok(())
@@ -92,7 +93,7 @@ impl SmartSessions {
     ///
     /// # Events
     /// [`AllSessionsRevoked`].
-    pub fn revoke_all(&mut self, account: Address) -> Result<(), Error> {
+    pub(crate) fn revoke_all(&mut self, account: Address) -> Result<(), Error> {
         self.end_all_sessions(account, false)?;
         emit(self.vm(), &[AllSessionsRevoked::SIGNATURE_HASH, address_word(account)], &[]);
         Ok(())
@@ -123,13 +124,17 @@ impl SmartSessions {
     ///
     /// # Events
     /// [`SessionEnabled`].
-    pub fn enable(&mut self, account: Address, session: &Session) -> Result<PermissionId, Error> {
+    pub(crate) fn enable(
+        &mut self,
+        account: Address,
+        session: &Session,
+    ) -> Result<PermissionId, Error> {
         let mut state = self.account_state(account);
         if !state.installed() {
             return Err(NotInitialized { account }.into());
         }
         let module = self.vm().contract_address();
-        let signer = check_session(session, account, module)?;
+        let (key_type, signer) = check_session(session, account, module)?;
         let permission_id = session.permission_id(self.vm().chain_id(), module);
         if self.live_instance(account, permission_id).is_some() {
             return Err(SessionAlreadyEnabled { permissionId: permission_id, account }.into());
@@ -144,7 +149,7 @@ impl SmartSessions {
             // A `uint48` is one 64-bit limb: no fallible (and panicking) conversion.
             valid_after: session.validAfter.as_limbs()[0],
             valid_until: session.validUntil.as_limbs()[0],
-            key_type: session.keyType,
+            key_type,
             signer,
             period: session.period.as_limbs()[0],
             period_index: 0,
@@ -181,7 +186,7 @@ impl SmartSessions {
             let mut action = self.action_at(slot);
             if !action.present
                 || action.rule_count >= MAX_ARG_RULES
-                || rule.condition > RULE_NOT_EQUAL
+                || Condition::from_code(rule.condition).is_none()
             {
                 return Err(
                     ArgumentRuleInvalid { ruleIndex: U256::from_limbs([index, 0, 0, 0]) }.into()
@@ -222,11 +227,15 @@ impl SmartSessions {
     /// `removeSession(permissionId)` by `account`: nothing of the session can validate again.
     ///
     /// # Errors
-    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled).
+    /// [`SessionNotEnabled`](session_core::interface::ISmartSessions::SessionNotEnabled).
     ///
     /// # Events
     /// [`SessionRemoved`].
-    pub fn remove(&mut self, account: Address, permission_id: PermissionId) -> Result<(), Error> {
+    pub(crate) fn remove(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+    ) -> Result<(), Error> {
         let record = self.live_session(account, permission_id)?;
         self.end_session(account, permission_id, record);
         emit(
@@ -243,12 +252,12 @@ impl SmartSessions {
     /// can.
     ///
     /// # Errors
-    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled),
+    /// [`SessionNotEnabled`](session_core::interface::ISmartSessions::SessionNotEnabled),
     /// [`NotSessionKey`], [`RevocationExpired`], [`RevocationSignatureInvalid`].
     ///
     /// # Events
     /// [`SessionRevokedByKey`].
-    pub fn revoke_by_key(
+    pub(crate) fn revoke_by_key(
         &mut self,
         caller: Address,
         account: Address,
@@ -296,41 +305,43 @@ impl SmartSessions {
     }
 
     /// The instance number of the session when it is live for `account`.
-    pub fn live_instance(&self, account: Address, permission_id: PermissionId) -> Option<u64> {
+    pub(crate) fn live_instance(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+    ) -> Option<u64> {
         let instance = self.session_instance(account, permission_id);
         self.account_state(account).is_live(instance).then_some(instance)
     }
 }
 
-/// Checks the shape of a session `account` enables on `module`; returns its signer.
+/// Checks the shape of a session `account` enables on `module`; returns its key type and
+/// signer.
 ///
 /// # Errors
 /// [`SessionAccountMismatch`], [`SessionWindowInvalid`], [`SessionKeyTypeUnsupported`],
 /// [`SessionKeyInvalid`], [`SessionHasNoActions`], [`SessionHasNoUses`],
 /// [`ActionTargetForbidden`].
-pub fn check_session(
+fn check_session(
     session: &Session,
     account: Address,
     module: Address,
-) -> Result<Address, Error> {
+) -> Result<(KeyType, Address), Error> {
     if session.account != account {
         return Err(
             SessionAccountMismatch { sessionAccount: session.account, caller: account }.into()
         );
     }
-    // Validation counts periods in 32 bits: a window must hold fewer than 2^32 of them.
-    let (after, until) = (session.validAfter.as_limbs()[0], session.validUntil.as_limbs()[0]);
-    let periods = until.wrapping_sub(after).checked_div(session.period.as_limbs()[0]);
-    if until == 0 || after >= until || periods.unwrap_or(0) >> 32 != 0 {
+    if !session.periods().is_valid() {
         return Err(SessionWindowInvalid {
             validAfter: session.validAfter,
             validUntil: session.validUntil,
         }
         .into());
     }
-    if session.keyType > KEY_TYPE_P256 {
+    let Some(key_type) = KeyType::from_code(session.keyType) else {
         return Err(SessionKeyTypeUnsupported { keyType: session.keyType }.into());
-    }
+    };
     let signer = Address::new(array_at(&session.key.0, 12));
     if address_word(signer) != session.key || signer.is_zero() {
         return Err(SessionKeyInvalid { keyType: session.keyType, key: session.key }.into());
@@ -345,5 +356,5 @@ pub fn check_session(
     {
         return Err(ActionTargetForbidden { target: action.target }.into());
     }
-    Ok(signer)
+    Ok((key_type, signer))
 }

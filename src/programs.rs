@@ -28,8 +28,8 @@
 //! of one, so a direct call is refused ([`NotInitialized`], [`SessionNotEnabled`]) and its
 //! storage stays empty; its views answer as for an account without the module.
 //!
-//! [`NotInitialized`]: crate::interface::ISmartSessions::NotInitialized
-//! [`SessionNotEnabled`]: crate::interface::ISmartSessions::SessionNotEnabled
+//! [`NotInitialized`]: session_core::interface::ISmartSessions::NotInitialized
+//! [`SessionNotEnabled`]: session_core::interface::ISmartSessions::SessionNotEnabled
 
 use alloy_primitives::Address;
 

@@ -1,128 +1,21 @@
-//! Storage layout. Everything `validateUserOp` reads or writes sits in a mapping whose *last*
-//! key is the account, so every slot is `keccak256(account ‖ x) + n` with `n ≤ 9`: storage
-//! associated with the account under ERC-7562.
-//!
-//! | mapping | slot of an entry |
-//! |---|---|
-//! | `accounts[account]` | `keccak(account ‖ 0)` |
-//! | `sessions[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 1))` + 0..2 |
-//! | `actions[actionKey][account]` | `keccak(account ‖ keccak(actionKey ‖ 2))` + 0..9 |
-//!
-//! (`actionKey` hashes the enabling's instance number with the permission id, target and
-//! selector: an action of an earlier enabling sits elsewhere and is never read again.)
-//! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
-//! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
-//! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
-//! | `token_budgets[keccak(permissionId ‖ token)][account]` | `keccak(account ‖ keccak(… ‖ 6))` |
-//!
-//! (Execution nonces and signing scopes are read outside validation, but keyed the same way.)
-//!
-//! Slots are computed here as Solidity lays out `mapping(bytes32 => mapping(address => ..))`
-//! and read and written through the storage hostios; records are packed by hand into whole
-//! words (layouts below, big-endian byte ranges): one hostio per slot instead of one per
-//! field, and far less code than the SDK's typed accessors.
-//!
-//! Sessions die in O(1): every enabling gets a fresh *instance* number from the account, and
-//! revoking all sessions (or uninstalling) moves the account's `first_live_instance` past every
-//! number handed out so far. Action records are keyed by the instance they were written for,
-//! and signing scopes and token budgets carry it, so nothing written for an earlier enabling —
-//! actions, scopes or counters — can match again.
-//!
-//! **The hot path.** A USE validation reads four words — the account's, the session's `key`
-//! and `use` words and one action word per call — and writes one, the `use` word: what every
-//! operation must know (the key, the window, the period, the counters) is packed into the two
-//! session words, and the caps a use is checked against (`maxUses`, `maxTotalValue`) ride in
-//! every action word of the session, which validation reads anyway. A cold SLOAD is 2,100 gas
-//! and a rewrite 2,900; the third session word (`terms`, the caps at full width) is read only
-//! by views.
+//! The module's storage, read and written through the storage hostios: the records
+//! `session_core::layout` lays out, at the slots it derives (see there for the layout and why
+//! it is packed as it is).
 
-use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
-use stylus_sdk::prelude::*;
-
-use crate::{
-    codec::{address_word, array_at, hash_words, left_aligned, uint_word},
+use alloy_primitives::{Address, B256, U256};
+use session_core::{
+    codec::uint_word,
     eip712::PermissionId,
     interface::SigningScope,
-    SmartSessions,
+    layout::{
+        account_slot, execution_nonce_slot, read_be, rule_value_slot, session_slot,
+        signing_scope_slot, token_budget_slot, used_grant_slot, word_after, AccountState,
+        ActionRecord, SessionRecord, SessionTerms, StoredRule, TokenBudget,
+    },
 };
+use stylus_sdk::prelude::*;
 
-/// Mapping roots, as Solidity would number the seven mappings.
-const ACCOUNTS: u8 = 0;
-const SESSIONS: u8 = 1;
-const ACTIONS: u8 = 2;
-const USED_GRANTS: u8 = 3;
-const EXECUTION_NONCES: u8 = 4;
-const SIGNING_SCOPES: u8 = 5;
-const TOKEN_BUDGETS: u8 = 6;
-
-/// `keccak256(a ‖ b)`: the slot of `mapping[a]` for a mapping at `b`.
-fn hash_pair(a: B256, b: B256) -> U256 {
-    U256::from_be_bytes(hash_words(&[a, b]).0)
-}
-
-/// The slot of `mapping[key][account]` for the mapping at `root`.
-fn keyed_slot(root: u8, key: B256, account: Address) -> U256 {
-    hash_pair(address_word(account), B256::from(hash_pair(key, B256::with_last_byte(root))))
-}
-
-/// The slot `n` words after `slot` (a record's later words).
-fn word_after(slot: U256, n: u64) -> U256 {
-    slot + U256::from_limbs([n, 0, 0, 0])
-}
-
-/// Where rule `k` of the action at `slot` keeps its value (see [`ActionRecord`]).
-fn rule_value_slot(slot: U256, k: u8) -> U256 {
-    word_after(slot, 2 + u64::from(k))
-}
-
-/// `accounts[account]`: the account's [`AccountState`].
-pub fn account_slot(account: Address) -> U256 {
-    hash_pair(address_word(account), B256::with_last_byte(ACCOUNTS))
-}
-
-/// `sessions[permissionId][account]`: the first of a [`SessionRecord`]'s three words.
-pub fn session_slot(permission_id: PermissionId, account: Address) -> U256 {
-    keyed_slot(SESSIONS, permission_id, account)
-}
-
-/// `actions[action_key(..)][account]`: an [`ActionRecord`] of the enabling `instance`, its
-/// argument rules after it.
-pub fn action_slot(
-    permission_id: PermissionId,
-    instance: u64,
-    target: Address,
-    selector: FixedBytes<4>,
-    account: Address,
-) -> U256 {
-    keyed_slot(ACTIONS, action_key(permission_id, instance, target, selector), account)
-}
-
-/// `used_grants[grantDigest][account]`: non-zero once the grant was enabled.
-pub fn used_grant_slot(grant_digest: B256, account: Address) -> U256 {
-    keyed_slot(USED_GRANTS, grant_digest, account)
-}
-
-/// `execution_nonces[permissionId][account]`: the next relayed execution's nonce. Kept apart
-/// from the session record, which enabling rewrites, so a nonce never goes back.
-pub fn execution_nonce_slot(permission_id: PermissionId, account: Address) -> U256 {
-    keyed_slot(EXECUTION_NONCES, permission_id, account)
-}
-
-/// `signing_scopes[scope_key(..)][account]`: the instance of the enabling that allowed the
-/// scope (a word holding the instance number).
-pub fn signing_scope_slot(
-    permission_id: PermissionId,
-    app_domain: B256,
-    contents_type: B256,
-    account: Address,
-) -> U256 {
-    keyed_slot(SIGNING_SCOPES, hash_words(&[permission_id, app_domain, contents_type]), account)
-}
-
-/// `token_budgets[keccak(permissionId ‖ token)][account]`: a [`TokenBudget`].
-pub fn token_budget_slot(permission_id: PermissionId, token: Address, account: Address) -> U256 {
-    keyed_slot(TOKEN_BUDGETS, hash_words(&[permission_id, address_word(token)]), account)
-}
+use crate::SmartSessions;
 
 impl SmartSessions {
     /// The word at `slot` (the storage hostio, without the SDK's typed accessors: less code,
@@ -139,7 +32,7 @@ impl SmartSessions {
     }
 
     /// The module state of `account`.
-    pub fn account_state(&self, account: Address) -> AccountState {
+    pub(crate) fn account_state(&self, account: Address) -> AccountState {
         AccountState::from_word(self.load(account_slot(account)))
     }
 
@@ -154,7 +47,11 @@ impl SmartSessions {
     }
 
     /// The stored record of a session of `account`, live or not: its `key` and `use` words.
-    pub fn session_record(&self, account: Address, permission_id: PermissionId) -> SessionRecord {
+    pub(crate) fn session_record(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+    ) -> SessionRecord {
         let slot = session_slot(permission_id, account);
         SessionRecord::from_words([0, 1].map(|i| self.load(word_after(slot, i))))
     }
@@ -175,7 +72,11 @@ impl SmartSessions {
     }
 
     /// A session's caps at full width (its `terms` word).
-    pub fn session_terms(&self, account: Address, permission_id: PermissionId) -> SessionTerms {
+    pub(crate) fn session_terms(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+    ) -> SessionTerms {
         SessionTerms::from_word(self.load(word_after(session_slot(permission_id, account), 2)))
     }
 
@@ -188,7 +89,7 @@ impl SmartSessions {
         self.store(word_after(session_slot(permission_id, account), 2), terms.to_word());
     }
 
-    /// The action record at `slot` (see [`action_slot`]).
+    /// The action record at `slot` (see [`action_slot`](session_core::layout::action_slot)).
     pub(crate) fn action_at(&self, slot: U256) -> ActionRecord {
         ActionRecord::from_word(self.load(slot))
     }
@@ -202,13 +103,7 @@ impl SmartSessions {
     pub(crate) fn broken_rule(&self, slot: U256, count: u8, args: &[u8]) -> Option<u8> {
         let headers = self.load(word_after(slot, 1));
         (0..count).find(|&k| {
-            let at = 3 * usize::from(k);
-            let rule = StoredRule {
-                offset: read_be(&headers, at, at + 2) as u16,
-                condition: headers.0[(at + 2) % 32],
-                value: self.load(rule_value_slot(slot, k)),
-            };
-            !rule.holds(args)
+            !StoredRule::from_words(&headers, k, self.load(rule_value_slot(slot, k))).holds(args)
         })
     }
 
@@ -216,15 +111,13 @@ impl SmartSessions {
     pub(crate) fn store_rule(&mut self, slot: U256, k: u8, rule: &StoredRule) {
         let headers_slot = word_after(slot, 1);
         let mut headers = Self::load(self, headers_slot);
-        let at = 3 * usize::from(k);
-        write_be(&mut headers, at, at + 2, rule.offset.into());
-        headers.0[(at + 2) % 32] = rule.condition;
+        rule.write_header(&mut headers, k);
         self.store(headers_slot, headers);
         self.store(rule_value_slot(slot, k), rule.value);
     }
 
     /// The nonce the next relayed execution of the session must carry.
-    pub fn execution_nonce(&self, account: Address, permission_id: PermissionId) -> U256 {
+    pub(crate) fn execution_nonce(&self, account: Address, permission_id: PermissionId) -> U256 {
         U256::from_be_bytes(self.load(execution_nonce_slot(permission_id, account)).0)
     }
 
@@ -288,334 +181,5 @@ impl SmartSessions {
 
     pub(crate) fn mark_grant_used(&mut self, account: Address, grant_digest: B256) {
         self.store(used_grant_slot(grant_digest, account), B256::with_last_byte(1));
-    }
-}
-
-/// The most an amount slot holds: 2^96 − 1 (wei: 79 billion ether, beyond the supply;
-/// tokens: 79 billion of 18 decimals). Larger limits are held at this, never cut.
-pub const MAX_AMOUNT: u128 = (1 << 96) - 1;
-
-/// `amount` as stored: at most [`MAX_AMOUNT`].
-pub fn saturate_amount(amount: U256) -> u128 {
-    amount.saturating_to::<u128>().min(MAX_AMOUNT)
-}
-
-/// Reads the big-endian integer in `word[start..end]` (at most 16 bytes).
-fn read_be(word: &B256, start: usize, end: usize) -> u128 {
-    (start..end).fold(0, |acc, i| (acc << 8) | u128::from(word.0[i % 32]))
-}
-
-/// Writes `value` big-endian into `word[start..end]` (its low `end - start` bytes).
-fn write_be(word: &mut B256, start: usize, end: usize, value: u128) {
-    for i in start..end {
-        word.0[i % 32] = (value >> (8 * (end - 1 - i))) as u8;
-    }
-}
-
-/// Per-account module state, one word:
-/// `[0..8) last_instance | [8..16) first_live_instance | [16..24) grant_nonce | [31] installs`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AccountState {
-    /// Instance number of the most recent enabling (0 = none yet). Never decreases, not even
-    /// across uninstall, so numbers are never reused.
-    pub last_instance: u64,
-    /// Sessions with a smaller instance number are dead.
-    pub first_live_instance: u64,
-    /// Grants signed under another nonce cannot be enabled.
-    pub grant_nonce: u64,
-    /// As how many module types (validator, executor) the account has the module installed.
-    pub installs: u8,
-}
-
-impl AccountState {
-    /// Unpacks the stored word.
-    pub fn from_word(word: B256) -> Self {
-        Self {
-            last_instance: read_be(&word, 0, 8) as u64,
-            first_live_instance: read_be(&word, 8, 16) as u64,
-            grant_nonce: read_be(&word, 16, 24) as u64,
-            installs: word.0[31],
-        }
-    }
-
-    /// Packs the state into its word.
-    pub fn to_word(&self) -> B256 {
-        let mut word = B256::ZERO;
-        write_be(&mut word, 0, 8, self.last_instance.into());
-        write_be(&mut word, 8, 16, self.first_live_instance.into());
-        write_be(&mut word, 16, 24, self.grant_nonce.into());
-        word.0[31] = self.installs;
-        word
-    }
-
-    /// Whether the account has the module installed (as any type).
-    pub fn installed(&self) -> bool {
-        self.installs != 0
-    }
-
-    /// Whether a session record of `instance` is live for this account.
-    pub fn is_live(&self, instance: u64) -> bool {
-        self.installed() && instance != 0 && instance >= self.first_live_instance
-    }
-}
-
-/// What validation reads of a session: its first two words.
-/// 0 `key`: `[0..20) signer | [20..26) valid_after | [26..32) valid_until` — written once;
-/// 1 `use`: `[0..4) instance (low 32 bits) | [4] key_type | [5..11) period |
-///   [11..15) period_index | [15..19) uses | [19..31) spent` — every use rewrites it, a
-///   non-zero word (2,900 gas rather than 20,000 for filling an empty one).
-///
-/// The instance keeps 32 bits, as [`TokenBudget`] does: only the account enables, and 2^32
-/// enablings of one account are beyond any gas budget.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SessionRecord {
-    /// The enabling this record belongs to; 0 = removed.
-    pub instance: u64,
-    /// First second the session is valid (48 bits).
-    pub valid_after: u64,
-    /// Last second the session is valid (48 bits).
-    pub valid_until: u64,
-    /// Key type (`0` = secp256k1, `1` = P-256).
-    pub key_type: u8,
-    /// The key's address (P-256: its id).
-    pub signer: Address,
-    /// Length of a period in seconds (48 bits); 0 = the whole window is one period.
-    pub period: u64,
-    /// The period `uses` and `spent` count in.
-    pub period_index: u32,
-    /// Uses so far in the period.
-    pub uses: u64,
-    /// Wei sent so far in the period.
-    pub spent: u128,
-}
-
-impl SessionRecord {
-    /// The instance number alone, from the `use` word: enough to tell whether it is live.
-    pub fn instance_of(use_word: B256) -> u64 {
-        read_be(&use_word, 0, 4) as u64
-    }
-
-    /// Unpacks the two stored words.
-    pub fn from_words([key, use_word]: [B256; 2]) -> Self {
-        Self {
-            signer: Address::new(array_at(&key.0, 0)),
-            valid_after: read_be(&key, 20, 26) as u64,
-            valid_until: read_be(&key, 26, 32) as u64,
-            instance: Self::instance_of(use_word),
-            key_type: use_word.0[4],
-            period: read_be(&use_word, 5, 11) as u64,
-            period_index: read_be(&use_word, 11, 15) as u32,
-            uses: read_be(&use_word, 15, 19) as u64,
-            spent: read_be(&use_word, 19, 31),
-        }
-    }
-
-    /// Packs the record into its two words.
-    pub fn to_words(&self) -> [B256; 2] {
-        let mut key = left_aligned(self.signer.0 .0);
-        write_be(&mut key, 20, 26, self.valid_after.into());
-        write_be(&mut key, 26, 32, self.valid_until.into());
-        let mut use_word = B256::ZERO;
-        write_be(&mut use_word, 0, 4, self.instance.into());
-        use_word.0[4] = self.key_type;
-        write_be(&mut use_word, 5, 11, self.period.into());
-        write_be(&mut use_word, 11, 15, self.period_index.into());
-        write_be(&mut use_word, 15, 19, self.uses.into());
-        write_be(&mut use_word, 19, 31, self.spent);
-        [key, use_word]
-    }
-}
-
-/// A session's caps at full width, its third word (`terms`), read by views only:
-/// `[0..8) max_uses | [8..20) max_total_value`. Validation reads the caps from the action
-/// words instead (see [`ActionRecord`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SessionTerms {
-    /// Most uses per period.
-    pub max_uses: u64,
-    /// Most wei the session may send per period.
-    pub max_total_value: u128,
-}
-
-impl SessionTerms {
-    /// Unpacks the stored word.
-    pub fn from_word(word: B256) -> Self {
-        Self { max_uses: read_be(&word, 0, 8) as u64, max_total_value: read_be(&word, 8, 20) }
-    }
-
-    /// Packs the terms into their word.
-    pub fn to_word(&self) -> B256 {
-        let mut word = B256::ZERO;
-        write_be(&mut word, 0, 8, self.max_uses.into());
-        write_be(&mut word, 8, 20, self.max_total_value);
-        word
-    }
-}
-
-/// One allowed (target, selector) of an enabling, one word:
-/// `[0] present (1) | [1] rule_count | [2..6) max_uses | [6..18) max_value_per_call |
-/// [18..30) max_total_value` (amounts in 96 bits, see [`MAX_AMOUNT`]). The session's caps
-/// ride in every action word, so validation, which reads an action per call, reads them for
-/// free (`max_uses` held at 2^32 − 1: `uses` counts in 32 bits). Its argument rules follow it:
-/// at `+1` the word of their headers, rule `k` at `[3k..3k+2) offset | [3k+2] condition`; at
-/// `+2+k` rule `k`'s value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ActionRecord {
-    /// Whether the enabling allows the action (the word is non-zero even with no value cap).
-    pub present: bool,
-    /// How many argument rules the action has (at most [`MAX_ARG_RULES`]).
-    pub rule_count: u8,
-    /// Most wei one call may send.
-    pub max_value_per_call: u128,
-    /// The session's most uses per period (at most 2^32 − 1).
-    pub max_uses: u64,
-    /// The session's most wei per period.
-    pub max_total_value: u128,
-}
-
-/// The most argument rules one action may have: their headers fill one word.
-pub const MAX_ARG_RULES: u8 = 8;
-
-impl ActionRecord {
-    /// Unpacks the stored word.
-    pub fn from_word(word: B256) -> Self {
-        Self {
-            present: word.0[0] != 0,
-            rule_count: word.0[1],
-            max_uses: read_be(&word, 2, 6) as u64,
-            max_value_per_call: read_be(&word, 6, 18),
-            max_total_value: read_be(&word, 18, 30),
-        }
-    }
-
-    /// Packs the record into its word.
-    pub fn to_word(&self) -> B256 {
-        let mut word = B256::ZERO;
-        word.0[0] = self.present as u8;
-        word.0[1] = self.rule_count;
-        write_be(&mut word, 2, 6, self.max_uses.min(u32::MAX.into()).into());
-        write_be(&mut word, 6, 18, self.max_value_per_call);
-        write_be(&mut word, 18, 30, self.max_total_value);
-        word
-    }
-}
-
-/// One argument rule as stored after its action (see [`ActionRecord`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StoredRule {
-    /// Byte offset of the word in the call's arguments.
-    pub offset: u16,
-    /// `0` equal, `1` less or equal, `2` greater or equal, `3` not equal.
-    pub condition: u8,
-    /// What the word is compared with.
-    pub value: B256,
-}
-
-impl StoredRule {
-    /// Whether the arguments `args` (the call data after its selector) keep this rule.
-    pub fn holds(&self, args: &[u8]) -> bool {
-        let start = usize::from(self.offset);
-        let Some(word) = args.get(start..).and_then(|rest| rest.first_chunk::<32>()) else {
-            return false;
-        };
-        // Big-endian words compare as unsigned integers byte by byte.
-        let order = word.cmp(&self.value.0);
-        match self.condition {
-            RULE_EQUAL => order.is_eq(),
-            RULE_LESS_OR_EQUAL => order.is_le(),
-            RULE_GREATER_OR_EQUAL => order.is_ge(),
-            _ => order.is_ne(),
-        }
-    }
-}
-
-/// [`ArgRule`](crate::interface::ArgRule) conditions.
-pub const RULE_EQUAL: u8 = 0;
-/// The word is at most the value.
-pub const RULE_LESS_OR_EQUAL: u8 = 1;
-/// The word is at least the value.
-pub const RULE_GREATER_OR_EQUAL: u8 = 2;
-/// The word is anything but the value.
-pub const RULE_NOT_EQUAL: u8 = 3;
-
-/// One ERC-20 budget of a session, one word:
-/// `[0..4) instance (low 32 bits) | [4..8) period_index | [8..20) spent | [20..32) max_amount`
-/// (amounts in 96 bits, see [`MAX_AMOUNT`]). Spend shares the slot with the never-zero
-/// instance, so the first transfer rewrites a non-zero slot (2,900 gas) instead of filling an
-/// empty one (20,000). The low 32 bits tell enablings of one session apart: only the account
-/// enables, and 2^32 enablings of one account are beyond any gas budget.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TokenBudget {
-    /// The low 32 bits of the enabling this budget belongs to; a budget of another enabling
-    /// counts as none.
-    pub instance: u32,
-    /// The session period `spent` counts in.
-    pub period_index: u32,
-    /// Moved so far in the period.
-    pub spent: u128,
-    /// Most of the token the session may move per period.
-    pub max_amount: u128,
-}
-
-impl TokenBudget {
-    /// A budget of nothing for the enabling `instance`: what a token without a limit has.
-    pub fn none(instance: u64) -> Self {
-        Self { instance: instance as u32, ..Self::default() }
-    }
-
-    /// Whether the budget was written for the enabling `instance` (compared in the 32 bits it
-    /// keeps).
-    pub fn is_of(&self, instance: u64) -> bool {
-        self.instance == instance as u32
-    }
-
-    /// Unpacks the stored word.
-    pub fn from_word(word: B256) -> Self {
-        Self {
-            instance: read_be(&word, 0, 4) as u32,
-            period_index: read_be(&word, 4, 8) as u32,
-            spent: read_be(&word, 8, 20),
-            max_amount: read_be(&word, 20, 32),
-        }
-    }
-
-    /// Packs the budget into its word.
-    pub fn to_word(&self) -> B256 {
-        let mut word = B256::ZERO;
-        write_be(&mut word, 0, 4, self.instance.into());
-        write_be(&mut word, 4, 8, self.period_index.into());
-        write_be(&mut word, 8, 20, self.spent);
-        write_be(&mut word, 20, 32, self.max_amount);
-        word
-    }
-}
-
-/// Key of an action record: one O(1) lookup per call instead of a scan of the action list,
-/// and a fresh place for each enabling (`instance`, in the 32 bits the session keeps).
-pub fn action_key(
-    permission_id: PermissionId,
-    instance: u64,
-    target: Address,
-    selector: FixedBytes<4>,
-) -> B256 {
-    let instance = (instance as u32).to_be_bytes();
-    keccak256(
-        [permission_id.as_slice(), &instance, target.as_slice(), selector.as_slice()].concat(),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn write_be_then_read_be_round_trips_at_every_width() {
-        let mut word = B256::repeat_byte(0xee);
-        write_be(&mut word, 8, 14, 0x0000_1234_5678_9abc);
-        assert_eq!(read_be(&word, 8, 14), 0x1234_5678_9abc);
-        assert_eq!(word[7], 0xee, "bytes before the range stay");
-        assert_eq!(word[14], 0xee, "bytes after the range stay");
-        write_be(&mut word, 16, 32, u128::MAX);
-        assert_eq!(read_be(&word, 16, 32), u128::MAX);
     }
 }

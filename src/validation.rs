@@ -5,65 +5,31 @@
 //!
 //! ERC-7562 holds throughout: no clock is read (the window goes back in the validation data),
 //! every slot touched is keyed by the account last, the work is bounded by
-//! [`MAX_BATCH_LENGTH`](crate::execution::MAX_BATCH_LENGTH) and the 8 rules an action may have,
+//! [`MAX_BATCH_LENGTH`](session_core::calls::MAX_BATCH_LENGTH) and the 8 rules an action may have,
 //! and the only calls are to the ecrecover or P256VERIFY precompile and (ENABLE) the account's
 //! ERC-1271 `isValidSignature`.
 
 use alloy_primitives::{Address, FixedBytes, B256, U256};
-use stylus_sdk::prelude::*;
-
-use crate::{
-    codec::{left_aligned, u256, Reader, UserOperation},
-    eip712::{PermissionId, TRANSFER_SELECTOR},
-    execution::{decode_execute, Call},
+use session_core::{
+    calls::{decode_execute, Call},
+    codec::{u256, Reader, UserOperation},
+    eip712::PermissionId,
+    erc20::TokenCall,
+    erc4337::{validation_data, SIG_VALIDATION_FAILED},
     interface::{
         Error,
         ISmartSessions::{
-            ActionNotAllowed, ArgumentRuleViolated, CallSelectorInvalid, CallValueAboveLimit,
-            EnableDataMalformed, SessionNotEnabled, SessionPeriodInvalid, SpendLimitExceeded,
-            TokenAmountUnreadable, TokenSpendLimitExceeded, UsageLimitReached,
-            UserOpSenderMismatch,
+            ActionNotAllowed, ArgumentRuleViolated, CallValueAboveLimit, EnableDataMalformed,
+            SessionNotEnabled, SessionPeriodInvalid, SpendLimitExceeded, TokenAmountUnreadable,
+            TokenSpendLimitExceeded, UsageLimitReached, UserOpSenderMismatch,
         },
     },
-    signature::{parse_use, signed_by, split_proof, MODE_ENABLE},
-    storage::{action_slot, saturate_amount, SessionRecord, TokenBudget},
-    SmartSessions,
+    layout::{action_slot, saturate_amount, SessionRecord, TokenBudget},
+    session_key::{parse_use, split_proof, MODE_ENABLE},
 };
+use stylus_sdk::prelude::*;
 
-/// ERC-20 `transfer(address,uint256)`.
-const ERC20_TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
-/// ERC-20 `approve(address,uint256)`.
-const ERC20_APPROVE: [u8; 4] = [0x09, 0x5e, 0xa7, 0xb3];
-
-/// ERC-4337: the signature is not valid for this operation (validation data `1`).
-pub const SIG_VALIDATION_FAILED: B256 = B256::with_last_byte(1);
-
-/// ERC-4337 validation data `sigFailed | validUntil << 160 | validAfter << 208`, as the
-/// big-endian word it is returned as (built from bytes, both times being 48-bit, rather than
-/// with 256-bit shifts).
-pub fn validation_data(sig_failed: bool, valid_after: u64, valid_until: u64) -> B256 {
-    // The two times in the high 12 bytes: `validAfter ‖ validUntil` in the top 96 bits.
-    let times = (u128::from(valid_after) << 80) | (u128::from(valid_until) << 32);
-    let mut word = left_aligned(times.to_be_bytes());
-    word.0[31] = sig_failed as u8;
-    word
-}
-
-/// The selector an action must allow for `call`: the call data's first four bytes, or
-/// [`TRANSFER_SELECTOR`] for a plain transfer.
-///
-/// # Errors
-/// [`CallSelectorInvalid`] for 1 to 3 bytes of data or data starting with the reserved zero
-/// selector.
-pub fn call_selector(call: &Call<'_>) -> Result<FixedBytes<4>, Error> {
-    if call.data.is_empty() {
-        return Ok(TRANSFER_SELECTOR);
-    }
-    match call.data.first_chunk::<4>().map(|selector| FixedBytes::new(*selector)) {
-        Some(selector) if selector != TRANSFER_SELECTOR => Ok(selector),
-        _ => Err(CallSelectorInvalid { target: call.target }.into()),
-    }
-}
+use crate::{session_key::signed_by, SmartSessions};
 
 /// Narrows `session` to its period `index`: the window becomes the period's (within the
 /// session's), and the counters start over when the period is newer than theirs. Without
@@ -72,17 +38,13 @@ pub fn call_selector(call: &Call<'_>) -> Result<FixedBytes<4>, Error> {
 /// # Errors
 /// [`SessionPeriodInvalid`] for a period before the counters' or one starting after the
 /// window.
-pub fn enter_period(
+pub(crate) fn enter_period(
     permission_id: PermissionId,
     session: &mut SessionRecord,
     index: u32,
 ) -> Result<(), Error> {
-    // A start past 2^64 is past any 48-bit `validUntil` too.
-    let start = u64::from(index)
-        .checked_mul(session.period)
-        .and_then(|offset| offset.checked_add(session.valid_after))
-        .filter(|&start| index >= session.period_index && start <= session.valid_until);
-    let Some(start) = start else {
+    let window = session.periods().window(index).filter(|_| index >= session.period_index);
+    let Some((valid_after, valid_until)) = window else {
         return Err(SessionPeriodInvalid { permissionId: permission_id, periodIndex: index }.into());
     };
     if index != session.period_index {
@@ -90,11 +52,8 @@ pub fn enter_period(
         session.uses = 0;
         session.spent = 0;
     }
-    if session.period != 0 {
-        // `start + period − 1` stays below 2^49: both are 48-bit.
-        session.valid_after = start;
-        session.valid_until = session.valid_until.min(start + session.period - 1);
-    }
+    session.valid_after = valid_after;
+    session.valid_until = valid_until;
     Ok(())
 }
 
@@ -144,8 +103,8 @@ impl SmartSessions {
     /// [`Self::enable_from_grant`] and of [`Self::validate_use`].
     ///
     /// # Events
-    /// [`SessionEnabled`](crate::interface::ISmartSessions::SessionEnabled) (ENABLE).
-    pub fn validate_user_op(
+    /// [`SessionEnabled`](session_core::interface::ISmartSessions::SessionEnabled) (ENABLE).
+    pub(crate) fn validate_user_op(
         &mut self,
         account: Address,
         user_op: &UserOperation<'_>,
@@ -177,10 +136,10 @@ impl SmartSessions {
     ///
     /// # Errors
     /// [`UserOpSenderMismatch`], [`SessionNotEnabled`], the errors of [`decode_execute`],
-    /// [`SessionPeriodInvalid`], [`CallSelectorInvalid`], [`ActionNotAllowed`],
+    /// [`SessionPeriodInvalid`], [`CallSelectorInvalid`](session_core::interface::ISmartSessions::CallSelectorInvalid), [`ActionNotAllowed`],
     /// [`ArgumentRuleViolated`], [`CallValueAboveLimit`], [`UsageLimitReached`],
     /// [`SpendLimitExceeded`], [`TokenSpendLimitExceeded`], [`TokenAmountUnreadable`].
-    pub fn validate_use(
+    pub(crate) fn validate_use(
         &mut self,
         account: Address,
         user_op: &UserOperation<'_>,
@@ -206,7 +165,9 @@ impl SmartSessions {
     ) -> Result<B256, Error> {
         let SessionUse { permission_id, mut session, deadline, authorized } = use_op;
         // Decode.
-        let Some((key_signature, period_index)) = split_proof(proof, &session) else {
+        let periodic = session.period != 0;
+        let Some((key_signature, period_index)) = split_proof(proof, session.key_type, periodic)
+        else {
             return Ok(SIG_VALIDATION_FAILED);
         };
         enter_period(permission_id, &mut session, period_index)?;
@@ -254,7 +215,7 @@ impl SmartSessions {
     ) -> Result<Checked, Error> {
         let mut checked = Checked::default();
         for call in calls {
-            let selector = call_selector(call)?;
+            let selector = call.selector()?;
             let slot = action_slot(permission_id, instance, call.target, selector, account);
             let action = self.action_at(slot);
             if !action.present {
@@ -302,7 +263,7 @@ impl SmartSessions {
     ///
     /// No event: validation is the hot path, a log is 2,012 gas (a fifth of a USE's run gas)
     /// and the EntryPoint already logs every operation (`UserOperationEvent`), whose
-    /// signature names the session; [`getSession`](crate::interface::ISmartSessions) reads the
+    /// signature names the session; [`getSession`](session_core::interface::ISmartSessions) reads the
     /// counters. The executor path, which the EntryPoint does not see, logs `SessionUsed`.
     pub(crate) fn record_use(
         &mut self,
@@ -344,17 +305,11 @@ impl SmartSessions {
     ) -> Result<(), Error> {
         for call in calls {
             let selector = call.data.first_chunk::<4>().copied().unwrap_or_default();
-            if selector != ERC20_TRANSFER && selector != ERC20_APPROVE {
+            if TokenCall::from_selector(FixedBytes::new(selector)).is_none() {
                 continue;
             }
             let token = call.target;
-            // `selector ‖ address ‖ amount` (4 + 64 bytes): exactly what a token's ABI decoder
-            // reads.
-            let amount = match call.data.len() {
-                68 => call.data.last_chunk::<32>(),
-                _ => None,
-            };
-            let amount = U256::from_be_bytes(*amount.ok_or(TokenAmountUnreadable { token })?);
+            let amount = TokenCall::amount(call.data).ok_or(TokenAmountUnreadable { token })?;
             let mut budget = self.token_budget(account, permission_id, token);
             if !budget.is_of(session.instance) {
                 budget = TokenBudget::none(session.instance);

@@ -6,10 +6,10 @@ mod support;
 use alloy_primitives::{Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{abi::AbiDecoderConfig, SolCall, SolInterface, SolValue};
 use proptest::prelude::*;
-use stylus_smart_sessions::{
-    export::{json_abi, solidity_interface},
-    interface::{Action, ArgRule, Error, ISmartSessions::*, PackedUserOperation, Session},
+use session_core::interface::{
+    Action, ArgRule, Error, ISmartSessions::*, PackedUserOperation, Session,
 };
+use stylus_smart_sessions::export::{json_abi, solidity_interface};
 use support::{
     evm::{IModule, IValidator},
     *,

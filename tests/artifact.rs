@@ -7,11 +7,9 @@ mod support;
 
 use alloy_primitives::{aliases::U48, Bytes, U256};
 use alloy_sol_types::{SolCall, SolInterface, SolValue};
+use session_core::interface::{Error, ISmartSessions::*, SessionGrant};
 use stylus_runtime::{precompiles::ECRECOVER, CallKind, CallRequest, Message};
-use stylus_smart_sessions::{
-    interface::{Error, ISmartSessions::*, SessionGrant},
-    programs::TEST_MANAGER,
-};
+use stylus_smart_sessions::programs::TEST_MANAGER;
 use support::{chain::Chain, *};
 
 #[test]

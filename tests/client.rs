@@ -10,14 +10,9 @@ mod support;
 
 use alloy_primitives::{address, aliases::U48, Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::SolCall;
-use smart_session::{
-    calls::function_data,
-    encode::{self, P256Signer, Signer},
-    erc1271::{AccountDomain, AppMessage},
-    policy::{Policy, TokenCall},
-    typed_data::grant_typed_data,
-};
-use stylus_smart_sessions::{
+use session_core::{
+    erc20::TokenCall,
+    erc4337::SIG_VALIDATION_FAILED,
     interface::{
         Error,
         ISmartSessions::{
@@ -27,7 +22,13 @@ use stylus_smart_sessions::{
         },
         SessionRevocation,
     },
-    validation::SIG_VALIDATION_FAILED,
+};
+use smart_session::{
+    calls::function_data,
+    encode::{self, P256Signer, Signer},
+    erc1271::{AccountDomain, AppMessage},
+    policy::Policy,
+    typed_data::grant_typed_data,
 };
 use support::{chain::Chain, move_data, op_hash, user_op, ALICE, CHAIN_ID, GAME, MODULE, NOW};
 
@@ -300,7 +301,7 @@ fn a_periodic_sessions_use_signature_counts_in_the_period_the_client_computed() 
     let at = NOW + 2 * DAY + 77;
     assert_eq!(encode::period_index(&session, at), Ok(Some(2)));
     let validation = chain.validate(ALICE, &signed_at(pay(50_000_000), at)).expect("day 3");
-    let (after, until) = encode::period_window(&session, 2);
+    let (after, until) = session.periods().window(2).unwrap();
     assert_eq!((after, until), (NOW + 2 * DAY, NOW + 3 * DAY - 1));
     assert_eq!(window(validation), (until, after));
     let budget = chain.call(

@@ -8,11 +8,9 @@ mod support;
 
 use alloy_primitives::{Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError};
+use session_core::interface::{ISmartSessions, SessionGrant};
 use stylus_runtime::precompiles::ECRECOVER;
-use stylus_smart_sessions::{
-    interface::{ISmartSessions, SessionGrant},
-    programs::TEST_MANAGER,
-};
+use stylus_smart_sessions::programs::TEST_MANAGER;
 use support::{
     evm::{failed_op, failed_op_with_revert, EntryPointVersion, World},
     execute_single, move_data, SessionKey, CHAIN_ID, CLAIM, ETHER, MODULE, NOW, TWO_HOURS,

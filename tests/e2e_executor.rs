@@ -8,7 +8,7 @@ mod support;
 
 use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolValue};
-use stylus_smart_sessions::interface::{ISmartSessions::*, SessionExecution};
+use session_core::interface::{ISmartSessions::*, SessionExecution};
 use support::{
     evm::{World, BUNDLER},
     execute_single, move_data, SessionKey, CHAIN_ID, CLAIM, ETHER, MODULE, MOVE, NOW, TWO_HOURS,

@@ -6,7 +6,7 @@ mod support;
 
 use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::SolError;
-use stylus_smart_sessions::interface::ISmartSessions;
+use session_core::interface::ISmartSessions;
 use support::{
     evm::{failed_op, failed_op_with_revert, PackedUserOperation, World},
     execute_single, game_rule, move_data, with_period_index, SessionKey, MOVE, NOW,

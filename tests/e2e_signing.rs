@@ -8,7 +8,7 @@ mod support;
 use alloy_primitives::{Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::SolCall;
 use local_chain::ExecutionResult;
-use stylus_smart_sessions::interface::{ISmartSessions::removeSessionCall, SigningScope};
+use session_core::interface::{ISmartSessions::removeSessionCall, SigningScope};
 use support::{
     erc7739::{mail_domain, mail_hash, personal_signature, typed_signature},
     evm::{World, DEPLOYER, IERC1271},

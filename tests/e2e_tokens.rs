@@ -6,7 +6,7 @@ mod support;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError};
-use stylus_smart_sessions::interface::{
+use session_core::interface::{
     Action,
     ISmartSessions::{executeAsSessionCall, TokenSpendLimitExceeded},
     TokenLimit,

@@ -5,7 +5,7 @@ mod support;
 
 use alloy_primitives::{address, aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::SolValue;
-use stylus_smart_sessions::{
+use session_core::{
     eip712::multi_chain_digest,
     interface::{ChainDigest, EnableSession, ISmartSessions::*, PackedUserOperation, SessionGrant},
 };

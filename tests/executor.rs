@@ -6,7 +6,7 @@ mod support;
 
 use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolValue};
-use stylus_smart_sessions::interface::{
+use session_core::interface::{
     Error,
     IERC7579Execution::{executeCall, executeFromExecutorCall},
     ISmartSessions::*,

@@ -4,7 +4,7 @@ mod support;
 
 use alloy_primitives::{aliases::U48, Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{eip712_domain, SolCall, SolInterface, SolStruct, SolValue};
-use stylus_smart_sessions::{
+use session_core::{
     eip712::{DOMAIN_NAME, DOMAIN_VERSION},
     interface::{Action, Error, ISmartSessions::*, Session, SessionRevocation},
 };
@@ -157,7 +157,7 @@ fn get_session_reports_the_live_session_and_zero_once_removed() {
     let permission_id = harness.enable(&session).unwrap();
     assert_eq!(
         harness.call(ALICE, getSessionCall { account: ALICE, permissionId: permission_id }),
-        Ok(stylus_smart_sessions::interface::SessionState {
+        Ok(session_core::interface::SessionState {
             enabled: true,
             keyType: 0,
             signer: key.address(),
@@ -191,7 +191,7 @@ fn enable_session_stores_caps_beyond_96_bits_as_2_pow_96_minus_1() {
     // Per-call cap saturated too: 2^96 - 1 wei passes, one wei more does not.
     let big = |value: U256| {
         let execution = [GAME.as_slice(), &value.to_be_bytes::<32>(), &move_data(0, 0)].concat();
-        stylus_smart_sessions::interface::IERC7579Execution::executeCall {
+        session_core::interface::IERC7579Execution::executeCall {
             mode: B256::ZERO,
             executionCalldata: execution.into(),
         }
@@ -350,7 +350,7 @@ fn permission_ids_differ_for_equal_grants_with_another_salt() {
 
 #[test]
 fn transfer_selector_is_the_zero_selector() {
-    assert_eq!(stylus_smart_sessions::eip712::TRANSFER_SELECTOR, FixedBytes::<4>::ZERO);
+    assert_eq!(session_core::calls::TRANSFER_SELECTOR, FixedBytes::<4>::ZERO);
     let action = Action { target: GAME, selector: FixedBytes::ZERO, maxValuePerCall: U256::ZERO };
     assert_eq!(action.struct_hash(), action.eip712_hash_struct());
 }

@@ -6,7 +6,7 @@ mod support;
 
 use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use alloy_sol_types::SolValue;
-use stylus_smart_sessions::interface::{
+use session_core::interface::{
     Error, ISmartSessions::*, PackedUserOperation, Session, SessionExecution, SessionRevocation,
 };
 use support::*;

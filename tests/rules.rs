@@ -5,9 +5,9 @@ mod support;
 
 use alloy_primitives::{Bytes, B256, U256};
 use alloy_sol_types::SolValue;
-use stylus_smart_sessions::{
+use session_core::{
     interface::{Error, ISmartSessions::*, Session},
-    storage::action_key,
+    layout::action_key,
 };
 use support::*;
 

@@ -6,7 +6,7 @@ mod support;
 
 use alloy_primitives::{keccak256, Address, Bytes, FixedBytes, B256};
 use alloy_sol_types::{eip712_domain, SolStruct};
-use stylus_smart_sessions::{
+use session_core::{
     eip712::{domain_separator, DOMAIN_NAME, DOMAIN_VERSION},
     interface::{ISmartSessions::*, Session, SigningScope},
 };

@@ -4,7 +4,7 @@
 mod support;
 
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
-use stylus_smart_sessions::interface::{Action, Error, ISmartSessions::*, Session, TokenLimit};
+use session_core::interface::{Action, Error, ISmartSessions::*, Session, TokenLimit};
 use support::*;
 
 const USDC: Address = address!("00000000000000000000000000000000000005dc");
@@ -185,7 +185,7 @@ fn validation_touches_only_storage_associated_with_the_account() {
     let op = signed_op(ALICE, id, &key, execute_single(USDC, 0, &token_call(TRANSFER, 5)));
     let (result, slots) = harness.trace(|harness| harness.validate(ALICE, &op));
     assert!(result.is_ok());
-    let transfer_key = stylus_smart_sessions::storage::action_key(id, 1, USDC, TRANSFER.into());
+    let transfer_key = session_core::layout::action_key(id, 1, USDC, TRANSFER.into());
     let budget_key = keccak256([id.as_slice(), USDC.into_word().as_slice()].concat());
     let keys = [B256::ZERO, mapping(id, 1), mapping(transfer_key, 2), mapping(budget_key, 6)];
     assert_associated(ALICE, &slots, &keys);

@@ -4,7 +4,7 @@
 mod support;
 
 use alloy_primitives::{Bytes, B256, U256};
-use stylus_smart_sessions::interface::{Action, ISmartSessions::*};
+use session_core::interface::{Action, ISmartSessions::*};
 use support::*;
 
 /// Alice installed the module and enabled the game session for `key`.

@@ -8,7 +8,7 @@ mod support;
 use alloy_dyn_abi::TypedData;
 use alloy_primitives::{address, aliases::U48, B256, U256};
 use alloy_sol_types::SolStruct;
-use stylus_smart_sessions::{
+use session_core::{
     eip712::{DOMAIN_NAME, DOMAIN_VERSION},
     interface::{
         Action, ISmartSessions::isValidSignatureWithSenderCall, Session, SessionGrant, SigningScope,

@@ -4,17 +4,15 @@ use std::collections::HashMap;
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use session_core::interface::{
+    Error, ISmartSessions::validateUserOpCall, PackedUserOperation, IERC5267::eip712DomainCall,
+};
 use stylus_runtime::{
     precompiles::{ecrecover, p256verify, ECRECOVER, P256VERIFY},
     CallKind, CallOutcome, CallRequest, Environment, Loaded, Message, Outcome, Program, Storage,
     Stored,
 };
-use stylus_smart_sessions::{
-    interface::{
-        Error, ISmartSessions::validateUserOpCall, PackedUserOperation, IERC5267::eip712DomainCall,
-    },
-    programs::TEST_MANAGER,
-};
+use stylus_smart_sessions::programs::TEST_MANAGER;
 
 use super::{erc1271, op_hash, CHAIN_ID, MODULE, NOW};
 

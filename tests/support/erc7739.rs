@@ -7,7 +7,7 @@ use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
 
 use alloy_primitives::FixedBytes;
 use alloy_sol_types::SolCall;
-use stylus_smart_sessions::interface::IERC5267;
+use session_core::interface::IERC5267;
 
 use super::{Harness, SessionKey, BOB, CHAIN_ID};
 

@@ -4,11 +4,9 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolValue};
 use local_chain::{Chain, ExecutionResult, StylusFrame};
+use session_core::interface::{ISmartSessions, Session, SessionGrant};
 use smart_session::encode::enable_signature;
-use stylus_smart_sessions::{
-    interface::{ISmartSessions, Session, SessionGrant},
-    programs::TEST_MANAGER,
-};
+use stylus_smart_sessions::programs::TEST_MANAGER;
 
 use super::{
     execute_single, game_session, use_signature, SessionKey, CHAIN_ID, ETHER, MODULE, NOW,

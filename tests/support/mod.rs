@@ -22,6 +22,10 @@ use alloy_primitives::{address, aliases::U48, keccak256, Address, Bytes, FixedBy
 use alloy_sol_types::{SolCall, SolEvent, SolInterface, SolValue};
 use smart_session::encode::{self, Signer};
 // Each test binary uses its own share of support; re-exports are not dead code either.
+use session_core::interface::{
+    Action, ArgRule, EnableSession, Error, Execution, ISmartSessions, PackedUserOperation, Session,
+    SessionGrant, SessionState, IERC1271,
+};
 #[allow(unused_imports)]
 pub use smart_session::encode::{execute_batch, use_signature};
 pub use stylus_runtime::precompiles::ecrecover;
@@ -34,13 +38,7 @@ use stylus_sdk::{
     },
     testing::{state::VMState, TestVM},
 };
-use stylus_smart_sessions::{
-    interface::{
-        Action, ArgRule, EnableSession, Error, Execution, ISmartSessions, PackedUserOperation,
-        Session, SessionGrant, SessionState, IERC1271,
-    },
-    SmartSessions,
-};
+use stylus_smart_sessions::SmartSessions;
 
 /// Where the module is deployed in the tests.
 pub const MODULE: Address = address!("00000000000000000000000000000000005e5510");
@@ -685,7 +683,7 @@ pub fn game_layout_keys_for(
         B256::ZERO,
         mapping(permission_id, 1),
         // The account's first enabling: instance 1.
-        mapping(stylus_smart_sessions::storage::action_key(permission_id, 1, game, MOVE), 2),
+        mapping(session_core::layout::action_key(permission_id, 1, game, MOVE), 2),
     ];
     keys.extend(grant_digest.map(|digest| mapping(digest, 3)));
     keys

@@ -5,7 +5,7 @@ use alloy_dyn_abi::{JsonAbiExt, Specifier};
 use alloy_json_abi::Function;
 use alloy_primitives::{Address, Bytes};
 use serde::Deserialize;
-use stylus_smart_sessions::interface::Execution;
+use session_core::interface::Execution;
 
 use crate::{
     encode,
@@ -105,7 +105,7 @@ pub fn batch_calldata(text: &str) -> Result<Bytes, PolicyError> {
 mod tests {
     use alloy_primitives::U256;
     use alloy_sol_types::{SolCall, SolValue};
-    use stylus_smart_sessions::interface::IERC7579Execution::executeCall;
+    use session_core::interface::IERC7579Execution::executeCall;
 
     use super::*;
 

@@ -12,8 +12,7 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolValue};
 use k256::ecdsa::SigningKey;
-use stylus_smart_sessions::{
-    eip712::{KEY_TYPE_P256, KEY_TYPE_SECP256K1},
+use session_core::{
     interface::{
         EnableSession, Execution,
         IERC7579Execution::executeCall,
@@ -22,7 +21,8 @@ use stylus_smart_sessions::{
         },
         Session, SessionExecution, SessionGrant, SessionRevocation,
     },
-    signature::{MODE_ENABLE, MODE_USE},
+    period::Periods,
+    session_key::{key_id, KeyType, MODE_ENABLE, MODE_USE},
 };
 
 /// A secp256k1 key that signs raw hashes.
@@ -95,9 +95,9 @@ impl P256Signer {
         point.as_bytes()[1..].try_into().expect("an uncompressed point is 0x04 ‖ x ‖ y")
     }
 
-    /// The key's id, as `Session.key` holds it (left-padded): see [`p256_key_id`].
+    /// The key's id, as `Session.key` holds it (left-padded): see [`key_id`].
     pub fn key_id(&self) -> Address {
-        p256_key_id(&self.public_key())
+        key_id(&self.public_key())
     }
 
     /// `r ‖ s ‖ x ‖ y` over `hash` as is: the signature, then the public key the module checks
@@ -113,12 +113,6 @@ impl P256Signer {
     }
 }
 
-/// The id of the P-256 public key `x ‖ y`: the last 20 bytes of `keccak256(x ‖ y)`, derived as
-/// an Ethereum address is from a secp256k1 key.
-pub fn p256_key_id(public_key: &[u8; 64]) -> Address {
-    Address::from_raw_public_key(public_key)
-}
-
 /// A session key of either type the module verifies.
 pub enum SessionSigner {
     /// Key type 0.
@@ -128,16 +122,16 @@ pub enum SessionSigner {
 }
 
 impl SessionSigner {
-    /// `Session.keyType` of this key.
-    pub fn key_type(&self) -> u8 {
+    /// The key's type.
+    pub fn key_type(&self) -> KeyType {
         match self {
-            Self::Secp256k1(_) => KEY_TYPE_SECP256K1,
-            Self::P256(_) => KEY_TYPE_P256,
+            Self::Secp256k1(_) => KeyType::Secp256k1,
+            Self::P256(_) => KeyType::P256,
         }
     }
 
     /// The key's id, `Session.key`'s address: secp256k1, the signer's address; P-256, see
-    /// [`p256_key_id`].
+    /// [`key_id`].
     pub fn key_id(&self) -> Address {
         match self {
             Self::Secp256k1(key) => key.address(),
@@ -185,29 +179,15 @@ impl std::error::Error for OutsideWindow {}
 /// [`OutsideWindow`] for a periodic session when `at` is before `validAfter` or after
 /// `validUntil`.
 pub fn period_index(session: &Session, at: u64) -> Result<Option<u32>, OutsideWindow> {
-    let period = session.period.to::<u64>();
-    if period == 0 {
+    let periods = session.periods();
+    if periods.length == 0 {
         return Ok(None);
     }
-    let (valid_after, valid_until) = (session.validAfter.to::<u64>(), session.validUntil.to());
+    let Periods { valid_after, valid_until, .. } = periods;
     if at < valid_after || at > valid_until {
         return Err(OutsideWindow { at, valid_after, valid_until });
     }
-    // The module refuses windows of 2^32 periods or more at enabling: the index fits.
-    Ok(Some(u32::try_from((at - valid_after) / period).expect("fewer than 2^32 periods")))
-}
-
-/// The seconds period `index` of `session` covers, first and last (inclusive): the period within
-/// the session's window, as the module narrows the validation data of an operation counting in
-/// it. Without periods, the whole window.
-pub fn period_window(session: &Session, index: u32) -> (u64, u64) {
-    let (valid_after, valid_until) = (session.validAfter.to::<u64>(), session.validUntil.to());
-    let period = session.period.to::<u64>();
-    if period == 0 {
-        return (valid_after, valid_until);
-    }
-    let start = valid_after.saturating_add(u64::from(index).saturating_mul(period));
-    (start, valid_until.min(start.saturating_add(period - 1)))
+    Ok(Some(periods.index_at(at)))
 }
 
 /// The key proof of a UserOperation of `session` meant for second `at`: the key's signature
@@ -302,7 +282,7 @@ pub fn revoke_session_by_signature(revocation: SessionRevocation, key_signature:
 #[cfg(test)]
 mod tests {
     use alloy_primitives::{aliases::U48, Signature};
-    use stylus_smart_sessions::codec::Reader;
+    use session_core::codec::Reader;
 
     use super::*;
 
@@ -426,9 +406,9 @@ mod tests {
         assert!(verifier.verify_prehash(other.as_slice(), &signature).is_err());
 
         let p256_key = SessionSigner::P256(key);
-        assert_eq!((p256_key.key_type(), p256_key.sign(hash)), (1, signed.to_vec()));
+        assert_eq!((p256_key.key_type().code(), p256_key.sign(hash)), (1, signed.to_vec()));
         let secp256k1 = SessionSigner::Secp256k1(session_key());
-        assert_eq!((secp256k1.key_type(), secp256k1.sign(hash).len()), (0, 65));
+        assert_eq!((secp256k1.key_type().code(), secp256k1.sign(hash).len()), (0, 65));
     }
 
     #[test]
@@ -471,33 +451,13 @@ mod tests {
     }
 
     #[test]
-    fn period_window_is_the_modules_narrowed_window_for_every_index() {
-        use stylus_smart_sessions::{storage::SessionRecord, validation::enter_period};
-        // A window that ends inside its last period.
-        let session = periodic(1_000, 1_000 + 3 * 3_600 + 59, 3_600);
-        for index in 0..=3u32 {
-            let mut record = SessionRecord {
-                valid_after: 1_000,
-                valid_until: 1_000 + 3 * 3_600 + 59,
-                period: 3_600,
-                ..SessionRecord::default()
-            };
-            enter_period(B256::ZERO, &mut record, index).unwrap();
-            assert_eq!(period_window(&session, index), (record.valid_after, record.valid_until));
-        }
-        assert_eq!(period_window(&session, 3), (1_000 + 3 * 3_600, 1_000 + 3 * 3_600 + 59));
-        assert_eq!(period_window(&periodic(5, 9, 0), 0), (5, 9), "no periods: the window");
-    }
-
-    #[test]
     fn key_proof_appends_the_big_endian_period_index_that_the_module_splits_off() {
-        use stylus_smart_sessions::{signature::split_proof, storage::SessionRecord};
+        use session_core::session_key::split_proof;
         let session = periodic(1_000, 1_000 + 10 * 60 - 1, 60);
         let signature = [0x22; 65];
         let proof = key_proof(&session, &signature, 1_000 + 3 * 60 + 7).unwrap();
         assert_eq!(proof, Bytes::from([&signature[..], &[0, 0, 0, 3]].concat()));
-        let record = SessionRecord { period: 60, ..SessionRecord::default() };
-        assert_eq!(split_proof(&proof, &record), Some((&signature[..], 3)));
+        assert_eq!(split_proof(&proof, KeyType::Secp256k1, true), Some((&signature[..], 3)));
 
         let plain = periodic(1_000, 2_000, 0);
         assert_eq!(key_proof(&plain, &signature, 0).unwrap(), Bytes::from(signature.to_vec()));
@@ -505,8 +465,7 @@ mod tests {
 
         let p256 = [0x33; 128];
         let proof = key_proof(&session, &p256, 1_000 + 9 * 60).unwrap();
-        let record = SessionRecord { key_type: KEY_TYPE_P256, ..record };
-        assert_eq!(split_proof(&proof, &record), Some((&p256[..], 9)));
+        assert_eq!(split_proof(&proof, KeyType::P256, true), Some((&p256[..], 9)));
     }
 
     #[test]

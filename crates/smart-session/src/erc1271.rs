@@ -28,20 +28,17 @@
 use alloy_dyn_abi::{Eip712Domain, Resolver, TypedData};
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use serde_json::json;
-use stylus_smart_sessions::{
+use session_core::{
     codec::hash_words,
     eip712::{chain_free_domain_separator, typed_data_digest},
+    erc7739::{
+        PERSONAL_SIGN_TYPE, PERSONAL_SIGN_TYPEHASH, SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA,
+        TYPED_DATA_SIGN_FIELDS,
+    },
     interface::{Session, SigningScope},
-    signing::{SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA},
 };
 
 use crate::{policy::SigningPolicy, typed_data::domain};
-
-/// ERC-7739's wrapper of personal messages.
-const PERSONAL_SIGN_TYPE: &str = "PersonalSign(bytes prefixed)";
-/// ERC-7739's wrapper of typed data, after `TypedDataSign(<contentsName>`.
-const TYPED_DATA_SIGN_FIELDS: &str =
-    " contents,string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)";
 
 /// The smart account's EIP-712 domain, as its ERC-5267 `eip712Domain()` reports it: the module
 /// rebuilds ERC-7739's wrappers from it.
@@ -325,7 +322,7 @@ impl AppMessage {
                 typed_data_digest(typed.app_domain, struct_hash)
             }
             Self::Personal(_) => {
-                let struct_hash = hash_words(&[keccak256(PERSONAL_SIGN_TYPE), self.hash()]);
+                let struct_hash = hash_words(&[PERSONAL_SIGN_TYPEHASH, self.hash()]);
                 typed_data_digest(account.separator(), struct_hash)
             }
         }

@@ -40,14 +40,14 @@
 use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use stylus_smart_sessions::{
-    eip712::TRANSFER_SELECTOR,
+use session_core::{
+    calls::TRANSFER_SELECTOR,
+    erc20::TokenCall,
     interface::{Action, Session},
+    session_key::KeyType,
 };
 
-use crate::policy::{
-    error, ActionPolicy, KeyType, Policy, PolicyError, TokenCall, TokenLimitPolicy,
-};
+use crate::policy::{error, ActionPolicy, Policy, PolicyError, TokenLimitPolicy};
 
 /// One `wallet_requestExecutionPermissions` request.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -695,7 +695,7 @@ fn with_start(mut data: Value, start_time: Option<u64>) -> Value {
 #[cfg(test)]
 mod tests {
     use alloy_primitives::{address, FixedBytes, B256};
-    use stylus_smart_sessions::interface::TokenLimit;
+    use session_core::interface::TokenLimit;
 
     use super::*;
 

@@ -8,22 +8,21 @@
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolInterface};
 use serde_json::{json, Value};
-use stylus_smart_sessions::{
+use session_core::{
+    calls::{decode_execute, TRANSFER_SELECTOR},
     codec::Reader,
-    eip712::{KEY_TYPE_P256, KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
-    execution::decode_execute,
+    erc4337::read_validation_data,
+    erc7739::{SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA},
     interface::{
         ArgRule,
         IERC7579Execution::executeCall,
         ISmartSessions::{ISmartSessionsCalls, ISmartSessionsErrors},
         Session,
     },
-    signature::{parse_use, MODE_ENABLE},
-    signing::{SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA},
-    storage::{RULE_EQUAL, RULE_GREATER_OR_EQUAL, RULE_LESS_OR_EQUAL, RULE_NOT_EQUAL},
+    rule::Condition,
+    session_key::{key_id, parse_use, split_proof, KeyType, MODE_ENABLE},
+    Keyword,
 };
-
-use crate::encode::{p256_key_id, period_window};
 
 /// What a byte string turned out to be, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +40,8 @@ pub struct Explanation {
 
 /// A session key's proof in a UserOperation, split as the module splits it.
 struct KeyProof<'a> {
+    /// The key's type.
+    key_type: KeyType,
     /// The key's signature: `r ‖ s ‖ v` (secp256k1) or `r ‖ s` (P-256).
     signature: &'a [u8],
     /// P-256: the public key `x ‖ y` the signature carries.
@@ -50,28 +51,28 @@ struct KeyProof<'a> {
 }
 
 impl<'a> KeyProof<'a> {
-    /// Splits `proof` by its length (65 or 128 bytes of signature, 4 more with a period
-    /// index), or, when the key type is known, as the module would for it.
-    fn split(proof: &'a [u8], key_type: Option<u8>) -> Option<Self> {
-        let signature_len = match (key_type, proof.len()) {
-            (Some(KEY_TYPE_P256), _) | (None, 128 | 132) => 128,
-            (Some(_), _) | (None, 65 | 69) => 65,
-            (None, _) => return None,
-        };
-        let (signature, index) = proof.split_at_checked(signature_len)?;
+    /// Splits `proof` as the module would for `key_type`, or, when the key type is not known,
+    /// for the type whose signature it holds by its length (4 bytes more with a period index).
+    fn split(proof: &'a [u8], key_type: Option<KeyType>) -> Option<Self> {
+        let key_type = key_type.or_else(|| {
+            KeyType::ALL.iter().copied().find(|key_type| {
+                [0, 4].iter().any(|index| proof.len() == key_type.signature_len() + index)
+            })
+        })?;
+        let (signature, index) = proof.split_at_checked(key_type.signature_len())?;
         let period_index = match index.len() {
             0 => None,
             4 => Some(u32::from_be_bytes(index.try_into().expect("4 bytes"))),
             _ => return None,
         };
-        let (signature, public_key) = match signature.len() {
-            128 => {
+        let (signature, public_key) = match key_type {
+            KeyType::P256 => {
                 let (rs, xy) = signature.split_at(64);
                 (rs, Some(xy.try_into().expect("64 bytes")))
             }
-            _ => (signature, None),
+            KeyType::Secp256k1 => (signature, None),
         };
-        Some(Self { signature, public_key, period_index })
+        Some(Self { key_type, signature, public_key, period_index })
     }
 
     /// The proof in words, one line each, for a session of `session` when it is known.
@@ -84,17 +85,22 @@ impl<'a> KeyProof<'a> {
             lines.push(format!(
                 "P-256 public key (x ‖ y) {}, key id {} (the session's key must be this id)",
                 hex(public_key),
-                p256_key_id(public_key)
+                key_id(public_key)
             ));
         }
         lines.push(match (self.period_index, session) {
             (None, _) => "no period index: for a session without periods".into(),
             (Some(index), Some(session)) if !session.period.is_zero() => {
-                let (from, until) = period_window(session, index);
-                format!(
-                    "period index {index}: counts in the session's period {index}, seconds \
-                     {from} to {until} (unix), the validation data's window"
-                )
+                match session.periods().window(index) {
+                    Some((from, until)) => format!(
+                        "period index {index}: counts in the session's period {index}, seconds \
+                         {from} to {until} (unix), the validation data's window"
+                    ),
+                    None => format!(
+                        "period index {index}: a period that starts after the session's window \
+                         (the module refuses it: SessionPeriodInvalid)"
+                    ),
+                }
             }
             (Some(index), _) => format!(
                 "period index {index}: counts in period {index} of the session (from validAfter \
@@ -108,13 +114,13 @@ impl<'a> KeyProof<'a> {
     /// The proof's parts as JSON, with the session it names when known.
     fn json(&self, permission_id: Option<B256>) -> Value {
         let mut proof = json!({
-            "keyType": if self.public_key.is_some() { "p256" } else { "secp256k1" },
+            "keyType": self.key_type.keyword(),
             "keySignature": hex(self.signature),
             "periodIndex": self.period_index,
         });
         if let Some(public_key) = self.public_key {
             proof["publicKey"] = json!(hex(public_key));
-            proof["keyId"] = json!(p256_key_id(public_key));
+            proof["keyId"] = json!(key_id(public_key));
         }
         if let Some(permission_id) = permission_id {
             proof["permissionId"] = json!(permission_id);
@@ -177,7 +183,7 @@ pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
 }
 
 /// An ERC-1271 signature as the account takes it: `module ‖ kind ‖ permissionId ‖ key
-/// signature ‖ message` (see the module's `signing`); `None` when the bytes cannot be one.
+/// signature ‖ message` (see `session_core::erc7739`); `None` when the bytes cannot be one.
 ///
 /// The key signature's length depends on the session's key type, which the bytes do not
 /// carry: a secp256k1 `r ‖ s ‖ v` is tried first when its `v` would be 27 or 28, else a P-256
@@ -189,21 +195,21 @@ fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
     let (&kind, rest) = rest.split_first()?;
     let (permission_id, rest) = rest.split_first_chunk::<32>()?;
     // A canonical secp256k1 `v` is 27 or 28: read those bytes as secp256k1 first.
-    let lengths = match rest.get(64) {
-        Some(27 | 28) => [65, 128],
-        _ => [128, 65],
+    let key_types = match rest.get(64) {
+        Some(27 | 28) => [KeyType::Secp256k1, KeyType::P256],
+        _ => [KeyType::P256, KeyType::Secp256k1],
     };
-    let (signature_len, payload_lines) = lengths
-        .into_iter()
-        .find_map(|len| Some((len, session_signature_payload(kind, rest, len)?)))?;
-    let key_lines = match signature_len {
-        65 => vec![format!("  session key signature {}", hex(&rest[..65]))],
-        _ => {
+    let (key_type, payload_lines) = key_types.into_iter().find_map(|key_type| {
+        Some((key_type, session_signature_payload(kind, rest, key_type.signature_len())?))
+    })?;
+    let key_lines = match key_type {
+        KeyType::Secp256k1 => vec![format!("  session key signature {}", hex(&rest[..65]))],
+        KeyType::P256 => {
             let (rs, xy) = rest[..128].split_at(64);
             let xy: &[u8; 64] = xy.try_into().expect("64 bytes");
             vec![
                 format!("  P-256 session key signature (r ‖ s) {}", hex(rs)),
-                format!("  P-256 public key (x ‖ y) {}, key id {}", hex(xy), p256_key_id(xy)),
+                format!("  P-256 public key (x ‖ y) {}, key id {}", hex(xy), key_id(xy)),
             ]
         }
     };
@@ -287,13 +293,10 @@ fn enable_signature(bytes: &[u8]) -> Result<(Vec<String>, Value), NotRecognized>
         hex(request.owner_signature)
     ));
     let session = &grant.session;
-    let period = if session.period.is_zero() { 0 } else { 4 };
-    let proof = request
-        .key_signature
-        .len()
-        .checked_sub(period)
-        .filter(|&len| len == if session.keyType == KEY_TYPE_P256 { 128 } else { 65 })
-        .and_then(|_| KeyProof::split(request.key_signature, Some(session.keyType)));
+    // The module refuses an unknown key type when it enables the session; read as secp256k1.
+    let key_type = KeyType::from_code(session.keyType).unwrap_or_default();
+    let proof = split_proof(request.key_signature, key_type, !session.period.is_zero())
+        .and_then(|_| KeyProof::split(request.key_signature, Some(key_type)));
     let Some(proof) = proof else {
         lines.push(format!(
             "  session key proof {} — not the length the module reads for this session's key \
@@ -406,11 +409,7 @@ fn nested(bytes: &[u8]) -> Vec<String> {
 }
 
 fn validation_data(word: B256) -> Vec<String> {
-    let times = |range: std::ops::Range<usize>| {
-        word[range].iter().fold(0u64, |acc, &byte| (acc << 8) | u64::from(byte))
-    };
-    let (valid_after, valid_until) = (times(0..6), times(6..12));
-    let authorizer = Address::from_slice(&word[12..]);
+    let (authorizer, valid_after, valid_until) = read_validation_data(&word);
     let verdict = match authorizer {
         Address::ZERO => "signature valid".to_string(),
         a if a == Address::with_last_byte(1) => "SIG_VALIDATION_FAILED".to_string(),
@@ -428,12 +427,15 @@ fn validation_data(word: B256) -> Vec<String> {
 /// A session in words, one fact per line.
 pub fn describe_session(session: &Session) -> Vec<String> {
     let key = Address::from_word(session.key);
-    let key = match session.keyType {
-        KEY_TYPE_SECP256K1 => format!("session key {key}"),
-        KEY_TYPE_P256 => {
+    let key = match KeyType::from_code(session.keyType) {
+        Some(KeyType::Secp256k1) => format!("session key {key}"),
+        Some(KeyType::P256) => {
             format!("P-256 session key with id {key} (its public key travels in each signature)")
         }
-        other => format!("session key {key} of unknown key type {other} (the module refuses it)"),
+        None => format!(
+            "session key {key} of unknown key type {} (the module refuses it)",
+            session.keyType
+        ),
     };
     let period = session.period.to::<u64>();
     let (per, window) = match period {
@@ -511,12 +513,9 @@ pub fn describe_session(session: &Session) -> Vec<String> {
 
 /// An argument rule in words: which word, the condition, the value.
 pub fn describe_rule(rule: &ArgRule) -> String {
-    let condition = match rule.condition {
-        RULE_EQUAL => "=",
-        RULE_NOT_EQUAL => "≠",
-        RULE_LESS_OR_EQUAL => "≤",
-        RULE_GREATER_OR_EQUAL => "≥",
-        other => return format!("a rule of unknown condition {other} (the module refuses it)"),
+    let Some(condition) = Condition::from_code(rule.condition).map(Condition::symbol) else {
+        let code = rule.condition;
+        return format!("a rule of unknown condition {code} (the module refuses it)");
     };
     let word = match rule.offset % 32 {
         0 => format!("the argument word at byte {} (argument {})", rule.offset, rule.offset / 32),
@@ -542,9 +541,9 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use alloy_primitives::aliases::U48;
     use alloy_primitives::{address, Bytes, U256};
-    use stylus_smart_sessions::{
+    use session_core::{
+        erc4337::validation_data as word,
         interface::{Execution, ISmartSessions, SessionExecution, SessionRevocation, TokenLimit},
-        validation::validation_data as word,
     };
 
     use super::*;
@@ -639,7 +638,7 @@ mod tests {
         let mut session = Policy::parse(GAME_POLICY).unwrap().session(1_800_000_000).unwrap();
         let game = session.actions[0].clone();
         session.period = U48::from(3_600u64);
-        session.keyType = KEY_TYPE_P256;
+        session.keyType = KeyType::P256.code();
         session.argRules = vec![
             ArgRule {
                 target: game.target,

@@ -1,6 +1,7 @@
 //! Client library for Stylus Smart Sessions: everything off-chain code needs to produce exactly
-//! what the module expects, built on the module's own `sol!` definitions (one source for every
-//! signed struct and type hash).
+//! what the module expects, built on `session-core`, the definitions the module's programs are
+//! built on too: the `sol!` types (one source for every signed struct and type hash), the strict
+//! readers, and the session rules (periods, argument conditions, key types, token calls).
 //!
 //! - [`policy`]: a policy file (TOML or JSON) → `Session` / `SessionGrant`: actions and their
 //!   argument rules, caps, token budgets, signing scopes, recurring periods, the key type.
@@ -20,7 +21,8 @@ pub mod encode;
 pub mod erc1271;
 pub mod erc7715;
 pub mod inspect;
+mod keyword;
 pub mod policy;
 pub mod typed_data;
 
-pub use stylus_smart_sessions::interface;
+pub use session_core::interface;

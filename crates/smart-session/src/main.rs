@@ -11,6 +11,7 @@ use std::{
 use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
+use session_core::session_key::KeyType;
 use smart_session::{
     calls::{batch_calldata, CallSpec},
     encode::{self, P256Signer, SessionSigner, Signer},
@@ -18,7 +19,7 @@ use smart_session::{
     erc7715::{policy_from_requests, requests_from_session, PermissionRequest},
     inspect::{describe_session, explain},
     interface::{SessionExecution, SessionRevocation},
-    policy::{KeyType, Policy},
+    policy::Policy,
     typed_data::{execution_typed_data, grant_typed_data, revocation_typed_data},
 };
 
@@ -406,8 +407,10 @@ fn run(cli: Cli) -> Result<String, String> {
             let proof = encode::key_proof(&session, &key.sign(hash), at)
                 .map_err(|e| format!("--at {e}"))?;
             let permission_id = session.permission_id(policy.chain_id, policy.module);
-            let (valid_after, mut valid_until) =
-                encode::period_window(&session, index.unwrap_or(0));
+            let (valid_after, mut valid_until) = session
+                .periods()
+                .window(index.unwrap_or(0))
+                .expect("the period of a second in the window");
             // ENABLE: the module caps the window at the grant's deadline.
             if let Some(grant) = &grant {
                 valid_until = valid_until.min(grant.deadline.to::<u64>());

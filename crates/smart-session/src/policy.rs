@@ -12,7 +12,7 @@
 //!   calls, all of which must hold (at most 8 per action; see [`ArgRulePolicy`]);
 //! - `key_type = "p256"`: the session key is a P-256 key (a passkey, a secure enclave), and
 //!   `session_key` its public key; the session then holds the key's id (see
-//!   [`p256_key_id`]). The default is secp256k1, `session_key` being its address.
+//!   [`key_id`]). The default is secp256k1, `session_key` being its address.
 
 use std::collections::BTreeMap;
 
@@ -25,16 +25,18 @@ use alloy_primitives::{
     Address, Bytes, FixedBytes, B256, U256,
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use stylus_smart_sessions::{
-    eip712::{KEY_TYPE_P256, KEY_TYPE_SECP256K1, TRANSFER_SELECTOR},
+use session_core::{
+    calls::TRANSFER_SELECTOR,
+    erc20::TokenCall,
     interface::{Action, ArgRule, Session, SessionGrant, SigningScope, TokenLimit},
-    storage::{
-        MAX_AMOUNT, MAX_ARG_RULES, RULE_EQUAL, RULE_GREATER_OR_EQUAL, RULE_LESS_OR_EQUAL,
-        RULE_NOT_EQUAL,
-    },
+    layout::{MAX_AMOUNT, MAX_ARG_RULES},
+    period::Periods,
+    rule::Condition,
+    session_key::{key_id, KeyType},
+    Keyword,
 };
 
-use crate::encode::p256_key_id;
+use crate::keyword;
 
 /// A policy file: who may act for which account, when, on what, for how much.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -50,7 +52,7 @@ pub struct Policy {
     /// public key, uncompressed SEC1 `0x04 ‖ x ‖ y` (65 bytes), `x ‖ y` (64) or compressed (33).
     pub session_key: Bytes,
     /// How the session key signs: `"secp256k1"` (the default) or `"p256"`.
-    #[serde(default, skip_serializing_if = "KeyType::is_secp256k1")]
+    #[serde(default, skip_serializing_if = "keyword::is_default", with = "keyword")]
     pub key_type: KeyType,
     /// When the session starts, unix seconds (default: now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,33 +95,6 @@ pub struct Policy {
     pub grant: Option<GrantPolicy>,
 }
 
-/// How a session key signs (`Session.keyType`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyType {
-    /// secp256k1 (key type 0): `session_key` is the key's address.
-    #[default]
-    Secp256k1,
-    /// P-256 (key type 1, verified through the RIP-7212 precompile): `session_key` is the
-    /// public key.
-    P256,
-}
-
-impl KeyType {
-    /// Whether this is the default, secp256k1 (left out when a policy is written).
-    pub fn is_secp256k1(&self) -> bool {
-        *self == Self::Secp256k1
-    }
-
-    /// `Session.keyType`.
-    pub fn code(self) -> u8 {
-        match self {
-            Self::Secp256k1 => KEY_TYPE_SECP256K1,
-            Self::P256 => KEY_TYPE_P256,
-        }
-    }
-}
-
 /// The session key a policy names, read for its key type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyKey {
@@ -130,20 +105,20 @@ pub enum PolicyKey {
 }
 
 impl PolicyKey {
-    /// `Session.keyType`.
-    pub fn key_type(&self) -> u8 {
+    /// The key's type.
+    pub fn key_type(&self) -> KeyType {
         match self {
-            Self::Secp256k1(_) => KEY_TYPE_SECP256K1,
-            Self::P256(_) => KEY_TYPE_P256,
+            Self::Secp256k1(_) => KeyType::Secp256k1,
+            Self::P256(_) => KeyType::P256,
         }
     }
 
     /// The key's id, `Session.key` as an address: the secp256k1 address, or the P-256 key's
-    /// [`p256_key_id`].
+    /// [`key_id`].
     pub fn id(&self) -> Address {
         match self {
             Self::Secp256k1(address) => *address,
-            Self::P256(public_key) => p256_key_id(public_key),
+            Self::P256(public_key) => key_id(public_key),
         }
     }
 }
@@ -172,8 +147,8 @@ pub struct ActionPolicy {
 /// The word is named by `arg`, the index of a static argument of the action's `function` (its
 /// word's place is computed from the signature; with a bare selector, argument `i` is the word
 /// at `32 · i`), or by `offset`, its byte offset after the selector. The condition is one of
-/// `eq`, `ne`, `le`, `ge` (=, ≠, ≤, ≥), the module comparing the word and the value as unsigned
-/// 256-bit numbers. The value is read as the argument's type says when the signature is known
+/// [`Condition`]'s keywords (`eq`, `ne`, `le`, `ge`: =, ≠, ≤, ≥), the module comparing the word
+/// and the value as unsigned 256-bit numbers. The value is read as the argument's type says when the signature is known
 /// (`address`, `uint…` with optional units like `"0.5 ether"`, `int…`, `bool`, `bytes…`),
 /// else as a `uint256` (decimal, or `0x` hex: a number, so shorter hex is right-aligned).
 /// `le` and `ge` are refused on signed integers, whose negative values compare as huge unsigned
@@ -191,21 +166,10 @@ pub struct ArgRulePolicy {
     /// The word, by its byte offset in the arguments (after the 4-byte selector).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
-    /// The word equals the value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub eq: Option<RuleValue>,
-    /// The word differs from the value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ne: Option<RuleValue>,
-    /// The word is at most the value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub le: Option<RuleValue>,
-    /// The word is at least the value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ge: Option<RuleValue>,
-    /// Any other key, kept to be refused by name (`lt` is no condition).
-    #[serde(flatten, skip_serializing_if = "BTreeMap::is_empty")]
-    pub other: BTreeMap<String, serde_json::Value>,
+    /// The condition, by its keyword (`eq`, `ne`, `le`, `ge`: [`Condition::keyword`]), and the
+    /// value; any other key is kept to be refused by name (`lt` is no condition).
+    #[serde(flatten)]
+    pub conditions: BTreeMap<String, RuleValue>,
 }
 
 /// A rule's value as written: a string (`"0xabc…"`, `"100"`), a number or a boolean.
@@ -230,14 +194,6 @@ impl std::fmt::Display for RuleValue {
     }
 }
 
-/// The keywords of [`ArgRulePolicy`]'s conditions, by the module's condition codes.
-const CONDITIONS: [(&str, u8); 4] = [
-    ("eq", RULE_EQUAL),
-    ("ne", RULE_NOT_EQUAL),
-    ("le", RULE_LESS_OR_EQUAL),
-    ("ge", RULE_GREATER_OR_EQUAL),
-];
-
 /// One ERC-20 budget. The module adds up the amounts of every `transfer(address,uint256)` and
 /// `approve(address,uint256)` call on `token` against `max_amount`; the call itself still needs
 /// an action, which `allow` writes.
@@ -254,38 +210,8 @@ pub struct TokenLimitPolicy {
     pub decimals: Option<u8>,
     /// Calls on `token` to allow: `"transfer"`, `"approve"`, each an action sending no value
     /// (default none: the actions are written by hand).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "keyword::list")]
     pub allow: Vec<TokenCall>,
-}
-
-/// An ERC-20 call whose amount counts against the token's budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenCall {
-    /// `transfer(address,uint256)`.
-    Transfer,
-    /// `approve(address,uint256)`.
-    Approve,
-}
-
-impl TokenCall {
-    /// The function's signature.
-    pub fn signature(self) -> &'static str {
-        match self {
-            Self::Transfer => "transfer(address,uint256)",
-            Self::Approve => "approve(address,uint256)",
-        }
-    }
-
-    /// The function's selector.
-    pub fn selector(self) -> FixedBytes<4> {
-        FixedBytes::from_slice(&keccak256(self.signature())[..4])
-    }
-
-    /// The token call whose selector is `selector`, if any.
-    pub fn from_selector(selector: FixedBytes<4>) -> Option<Self> {
-        [Self::Transfer, Self::Approve].into_iter().find(|call| call.selector() == selector)
-    }
 }
 
 impl TokenLimitPolicy {
@@ -454,7 +380,7 @@ impl Policy {
         }
         Ok(Session {
             account: self.account,
-            keyType: key.key_type(),
+            keyType: key.key_type().code(),
             key: key.id().into_word(),
             validAfter: U48::from(start),
             validUntil: U48::from(end),
@@ -527,17 +453,17 @@ impl Policy {
                 format!("`{text}`: a period lasts 1 second to 2^48 − 1 seconds (or leave it out)"),
             ));
         }
-        // The module counts periods in 32 bits and refuses a window whose last period's index
-        // does not fit (SessionWindowInvalid).
-        let last = (end - start) / period;
-        if last >> 32 != 0 {
+        // The module refuses a window of more periods than their 32-bit indexes count
+        // (SessionWindowInvalid).
+        let periods = Periods { valid_after: start, valid_until: end, length: period };
+        if !periods.is_valid() {
             return Err(error(
                 "period",
                 format!(
                     "`{text}` is too short for the window of {} seconds: it makes {} periods, \
                      and the module counts at most 2^32",
                     end - start + 1,
-                    u128::from(last) + 1
+                    u128::from(periods.last_index()) + 1
                 ),
             ));
         }
@@ -702,22 +628,28 @@ impl ArgRulePolicy {
         inputs: Option<&(&str, Vec<DynSolType>)>,
     ) -> Result<(u16, B256, u8), PolicyError> {
         let at = |name: &str| format!("{field}.{name}");
-        if let Some(name) = self.other.keys().next() {
+        let keywords = listed(Condition::ALL.iter().map(|condition| condition.keyword()), "or");
+        if let Some(name) = self.conditions.keys().find(|k| Condition::from_keyword(k).is_none()) {
+            let symbols: Vec<&str> =
+                Condition::ALL.iter().map(|condition| condition.symbol()).collect();
+            let symbols = symbols.join(", ");
             return Err(error(
                 at(name),
-                format!("`{name}` is no condition: say eq, ne, le or ge (=, ≠, ≤, ≥)"),
+                format!("`{name}` is no condition: say {keywords} ({symbols})"),
             ));
         }
-        let given = [&self.eq, &self.ne, &self.le, &self.ge];
-        let mut conditions =
-            CONDITIONS.iter().zip(given).filter_map(|(c, v)| Some((c, v.as_ref()?)));
-        let (&(keyword, condition), value) = match (conditions.next(), conditions.next()) {
+        // In the order conditions are listed, so that a second one is named as such.
+        let mut conditions = Condition::ALL
+            .iter()
+            .filter_map(|&condition| Some((condition, self.conditions.get(condition.keyword())?)));
+        let (condition, value) = match (conditions.next(), conditions.next()) {
             (Some(only), None) => only,
-            (None, _) => return Err(error(field, "say one condition: eq, ne, le or ge")),
-            (Some(_), Some(((second, _), _))) => {
-                return Err(error(at(second), "one condition per rule: write two rules"))
+            (None, _) => return Err(error(field, format!("say one condition: {keywords}"))),
+            (Some(_), Some((second, _))) => {
+                return Err(error(at(second.keyword()), "one condition per rule: write two rules"))
             }
         };
+        let keyword = condition.keyword();
         let (offset, ty) = match (self.arg, self.offset, inputs) {
             (Some(_), Some(_), _) => {
                 return Err(error(at("offset"), "say arg or offset, not both"));
@@ -734,13 +666,15 @@ impl ArgRulePolicy {
             let name = if self.offset.is_some() { "offset" } else { "arg" };
             error(at(name), format!("byte offset {offset} is beyond the module's 16 bits"))
         })?;
-        if matches!(ty, Some(DynSolType::Int(_))) && (keyword == "le" || keyword == "ge") {
+        if matches!(ty, Some(DynSolType::Int(_))) && condition.orders() {
+            let exact = Condition::ALL.iter().filter(|condition| !condition.orders());
             return Err(error(
                 at(keyword),
                 format!(
                     "`{}` is signed, and the module compares words as unsigned numbers: a \
-                     negative value would count as huge. Only eq and ne are exact on it",
-                    ty.as_ref().expect("matched").sol_type_name()
+                     negative value would count as huge. Only {} are exact on it",
+                    ty.as_ref().expect("matched").sol_type_name(),
+                    listed(exact.map(|condition| condition.keyword()), "and")
                 ),
             ));
         }
@@ -750,7 +684,17 @@ impl ArgRulePolicy {
             ty.coerce_str(&text).ok().and_then(|value| value.as_word()).ok_or_else(|| {
                 error(at(keyword), format!("`{text}` is no {}", ty.sol_type_name()))
             })?;
-        Ok((offset, word, condition))
+        Ok((offset, word, condition.code()))
+    }
+}
+
+/// `words` as prose: `a, b, c <last> d`.
+fn listed<'a>(words: impl IntoIterator<Item = &'a str>, last: &str) -> String {
+    let words: Vec<&str> = words.into_iter().collect();
+    match words.split_last() {
+        Some((final_word, [])) => final_word.to_string(),
+        Some((final_word, rest)) => format!("{} {last} {final_word}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -990,9 +934,9 @@ mod tests {
         assert_eq!(
             rules_of(&session, fixed_bytes!("a9059cbb")),
             [
-                (0, RULE_EQUAL, RECIPIENT.into_word()),
-                (32, RULE_LESS_OR_EQUAL, B256::from(U256::from(100_000_000))),
-                (32, RULE_GREATER_OR_EQUAL, B256::with_last_byte(1)),
+                (0, Condition::Equal.code(), RECIPIENT.into_word()),
+                (32, Condition::LessOrEqual.code(), B256::from(U256::from(100_000_000))),
+                (32, Condition::GreaterOrEqual.code(), B256::with_last_byte(1)),
             ]
         );
 
@@ -1006,14 +950,14 @@ mod tests {
         let words: Vec<_> = rules_of(&session, selector);
         assert_eq!(
             words[0],
-            (32 * 5, RULE_EQUAL, B256::repeat_byte(0xff)),
+            (32 * 5, Condition::Equal.code(), B256::repeat_byte(0xff)),
             "int8 -1, sign-extended"
         );
-        assert_eq!(words[1], (32 * 6, RULE_EQUAL, B256::with_last_byte(1)));
+        assert_eq!(words[1], (32 * 6, Condition::Equal.code(), B256::with_last_byte(1)));
         let mut bytes4 = B256::ZERO;
         bytes4[..4].copy_from_slice(&[0xa9, 0x05, 0x9c, 0xbb]);
-        assert_eq!(words[2], (32 * 7, RULE_EQUAL, bytes4), "bytes4 left-aligned");
-        assert_eq!(words[3], (160, RULE_LESS_OR_EQUAL, B256::with_last_byte(0x10)));
+        assert_eq!(words[2], (32 * 7, Condition::Equal.code(), bytes4), "bytes4 left-aligned");
+        assert_eq!(words[3], (160, Condition::LessOrEqual.code(), B256::with_last_byte(0x10)));
         let session = ruled("put(bytes,uint256)", "[{ arg = 1, ne = 0 }]").unwrap();
         assert_eq!(session.argRules[0].offset, 32, "after bytes' offset word");
 
@@ -1024,8 +968,8 @@ mod tests {
         assert_eq!(
             rules_of(&session, fixed_bytes!("12345678")),
             [
-                (64, RULE_GREATER_OR_EQUAL, B256::from(U256::from(256))),
-                (0, RULE_LESS_OR_EQUAL, B256::from(U256::from(10u64.pow(18)))),
+                (64, Condition::GreaterOrEqual.code(), B256::from(U256::from(256))),
+                (0, Condition::LessOrEqual.code(), B256::from(U256::from(10u64.pow(18)))),
             ]
         );
     }
@@ -1226,10 +1170,10 @@ mod tests {
         let p256 = "key_type = \"p256\"";
         for key in [format!("0x04{x}{y}"), format!("0x{x}{y}"), format!("0x02{x}")] {
             let session = policy(p256, &key).unwrap();
-            assert_eq!((session.keyType, session.key), (KEY_TYPE_P256, id), "{key}");
+            assert_eq!((session.keyType, session.key), (KeyType::P256.code(), id), "{key}");
         }
         let secp256k1 = policy("", "0xb595b18c88b1f651ca387489067f855b5c8e6720").unwrap();
-        assert_eq!(secp256k1.keyType, KEY_TYPE_SECP256K1, "the default");
+        assert_eq!(secp256k1.keyType, KeyType::Secp256k1.code(), "the default");
 
         assert_eq!(
             policy("", &format!("0x04{x}{y}")).unwrap_err(),

@@ -6,7 +6,7 @@
 use alloy_dyn_abi::{Eip712Domain, Resolver, TypedData};
 use alloy_primitives::{Address, U256};
 use serde_json::{json, Value};
-use stylus_smart_sessions::{
+use session_core::{
     eip712::{DOMAIN_NAME, DOMAIN_VERSION},
     interface::{Action, Session, SessionExecution, SessionGrant, SessionRevocation},
 };

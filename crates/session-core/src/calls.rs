@@ -4,6 +4,9 @@
 //! Only the canonical ABI encoding is accepted (every offset where the encoder puts it, every
 //! length exact, padding zero, no trailing bytes). A canonical encoding has exactly one reading,
 //! so the calls checked here are the calls the account's own (lenient) decoder will execute.
+//!
+//! A call is matched to a session's actions by its [`selector`](Call::selector): its data's
+//! first four bytes, or [`TRANSFER_SELECTOR`] for a plain ether transfer.
 
 use alloc::vec::Vec;
 
@@ -16,8 +19,8 @@ use crate::{
         Error,
         IERC7579Execution::executeCall,
         ISmartSessions::{
-            BatchEmpty, BatchTooLarge, CalldataMalformed, ExecuteSelectorUnsupported,
-            ExecutionModeUnsupported,
+            BatchEmpty, BatchTooLarge, CallSelectorInvalid, CalldataMalformed,
+            ExecuteSelectorUnsupported, ExecutionModeUnsupported,
         },
     },
 };
@@ -34,6 +37,10 @@ const EXECUTION_START: usize = 4 + 32 + 32 + 32;
 /// Head words of an encoded `Execution`: target, value, offset of its call data.
 const EXECUTION_HEAD: usize = 3 * 32;
 
+/// The `selector` of an [`Action`](crate::interface::Action) that allows a plain ether
+/// transfer (empty call data).
+pub const TRANSFER_SELECTOR: FixedBytes<4> = FixedBytes::ZERO;
+
 /// One call the account is asked to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Call<'a> {
@@ -45,6 +52,25 @@ pub struct Call<'a> {
     pub data: &'a [u8],
 }
 
+impl Call<'_> {
+    /// The selector an action must allow for this call: the data's first four bytes, or
+    /// [`TRANSFER_SELECTOR`] for a plain transfer.
+    ///
+    /// # Errors
+    /// [`CallSelectorInvalid`] for 1 to 3 bytes of data or data starting with the reserved
+    /// zero selector.
+    #[inline]
+    pub fn selector(&self) -> Result<FixedBytes<4>, Error> {
+        if self.data.is_empty() {
+            return Ok(TRANSFER_SELECTOR);
+        }
+        match self.data.first_chunk::<4>().map(|selector| FixedBytes::new(*selector)) {
+            Some(selector) if selector != TRANSFER_SELECTOR => Ok(selector),
+            _ => Err(CallSelectorInvalid { target: self.target }.into()),
+        }
+    }
+}
+
 /// Decodes the account's `execute` call data into the calls it asks for.
 ///
 /// # Errors
@@ -53,6 +79,7 @@ pub struct Call<'a> {
 ///   and zero selector and payload.
 /// - [`CalldataMalformed`] when the encoding is not canonical, with the failing byte offset.
 /// - [`BatchEmpty`] / [`BatchTooLarge`] for a batch of 0 or more than [`MAX_BATCH_LENGTH`].
+#[inline]
 pub fn decode_execute(call_data: &[u8]) -> Result<Vec<Call<'_>>, Error> {
     let (selector, args) = call_data.split_first_chunk::<4>().ok_or_else(|| malformed(0))?;
     if *selector != executeCall::SELECTOR {
@@ -73,11 +100,13 @@ pub fn decode_execute(call_data: &[u8]) -> Result<Vec<Call<'_>>, Error> {
     }
 }
 
+#[inline]
 fn malformed(position: usize) -> Error {
     CalldataMalformed { position: u256(position as u128) }.into()
 }
 
 /// `abi.encodePacked(target, value, callData)`, as ERC-7579 encodes a single call.
+#[inline]
 fn decode_single(execution: Reader<'_>) -> Result<Call<'_>, Error> {
     let bytes = execution.bytes();
     let (target, rest) =
@@ -88,6 +117,7 @@ fn decode_single(execution: Reader<'_>) -> Result<Call<'_>, Error> {
 }
 
 /// `abi.encode(Execution[])`, as ERC-7579 encodes a batch.
+#[inline]
 fn decode_batch(execution: Reader<'_>) -> Result<Vec<Call<'_>>, Error> {
     execution.offset_is(0, 32).map_err(malformed)?;
     let length = execution.length(32).map_err(malformed)?;

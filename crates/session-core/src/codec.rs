@@ -1,4 +1,5 @@
-//! Strict ABI decoding of the module's call data, and event emission.
+//! Strict ABI decoding of the module's call data, and the words its answers, logs and hashes
+//! are built from.
 //!
 //! alloy's generic decoder, with the SDK router around it, costs more than the whole 24 KiB
 //! budget leaves (see README, "Size"); this reader is small and accepts exactly the canonical
@@ -9,7 +10,6 @@
 use alloc::vec::Vec;
 
 use alloy_primitives::{aliases::U48, keccak256, Address, FixedBytes, B256, U256};
-use stylus_sdk::prelude::*;
 
 use crate::interface::{
     Action, ArgRule, ChainDigest, Session, SessionGrant, SigningScope, TokenLimit,
@@ -27,21 +27,25 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over `bytes`, reporting positions as `base + offset`.
+    #[inline]
     pub fn new(bytes: &'a [u8], base: usize) -> Self {
         Self { bytes, base }
     }
 
     /// The whole buffer.
+    #[inline]
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes
     }
 
     /// The failure position of `offset`.
+    #[inline]
     pub fn fail(&self, offset: usize) -> Position {
         self.base + offset
     }
 
     /// Succeeds when the encoding ends exactly at `end`: no bytes missing, none trailing.
+    #[inline]
     pub fn end(&self, end: usize) -> Result<(), Position> {
         if end == self.bytes.len() {
             Ok(())
@@ -51,6 +55,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The 32-byte word at `offset`.
+    #[inline]
     pub fn word(&self, offset: usize) -> Result<&'a [u8; 32], Position> {
         offset
             .checked_add(32)
@@ -60,6 +65,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `uintN` word: the value must fit in `bits` (at most 64).
+    #[inline]
     pub fn uint_small(&self, offset: usize, bits: u32) -> Result<u64, Position> {
         let word = self.word(offset)?;
         let low = u64::from_be_bytes(array_at(word, 24));
@@ -70,6 +76,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `uint48` word.
+    #[inline]
     pub fn uint48(&self, offset: usize) -> Result<U48, Position> {
         // The value fits (checked above), so wrapping never wraps; ruint's `From` would drag
         // its panic message formatting in.
@@ -77,11 +84,13 @@ impl<'a> Reader<'a> {
     }
 
     /// An offset or length word: canonical encoders never exceed 32 bits there.
+    #[inline]
     pub fn length(&self, offset: usize) -> Result<usize, Position> {
         self.uint_small(offset, 32).map(|value| value as usize)
     }
 
     /// Checks that the offset word at `offset` points exactly at `expected`.
+    #[inline]
     pub fn offset_is(&self, offset: usize, expected: usize) -> Result<(), Position> {
         if self.length(offset)? == expected {
             Ok(())
@@ -91,16 +100,19 @@ impl<'a> Reader<'a> {
     }
 
     /// A `uint256` word.
+    #[inline]
     pub fn uint(&self, offset: usize) -> Result<U256, Position> {
         self.b256(offset).map(|word| U256::from_be_bytes(word.0))
     }
 
     /// A `bytes32` word.
+    #[inline]
     pub fn b256(&self, offset: usize) -> Result<B256, Position> {
         self.word(offset).map(|word| B256::new(*word))
     }
 
     /// An `address` word: its 12 high bytes must be zero.
+    #[inline]
     pub fn address(&self, offset: usize) -> Result<Address, Position> {
         let word = self.word(offset)?;
         if word.iter().take(12).any(|&byte| byte != 0) {
@@ -110,6 +122,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `bytes4` word: its 28 low bytes must be zero.
+    #[inline]
     pub fn bytes4(&self, offset: usize) -> Result<FixedBytes<4>, Position> {
         let word = self.word(offset)?;
         if word.iter().skip(4).any(|&byte| byte != 0) {
@@ -119,6 +132,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The `bytes` whose length word is at `offset`, and the bytes its encoding takes.
+    #[inline]
     pub fn dynamic_bytes(&self, offset: usize) -> Result<(&'a [u8], usize), Position> {
         let length = self.length(offset)?;
         let start = offset + 32;
@@ -137,6 +151,7 @@ impl<'a> Reader<'a> {
     /// The `N` `bytes` arguments that end the arguments: the last `N` of `heads` head words
     /// point at them, laid out one after the other right after the head (where the encoder
     /// puts them) and running to the end of the buffer.
+    #[inline]
     pub fn trailing_bytes<const N: usize>(&self, heads: usize) -> Result<[&'a [u8]; N], Position> {
         let mut next = heads * 32;
         let mut all = [&[][..]; N];
@@ -151,6 +166,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A [`Session`] tuple starting at `start`, and the bytes its encoding takes.
+    #[inline]
     pub fn session(&self, start: usize) -> Result<(Session, usize), Position> {
         // Thirteen head words, then the four dynamic fields in order.
         let heads = 13 * 32;
@@ -196,6 +212,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The arguments `(Session)`, ending the buffer.
+    #[inline]
     pub fn session_call(&self) -> Result<Session, Position> {
         self.offset_is(0, 32)?;
         let (session, size) = self.session(32)?;
@@ -204,6 +221,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `abi.encode(Session[])`, ending the buffer.
+    #[inline]
     pub fn sessions(&self) -> Result<Vec<Session>, Position> {
         self.offset_is(0, 32)?;
         let count = self.length(32)?;
@@ -222,6 +240,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The arguments `(PackedUserOperation userOp, bytes32 userOpHash)`, ending the buffer.
+    #[inline]
     pub fn user_operation_call(&self) -> Result<(UserOperation<'a>, B256), Position> {
         self.offset_is(0, 64)?;
         let user_op_hash = self.b256(32)?;
@@ -245,6 +264,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `abi.encode(EnableSession)`, ending the buffer.
+    #[inline]
     pub fn enable_request(&self) -> Result<EnableRequest<'a>, Position> {
         self.offset_is(0, 32)?;
         let start = 32;
@@ -278,6 +298,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A [`SessionGrant`] tuple starting at `start`, and the bytes its encoding takes.
+    #[inline]
     fn grant(&self, start: usize) -> Result<(SessionGrant, usize), Position> {
         let heads = 3 * 32;
         self.offset_is(start, heads)?;
@@ -293,6 +314,7 @@ impl<'a> Reader<'a> {
     /// An array of static tuples of `words` words each (`Action[]`, `ArgRule[]`,
     /// `SigningScope[]`, `TokenLimit[]`, `ChainDigest[]`) whose length word is at `offset`, each element read by
     /// `read` at its first word, and the bytes the array's encoding takes.
+    #[inline]
     fn tuples<T>(
         &self,
         offset: usize,
@@ -312,6 +334,7 @@ impl<'a> Reader<'a> {
 
     /// The array of static tuples a tuple at `start` points to from its head word `head`: it
     /// must start at `*next` (relative to `start`), which then moves past it.
+    #[inline]
     fn tail_tuples<T>(
         &self,
         start: usize,
@@ -328,6 +351,7 @@ impl<'a> Reader<'a> {
 
     /// Bytes an array of `count` static elements of `element` bytes takes at `offset`, when
     /// the buffer holds them: a lying count fails here, before any work is spent on it.
+    #[inline]
     fn array_size(&self, offset: usize, count: usize, element: usize) -> Result<usize, Position> {
         count
             .checked_mul(element)
@@ -339,41 +363,61 @@ impl<'a> Reader<'a> {
 
 /// The `N` bytes of `word` from `start`: panic-free (and formatting-free) where
 /// `start + N <= 32`, which every caller's constants satisfy.
+#[inline]
 pub fn array_at<const N: usize>(word: &[u8; 32], start: usize) -> [u8; N] {
     core::array::from_fn(|i| word[(start + i) % 32])
 }
 
 /// `value` as a `U256`, without ruint's generic (panicking, formatting) conversion.
+#[inline]
 pub fn u256(value: u128) -> U256 {
     U256::from_limbs([value as u64, (value >> 64) as u64, 0, 0])
 }
 
 /// ABI-encodes static return values: each value is one word.
+#[inline]
 pub fn words<const N: usize>(values: [B256; N]) -> Vec<u8> {
     values.concat()
 }
 
 /// An unsigned integer of up to 128 bits as an ABI word (no 256-bit arithmetic).
-#[inline(never)]
+#[inline]
 pub fn uint_word(value: u128) -> B256 {
-    right_aligned(value.to_be_bytes())
+    out_of_line_word::<16, true>(value.to_be_bytes())
 }
 
 /// An `address` as an ABI word (alloy's `into_word` copies through a panicking slice copy).
-#[inline(never)]
+#[inline]
 pub fn address_word(address: Address) -> B256 {
-    right_aligned(address.0 .0)
+    out_of_line_word::<20, true>(address.0 .0)
 }
 
 /// A `bool` as an ABI word.
+#[inline]
 pub fn bool_word(value: bool) -> B256 {
     B256::with_last_byte(value as u8)
 }
 
 /// A `bytes4` as an ABI word (left-aligned).
-#[inline(never)]
+#[inline]
 pub fn bytes4_word(value: FixedBytes<4>) -> B256 {
-    left_aligned(value.0)
+    out_of_line_word::<4, false>(value.0)
+}
+
+/// `bytes` at the low (`RIGHT`) or high end of a zero word, out of line: the word helpers
+/// above are called at every field rather than inlined at each (over a kilobyte of the
+/// programs; README, *Size and cost*).
+///
+/// Generic so that it is compiled in the crate that calls it: a non-generic
+/// `#[inline(never)]` function of this crate reaches the programs' crate as a bare
+/// declaration, and every word it returned was then copied (hundreds of bytes per program).
+#[inline(never)]
+fn out_of_line_word<const N: usize, const RIGHT: bool>(bytes: [u8; N]) -> B256 {
+    if RIGHT {
+        right_aligned(bytes)
+    } else {
+        left_aligned(bytes)
+    }
 }
 
 // Words are built from fixed-size arrays, never with `copy_from_slice` or range indexing:
@@ -381,6 +425,7 @@ pub fn bytes4_word(value: FixedBytes<4>) -> B256 {
 // of them adds a panic location and keeps `core::fmt` in the binary.
 
 /// `bytes` at the low (right) end of a zero word. `N <= 32` at every caller.
+#[inline]
 pub fn right_aligned<const N: usize>(bytes: [u8; N]) -> B256 {
     let mut word = B256::ZERO;
     if let Some(low) = word.0.last_chunk_mut::<N>() {
@@ -390,6 +435,7 @@ pub fn right_aligned<const N: usize>(bytes: [u8; N]) -> B256 {
 }
 
 /// `bytes` at the high (left) end of a zero word. `N <= 32` at every caller.
+#[inline]
 pub fn left_aligned<const N: usize>(bytes: [u8; N]) -> B256 {
     let mut word = B256::ZERO;
     if let Some(high) = word.0.first_chunk_mut::<N>() {
@@ -399,6 +445,7 @@ pub fn left_aligned<const N: usize>(bytes: [u8; N]) -> B256 {
 }
 
 /// `keccak256` of `words` laid end to end (`abi.encode` of static values, hashed).
+#[inline]
 pub fn hash_words(words: &[B256]) -> B256 {
     // SAFETY: `B256` is `#[repr(transparent)]` over `[u8; 32]`, so `words` is
     // `words.len() * 32` initialized, contiguous bytes: hashed in place, with no copy and
@@ -431,16 +478,6 @@ pub struct UserOperation<'a> {
     pub sender: Address,
     /// The account call it asks for: `execute(bytes32,bytes)`.
     pub call_data: &'a [u8],
-    /// The session-key signature (see [`crate::signature`]).
+    /// The session-key signature (see [`crate::session_key`]).
     pub signature: &'a [u8],
-}
-
-/// Emits a log: `topics` are the event's signature hash then its indexed fields, `data` its
-/// other fields.
-///
-/// Every field of the module's events is a static type, one word each, so logs are written
-/// from words: alloy's `SolEvent` encoding (and the SDK's `raw_log` around it) cost over a
-/// kilobyte of the deployed size. The harness tests decode every event with alloy.
-pub fn emit(host: &(impl Host + ?Sized), topics: &[B256], data: &[B256]) {
-    host.emit_log(&[topics, data].concat().concat(), topics.len());
 }

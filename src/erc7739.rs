@@ -2,61 +2,43 @@
 //! only in ERC-7739's nested form, so that a signature is bound to the verifying app's domain
 //! and to this account and cannot be replayed on another account that shares the key.
 //!
-//! Top-down: decode the signature → the session must be live and inside its window (block
-//! time) → the account's EIP-712 domain (ERC-5267 `eip712Domain()`) → what was signed must be
-//! what the app asks about, proved from the signature's own bytes → the digest the key signed
-//! (ERC-7739 `TypedDataSign` for typed data, `PersonalSign` for personal messages) → the
-//! session's signing scopes must allow it → the key's signature over it.
+//! Top-down: decode the signature (its layout: `session_core::erc7739`) → the session must be
+//! live and inside its window (block time) → the account's EIP-712 domain (ERC-5267
+//! `eip712Domain()`) → what was signed must be what the app asks about, proved from the
+//! signature's own bytes → the digest the key signed (ERC-7739 `TypedDataSign` for typed data,
+//! `PersonalSign` for personal messages) → the session's signing scopes must allow it → the
+//! key's signature over it.
 //!
 //! The module never takes `hash` on trust: a session key is a machine key, and a wrapper over
 //! an opaque hash would let it sign anything (a Permit2 digest as a "personal message", a
 //! `PermitSingle` declared as an allowed type). So a personal message travels whole, and typed
 //! data travels as its type string and `encodeData`, from which the module recomputes
 //! `hashStruct`: the type a scope names is the type that was signed.
-//!
-//! Layout, after the account has taken the module's address off the front:
-//!
-//! ```text
-//! personal message: 0x00 ‖ permissionId (32) ‖ key signature ‖ message
-//! typed data:       0x01 ‖ permissionId (32) ‖ key signature ‖ appDomainSeparator (32) ‖
-//!                   encodeData (32 · n) ‖ contentsDescr ‖ uint16(contentsDescr.length)
-//! ```
-//!
-//! The key signature is as long as the session's key type signs: 65 bytes `r ‖ s ‖ v`
-//! (secp256k1) or 128 bytes `r ‖ s ‖ x ‖ y` (P-256).
 
 use alloc::vec::Vec;
 
 use alloy_primitives::{keccak256, Address, FixedBytes, B256};
 use alloy_sol_types::SolCall;
-use stylus_sdk::{call::static_call, prelude::*};
-
-use crate::{
+use session_core::{
     codec::{address_word, hash_words, uint_word, Reader},
     eip712::{
-        chain_free_domain_separator, const_keccak, domain_separator, typed_data_digest,
-        DOMAIN_TYPEHASH, SALTED_DOMAIN_TYPEHASH,
+        chain_free_domain_separator, domain_separator, typed_data_digest, DOMAIN_TYPEHASH,
+        SALTED_DOMAIN_TYPEHASH,
     },
-    executor::check_window,
+    erc7739::{
+        PERSONAL_SIGN_TYPEHASH, SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA, TYPED_DATA_SIGN_FIELDS,
+    },
     interface::IERC5267::eip712DomainCall,
-    signature::{signature_len, signed_by},
-    SmartSessions,
 };
+use stylus_sdk::{call::static_call, prelude::*};
+
+use crate::{executor::check_window, session_key::signed_by, SmartSessions};
 
 /// ERC-1271's answer for a valid signature.
-pub const ERC1271_MAGIC: FixedBytes<4> = FixedBytes::new([0x16, 0x26, 0xba, 0x7e]);
+const ERC1271_MAGIC: FixedBytes<4> = FixedBytes::new([0x16, 0x26, 0xba, 0x7e]);
 /// What `isValidSignatureWithSender` answers for a signature it does not accept.
-pub const ERC1271_INVALID: FixedBytes<4> = FixedBytes::new([0xff; 4]);
+const ERC1271_INVALID: FixedBytes<4> = FixedBytes::new([0xff; 4]);
 
-/// `keccak256("PersonalSign(bytes prefixed)")` (ERC-7739).
-const PERSONAL_SIGN_TYPEHASH: B256 = const_keccak("PersonalSign(bytes prefixed)");
-/// What follows the contents name in ERC-7739's `TypedDataSign` type string.
-const TYPED_DATA_SIGN_FIELDS: &[u8] =
-    b" contents,string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)";
-/// First byte of a session signature of a personal message.
-pub const SIGNED_PERSONAL_MESSAGE: u8 = 0x00;
-/// First byte of a session signature of typed data.
-pub const SIGNED_TYPED_DATA: u8 = 0x01;
 /// ERC-5267 `fields` of a domain with name, version, chain id and verifying contract, and of
 /// one with a salt too: the two domains accounts use.
 const DOMAIN_FIELDS: u8 = 0x0f;
@@ -78,7 +60,7 @@ impl SmartSessions {
     /// through ERC-7739 within one of its signing scopes; else [`ERC1271_INVALID`] (never a
     /// revert). Refused besides: unwrapped signatures, typed data of an app or type no scope
     /// allows, and anything under the module's own domains (a session must never sign a grant).
-    pub fn is_valid_signature(
+    pub(crate) fn is_valid_signature(
         &self,
         account: Address,
         hash: B256,
@@ -101,7 +83,7 @@ impl SmartSessions {
         // The session, live and inside its window.
         let session = self.live_session(account, permission_id).ok()?;
         check_window(permission_id, &session, self.vm().block_timestamp()).ok()?;
-        let (key_signature, payload) = rest.split_at_checked(signature_len(session.key_type))?;
+        let (key_signature, payload) = rest.split_at_checked(session.key_type.signature_len())?;
 
         // What was signed, the digest the key signed, and the scope it needs.
         let domain = self.account_domain(account)?;
@@ -159,7 +141,8 @@ impl SmartSessions {
         if forbidden.contains(&app_domain) || typed_data_digest(app_domain, contents) != hash {
             return None;
         }
-        let type_string = [b"TypedDataSign(", name, TYPED_DATA_SIGN_FIELDS, contents_type].concat();
+        let type_string =
+            [b"TypedDataSign(", name, TYPED_DATA_SIGN_FIELDS.as_bytes(), contents_type].concat();
         let [name_hash, version_hash, chain_id, verifying_contract, salt] = domain.fields;
         let struct_hash = hash_words(&[
             keccak256(&type_string),

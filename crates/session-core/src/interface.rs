@@ -413,6 +413,7 @@ pub use ISmartSessions::ISmartSessionsErrors as Error;
 macro_rules! into_error {
     ($($name:ident),* $(,)?) => {
         $(impl From<ISmartSessions::$name> for Error {
+            #[inline]
             fn from(error: ISmartSessions::$name) -> Self {
                 Self::$name(error)
             }
@@ -473,6 +474,7 @@ into_error!(
 /// Written out rather than taken from alloy's `SolInterface::abi_encode`, whose generic
 /// encoder per error costs several hundred deployed bytes; a test holds every error to
 /// alloy's encoding.
+#[inline]
 pub fn revert_data(error: &Error) -> Vec<u8> {
     use ISmartSessions::*;
 
@@ -603,6 +605,7 @@ pub fn revert_data(error: &Error) -> Vec<u8> {
 }
 
 /// `selector ‖ words`.
+#[inline]
 fn encode(selector: [u8; 4], words: &[B256]) -> Vec<u8> {
     [selector.as_slice(), words.concat().as_slice()].concat()
 }

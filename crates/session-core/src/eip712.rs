@@ -4,8 +4,8 @@
 //! software keccak (the chain's native keccak is cheaper and adds no code); tests hold both to
 //! the same answers, and the type hashes to the `sol!` definitions.
 
-use alloy_primitives::{aliases::U48, keccak256, Address, FixedBytes, B256, U256};
-use stylus_sdk::keccak_const::Keccak256;
+use alloy_primitives::{aliases::U48, keccak256, Address, B256, U256};
+use keccak_const::Keccak256;
 
 use alloc::vec::Vec;
 
@@ -60,6 +60,7 @@ pub const DOMAIN_NAME: &str = "StylusSmartSessions";
 pub const DOMAIN_VERSION: &str = "1";
 
 /// `keccak256(text)` at compile time: no type string is hashed on chain.
+#[inline]
 pub const fn const_keccak(text: &str) -> B256 {
     B256::new(Keccak256::new().update(text.as_bytes()).finalize())
 }
@@ -94,14 +95,6 @@ const CHAIN_FREE_DOMAIN_TYPEHASH: B256 = const_keccak(CHAIN_FREE_DOMAIN_TYPE);
 const DOMAIN_NAME_HASH: B256 = const_keccak(DOMAIN_NAME);
 const DOMAIN_VERSION_HASH: B256 = const_keccak(DOMAIN_VERSION);
 
-/// Key type of a secp256k1 session key given as its 20-byte address.
-pub const KEY_TYPE_SECP256K1: u8 = 0;
-/// Key type of a P-256 session key, verified by the RIP-7212 precompile.
-pub const KEY_TYPE_P256: u8 = 1;
-
-/// The `selector` of an [`Action`] that allows a plain ether transfer (empty call data).
-pub const TRANSFER_SELECTOR: FixedBytes<4> = FixedBytes::ZERO;
-
 /// A session's id: its EIP-712 hash under the module's domain.
 ///
 /// The domain binds it to the chain and this module's deployment; the struct binds it to
@@ -109,6 +102,7 @@ pub const TRANSFER_SELECTOR: FixedBytes<4> = FixedBytes::ZERO;
 pub type PermissionId = B256;
 
 /// The EIP-712 domain separator of the module deployed at `module` on `chain_id`.
+#[inline]
 pub fn domain_separator(chain_id: u64, module: Address) -> B256 {
     hash_words(&[
         DOMAIN_TYPEHASH,
@@ -121,6 +115,7 @@ pub fn domain_separator(chain_id: u64, module: Address) -> B256 {
 
 impl Action {
     /// The EIP-712 `hashStruct` of this action.
+    #[inline]
     pub fn struct_hash(&self) -> B256 {
         hash_words(&[
             ACTION_TYPEHASH,
@@ -132,6 +127,7 @@ impl Action {
 }
 
 /// EIP-712's hash of an array of structs: `keccak256` of their `hashStruct`s laid end to end.
+#[inline]
 fn hash_array<T>(items: &[T], struct_hash: fn(&T) -> B256) -> B256 {
     let mut hashes = Vec::with_capacity(items.len() * 32);
     for item in items {
@@ -142,6 +138,7 @@ fn hash_array<T>(items: &[T], struct_hash: fn(&T) -> B256) -> B256 {
 
 impl Session {
     /// The EIP-712 `hashStruct` of this session.
+    #[inline]
     pub fn struct_hash(&self) -> B256 {
         // A `uint48` is one 64-bit limb.
         hash_words(&[
@@ -180,6 +177,7 @@ impl Session {
     }
 
     /// The session's [`PermissionId`] under the domain of `module` on `chain_id`.
+    #[inline]
     pub fn permission_id(&self, chain_id: u64, module: Address) -> PermissionId {
         typed_data_digest(domain_separator(chain_id, module), self.struct_hash())
     }
@@ -187,6 +185,7 @@ impl Session {
 
 impl SessionGrant {
     /// The EIP-712 `hashStruct` of this grant.
+    #[inline]
     pub fn struct_hash(&self) -> B256 {
         hash_words(&[
             SESSION_GRANT_TYPEHASH,
@@ -198,6 +197,7 @@ impl SessionGrant {
 
     /// The digest the owner signs for this grant on one chain: EIP-712 under the domain of
     /// `module` on `chain_id`.
+    #[inline]
     pub fn digest(&self, chain_id: u64, module: Address) -> B256 {
         typed_data_digest(domain_separator(chain_id, module), self.struct_hash())
     }
@@ -205,6 +205,7 @@ impl SessionGrant {
 
 impl SessionRevocation {
     /// The digest the session key signs: EIP-712 under the domain of `module` on `chain_id`.
+    #[inline]
     pub fn digest(&self, chain_id: u64, module: Address) -> B256 {
         let struct_hash = hash_words(&[
             SESSION_REVOCATION_TYPEHASH,
@@ -218,6 +219,7 @@ impl SessionRevocation {
 
 impl SessionExecution {
     /// The digest the session key signs: EIP-712 under the domain of `module` on `chain_id`.
+    #[inline]
     pub fn digest(&self, chain_id: u64, module: Address) -> B256 {
         execution_digest(
             self.account,
@@ -233,6 +235,7 @@ impl SessionExecution {
 
 /// [`SessionExecution::digest`] from borrowed fields: the module hashes the call data where it
 /// lies in its own call data, without building the struct.
+#[inline]
 pub fn execution_digest(
     account: Address,
     permission_id: B256,
@@ -255,6 +258,7 @@ pub fn execution_digest(
 
 /// The digest the owner signs to grant on every chain of `grants` at once: a
 /// [`MultiChainGrant`](crate::interface::MultiChainGrant) under the chain-free domain.
+#[inline]
 pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
     let mut entries = Vec::with_capacity(grants.len() * 32);
     for grant in grants {
@@ -266,11 +270,13 @@ pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
 }
 
 /// The EIP-712 domain separator of multi-chain grants (no chain, no contract).
+#[inline]
 pub fn chain_free_domain_separator() -> B256 {
     hash_words(&[CHAIN_FREE_DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH])
 }
 
 /// `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`.
+#[inline]
 pub fn typed_data_digest(domain_separator: B256, struct_hash: B256) -> B256 {
     keccak256(
         [[0x19, 0x01].as_slice(), domain_separator.as_slice(), struct_hash.as_slice()].concat(),
@@ -279,12 +285,16 @@ pub fn typed_data_digest(domain_separator: B256, struct_hash: B256) -> B256 {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{address, aliases::U48, b256, fixed_bytes, U256};
+    use alloy_primitives::{address, aliases::U48, b256, fixed_bytes, FixedBytes, U256};
     use alloy_sol_types::{eip712_domain, SolStruct};
     use proptest::prelude::*;
 
     use super::*;
-    use crate::interface::{ArgRule, MultiChainGrant};
+    use crate::{
+        calls::TRANSFER_SELECTOR,
+        interface::{ArgRule, MultiChainGrant},
+        session_key::KeyType,
+    };
 
     /// The module's domain as alloy builds it.
     fn module_domain(chain_id: u64, module: Address) -> alloy_sol_types::Eip712Domain {
@@ -299,7 +309,7 @@ mod tests {
     fn game_session() -> Session {
         Session {
             account: address!("00000000000000000000000000000000000a11ce"),
-            keyType: KEY_TYPE_SECP256K1,
+            keyType: KeyType::Secp256k1.code(),
             key: address!("0000000000000000000000000000000000005e55").into_word(),
             validAfter: U48::from(1_000u64),
             validUntil: U48::from(8_200u64),
@@ -328,6 +338,13 @@ mod tests {
             maxTotalValue: U256::from(10u64.pow(17)),
             maxUses: 100,
             salt: b256!("00000000000000000000000000000000000000000000000000000000000000aa"),
+        }
+    }
+
+    #[test]
+    fn const_keccak_equals_keccak256() {
+        for text in ["", "a", DOMAIN_NAME, SESSION_TYPE, &SESSION_GRANT_TYPE.repeat(3)] {
+            assert_eq!(const_keccak(text), keccak256(text), "{text}");
         }
     }
 

@@ -1,0 +1,159 @@
+//! Session keys: their types, and how a UserOperation's signature carries a key's proof.
+//!
+//! USE mode: `signature = 0x00 ‖ permissionId (32) ‖ key proof`, where the key proof is the
+//! key's signature over `userOpHash` — as long as its [`KeyType`] signs — followed, for a
+//! session with periods, by the index of the period the operation counts in (4 bytes,
+//! big-endian). ENABLE mode (`0x01 ‖ abi.encode(EnableSession)`) carries the same key proof
+//! in `EnableSession.keySignature`.
+//!
+//! A key type's code, name, signature length and key id are all here: a new key type is
+//! added to this file, and to the programs' check of its signatures.
+
+use alloy_primitives::{keccak256, Address, B256};
+
+use crate::{codec::array_at, eip712::PermissionId, Keyword};
+
+/// Mode byte of a signature that uses an enabled session.
+pub const MODE_USE: u8 = 0x00;
+/// Mode byte of a signature that enables an owner-signed grant, then uses it.
+pub const MODE_ENABLE: u8 = 0x01;
+
+/// How a session key signs (`Session.keyType`, the type's code, is its discriminant).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum KeyType {
+    /// secp256k1, `r ‖ s ‖ v` (65 bytes), checked through the ecrecover precompile; the key's
+    /// id is its address.
+    #[default]
+    Secp256k1 = 0,
+    /// P-256, `r ‖ s ‖ x ‖ y` (128 bytes: the signature, then the public key), checked
+    /// through the RIP-7212 precompile; the key's id is derived from `x ‖ y` (see [`key_id`]).
+    P256 = 1,
+}
+
+impl KeyType {
+    /// `Session.keyType`: the type's code.
+    #[inline]
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The key type of `code`; `None` for a code no type has (the module refuses it).
+    #[inline]
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(Self::Secp256k1),
+            1 => Some(Self::P256),
+            _ => None,
+        }
+    }
+
+    /// Bytes of a signature by a key of this type.
+    #[inline]
+    pub const fn signature_len(self) -> usize {
+        match self {
+            Self::Secp256k1 => 65,
+            Self::P256 => 128,
+        }
+    }
+}
+
+impl Keyword for KeyType {
+    const ALL: &'static [Self] = &[Self::Secp256k1, Self::P256];
+
+    /// How a policy names the type: `secp256k1`, `p256`.
+    fn keyword(self) -> &'static str {
+        match self {
+            Self::Secp256k1 => "secp256k1",
+            Self::P256 => "p256",
+        }
+    }
+}
+
+/// The id of the key whose public key is `x ‖ y`, as `Session.key` holds it (left-padded):
+/// the last 20 bytes of `keccak256(x ‖ y)` — a secp256k1 key's Ethereum address, and a P-256
+/// key's id, derived the same way.
+#[inline]
+pub fn key_id(public_key: &[u8; 64]) -> Address {
+    Address::new(array_at(&keccak256(public_key).0, 12))
+}
+
+/// A USE-mode signature: the session it claims, and the key proof.
+#[inline]
+pub fn parse_use(signature: &[u8]) -> Option<(PermissionId, &[u8])> {
+    let (mode, rest) = signature.split_first()?;
+    let (permission_id, proof) = rest.split_first_chunk::<32>()?;
+    (*mode == MODE_USE).then_some((B256::new(*permission_id), proof))
+}
+
+/// Splits a key proof into the key's signature and the period index: exactly the signature
+/// length of `key_type`, then 4 bytes of index when the session is `periodic`.
+#[inline]
+pub fn split_proof(proof: &[u8], key_type: KeyType, periodic: bool) -> Option<(&[u8], u32)> {
+    let (signature, index) = match periodic {
+        false => (proof, 0),
+        true => proof
+            .split_last_chunk::<4>()
+            .map(|(signature, index)| (signature, u32::from_be_bytes(*index)))?,
+    };
+    (signature.len() == key_type.signature_len()).then_some((signature, index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_types_round_trip_their_codes_and_keywords() {
+        for &key_type in KeyType::ALL {
+            assert_eq!(KeyType::from_code(key_type.code()), Some(key_type));
+            assert_eq!(KeyType::from_keyword(key_type.keyword()), Some(key_type));
+        }
+        let codes: Vec<u8> = KeyType::ALL.iter().map(|key_type| key_type.code()).collect();
+        assert_eq!(codes, [0, 1]);
+        let lengths: Vec<usize> =
+            KeyType::ALL.iter().map(|key_type| key_type.signature_len()).collect();
+        assert_eq!(lengths, [65, 128]);
+        assert_eq!(KeyType::from_code(2), None);
+        assert_eq!(KeyType::from_keyword("ed25519"), None);
+    }
+
+    #[test]
+    fn key_id_is_the_address_of_the_public_key() {
+        // The secp256k1 generator point G, whose private key is 1.
+        let g = alloy_primitives::hex!(
+            "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+            "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8"
+        );
+        let expected = alloy_primitives::address!("7e5f4552091a69125d5dfcb7b8c2659029395bdf");
+        assert_eq!(key_id(&g), expected);
+    }
+
+    #[test]
+    fn parse_use_returns_the_session_and_the_proof_in_use_mode_only() {
+        let mut signature = vec![MODE_USE];
+        signature.extend([7u8; 32]);
+        signature.extend([9u8; 65]);
+        let (permission_id, proof) = parse_use(&signature).unwrap();
+        assert_eq!(permission_id, B256::repeat_byte(7));
+        assert_eq!(proof, &[9u8; 65][..]);
+        signature[0] = MODE_ENABLE;
+        assert!(parse_use(&signature).is_none());
+        assert!(parse_use(&[MODE_USE; 32]).is_none(), "too short for a permission id");
+        assert!(parse_use(&[]).is_none());
+    }
+
+    #[test]
+    fn split_proof_takes_the_period_index_only_with_periods() {
+        let proof = [[5u8; 65].as_slice(), &[0, 0, 1, 2]].concat();
+        let secp256k1 = KeyType::Secp256k1;
+        assert_eq!(split_proof(&proof[..65], secp256k1, false), Some((&proof[..65], 0)));
+        assert_eq!(split_proof(&proof, secp256k1, false), None, "4 bytes too many without periods");
+        assert_eq!(split_proof(&proof, secp256k1, true), Some((&proof[..65], 0x0102)));
+        assert_eq!(split_proof(&proof[..65], secp256k1, true), None, "no period index");
+        let p256 = KeyType::P256;
+        assert_eq!(split_proof(&proof, p256, true), None, "a secp256k1 length for a P-256 key");
+        let proof = [[5u8; 128].as_slice(), &[0, 0, 0, 9]].concat();
+        assert_eq!(split_proof(&proof, p256, true), Some((&proof[..128], 9)));
+    }
+}
