@@ -60,6 +60,7 @@ impl SmartSessions {
         }
         let chain_id = self.vm().chain_id();
         let grant_digest = grant.digest(chain_id, self.vm().contract_address());
+        let permission_id = self.permission_id(&grant.session);
         let signed_hash = signed_hash(request, chain_id, grant_digest)?;
 
         let state = self.account_state(account);
@@ -67,13 +68,15 @@ impl SmartSessions {
         if grant.nonce != expected {
             return Err(GrantNonceMismatch { nonce: grant.nonce, expected }.into());
         }
-        if self.grant_used(account, grant_digest) {
+        // A grant enables its session once: the session's record, once stored, is never
+        // cleared (not by removal, revocation or uninstall), so it marks the grant used
+        // without a word of its own. A new grant for the same session needs a new salt.
+        if self.session_ever_stored(account, permission_id) {
             return Err(GrantAlreadyUsed { grantDigest: grant_digest }.into());
         }
         let owner_signed = self.owner_signed(account, signed_hash, request.owner_signature)?;
 
-        self.mark_grant_used(account, grant_digest);
-        let permission_id = self.enable(account, &grant.session)?;
+        self.enable(account, &grant.session, permission_id)?;
         Ok((permission_id, owner_signed))
     }
 

@@ -99,7 +99,7 @@ impl<E: Into<Error>> From<E> for Revert {
     }
 }
 
-/// The module. Its state lives in the seven mappings [`storage`] lays out, read and written
+/// The module. Its state lives in the six mappings [`storage`] lays out, read and written
 /// through the storage hostios.
 #[storage]
 pub struct SmartSessions {}
@@ -243,7 +243,8 @@ impl SmartSessions {
             }
             enableSessionCall::SELECTOR => {
                 let session = args.session_call()?;
-                let permission_id = self.enable(caller, &session)?;
+                let permission_id = self.permission_id(&session);
+                self.enable(caller, &session, permission_id)?;
                 Ok(words([permission_id]))
             }
             removeSessionCall::SELECTOR => {

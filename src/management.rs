@@ -66,7 +66,7 @@ impl SmartSessions {
         let sessions =
             Reader::new(data, 0).sessions().map_err(|_| InvalidInstallData { account })?;
         for session in &sessions {
-            self.enable(account, session)?;
+            self.enable(account, session, self.permission_id(session))?;
         }
         Ok(())
     }
@@ -112,10 +112,8 @@ impl SmartSessions {
         Ok(())
     }
 
-    /// `enableSession(session)` by `account`.
-    ///
-    /// # Returns
-    /// The session's permission id (its EIP-712 hash, see [`Session::permission_id`]).
+    /// `enableSession(session)` by `account`, `permission_id` being the session's id as
+    /// [`Self::permission_id`] derives it (ENABLE derives it with the grant's digest).
     ///
     /// # Errors
     /// [`NotInitialized`], the shape errors of [`check_session`], [`SessionAlreadyEnabled`],
@@ -123,14 +121,17 @@ impl SmartSessions {
     ///
     /// # Events
     /// [`SessionEnabled`].
-    pub fn enable(&mut self, account: Address, session: &Session) -> Result<PermissionId, Error> {
+    pub fn enable(
+        &mut self,
+        account: Address,
+        session: &Session,
+        permission_id: PermissionId,
+    ) -> Result<(), Error> {
         let mut state = self.account_state(account);
         if !state.installed() {
             return Err(NotInitialized { account }.into());
         }
-        let module = self.vm().contract_address();
-        let signer = check_session(session, account, module)?;
-        let permission_id = session.permission_id(self.vm().chain_id(), module);
+        let signer = check_session(session, account, self.vm().contract_address())?;
         if self.live_instance(account, permission_id).is_some() {
             return Err(SessionAlreadyEnabled { permissionId: permission_id, account }.into());
         }
@@ -150,6 +151,7 @@ impl SmartSessions {
             period_index: 0,
             uses: 0,
             spent: 0,
+            removed: false,
         };
         self.store_session_record(account, permission_id, &record, 0);
         let terms = SessionTerms {
@@ -216,7 +218,7 @@ impl SmartSessions {
                 uint_word(record.valid_until.into()),
             ],
         );
-        Ok(permission_id)
+        Ok(())
     }
 
     /// `removeSession(permissionId)` by `account`: nothing of the session can validate again.
@@ -292,7 +294,14 @@ impl SmartSessions {
         mut record: SessionRecord,
     ) {
         record.instance = 0;
-        self.store_session_record(account, permission_id, &record, 0);
+        record.removed = true;
+        self.store_session_record(account, permission_id, &record, 1);
+    }
+
+    /// A session's permission id on this module and chain (its EIP-712 hash, see
+    /// [`Session::permission_id`]).
+    pub fn permission_id(&self, session: &Session) -> PermissionId {
+        session.permission_id(self.vm().chain_id(), self.vm().contract_address())
     }
 
     /// The instance number of the session when it is live for `account`.

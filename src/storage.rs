@@ -10,7 +10,6 @@
 //!
 //! (`actionKey` hashes the enabling's instance number with the permission id, target and
 //! selector: an action of an earlier enabling sits elsewhere and is never read again.)
-//! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
 //! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
 //! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
 //! | `token_budgets[keccak(permissionId ‖ token)][account]` | `keccak(account ‖ keccak(… ‖ 6))` |
@@ -46,11 +45,11 @@ use crate::{
     SmartSessions,
 };
 
-/// Mapping roots, as Solidity would number the seven mappings.
+/// Mapping roots, as Solidity would number the mappings. Root 3 is free: it held per-grant
+/// marks, which the session's own `use` word replaced (see [`SessionRecord::removed`]).
 const ACCOUNTS: u8 = 0;
 const SESSIONS: u8 = 1;
 const ACTIONS: u8 = 2;
-const USED_GRANTS: u8 = 3;
 const EXECUTION_NONCES: u8 = 4;
 const SIGNING_SCOPES: u8 = 5;
 const TOKEN_BUDGETS: u8 = 6;
@@ -95,11 +94,6 @@ pub fn action_slot(
     account: Address,
 ) -> U256 {
     keyed_slot(ACTIONS, action_key(permission_id, instance, target, selector), account)
-}
-
-/// `used_grants[grantDigest][account]`: non-zero once the grant was enabled.
-pub fn used_grant_slot(grant_digest: B256, account: Address) -> U256 {
-    keyed_slot(USED_GRANTS, grant_digest, account)
 }
 
 /// `execution_nonces[permissionId][account]`: the next relayed execution's nonce. Kept apart
@@ -149,8 +143,21 @@ impl SmartSessions {
 
     /// The instance number in a session's `use` word (0: never enabled or removed).
     pub(crate) fn session_instance(&self, account: Address, permission_id: PermissionId) -> u64 {
-        let slot = session_slot(permission_id, account);
-        SessionRecord::instance_of(self.load(word_after(slot, 1)))
+        SessionRecord::instance_of(self.session_use_word(account, permission_id))
+    }
+
+    /// Whether the account ever stored this session, live or not: its `use` word is never
+    /// zero again once written (see [`SessionRecord::removed`]).
+    pub(crate) fn session_ever_stored(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+    ) -> bool {
+        !self.session_use_word(account, permission_id).is_zero()
+    }
+
+    fn session_use_word(&self, account: Address, permission_id: PermissionId) -> B256 {
+        self.load(word_after(session_slot(permission_id, account), 1))
     }
 
     /// The stored record of a session of `account`, live or not: its `key` and `use` words.
@@ -280,15 +287,6 @@ impl SmartSessions {
     ) {
         self.store(token_budget_slot(permission_id, token, account), budget.to_word());
     }
-
-    /// Whether `account` enabled the grant with this digest before.
-    pub(crate) fn grant_used(&self, account: Address, grant_digest: B256) -> bool {
-        !self.load(used_grant_slot(grant_digest, account)).is_zero()
-    }
-
-    pub(crate) fn mark_grant_used(&mut self, account: Address, grant_digest: B256) {
-        self.store(used_grant_slot(grant_digest, account), B256::with_last_byte(1));
-    }
 }
 
 /// The most an amount slot holds: 2^96 − 1 (wei: 79 billion ether, beyond the supply;
@@ -362,8 +360,8 @@ impl AccountState {
 /// What validation reads of a session: its first two words.
 /// 0 `key`: `[0..20) signer | [20..26) valid_after | [26..32) valid_until` — written once;
 /// 1 `use`: `[0..4) instance (low 32 bits) | [4] key_type | [5..11) period |
-///   [11..15) period_index | [15..19) uses | [19..31) spent` — every use rewrites it, a
-///   non-zero word (2,900 gas rather than 20,000 for filling an empty one).
+///   [11..15) period_index | [15..19) uses | [19..31) spent | [31] removed` — every use
+///   rewrites it, a non-zero word (2,900 gas rather than 20,000 for filling an empty one).
 ///
 /// The instance keeps 32 bits, as [`TokenBudget`] does: only the account enables, and 2^32
 /// enablings of one account are beyond any gas budget.
@@ -387,6 +385,11 @@ pub struct SessionRecord {
     pub uses: u64,
     /// Wei sent so far in the period.
     pub spent: u128,
+    /// Set (with `instance` 0) when the session is removed or revoked by its key, so the
+    /// `use` word of a session once stored is never zero again: that is how a grant is known
+    /// to have been enabled before, without a word of its own (a fresh slot is 22,100 gas of
+    /// every ENABLE).
+    pub removed: bool,
 }
 
 impl SessionRecord {
@@ -407,6 +410,7 @@ impl SessionRecord {
             period_index: read_be(&use_word, 11, 15) as u32,
             uses: read_be(&use_word, 15, 19) as u64,
             spent: read_be(&use_word, 19, 31),
+            removed: use_word.0[31] != 0,
         }
     }
 
@@ -422,6 +426,7 @@ impl SessionRecord {
         write_be(&mut use_word, 11, 15, self.period_index.into());
         write_be(&mut use_word, 15, 19, self.uses.into());
         write_be(&mut use_word, 19, 31, self.spent);
+        use_word.0[31] = self.removed as u8;
         [key, use_word]
     }
 }

@@ -62,7 +62,7 @@ fn session_key_plays_the_game_on(version: EntryPointVersion) {
         .cloned()
         .collect();
     assert!(!frames.is_empty());
-    let keys = support::game_layout_keys_for(permission_id, game, None);
+    let keys = support::game_layout_keys_for(permission_id, game);
     for frame in frames {
         assert!(frame.success);
         support::assert_associated(account, &frame.slots, &keys);
@@ -181,8 +181,7 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
     assert_eq!(validator.calls.iter().map(|call| call.to).collect::<Vec<_>>(), [TEST_MANAGER]);
     assert_eq!((manager.contract, manager.caller), (MODULE, account));
     assert_eq!(manager.calls.iter().map(|call| call.to).collect::<Vec<_>>(), [account, ECRECOVER]);
-    let keys =
-        support::game_layout_keys_for(permission_id, game, Some(grant.digest(CHAIN_ID, MODULE)));
+    let keys = support::game_layout_keys_for(permission_id, game);
     support::assert_associated(account, &validator.slots, &keys);
     support::assert_associated(account, &manager.slots, &keys);
 
