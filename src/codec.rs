@@ -350,7 +350,9 @@ pub fn u256(value: u128) -> U256 {
 
 /// ABI-encodes static return values: each value is one word.
 pub fn words<const N: usize>(values: [B256; N]) -> Vec<u8> {
-    values.concat()
+    // Copied whole, not concatenated: `concat` extends, and growing a vector links the
+    // allocator's growth code into the program.
+    values.map(|word| word.0).as_flattened().to_vec()
 }
 
 /// An unsigned integer of up to 128 bits as an ABI word (no 256-bit arithmetic).
@@ -442,5 +444,12 @@ pub struct UserOperation<'a> {
 /// from words: alloy's `SolEvent` encoding (and the SDK's `raw_log` around it) cost over a
 /// kilobyte of the deployed size. The harness tests decode every event with alloy.
 pub fn emit(host: &(impl Host + ?Sized), topics: &[B256], data: &[B256]) {
-    host.emit_log(&[topics, data].concat().concat(), topics.len());
+    // On the stack (the largest event has 7 words), not concatenated: no allocation, and no
+    // growth code.
+    let mut log = [[0u8; 32]; 8];
+    for (slot, word) in log.iter_mut().zip(topics.iter().chain(data)) {
+        *slot = word.0;
+    }
+    let length = (topics.len() + data.len()) * 32;
+    host.emit_log(log.as_flattened().get(..length).unwrap_or_default(), topics.len());
 }

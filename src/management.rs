@@ -239,14 +239,12 @@ impl SmartSessions {
         Ok(())
     }
 
-    /// `revokeSessionByKey` (`signed` is `None`: the key is `caller`) or
-    /// `revokeSessionBySignature` (`signed` holds the deadline and the key's signature over
-    /// the [`SessionRevocation`]): the session's own key ends it. Nobody else but the account
-    /// can.
+    /// `revokeSessionByKey` by `caller`, the session's own key: it ends the session. Nobody
+    /// else but the account can.
     ///
     /// # Errors
     /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled),
-    /// [`NotSessionKey`], [`RevocationExpired`], [`RevocationSignatureInvalid`].
+    /// [`NotSessionKey`].
     ///
     /// # Events
     /// [`SessionRevokedByKey`].
@@ -255,35 +253,54 @@ impl SmartSessions {
         caller: Address,
         account: Address,
         permission_id: PermissionId,
-        signed: Option<(U48, &[u8])>,
     ) -> Result<(), Error> {
         let record = self.live_session(account, permission_id)?;
-        match signed {
-            None if caller != record.signer => {
-                return Err(NotSessionKey { permissionId: permission_id, caller }.into())
-            }
-            None => {}
-            Some((deadline, signature)) => {
-                // Outside validation the clock may be read. Compared as u64: a `uint48` is one
-                // limb, and ruint's `From` would drag its panic formatting in.
-                if self.vm().block_timestamp() > deadline.as_limbs()[0] {
-                    return Err(RevocationExpired { deadline }.into());
-                }
-                let revocation =
-                    SessionRevocation { account, permissionId: permission_id, deadline };
-                let digest = revocation.digest(self.vm().chain_id(), self.vm().contract_address());
-                if !signed_by(self.vm(), digest, signature, record.key_type, record.signer) {
-                    return Err(RevocationSignatureInvalid { permissionId: permission_id }.into());
-                }
-            }
+        if caller != record.signer {
+            return Err(NotSessionKey { permissionId: permission_id, caller }.into());
         }
+        self.end_by_key(account, permission_id, record);
+        Ok(())
+    }
+
+    /// `revokeSessionBySignature`: the session's key signed the [`SessionRevocation`] (until
+    /// `deadline`), anyone relays it. The executor's, which reads the clock.
+    ///
+    /// # Errors
+    /// [`SessionNotEnabled`](crate::interface::ISmartSessions::SessionNotEnabled),
+    /// [`RevocationExpired`], [`RevocationSignatureInvalid`].
+    ///
+    /// # Events
+    /// [`SessionRevokedByKey`].
+    pub fn revoke_by_signature(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        deadline: U48,
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let record = self.live_session(account, permission_id)?;
+        // Outside validation the clock may be read. Compared as u64: a `uint48` is one limb,
+        // and ruint's `From` would drag its panic formatting in.
+        if self.vm().block_timestamp() > deadline.as_limbs()[0] {
+            return Err(RevocationExpired { deadline }.into());
+        }
+        let revocation = SessionRevocation { account, permissionId: permission_id, deadline };
+        let digest = revocation.digest(self.vm().chain_id(), self.vm().contract_address());
+        if !signed_by(self.vm(), digest, signature, record.key_type, record.signer) {
+            return Err(RevocationSignatureInvalid { permissionId: permission_id }.into());
+        }
+        self.end_by_key(account, permission_id, record);
+        Ok(())
+    }
+
+    /// Ends a session its key revoked.
+    fn end_by_key(&mut self, account: Address, permission_id: PermissionId, record: SessionRecord) {
         self.end_session(account, permission_id, record);
         emit(
             self.vm(),
             &[SessionRevokedByKey::SIGNATURE_HASH, address_word(account), permission_id],
             &[],
         );
-        Ok(())
     }
 
     /// Marks the session's record removed: nothing of this enabling can validate again.

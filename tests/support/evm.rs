@@ -7,7 +7,7 @@ use local_chain::{Chain, ExecutionResult, StylusFrame};
 use smart_session::encode::enable_signature;
 use stylus_smart_sessions::{
     interface::{ISmartSessions, Session, SessionGrant},
-    programs::TEST_MANAGER,
+    programs::{TEST_EXECUTOR, TEST_MANAGER},
 };
 
 use super::{
@@ -136,6 +136,7 @@ impl World {
         let game = chain.deploy(DEPLOYER, creation_code("contracts/Game.sol", "Game"));
         chain.set_code(MODULE, super::chain::deployed_code());
         chain.set_code(TEST_MANAGER, super::chain::manager_code());
+        chain.set_code(TEST_EXECUTOR, super::chain::executor_code());
         let owner = SessionKey::from_seed(0x0a);
         let args = (entry_point, owner_validator, owner.address().abi_encode()).abi_encode_params();
         let account = chain.deploy(
