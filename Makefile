@@ -2,15 +2,17 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 WASM := target/wasm32-unknown-unknown/release/stylus_smart_sessions.wasm
-# The module is two programs from one crate (src/programs.rs): the validator, at the address
-# accounts install, and the manager it delegatecalls for everything off the hot path.
+# The module is three programs from one crate (src/programs.rs): the validator, at the address
+# accounts install, and the manager and the executor it delegatecalls off the hot path.
 VALIDATOR := target/stylus_smart_sessions
 MANAGER := target/stylus_smart_sessions_manager
+EXECUTOR := target/stylus_smart_sessions_executor
 # Size budgets, as headroom below the 24,576-byte limit: the validator at most 50% of it
-# (12,288 B); the manager at most 90% for now (its target, 65% or 15,974 B, needs the size work
-# README *Size and cost* lists). Every byte of either is paid on every call.
+# (12,288 B), the manager and the executor at most 65% (15,974 B), so that each keeps room for
+# the features to come. Every byte of a program is paid on every call into it.
 VALIDATOR_HEADROOM := 50
-MANAGER_HEADROOM := 10
+MANAGER_HEADROOM := 35
+EXECUTOR_HEADROOM := 35
 # binaryen's wasm-opt, from the npm registry. Only the features Nitro activates are enabled,
 # so the optimizer cannot introduce another.
 BINARYEN := 132.0.0
@@ -37,16 +39,18 @@ $(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_FEATURES) $(WASM) -o $(2).opt.wasm
 cargo run --locked --quiet -p stylus-artifact -- $(2).opt.wasm --out $(2).code --headroom $(4)
 endef
 
-## The deployable programs, the manager first (the validator is built for its address,
-## SMART_SESSIONS_MANAGER, by default where the in-process chains put it), each against its
-## size budget: `make build` fails when either leaves less headroom.
+## The deployable programs, the manager and the executor first (the validator is built for
+## their addresses, SMART_SESSIONS_MANAGER and SMART_SESSIONS_EXECUTOR, by default where the
+## in-process chains put them), each against its size budget: `make build` fails when any
+## leaves less headroom.
 build: setup $(WASM_OPT)
 	$(call program,manager,$(MANAGER),--features manager,$(MANAGER_HEADROOM))
+	$(call program,executor,$(EXECUTOR),--features executor,$(EXECUTOR_HEADROOM))
 	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
 
 ## The validator alone, as `build` makes it: what scripts/deploy.sh runs, with
-## SMART_SESSIONS_MANAGER=0x… (the address it just deployed the manager at), to build the
-## validator for that manager.
+## SMART_SESSIONS_MANAGER=0x… and SMART_SESSIONS_EXECUTOR=0x… (where it just deployed them),
+## to build the validator for them.
 validator: setup $(WASM_OPT)
 	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
 

@@ -27,6 +27,7 @@ use stylus_runtime::{
     pricing::{self, ActivationCosts, ProgramShape},
     Program,
 };
+use stylus_smart_sessions::programs::TEST_MANAGER;
 use support::{
     erc7739,
     evm::{PackedUserOperation, World, IERC1271, IERC20},
@@ -38,13 +39,13 @@ struct Measured {
     case: &'static str,
     /// The JSON name of the case, for the ones the targets name.
     name: &'static str,
-    /// Ink of the validator's frame and the manager frames it delegated to.
+    /// Ink of the validator's frame and the frames it delegated to.
     ink: u64,
     /// Entry gas paid, as run.
     entry_gas: u64,
     /// Entry gas had every program of the validation been cached.
     cached_entry_gas: u64,
-    /// `validateUserOp` gas, as run (the manager's frames included).
+    /// `validateUserOp` gas, as run (the delegated frames included).
     module_gas: u64,
     handle_ops_gas: u64,
 }
@@ -57,7 +58,7 @@ impl Measured {
 }
 
 /// Runs `ops` through `handleOps` and reads the module's validation of the last op: the
-/// validator's frame and the manager frames listed just before it (its delegatecalls).
+/// validator's frame and the frames listed just before it (its delegatecalls).
 fn measure(
     case: &'static str,
     name: &'static str,
@@ -78,13 +79,14 @@ fn measure(
     assert!(frame.success, "{case}: the module's validation must succeed");
     let delegated: Vec<_> =
         frames[..at].iter().rev().take_while(|frame| frame.code_address.is_some()).collect();
-    let [validator, manager] = programs().each_ref().map(|program| program.activation);
+    let [validator, manager, executor] = programs().each_ref().map(|program| program.activation);
     let mut entry_gas = frame.entry_gas;
     let mut cached_entry_gas = validator.entry_gas(true);
     let mut ink = frame.ink;
     for callee in &delegated {
         entry_gas += callee.entry_gas;
-        cached_entry_gas += manager.entry_gas(true);
+        let program = if callee.code_address == Some(TEST_MANAGER) { manager } else { executor };
+        cached_entry_gas += program.entry_gas(true);
         ink += callee.ink;
     }
     Measured { case, name, ink, entry_gas, cached_entry_gas, module_gas: frame.gas, handle_ops_gas }
@@ -97,9 +99,9 @@ struct Deployed {
     activation: ActivationCosts,
 }
 
-/// The two deployed programs, validator first: read and compiled once for the whole run.
-fn programs() -> &'static [Deployed; 2] {
-    static PROGRAMS: std::sync::OnceLock<[Deployed; 2]> = std::sync::OnceLock::new();
+/// The three deployed programs, validator first: read and compiled once for the whole run.
+fn programs() -> &'static [Deployed; 3] {
+    static PROGRAMS: std::sync::OnceLock<[Deployed; 3]> = std::sync::OnceLock::new();
     PROGRAMS.get_or_init(|| {
         let load = |name, code: Vec<u8>| {
             let activation = Program::from_code(&code).expect("the artifact loads").activation();
@@ -108,6 +110,7 @@ fn programs() -> &'static [Deployed; 2] {
         [
             load("validator", support::chain::deployed_code()),
             load("manager", support::chain::manager_code()),
+            load("executor", support::chain::executor_code()),
         ]
     })
 }
@@ -136,7 +139,7 @@ fn measure_execution(
 }
 
 /// The module's last frame — (ink, entry gas, frame gas) — with the ink and entry of the
-/// manager frames listed just before it (its delegatecalls; their gas is in the frame's).
+/// frames listed just before it (its delegatecalls; their gas is in the frame's).
 fn module_frames(world: &World) -> (u64, u64, u64) {
     let frames = world.chain.stylus_frames();
     let at = frames.iter().rposition(|f| f.code_address.is_none()).expect("the module ran");
@@ -409,8 +412,8 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
     let _ = writeln!(w, "## Programs\n");
     let _ = writeln!(
         w,
-        "The validator (the address accounts install) and the manager it delegatecalls. Entry \
-         gas is paid by every call into a program: uncached for its first call in a block, \
+        "The validator (the address accounts install) and the manager and the executor it \
+         delegatecalls. Entry gas is paid by every call into a program: uncached for its first call in a block, \
          cached after (or always, after a cache bid).\n"
     );
     let _ = writeln!(
@@ -436,8 +439,8 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
     let _ = writeln!(w, "\n## validateUserOp and handleOps\n");
     let _ = writeln!(
         w,
-        "`ink` is the WASM and hostios of the validator and the manager frames it delegated \
-         to; `run gas` is that ink as gas plus the EVM-side gas its hostios bought (storage, \
+        "`ink` is the WASM and hostios of the validator and the frames it delegated to (the \
+         manager's, in ENABLE mode); `run gas` is that ink as gas plus the EVM-side gas its hostios bought (storage, \
          ecrecover, ERC-1271 call, delegatecall, logs); `validateUserOp gas` adds entry, \
          uncached as run (the first call of a block; storage cold, as for a bundle's first \
          operation) and with every program cached. `handleOps gas` is the whole bundle \
@@ -466,7 +469,7 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
     let _ = writeln!(
         w,
         "One 0.01-ether `move` sent as a plain transaction to the module, whose validator hands \
-         it to the manager, which calls the account's `executeFromExecutor`. `ink` and `entry \
+         it to the executor, which calls the account's `executeFromExecutor`. `ink` and `entry \
          gas` are both programs'. `module frame gas` is the module's entry and run gas \
          *including* the account's execution it calls (the game's move); `transaction gas` is \
          the whole transaction, intrinsic 21,000 included — compare `handleOps gas` above. \

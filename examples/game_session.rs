@@ -11,7 +11,7 @@ mod support;
 use alloy_primitives::{aliases::U48, Bytes, U256};
 use alloy_sol_types::{SolError, SolInterface};
 use session_core::interface::{Error, SessionGrant};
-use stylus_smart_sessions::programs::TEST_MANAGER;
+use stylus_smart_sessions::programs::{TEST_EXECUTOR, TEST_MANAGER};
 use support::{
     evm::{IEntryPoint, World},
     *,
@@ -45,7 +45,12 @@ fn main() {
         "alice's account {account} (OpenZeppelin AccountERC7579, owner {})",
         world.owner.address()
     );
-    println!("module          {MODULE} (Stylus validator, {} bytes of code; its manager {TEST_MANAGER}, {} bytes)", code_size(), support::chain::manager_code().len());
+    println!(
+        "module          {MODULE} (Stylus validator, {} bytes of code; its manager {TEST_MANAGER}, {} bytes; its executor {TEST_EXECUTOR}, {} bytes)",
+        code_size(),
+        support::chain::manager_code().len(),
+        support::chain::executor_code().len()
+    );
     println!("game            {game}");
     println!("frontend key    {}\n", frontend.address());
     println!("1. Alice's own UserOperation installs the module           executed");

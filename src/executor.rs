@@ -61,7 +61,7 @@ impl SmartSessions {
     /// [`NotSessionKey`], [`ExecutionExpired`], [`ExecutionNonceInvalid`],
     /// [`ExecutionSignatureInvalid`], [`SessionNotYetValid`], [`SessionExpired`], every
     /// refusal of validation's checks (see
-    /// [`validate_user_op`](SmartSessions::validate_user_op)); the account's revert data as
+    /// [`validate_use`](SmartSessions::validate_use)); the account's revert data as
     /// [`Revert::Data`].
     ///
     /// # Events

@@ -16,13 +16,16 @@ use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 use session_core::{
-    codec::{address_word, u256, uint_word, EnableRequest},
+    codec::{
+        address_word, array_at, bool_word, u256, uint_word, words, EnableRequest, Reader,
+        UserOperation,
+    },
     eip712::{multi_chain_digest, PermissionId},
     interface::{
         Error,
         ISmartSessions::{
-            GrantAlreadyUsed, GrantChainMismatch, GrantNonceMismatch, GrantSignedByModule,
-            GrantsInvalidated, NotInitialized, SessionAccountMismatch,
+            EnableDataMalformed, GrantAlreadyUsed, GrantChainMismatch, GrantNonceMismatch,
+            GrantSignedByModule, GrantsInvalidated, NotInitialized, SessionAccountMismatch,
         },
         IERC1271::isValidSignatureCall,
     },
@@ -34,7 +37,92 @@ use crate::{events::emit, SmartSessions};
 /// What ERC-1271's `isValidSignature` returns for a valid signature.
 const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
 
+/// What the manager answers the validator for an ENABLE-mode operation, five words: the
+/// session it enabled, whether the account accepted the owner's signature, the grant's
+/// deadline, and where the key proof sits in `userOp.signature` (its start and length), so
+/// the validator, which does not decode grants, validates the operation under the session
+/// as in USE mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Granted {
+    /// The session the grant enabled.
+    pub(crate) permission_id: PermissionId,
+    /// Whether the account accepted the owner's signature (ERC-1271).
+    pub(crate) owner_signed: bool,
+    /// The grant's deadline: the operation is valid until then at most.
+    pub(crate) deadline: u64,
+    /// Where the key proof starts in `userOp.signature`.
+    pub(crate) proof_start: u64,
+    /// The key proof's length.
+    pub(crate) proof_len: u64,
+}
+
+impl Granted {
+    /// The manager's return data.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        words([
+            self.permission_id,
+            bool_word(self.owner_signed),
+            uint_word(self.deadline.into()),
+            uint_word(self.proof_start.into()),
+            uint_word(self.proof_len.into()),
+        ])
+    }
+
+    /// Reads the manager's return data (only ever the manager's own encoding: anything else
+    /// reads as zeros, a session that is not enabled).
+    pub(crate) fn decode(data: &[u8]) -> Self {
+        let words = data.first_chunk::<160>().map(|bytes| bytes.as_chunks::<32>().0);
+        let Some([id, signed, deadline, start, len]) =
+            words.and_then(|w| <&[[u8; 32]; 5]>::try_from(w).ok())
+        else {
+            return Self::default();
+        };
+        let low = |word: &[u8; 32]| u64::from_be_bytes(array_at(word, 24));
+        Self {
+            permission_id: B256::new(*id),
+            owner_signed: low(signed) != 0,
+            deadline: low(deadline),
+            proof_start: low(start),
+            proof_len: low(len),
+        }
+    }
+
+    /// The key proof in the operation's `signature` (empty if out of it, which only the
+    /// manager's own encoding could cause: a proof that fails).
+    pub(crate) fn proof<'a>(&self, signature: &'a [u8]) -> &'a [u8] {
+        let start = self.proof_start as usize;
+        signature.get(start..start + self.proof_len as usize).unwrap_or_default()
+    }
+}
+
 impl SmartSessions {
+    /// `validateUserOp` in ENABLE mode, the manager's part: decodes the grant from the
+    /// operation's signature (after its mode byte), checks it and enables its session for
+    /// `account` ([`Self::enable_from_grant`]).
+    ///
+    /// # Errors
+    /// [`EnableDataMalformed`], and the errors of [`Self::enable_from_grant`].
+    pub(crate) fn enable_for_op(
+        &mut self,
+        account: Address,
+        user_op: &UserOperation<'_>,
+    ) -> Result<Granted, Error> {
+        let signature = user_op.signature;
+        // Positions count in `userOp.signature`, after its mode byte.
+        let request = Reader::new(signature.get(1..).unwrap_or_default(), 1)
+            .enable_request()
+            .map_err(|position| EnableDataMalformed { position: u256(position as u128) })?;
+        let (permission_id, owner_signed) = self.enable_from_grant(account, &request)?;
+        let proof = request.key_signature;
+        Ok(Granted {
+            permission_id,
+            owner_signed,
+            deadline: request.grant.deadline.as_limbs()[0],
+            proof_start: (proof.as_ptr() as usize - signature.as_ptr() as usize) as u64,
+            proof_len: proof.len() as u64,
+        })
+    }
+
     /// Checks `request` and enables its session for `account`.
     ///
     /// # Returns
@@ -60,6 +148,7 @@ impl SmartSessions {
         }
         let chain_id = self.vm().chain_id();
         let grant_digest = grant.digest(chain_id, self.vm().contract_address());
+        let permission_id = self.permission_id(&grant.session);
         let signed_hash = signed_hash(request, chain_id, grant_digest)?;
 
         let state = self.account_state(account);
@@ -67,13 +156,15 @@ impl SmartSessions {
         if grant.nonce != expected {
             return Err(GrantNonceMismatch { nonce: grant.nonce, expected }.into());
         }
-        if self.grant_used(account, grant_digest) {
+        // A grant enables its session once: the session's record, once stored, is never
+        // cleared (not by removal, revocation or uninstall), so it marks the grant used
+        // without a word of its own. A new grant for the same session needs a new salt.
+        if self.session_ever_stored(account, permission_id) {
             return Err(GrantAlreadyUsed { grantDigest: grant_digest }.into());
         }
         let owner_signed = self.owner_signed(account, signed_hash, request.owner_signature)?;
 
-        self.mark_grant_used(account, grant_digest);
-        let permission_id = self.enable(account, &grant.session)?;
+        self.enable(account, &grant.session, permission_id)?;
         Ok((permission_id, owner_signed))
     }
 

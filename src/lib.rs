@@ -16,7 +16,7 @@
 //! without a bundler; [`erc7739`] answers ERC-1271 for the account with a session's ERC-7739
 //! signatures; [`management`] enables and ends sessions, [`grant`] enables the owner's signed
 //! grants; [`storage`] reads and writes the records `session_core::layout` lays out;
-//! [`programs`] splits it all between the validator and the manager.
+//! [`programs`] splits it all between the validator, the manager and the executor.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![cfg_attr(target_arch = "wasm32", no_main)]
@@ -44,11 +44,17 @@ use stylus_sdk::{host::VM, prelude::*, ArbResult};
 
 use session_core::{
     codec::{address_word, bool_word, bytes4_word, u256, uint_word, words, Position, Reader},
+    erc4337::SIG_VALIDATION_FAILED,
     interface::{self, Error, ISmartSessions},
-    session_key::parse_use,
+    session_key::{parse_use, MODE_ENABLE},
 };
 
-use crate::executor::RelayedExecution;
+use crate::{
+    executor::RelayedExecution,
+    grant::Granted,
+    programs::{EXECUTOR, MANAGER},
+    validation::{check_sender, SessionUse},
+};
 
 /// ERC-7579 module type id of a validator.
 pub const MODULE_TYPE_VALIDATOR: u64 = 1;
@@ -77,19 +83,18 @@ impl From<Position> for Revert {
 impl Revert {
     /// The data to revert with for a call with `input`.
     fn data(self, input: &[u8]) -> Vec<u8> {
-        let error = match self {
-            Self::Refused(error) => error,
-            Self::Data(data) => return data,
+        match self {
+            Self::Refused(error) => interface::revert_data(&error),
+            Self::Data(data) => data,
             Self::Malformed(position) => {
                 let selector = input.first_chunk::<4>().copied().unwrap_or_default();
                 let error = ISmartSessions::InvalidCalldata {
                     selector: selector.into(),
                     position: u256(position as u128),
                 };
-                error.into()
+                interface::revert_data(&error.into())
             }
-        };
-        interface::revert_data(&error)
+        }
     }
 }
 
@@ -99,15 +104,15 @@ impl From<Error> for Revert {
     }
 }
 
-/// The module. Its state lives in the seven mappings `session_core::layout` lays out, read
+/// The module. Its state lives in the six mappings `session_core::layout` lays out, read
 /// and written through the storage hostios ([`storage`]).
 #[storage]
 pub struct SmartSessions {}
 
-/// The program's entry: every call lands in [`SmartSessions::dispatch`] (the validator) or
-/// [`SmartSessions::manage`] (the manager, built with the `manager` feature) with its raw call
-/// data. (A private module, because the SDK's generated `user_entrypoint` export carries no
-/// docs.)
+/// The program's entry: every call lands in [`SmartSessions::dispatch`] (the validator),
+/// [`SmartSessions::manage`] (the manager, built with the `manager` feature) or
+/// [`SmartSessions::execute`] (the executor, `executor` feature) with its raw call data. (A
+/// private module, because the SDK's generated `user_entrypoint` export carries no docs.)
 mod program {
     use super::*;
 
@@ -118,7 +123,9 @@ mod program {
         let mut module = unsafe { <SmartSessions as StorageType>::new(U256::ZERO, 0, host) };
         #[cfg(feature = "manager")]
         return module.manage(&input);
-        #[cfg(not(feature = "manager"))]
+        #[cfg(feature = "executor")]
+        return module.execute(&input);
+        #[cfg(not(any(feature = "manager", feature = "executor")))]
         module.dispatch(&input)
     }
 }
@@ -132,15 +139,20 @@ impl SmartSessions {
         self.route(input).map_err(|revert| revert.data(input))
     }
 
-    /// The manager program: every call the validator hands over (see [`programs`]).
+    /// The manager program: the calls the validator hands it (see [`programs`]).
     pub fn manage(&mut self, input: &[u8]) -> ArbResult {
-        self.route_cold(input).map_err(|revert| revert.data(input))
+        self.route_manager(input).map_err(|revert| revert.data(input))
     }
 
-    /// What both programs read of a call first: its selector, a reader over its arguments and
+    /// The executor program: the calls the validator hands it (see [`programs`]).
+    pub fn execute(&mut self, input: &[u8]) -> ArbResult {
+        self.route_executor(input).map_err(|revert| revert.data(input))
+    }
+
+    /// What every program reads of a call first: its selector, a reader over its arguments and
     /// its caller. No function takes ether; it is refused as Solidity refuses it for
     /// non-payable functions.
-    // Inlined into both routes: out of line, returning the tuple through memory cost the
+    // Inlined into every route: out of line, returning the tuple through memory cost the
     // manager 74 bytes.
     #[inline(always)]
     fn open<'a>(&self, input: &'a [u8]) -> Result<([u8; 4], Reader<'a>, Address), Revert> {
@@ -161,12 +173,23 @@ impl SmartSessions {
         match selector {
             validateUserOpCall::SELECTOR => {
                 let (user_op, user_op_hash) = args.user_operation_call()?;
-                // ENABLE mode (and anything but USE) is the manager's.
-                let Some((permission_id, proof)) = parse_use(user_op.signature) else {
-                    return self.forward(input);
-                };
-                let validation_data =
-                    self.validate_use(caller, &user_op, user_op_hash, permission_id, proof)?;
+                check_sender(caller, &user_op)?;
+                let signature = user_op.signature;
+                let (permission_id, proof, deadline, authorized) =
+                    if let Some((permission_id, proof)) = parse_use(signature) {
+                        (permission_id, proof, u64::MAX, true)
+                    } else if signature.first() == Some(&MODE_ENABLE) {
+                        // The manager checks and enables the grant; the operation is then
+                        // validated here under it, as in USE mode.
+                        let granted = Granted::decode(&self.forward(MANAGER, input)?);
+                        let proof = granted.proof(signature);
+                        (granted.permission_id, proof, granted.deadline, granted.owner_signed)
+                    } else {
+                        return Ok(words([SIG_VALIDATION_FAILED]));
+                    };
+                let session = self.live_session(caller, permission_id)?;
+                let use_op = SessionUse { permission_id, session, deadline, authorized, proof };
+                let validation_data = self.validate_use(caller, &user_op, user_op_hash, use_op)?;
                 Ok(words([validation_data]))
             }
             onInstallCall::SELECTOR => {
@@ -176,7 +199,7 @@ impl SmartSessions {
                 if data.is_empty() {
                     return Ok(Vec::new());
                 }
-                self.forward(input)
+                self.forward(MANAGER, input)
             }
             onUninstallCall::SELECTOR => {
                 args.trailing_bytes::<1>(1)?;
@@ -196,54 +219,70 @@ impl SmartSessions {
                 let account = args.address(0)?;
                 Ok(words([bool_word(self.account_state(account).installed())]))
             }
-            _ => self.forward(input),
+            executeAsSessionCall::SELECTOR
+            | executeAsSessionBySignatureCall::SELECTOR
+            | isValidSignatureWithSenderCall::SELECTOR
+            | revokeSessionBySignatureCall::SELECTOR
+            | executionNonceCall::SELECTOR => self.forward(EXECUTOR, input),
+            _ => self.forward(MANAGER, input),
         }
     }
 
-    /// Hands `input` to the manager: a DELEGATECALL on chain (its storage writes land here,
-    /// `msg.sender` stays the caller), the manager's code in process elsewhere. The storage
-    /// cache is written out first and read afresh after.
-    fn forward(&mut self, input: &[u8]) -> Result<Vec<u8>, Revert> {
+    /// Hands `input` to `program` (the manager or the executor): a DELEGATECALL on chain (its
+    /// storage writes land here, `msg.sender` stays the caller), the program's code in process
+    /// elsewhere. The storage cache is written out first and read afresh after.
+    fn forward(&mut self, program: Address, input: &[u8]) -> Result<Vec<u8>, Revert> {
         #[cfg(target_arch = "wasm32")]
         {
-            // SAFETY: no storage reference of the SDK's is alive across the call.
-            unsafe {
-                stylus_sdk::call::RawCall::new_delegate(self.vm())
-                    .clear_storage_cache()
-                    .call(programs::MANAGER, input)
+            // The hostios themselves, as the SDK's `RawCall` would make them, without its
+            // builder: written out and forgotten, the storage cache cannot go stale.
+            let vm = self.vm();
+            vm.flush_cache(true);
+            let mut output_len = 0;
+            // SAFETY: no storage reference of the SDK's is alive across the call; `program`
+            // and `input` are valid for their lengths during it.
+            let status = unsafe {
+                vm.delegate_call_contract(
+                    program.as_ptr(),
+                    input.as_ptr(),
+                    input.len(),
+                    u64::MAX,
+                    &mut output_len,
+                )
+            };
+            let output = vm.read_return_data(0, None);
+            if status == 0 {
+                Ok(output)
+            } else {
+                Err(Revert::Data(output))
             }
-            .map_err(Revert::Data)
         }
         #[cfg(not(target_arch = "wasm32"))]
-        self.manage(input).map_err(Revert::Data)
+        if program == MANAGER { self.manage(input) } else { self.execute(input) }
+            .map_err(Revert::Data)
     }
 
-    fn route_cold(&mut self, input: &[u8]) -> Result<Vec<u8>, Revert> {
+    fn route_manager(&mut self, input: &[u8]) -> Result<Vec<u8>, Revert> {
         use ISmartSessions::*;
 
         let (selector, args, caller) = self.open(input)?;
         let static_args = |words: usize| args.end(words * 32);
 
         match selector {
+            validateUserOpCall::SELECTOR => {
+                // ENABLE mode's grant (see [`Granted`]); the validator validates the operation.
+                let (user_op, _) = args.user_operation_call()?;
+                Ok(self.enable_for_op(caller, &user_op)?.encode())
+            }
             onInstallCall::SELECTOR => {
                 let [data] = args.trailing_bytes(1)?;
                 self.enable_at_install(caller, data)?;
                 Ok(Vec::new())
             }
-            validateUserOpCall::SELECTOR => {
-                let (user_op, user_op_hash) = args.user_operation_call()?;
-                let validation_data = self.validate_user_op(caller, &user_op, user_op_hash)?;
-                Ok(words([validation_data]))
-            }
-            isValidSignatureWithSenderCall::SELECTOR => {
-                args.address(0)?;
-                let hash = args.b256(32)?;
-                let [signature] = args.trailing_bytes(3)?;
-                Ok(words([bytes4_word(self.is_valid_signature(caller, hash, signature))]))
-            }
             enableSessionCall::SELECTOR => {
                 let session = args.session_call()?;
-                let permission_id = self.enable(caller, &session)?;
+                let permission_id = self.permission_id(&session);
+                self.enable(caller, &session, permission_id)?;
                 Ok(words([permission_id]))
             }
             removeSessionCall::SELECTOR => {
@@ -260,37 +299,8 @@ impl SmartSessions {
                 static_args(2)?;
                 let account = args.address(0)?;
                 let permission_id = args.b256(32)?;
-                self.revoke_by_key(caller, account, permission_id, None)?;
+                self.revoke_by_key(caller, account, permission_id)?;
                 Ok(Vec::new())
-            }
-            revokeSessionBySignatureCall::SELECTOR => {
-                let account = args.address(0)?;
-                let permission_id = args.b256(32)?;
-                let deadline = args.uint48(64)?;
-                let [signature] = args.trailing_bytes(4)?;
-                self.revoke_by_key(caller, account, permission_id, Some((deadline, signature)))?;
-                Ok(Vec::new())
-            }
-            executeAsSessionCall::SELECTOR => {
-                let account = args.address(0)?;
-                let permission_id = args.b256(32)?;
-                let [call_data] = args.trailing_bytes(3)?;
-                self.execute_as_session(caller, account, permission_id, call_data, None)
-            }
-            executeAsSessionBySignatureCall::SELECTOR => {
-                let account = args.address(0)?;
-                let permission_id = args.b256(32)?;
-                let nonce = args.uint(64)?;
-                let deadline = args.uint48(96)?;
-                let [call_data, signature] = args.trailing_bytes(6)?;
-                let relayed = RelayedExecution { nonce, deadline, signature };
-                self.execute_as_session(caller, account, permission_id, call_data, Some(relayed))
-            }
-            executionNonceCall::SELECTOR => {
-                static_args(2)?;
-                let account = args.address(0)?;
-                let permission_id = args.b256(32)?;
-                Ok(words([self.execution_nonce(account, permission_id).into()]))
             }
             getSessionCall::SELECTOR => {
                 static_args(2)?;
@@ -341,6 +351,51 @@ impl SmartSessions {
                 static_args(0)?;
                 self.invalidate_grants(caller)?;
                 Ok(Vec::new())
+            }
+            _ => Err(Revert::Malformed(0)),
+        }
+    }
+    fn route_executor(&mut self, input: &[u8]) -> Result<Vec<u8>, Revert> {
+        use ISmartSessions::*;
+
+        let (selector, args, caller) = self.open(input)?;
+        let static_args = |words: usize| args.end(words * 32);
+
+        match selector {
+            executeAsSessionCall::SELECTOR => {
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                let [call_data] = args.trailing_bytes(3)?;
+                self.execute_as_session(caller, account, permission_id, call_data, None)
+            }
+            executeAsSessionBySignatureCall::SELECTOR => {
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                let nonce = args.uint(64)?;
+                let deadline = args.uint48(96)?;
+                let [call_data, signature] = args.trailing_bytes(6)?;
+                let relayed = RelayedExecution { nonce, deadline, signature };
+                self.execute_as_session(caller, account, permission_id, call_data, Some(relayed))
+            }
+            isValidSignatureWithSenderCall::SELECTOR => {
+                args.address(0)?;
+                let hash = args.b256(32)?;
+                let [signature] = args.trailing_bytes(3)?;
+                Ok(words([bytes4_word(self.is_valid_signature(caller, hash, signature))]))
+            }
+            revokeSessionBySignatureCall::SELECTOR => {
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                let deadline = args.uint48(64)?;
+                let [signature] = args.trailing_bytes(4)?;
+                self.revoke_by_signature(account, permission_id, deadline, signature)?;
+                Ok(Vec::new())
+            }
+            executionNonceCall::SELECTOR => {
+                static_args(2)?;
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                Ok(words([self.execution_nonce(account, permission_id).into()]))
             }
             _ => Err(Revert::Malformed(0)),
         }

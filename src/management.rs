@@ -67,7 +67,7 @@ impl SmartSessions {
         let sessions =
             Reader::new(data, 0).sessions().map_err(|_| InvalidInstallData { account })?;
         for session in &sessions {
-            self.enable(account, session)?;
+            self.enable(account, session, self.permission_id(session))?;
         }
         Ok(())
     }
@@ -113,10 +113,8 @@ impl SmartSessions {
         Ok(())
     }
 
-    /// `enableSession(session)` by `account`.
-    ///
-    /// # Returns
-    /// The session's permission id (its EIP-712 hash, see [`Session::permission_id`]).
+    /// `enableSession(session)` by `account`, `permission_id` being the session's id as
+    /// [`Self::permission_id`] derives it (ENABLE derives it with the grant's digest).
     ///
     /// # Errors
     /// [`NotInitialized`], the shape errors of [`check_session`], [`SessionAlreadyEnabled`],
@@ -128,14 +126,13 @@ impl SmartSessions {
         &mut self,
         account: Address,
         session: &Session,
-    ) -> Result<PermissionId, Error> {
+        permission_id: PermissionId,
+    ) -> Result<(), Error> {
         let mut state = self.account_state(account);
         if !state.installed() {
             return Err(NotInitialized { account }.into());
         }
-        let module = self.vm().contract_address();
-        let (key_type, signer) = check_session(session, account, module)?;
-        let permission_id = session.permission_id(self.vm().chain_id(), module);
+        let (key_type, signer) = check_session(session, account, self.vm().contract_address())?;
         if self.live_instance(account, permission_id).is_some() {
             return Err(SessionAlreadyEnabled { permissionId: permission_id, account }.into());
         }
@@ -155,6 +152,7 @@ impl SmartSessions {
             period_index: 0,
             uses: 0,
             spent: 0,
+            removed: false,
         };
         self.store_session_record(account, permission_id, &record, 0);
         let terms = SessionTerms {
@@ -221,7 +219,7 @@ impl SmartSessions {
                 uint_word(record.valid_until.into()),
             ],
         );
-        Ok(permission_id)
+        Ok(())
     }
 
     /// `removeSession(permissionId)` by `account`: nothing of the session can validate again.
@@ -246,14 +244,12 @@ impl SmartSessions {
         Ok(())
     }
 
-    /// `revokeSessionByKey` (`signed` is `None`: the key is `caller`) or
-    /// `revokeSessionBySignature` (`signed` holds the deadline and the key's signature over
-    /// the [`SessionRevocation`]): the session's own key ends it. Nobody else but the account
-    /// can.
+    /// `revokeSessionByKey` by `caller`, the session's own key: it ends the session. Nobody
+    /// else but the account can.
     ///
     /// # Errors
     /// [`SessionNotEnabled`](session_core::interface::ISmartSessions::SessionNotEnabled),
-    /// [`NotSessionKey`], [`RevocationExpired`], [`RevocationSignatureInvalid`].
+    /// [`NotSessionKey`].
     ///
     /// # Events
     /// [`SessionRevokedByKey`].
@@ -262,35 +258,54 @@ impl SmartSessions {
         caller: Address,
         account: Address,
         permission_id: PermissionId,
-        signed: Option<(U48, &[u8])>,
     ) -> Result<(), Error> {
         let record = self.live_session(account, permission_id)?;
-        match signed {
-            None if caller != record.signer => {
-                return Err(NotSessionKey { permissionId: permission_id, caller }.into())
-            }
-            None => {}
-            Some((deadline, signature)) => {
-                // Outside validation the clock may be read. Compared as u64: a `uint48` is one
-                // limb, and ruint's `From` would drag its panic formatting in.
-                if self.vm().block_timestamp() > deadline.as_limbs()[0] {
-                    return Err(RevocationExpired { deadline }.into());
-                }
-                let revocation =
-                    SessionRevocation { account, permissionId: permission_id, deadline };
-                let digest = revocation.digest(self.vm().chain_id(), self.vm().contract_address());
-                if !signed_by(self.vm(), digest, signature, record.key_type, record.signer) {
-                    return Err(RevocationSignatureInvalid { permissionId: permission_id }.into());
-                }
-            }
+        if caller != record.signer {
+            return Err(NotSessionKey { permissionId: permission_id, caller }.into());
         }
+        self.end_by_key(account, permission_id, record);
+        Ok(())
+    }
+
+    /// `revokeSessionBySignature`: the session's key signed the [`SessionRevocation`] (until
+    /// `deadline`), anyone relays it. The executor's, which reads the clock.
+    ///
+    /// # Errors
+    /// [`SessionNotEnabled`](session_core::interface::ISmartSessions::SessionNotEnabled),
+    /// [`RevocationExpired`], [`RevocationSignatureInvalid`].
+    ///
+    /// # Events
+    /// [`SessionRevokedByKey`].
+    pub(crate) fn revoke_by_signature(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        deadline: U48,
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let record = self.live_session(account, permission_id)?;
+        // Outside validation the clock may be read. Compared as u64: a `uint48` is one limb,
+        // and ruint's `From` would drag its panic formatting in.
+        if self.vm().block_timestamp() > deadline.as_limbs()[0] {
+            return Err(RevocationExpired { deadline }.into());
+        }
+        let revocation = SessionRevocation { account, permissionId: permission_id, deadline };
+        let digest = revocation.digest(self.vm().chain_id(), self.vm().contract_address());
+        if !signed_by(self.vm(), digest, signature, record.key_type, record.signer) {
+            return Err(RevocationSignatureInvalid { permissionId: permission_id }.into());
+        }
+        self.end_by_key(account, permission_id, record);
+        Ok(())
+    }
+
+    /// Ends a session its key revoked.
+    fn end_by_key(&mut self, account: Address, permission_id: PermissionId, record: SessionRecord) {
         self.end_session(account, permission_id, record);
         emit(
             self.vm(),
             &[SessionRevokedByKey::SIGNATURE_HASH, address_word(account), permission_id],
             &[],
         );
-        Ok(())
     }
 
     /// Marks the session's record removed: nothing of this enabling can validate again.
@@ -301,7 +316,14 @@ impl SmartSessions {
         mut record: SessionRecord,
     ) {
         record.instance = 0;
-        self.store_session_record(account, permission_id, &record, 0);
+        record.removed = true;
+        self.store_session_record(account, permission_id, &record, 1);
+    }
+
+    /// A session's permission id on this module and chain (its EIP-712 hash, see
+    /// [`Session::permission_id`]).
+    pub(crate) fn permission_id(&self, session: &Session) -> PermissionId {
+        session.permission_id(self.vm().chain_id(), self.vm().contract_address())
     }
 
     /// The instance number of the session when it is live for `account`.

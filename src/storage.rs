@@ -9,8 +9,8 @@ use session_core::{
     interface::SigningScope,
     layout::{
         account_slot, execution_nonce_slot, read_be, rule_value_slot, session_slot,
-        signing_scope_slot, token_budget_slot, used_grant_slot, word_after, AccountState,
-        ActionRecord, SessionRecord, SessionTerms, StoredRule, TokenBudget,
+        signing_scope_slot, token_budget_slot, word_after, AccountState, ActionRecord,
+        SessionRecord, SessionTerms, StoredRule, TokenBudget,
     },
 };
 use stylus_sdk::prelude::*;
@@ -42,8 +42,21 @@ impl SmartSessions {
 
     /// The instance number in a session's `use` word (0: never enabled or removed).
     pub(crate) fn session_instance(&self, account: Address, permission_id: PermissionId) -> u64 {
-        let slot = session_slot(permission_id, account);
-        SessionRecord::instance_of(self.load(word_after(slot, 1)))
+        SessionRecord::instance_of(self.session_use_word(account, permission_id))
+    }
+
+    /// Whether the account ever stored this session, live or not: its `use` word is never
+    /// zero again once written (see [`SessionRecord::removed`]).
+    pub(crate) fn session_ever_stored(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+    ) -> bool {
+        !self.session_use_word(account, permission_id).is_zero()
+    }
+
+    fn session_use_word(&self, account: Address, permission_id: PermissionId) -> B256 {
+        self.load(word_after(session_slot(permission_id, account), 1))
     }
 
     /// The stored record of a session of `account`, live or not: its `key` and `use` words.
@@ -172,14 +185,5 @@ impl SmartSessions {
         budget: &TokenBudget,
     ) {
         self.store(token_budget_slot(permission_id, token, account), budget.to_word());
-    }
-
-    /// Whether `account` enabled the grant with this digest before.
-    pub(crate) fn grant_used(&self, account: Address, grant_digest: B256) -> bool {
-        !self.load(used_grant_slot(grant_digest, account)).is_zero()
-    }
-
-    pub(crate) fn mark_grant_used(&mut self, account: Address, grant_digest: B256) {
-        self.store(used_grant_slot(grant_digest, account), B256::with_last_byte(1));
     }
 }

@@ -1,31 +1,33 @@
-//! The validation path of `validateUserOp`, top-down:
-//! decode the signature (USE: an enabled session; ENABLE: enable the owner's grant first, see
-//! [`crate::grant`]) → decode the call data → check every call against the session's actions →
-//! account for the use and the spend → return ERC-4337 validation data.
+//! The validation path of `validateUserOp`, top-down (the validator's route in `lib.rs` picks
+//! the session: USE mode names an enabled one; ENABLE mode has the manager enable the owner's
+//! grant first, see [`crate::grant`]): decode the key proof and the call data → check every
+//! call against the session's actions → account for the use and the spend → return ERC-4337
+//! validation data.
 //!
 //! ERC-7562 holds throughout: no clock is read (the window goes back in the validation data),
 //! every slot touched is keyed by the account last, the work is bounded by
 //! [`MAX_BATCH_LENGTH`](session_core::calls::MAX_BATCH_LENGTH) and the 8 rules an action may have,
-//! and the only calls are to the ecrecover or P256VERIFY precompile and (ENABLE) the account's
-//! ERC-1271 `isValidSignature`.
+//! and the only calls are to the ecrecover or P256VERIFY precompile and (ENABLE) the manager
+//! (a DELEGATECALL to code compiled into the validator) and the account's ERC-1271
+//! `isValidSignature`.
 
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use session_core::{
     calls::{decode_execute, Call},
-    codec::{u256, Reader, UserOperation},
+    codec::{u256, UserOperation},
     eip712::PermissionId,
     erc20::TokenCall,
     erc4337::{validation_data, SIG_VALIDATION_FAILED},
     interface::{
         Error,
         ISmartSessions::{
-            ActionNotAllowed, ArgumentRuleViolated, CallValueAboveLimit, EnableDataMalformed,
-            SessionNotEnabled, SessionPeriodInvalid, SpendLimitExceeded, TokenAmountUnreadable,
+            ActionNotAllowed, ArgumentRuleViolated, CallValueAboveLimit, SessionNotEnabled,
+            SessionPeriodInvalid, SpendLimitExceeded, TokenAmountUnreadable,
             TokenSpendLimitExceeded, UsageLimitReached, UserOpSenderMismatch,
         },
     },
     layout::{action_slot, saturate_amount, SessionRecord, TokenBudget},
-    session_key::{parse_use, split_proof, MODE_ENABLE},
+    session_key::split_proof,
 };
 use stylus_sdk::prelude::*;
 
@@ -58,7 +60,10 @@ pub(crate) fn enter_period(
 }
 
 /// The operation must be the calling account's.
-fn check_sender(account: Address, user_op: &UserOperation<'_>) -> Result<(), Error> {
+///
+/// # Errors
+/// [`UserOpSenderMismatch`].
+pub(crate) fn check_sender(account: Address, user_op: &UserOperation<'_>) -> Result<(), Error> {
     if user_op.sender != account {
         return Err(UserOpSenderMismatch { sender: user_op.sender, caller: account }.into());
     }
@@ -77,93 +82,48 @@ pub(crate) struct Checked {
     pub(crate) max_total_value: u128,
 }
 
-/// A session about to validate one operation.
-struct SessionUse {
-    permission_id: PermissionId,
+/// A session about to validate one operation, and the key proof the operation carries.
+pub(crate) struct SessionUse<'a> {
+    /// The session's id.
+    pub(crate) permission_id: PermissionId,
     /// Its record.
-    session: SessionRecord,
+    pub(crate) session: SessionRecord,
     /// The last second the operation may be valid besides the session's own (ENABLE: the
     /// grant's deadline).
-    deadline: u64,
+    pub(crate) deadline: u64,
     /// Whether whoever enabled it in this operation was allowed to (always, in USE mode).
-    authorized: bool,
+    pub(crate) authorized: bool,
+    /// The key's signature over `userOpHash`, and the period index for a session with
+    /// periods (see [`split_proof`]).
+    pub(crate) proof: &'a [u8],
 }
 
 impl SmartSessions {
-    /// `validateUserOp(userOp, userOpHash)` called by `account`, either mode (the manager's
-    /// entry; the validator serves USE mode itself through [`Self::validate_use`]).
+    /// `validateUserOp` by `account`, for an operation that uses a session (USE mode, or
+    /// ENABLE mode once the manager enabled the grant): decode the key proof and the call
+    /// data → check every call → account for the use and the spend → validation data.
     ///
     /// # Returns
     /// ERC-4337 validation data: the session's `validAfter` and `validUntil` (capped by the
-    /// grant's deadline in ENABLE mode), and `SIG_VALIDATION_FAILED` when a signature is
-    /// malformed, not the session key's, or (ENABLE) not accepted by the account.
+    /// grant's deadline in ENABLE mode), and `SIG_VALIDATION_FAILED` when the key proof is
+    /// malformed or not the session key's, or (ENABLE) the account refused the owner's
+    /// signature.
     ///
     /// # Errors
-    /// [`UserOpSenderMismatch`], [`EnableDataMalformed`], the errors of
-    /// [`Self::enable_from_grant`] and of [`Self::validate_use`].
+    /// The errors of [`decode_execute`], [`SessionPeriodInvalid`], [`CallSelectorInvalid`],
+    /// [`ActionNotAllowed`], [`ArgumentRuleViolated`], [`CallValueAboveLimit`],
+    /// [`UsageLimitReached`], [`SpendLimitExceeded`], [`TokenSpendLimitExceeded`],
+    /// [`TokenAmountUnreadable`].
     ///
-    /// # Events
-    /// [`SessionEnabled`](session_core::interface::ISmartSessions::SessionEnabled) (ENABLE).
-    pub(crate) fn validate_user_op(
-        &mut self,
-        account: Address,
-        user_op: &UserOperation<'_>,
-        user_op_hash: B256,
-    ) -> Result<B256, Error> {
-        check_sender(account, user_op)?;
-        let Some((&MODE_ENABLE, data)) = user_op.signature.split_first() else {
-            return match parse_use(user_op.signature) {
-                Some((permission_id, proof)) => {
-                    self.validate_use(account, user_op, user_op_hash, permission_id, proof)
-                }
-                None => Ok(SIG_VALIDATION_FAILED),
-            };
-        };
-        // Positions count in `userOp.signature`, after its mode byte.
-        let request = Reader::new(data, 1)
-            .enable_request()
-            .map_err(|position| EnableDataMalformed { position: u256(position as u128) })?;
-        let (permission_id, owner_signed) = self.enable_from_grant(account, &request)?;
-        let session = self.session_record(account, permission_id);
-        let deadline = request.grant.deadline.as_limbs()[0];
-        let use_op = SessionUse { permission_id, session, deadline, authorized: owner_signed };
-        let proof = request.key_signature;
-        self.use_session(account, use_op, user_op.call_data, user_op_hash, proof)
-    }
-
-    /// `validateUserOp` in USE mode: `permission_id` and `proof` are what [`parse_use`] read
-    /// from the signature.
-    ///
-    /// # Errors
-    /// [`UserOpSenderMismatch`], [`SessionNotEnabled`], the errors of [`decode_execute`],
-    /// [`SessionPeriodInvalid`], [`CallSelectorInvalid`](session_core::interface::ISmartSessions::CallSelectorInvalid), [`ActionNotAllowed`],
-    /// [`ArgumentRuleViolated`], [`CallValueAboveLimit`], [`UsageLimitReached`],
-    /// [`SpendLimitExceeded`], [`TokenSpendLimitExceeded`], [`TokenAmountUnreadable`].
+    /// [`CallSelectorInvalid`]: session_core::interface::ISmartSessions::CallSelectorInvalid
     pub(crate) fn validate_use(
         &mut self,
         account: Address,
         user_op: &UserOperation<'_>,
         user_op_hash: B256,
-        permission_id: PermissionId,
-        proof: &[u8],
+        use_op: SessionUse<'_>,
     ) -> Result<B256, Error> {
-        check_sender(account, user_op)?;
-        let session = self.live_session(account, permission_id)?;
-        let use_op = SessionUse { permission_id, session, deadline: u64::MAX, authorized: true };
-        self.use_session(account, use_op, user_op.call_data, user_op_hash, proof)
-    }
-
-    /// USE: decode the key proof and the call data → check every call → account for the use
-    /// and the spend → validation data.
-    fn use_session(
-        &mut self,
-        account: Address,
-        use_op: SessionUse,
-        call_data: &[u8],
-        user_op_hash: B256,
-        proof: &[u8],
-    ) -> Result<B256, Error> {
-        let SessionUse { permission_id, mut session, deadline, authorized } = use_op;
+        let SessionUse { permission_id, mut session, deadline, authorized, proof } = use_op;
         // Decode.
         let periodic = session.period != 0;
         let Some((key_signature, period_index)) = split_proof(proof, session.key_type, periodic)
@@ -174,7 +134,7 @@ impl SmartSessions {
         // A `validUntil` of 0 would read as "no expiry" (a deadline of 0, or period 0 of a
         // one-second period from time 0): 1 is as long past.
         session.valid_until = session.valid_until.min(deadline).max(1);
-        let calls = decode_execute(call_data)?;
+        let calls = decode_execute(user_op.call_data)?;
 
         // Check.
         let checked = self.check_calls(account, permission_id, session.instance, &calls)?;

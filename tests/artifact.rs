@@ -5,11 +5,11 @@
 
 mod support;
 
-use alloy_primitives::{aliases::U48, Bytes, U256};
+use alloy_primitives::{aliases::U48, Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolInterface, SolValue};
 use session_core::interface::{Error, ISmartSessions::*, SessionGrant};
 use stylus_runtime::{precompiles::ECRECOVER, CallKind, CallRequest, Message};
-use stylus_smart_sessions::programs::TEST_MANAGER;
+use stylus_smart_sessions::programs::{TEST_EXECUTOR, TEST_MANAGER};
 use support::{chain::Chain, *};
 
 #[test]
@@ -21,7 +21,6 @@ fn artifact_imports_only_the_hostios_the_runtime_serves() {
     };
     // A new import shows up here first: decide how the runtime serves it, then list it.
     let validator = [
-        "call_contract",
         "delegate_call_contract",
         "emit_log",
         "msg_reentrant",
@@ -39,13 +38,20 @@ fn artifact_imports_only_the_hostios_the_runtime_serves() {
         "write_result",
     ];
     assert_eq!(sorted(chain.program.imports()), validator);
-    // The validator cannot read the clock, the chain id or its own address: nothing of
-    // ERC-7562's banned environment is even linked into the program that runs validation.
-    // The manager (grants, the executor path, session signatures) reads all three.
-    let manager = chain.world.manager.as_ref().expect("the manager is loaded");
-    let banned = ["block_timestamp", "chainid", "contract_address"];
-    let expected = sorted(validator.iter().chain(&banned).map(|name| name.to_string()).collect());
-    assert_eq!(sorted(manager.imports()), expected);
+    // The validator cannot read the clock, the chain id or its own address, nor make a call
+    // that could carry value: nothing of ERC-7562's banned environment is even linked into
+    // the program that runs validation.
+    // The manager derives permission ids and grant digests (chain id, its address) but never
+    // reads the clock either; the executor (deadlines, the executor path's window) reads all
+    // three, and never runs in validation. Both link the SDK's call, whose plain-call branch
+    // the executor path uses (the account's `executeFromExecutor`).
+    let with = |extra: &[&str]| {
+        sorted(validator.iter().chain(extra).map(|name| name.to_string()).collect())
+    };
+    let imports = |program: Address| sorted(chain.world.delegates[&program].imports());
+    assert_eq!(imports(TEST_MANAGER), with(&["call_contract", "chainid", "contract_address"]));
+    let executor = with(&["block_timestamp", "call_contract", "chainid", "contract_address"]);
+    assert_eq!(imports(TEST_EXECUTOR), executor);
 }
 
 #[test]
@@ -172,14 +178,14 @@ fn artifact_enables_an_owner_signed_grant_through_the_accounts_erc1271() {
             .unwrap()
             .enabled
     );
-    // ERC-7562: the validator handed ENABLE to the manager (code it was built with), which
-    // called the account (ERC-1271) and ecrecover, nothing else, and both touched only
-    // storage associated with the account.
+    // ERC-7562: the validator handed the grant to the manager (code it was built with), which
+    // called the account (ERC-1271), nothing else; the validator then checked the key's
+    // signature (ecrecover); both touched only storage associated with the account.
     let kinds = |calls: &[CallRequest]| calls.iter().map(|c| (c.kind, c.to)).collect::<Vec<_>>();
-    assert_eq!(kinds(&calls), [(CallKind::Delegate, TEST_MANAGER)]);
-    assert_eq!(kinds(&delegated_calls), [(CallKind::Static, ALICE), (CallKind::Static, ECRECOVER)]);
+    assert_eq!(kinds(&calls), [(CallKind::Delegate, TEST_MANAGER), (CallKind::Static, ECRECOVER)]);
+    assert_eq!(kinds(&delegated_calls), [(CallKind::Static, ALICE)]);
     assert!(slots.len() >= 7);
-    assert_associated(ALICE, &slots, &game_layout_keys(permission_id, Some(digest)));
+    assert_associated(ALICE, &slots, &game_layout_keys(permission_id));
     // The grant enables once.
     assert_eq!(chain.validate(ALICE, &op), Err(GrantAlreadyUsed { grantDigest: digest }.into()));
 }
@@ -205,7 +211,7 @@ fn message(
 fn artifact_manager_called_on_its_own_refuses_every_write() {
     let key = SessionKey::from_seed(1);
     let mut chain = Chain::new();
-    let manager = chain.world.manager.take().expect("the manager is loaded");
+    let manager = chain.world.delegates.remove(&TEST_MANAGER).expect("the manager is loaded");
     let session = game_session(ALICE, &key);
     let refused: [(Vec<u8>, Error); 4] = [
         (
@@ -234,6 +240,62 @@ fn artifact_manager_called_on_its_own_refuses_every_write() {
 }
 
 #[test]
+fn artifact_executor_called_on_its_own_refuses_every_write() {
+    let key = SessionKey::from_seed(1);
+    let mut chain = Chain::new();
+    let executor = chain.world.delegates.remove(&TEST_EXECUTOR).expect("the executor is loaded");
+    let permission_id = game_session(ALICE, &key).permission_id(CHAIN_ID, TEST_EXECUTOR);
+    let not_enabled: Error =
+        SessionNotEnabled { permissionId: permission_id, account: ALICE }.into();
+    let call_data = execute_single(GAME, 0, &move_data(1, 2));
+    let refused: [Vec<u8>; 3] = [
+        executeAsSessionCall {
+            account: ALICE,
+            permissionId: permission_id,
+            callData: call_data.clone(),
+        }
+        .abi_encode(),
+        executeAsSessionBySignatureCall {
+            account: ALICE,
+            permissionId: permission_id,
+            nonce: U256::ZERO,
+            deadline: U48::from(NOW + 60),
+            callData: call_data,
+            signature: Bytes::from(vec![0u8; 65]),
+        }
+        .abi_encode(),
+        revokeSessionBySignatureCall {
+            account: ALICE,
+            permissionId: permission_id,
+            deadline: U48::from(NOW + 60),
+            signature: Bytes::from(vec![0u8; 65]),
+        }
+        .abi_encode(),
+    ];
+    // Called directly, the executor runs on its own storage, where no session can ever be
+    // enabled: enabling is the manager's, under the validator.
+    for data in refused {
+        let outcome =
+            executor.run(&message(TEST_EXECUTOR, key.address(), data), &mut chain.world).unwrap();
+        assert!(!outcome.success);
+        assert_eq!(Error::abi_decode(&outcome.output).unwrap(), not_enabled);
+    }
+    for data in [
+        enableSessionCall { session: game_session(ALICE, &key) }.abi_encode(),
+        onInstallCall { data: Bytes::new() }.abi_encode(),
+    ] {
+        let selector: [u8; 4] = data[..4].try_into().unwrap();
+        let outcome = executor.run(&message(TEST_EXECUTOR, ALICE, data), &mut chain.world).unwrap();
+        assert_eq!(
+            Error::abi_decode(&outcome.output).unwrap(),
+            InvalidCalldata { selector: selector.into(), position: U256::ZERO }.into(),
+            "enabling and the lifecycle are not the executor's"
+        );
+    }
+    assert!(chain.world.storage.is_empty(), "the executor's own storage stays empty");
+}
+
+#[test]
 fn artifact_programs_refuse_a_reentrant_call_with_empty_revert_data() {
     let key = SessionKey::from_seed(1);
     let mut chain = Chain::new();
@@ -250,11 +312,13 @@ fn artifact_programs_refuse_a_reentrant_call_with_empty_revert_data() {
     let outcome = chain.program.run(&reentrant, &mut chain.world).unwrap();
     assert_eq!((outcome.success, outcome.output.len()), (false, 0));
     assert!(outcome.calls.is_empty() && outcome.slots.is_empty());
-    let manager = chain.world.manager.take().unwrap();
-    let outcome = manager.run(&reentrant, &mut chain.world).unwrap();
-    assert_eq!((outcome.success, outcome.output.len()), (false, 0));
+    for program in [TEST_MANAGER, TEST_EXECUTOR] {
+        let delegate = chain.world.delegates.remove(&program).unwrap();
+        let outcome = delegate.run(&reentrant, &mut chain.world).unwrap();
+        assert_eq!((outcome.success, outcome.output.len()), (false, 0));
+        chain.world.delegates.insert(program, delegate);
+    }
     // Not reentrant, the same call runs.
-    chain.world.manager = Some(manager);
     chain.world.frame = Message { reentrant: false, ..reentrant };
     let outcome = chain.program.run(&chain.world.frame.clone(), &mut chain.world).unwrap();
     assert!(outcome.success, "{:?}", Error::abi_decode(&outcome.output));

@@ -60,7 +60,7 @@ fn session_key_plays_the_game_on(version: EntryPointVersion) {
         .cloned()
         .collect();
     assert!(!frames.is_empty());
-    let keys = support::game_layout_keys_for(permission_id, game, None);
+    let keys = support::game_layout_keys_for(permission_id, game);
     for frame in frames {
         assert!(frame.success);
         support::assert_associated(account, &frame.slots, &keys);
@@ -168,19 +168,21 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
         "the owner validator's reads, made inside the module's call, are recorded"
     );
     assert_eq!(record.unassociated(), vec![]);
-    // The validator handed ENABLE to the manager it was built with (a DELEGATECALL to code),
-    // which asked the account (ERC-1271) and ecrecover, nothing else; both touched only
-    // storage associated with the account.
+    // The validator handed the grant to the manager it was built with (a DELEGATECALL to
+    // code), which asked the account (ERC-1271), nothing else; the validator then checked the
+    // key's signature (ecrecover); both touched only storage associated with the account.
     let account = world.account;
     let frames = world.chain.stylus_frames();
     let validator = frames.iter().rev().find(|f| f.caller == account && f.code_address.is_none());
     let manager = frames.iter().rev().find(|f| f.code_address == Some(TEST_MANAGER));
     let (validator, manager) = (validator.unwrap().clone(), manager.unwrap().clone());
-    assert_eq!(validator.calls.iter().map(|call| call.to).collect::<Vec<_>>(), [TEST_MANAGER]);
+    let callees = |frame: &local_chain::StylusFrame| {
+        frame.calls.iter().map(|call| call.to).collect::<Vec<_>>()
+    };
+    assert_eq!(callees(&validator), [TEST_MANAGER, ECRECOVER]);
     assert_eq!((manager.contract, manager.caller), (MODULE, account));
-    assert_eq!(manager.calls.iter().map(|call| call.to).collect::<Vec<_>>(), [account, ECRECOVER]);
-    let keys =
-        support::game_layout_keys_for(permission_id, game, Some(grant.digest(CHAIN_ID, MODULE)));
+    assert_eq!(callees(&manager), [account]);
+    let keys = support::game_layout_keys_for(permission_id, game);
     support::assert_associated(account, &validator.slots, &keys);
     support::assert_associated(account, &manager.slots, &keys);
 

@@ -117,6 +117,46 @@ fn enable_mode_fails_when_the_grant_was_enabled_before() {
 }
 
 #[test]
+fn enable_mode_refuses_a_new_grant_of_a_session_enabled_before_unless_salted_anew() {
+    // The session was enabled and ended (removed, revoked by its key, or all revoked); a grant
+    // signed afterwards under the current nonce still names a session this account stored
+    // once, and a grant enables a session once. A new salt makes a new session.
+    for end in ["removeSession", "revokeSessionByKey", "revokeAllSessions"] {
+        let mut setup = granted();
+        setup.harness.validate(ALICE, &setup.enable_op()).unwrap();
+        let permission_id = setup.permission_id();
+        let harness = &mut setup.harness;
+        let ended = match end {
+            "removeSession" => {
+                harness.call(ALICE, removeSessionCall { permissionId: permission_id }).map(drop)
+            }
+            "revokeSessionByKey" => harness
+                .call(
+                    setup.key.address(),
+                    revokeSessionByKeyCall { account: ALICE, permissionId: permission_id },
+                )
+                .map(drop),
+            _ => harness.call(ALICE, revokeAllSessionsCall {}).map(drop),
+        };
+        assert_eq!(ended, Ok(()), "{end}");
+        setup.grant.nonce = setup.harness.call(BOB, grantNonceCall { account: ALICE }).unwrap();
+        assert_eq!(
+            setup.harness.validate(ALICE, &setup.enable_op()),
+            Err(GrantAlreadyUsed { grantDigest: setup.grant_digest() }.into()),
+            "{end}"
+        );
+        assert!(!setup.harness.session(ALICE, permission_id).enabled, "{end}");
+        setup.grant.session.salt = B256::repeat_byte(0x5a);
+        assert_eq!(
+            setup.harness.validate(ALICE, &setup.enable_op()),
+            Ok(window(NOW, DEADLINE)),
+            "{end}"
+        );
+        assert!(setup.harness.session(ALICE, setup.permission_id()).enabled, "{end}");
+    }
+}
+
+#[test]
 fn enable_mode_fails_after_revoke_all_or_reinstall() {
     for end in ["revokeAllSessions", "uninstall and reinstall"] {
         let mut setup = granted();
@@ -393,11 +433,7 @@ fn enable_mode_touches_only_storage_associated_with_the_account() {
     let (result, slots) = setup.harness.trace(|harness| harness.validate(ALICE, &op));
     assert!(result.is_ok());
     assert!(slots.len() >= 7);
-    assert_associated(
-        ALICE,
-        &slots,
-        &game_layout_keys(setup.permission_id(), Some(setup.grant_digest())),
-    );
+    assert_associated(ALICE, &slots, &game_layout_keys(setup.permission_id()));
 }
 
 #[test]

@@ -493,7 +493,7 @@ fn validate_user_op_touches_only_storage_associated_with_the_account() {
     let (result, slots) = harness.trace(|harness| harness.validate(ALICE, &op));
     assert!(result.is_ok());
     assert!(slots.len() >= 5, "reads account state, three session words, one action");
-    assert_associated(ALICE, &slots, &game_layout_keys(permission_id, None));
+    assert_associated(ALICE, &slots, &game_layout_keys(permission_id));
 }
 
 #[test]

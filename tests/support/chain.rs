@@ -12,7 +12,7 @@ use stylus_runtime::{
     CallKind, CallOutcome, CallRequest, Environment, Loaded, Message, Outcome, Program, Storage,
     Stored,
 };
-use stylus_smart_sessions::programs::TEST_MANAGER;
+use stylus_smart_sessions::programs::{TEST_EXECUTOR, TEST_MANAGER};
 
 use super::{erc1271, op_hash, CHAIN_ID, MODULE, NOW};
 
@@ -26,11 +26,12 @@ pub struct World {
     pub owners: HashMap<Address, Address>,
     /// Accounts answering ERC-5267 `eip712Domain()`: account → its ABI-encoded answer.
     pub domains: HashMap<Address, Vec<u8>>,
-    /// The manager program the validator delegatecalls (at [`TEST_MANAGER`]).
-    pub manager: Option<Program>,
+    /// The programs the validator delegatecalls: the manager (at [`TEST_MANAGER`]) and the
+    /// executor (at [`TEST_EXECUTOR`]).
+    pub delegates: HashMap<Address, Program>,
     /// The module call running now: a delegate frame runs with its sender and value.
     pub frame: Message,
-    /// What the manager's frames did during the running call (logs land before the
+    /// What the delegated frames did during the running call (logs land before the
     /// validator's own; slots and preimages count as the module's).
     pub delegated: Vec<Outcome>,
 }
@@ -52,6 +53,11 @@ pub fn deployed_code() -> Vec<u8> {
 /// The deployed manager, as `make build` writes it.
 pub fn manager_code() -> Vec<u8> {
     artifact("stylus_smart_sessions_manager.code")
+}
+
+/// The deployed executor, as `make build` writes it.
+pub fn executor_code() -> Vec<u8> {
+    artifact("stylus_smart_sessions_executor.code")
 }
 
 fn artifact(name: &str) -> Vec<u8> {
@@ -89,17 +95,17 @@ impl Environment for World {
 }
 
 impl World {
-    /// A DELEGATECALL from the validator: the manager runs on the module's storage, as the
-    /// module, for the module's caller.
+    /// A DELEGATECALL from the validator: the manager or the executor runs on the module's
+    /// storage, as the module, for the module's caller.
     fn delegate(&mut self, request: CallRequest) -> CallOutcome {
-        let Some(manager) = self.manager.take().filter(|_| request.to == TEST_MANAGER) else {
+        let Some(program) = self.delegates.remove(&request.to) else {
             // An address without code succeeds with no data, as on the EVM.
             return CallOutcome { success: true, ..CallOutcome::default() };
         };
         let message = Message { data: request.data, ..self.frame.clone() };
         let before = self.storage.clone();
-        let outcome = manager.run(&message, self).expect("the runtime runs the manager");
-        self.manager = Some(manager);
+        let outcome = program.run(&message, self).expect("the runtime runs the program");
+        self.delegates.insert(request.to, program);
         if !outcome.success {
             self.storage = before;
         }
@@ -119,10 +125,10 @@ impl World {
 pub struct Chain {
     pub program: Program,
     pub world: World,
-    /// The outcome of the last call (with the logs, slots and preimages of the manager frames
-    /// it delegated to).
+    /// The outcome of the last call (with the logs, slots and preimages of the frames it
+    /// delegated to).
     pub last: Outcome,
-    /// The manager frames the last call delegated to.
+    /// The manager and executor frames the last call delegated to.
     pub delegated: Vec<Outcome>,
 }
 
@@ -130,8 +136,11 @@ impl Chain {
     /// The module's deployed code, loaded as a chain would.
     pub fn new() -> Self {
         let program = Program::from_code(&deployed_code()).expect("the artifact loads");
-        let manager = Program::from_code(&manager_code()).expect("the manager loads");
-        let world = World { manager: Some(manager), ..World::default() };
+        let delegates = HashMap::from([
+            (TEST_MANAGER, Program::from_code(&manager_code()).expect("the manager loads")),
+            (TEST_EXECUTOR, Program::from_code(&executor_code()).expect("the executor loads")),
+        ]);
+        let world = World { delegates, ..World::default() };
         Self { program, world, last: Outcome::default(), delegated: Vec::new() }
     }
 
@@ -154,7 +163,7 @@ impl Chain {
         if !self.last.success {
             self.world.storage = before;
         }
-        // The manager's frames, as part of the module's call.
+        // The delegated frames, as part of the module's call.
         self.delegated = std::mem::take(&mut self.world.delegated);
         for delegated in &self.delegated {
             let own_logs = std::mem::take(&mut self.last.logs);

@@ -6,7 +6,7 @@ use alloy_sol_types::{sol, SolCall, SolError, SolValue};
 use local_chain::{Chain, ExecutionResult, StylusFrame};
 use session_core::interface::{ISmartSessions, Session, SessionGrant};
 use smart_session::encode::enable_signature;
-use stylus_smart_sessions::programs::TEST_MANAGER;
+use stylus_smart_sessions::programs::{TEST_EXECUTOR, TEST_MANAGER};
 
 use super::{
     execute_single, game_session, use_signature, SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
@@ -134,6 +134,7 @@ impl World {
         let game = chain.deploy(DEPLOYER, creation_code("contracts/Game.sol", "Game"));
         chain.set_code(MODULE, super::chain::deployed_code());
         chain.set_code(TEST_MANAGER, super::chain::manager_code());
+        chain.set_code(TEST_EXECUTOR, super::chain::executor_code());
         let owner = SessionKey::from_seed(0x0a);
         let args = (entry_point, owner_validator, owner.address().abi_encode()).abi_encode_params();
         let account = chain.deploy(

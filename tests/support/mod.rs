@@ -662,9 +662,9 @@ pub fn sig_failed(after: u64, until: u64) -> U256 {
 
 /// The inner keys `x` of the module's layout for one game session (see `src/storage.rs`):
 /// slot 0 (accounts), `keccak(permissionId ‖ 1)`, `keccak(actionKey ‖ 2)` for `move` on the
-/// game, and `keccak(grantDigest ‖ 3)` when a grant was enabled.
-pub fn game_layout_keys(permission_id: B256, grant_digest: Option<B256>) -> Vec<B256> {
-    game_layout_keys_for(permission_id, GAME, grant_digest)
+/// game.
+pub fn game_layout_keys(permission_id: B256) -> Vec<B256> {
+    game_layout_keys_for(permission_id, GAME)
 }
 
 /// `keccak256(key ‖ root)`: the inner key `x` of the module's mapping at `root` for `key`
@@ -674,19 +674,13 @@ pub fn mapping(key: B256, root: u64) -> B256 {
 }
 
 /// [`game_layout_keys`] for the game deployed at `game`.
-pub fn game_layout_keys_for(
-    permission_id: B256,
-    game: Address,
-    grant_digest: Option<B256>,
-) -> Vec<B256> {
-    let mut keys = vec![
+pub fn game_layout_keys_for(permission_id: B256, game: Address) -> Vec<B256> {
+    vec![
         B256::ZERO,
         mapping(permission_id, 1),
         // The account's first enabling: instance 1.
         mapping(session_core::layout::action_key(permission_id, 1, game, MOVE), 2),
-    ];
-    keys.extend(grant_digest.map(|digest| mapping(digest, 3)));
-    keys
+    ]
 }
 
 /// Asserts ERC-7562's association rule for every slot: the account itself, or

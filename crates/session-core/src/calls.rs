@@ -144,7 +144,11 @@ fn decode_batch(execution: Reader<'_>) -> Result<Vec<Call<'_>>, Error> {
         execution.offset_is(element + 64, 96).map_err(malformed)?;
         let (data, size) = execution.dynamic_bytes(element + 96).map_err(malformed)?;
         next += EXECUTION_HEAD + size;
-        calls.push(Call { target, value, data });
+        // Never past the capacity (`length` elements): the check lets the compiler drop the
+        // vector's growth code.
+        if calls.len() < calls.capacity() {
+            calls.push(Call { target, value, data });
+        }
     }
     execution.end(heads + next).map_err(malformed)?;
     Ok(calls)

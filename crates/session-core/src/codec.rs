@@ -377,7 +377,9 @@ pub fn u256(value: u128) -> U256 {
 /// ABI-encodes static return values: each value is one word.
 #[inline]
 pub fn words<const N: usize>(values: [B256; N]) -> Vec<u8> {
-    values.concat()
+    // Copied whole, not concatenated: `concat` extends, and growing a vector links the
+    // allocator's growth code into the program.
+    values.map(|word| word.0).as_flattened().to_vec()
 }
 
 /// An unsigned integer of up to 128 bits as an ABI word (no 256-bit arithmetic).

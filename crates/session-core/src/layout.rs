@@ -10,7 +10,6 @@
 //!
 //! (`actionKey` hashes the enabling's instance number with the permission id, target and
 //! selector: an action of an earlier enabling sits elsewhere and is never read again.)
-//! | `used_grants[grantDigest][account]` | `keccak(account ‖ keccak(grantDigest ‖ 3))` |
 //! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
 //! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
 //! | `token_budgets[keccak(permissionId ‖ token)][account]` | `keccak(account ‖ keccak(… ‖ 6))` |
@@ -45,11 +44,11 @@ use crate::{
     session_key::KeyType,
 };
 
-/// Mapping roots, as Solidity would number the seven mappings.
+/// Mapping roots, as Solidity would number the mappings. Root 3 is free: it held per-grant
+/// marks, which the session's own `use` word replaced (see [`SessionRecord::removed`]).
 const ACCOUNTS: u8 = 0;
 const SESSIONS: u8 = 1;
 const ACTIONS: u8 = 2;
-const USED_GRANTS: u8 = 3;
 const EXECUTION_NONCES: u8 = 4;
 const SIGNING_SCOPES: u8 = 5;
 const TOKEN_BUDGETS: u8 = 6;
@@ -101,12 +100,6 @@ pub fn action_slot(
     account: Address,
 ) -> U256 {
     keyed_slot(ACTIONS, action_key(permission_id, instance, target, selector), account)
-}
-
-/// `used_grants[grantDigest][account]`: non-zero once the grant was enabled.
-#[inline]
-pub fn used_grant_slot(grant_digest: B256, account: Address) -> U256 {
-    keyed_slot(USED_GRANTS, grant_digest, account)
 }
 
 /// `execution_nonces[permissionId][account]`: the next relayed execution's nonce. Kept apart
@@ -212,8 +205,8 @@ impl AccountState {
 /// What validation reads of a session: its first two words.
 /// 0 `key`: `[0..20) signer | [20..26) valid_after | [26..32) valid_until` — written once;
 /// 1 `use`: `[0..4) instance (low 32 bits) | [4] key_type | [5..11) period |
-///   [11..15) period_index | [15..19) uses | [19..31) spent` — every use rewrites it, a
-///   non-zero word (2,900 gas rather than 20,000 for filling an empty one).
+///   [11..15) period_index | [15..19) uses | [19..31) spent | [31] removed` — every use
+///   rewrites it, a non-zero word (2,900 gas rather than 20,000 for filling an empty one).
 ///
 /// The instance keeps 32 bits, as [`TokenBudget`] does: only the account enables, and 2^32
 /// enablings of one account are beyond any gas budget.
@@ -237,6 +230,11 @@ pub struct SessionRecord {
     pub uses: u64,
     /// Wei sent so far in the period.
     pub spent: u128,
+    /// Set (with `instance` 0) when the session is removed or revoked by its key, so the
+    /// `use` word of a session once stored is never zero again: that is how a grant is known
+    /// to have been enabled before, without a word of its own (a fresh slot is 22,100 gas of
+    /// every ENABLE).
+    pub removed: bool,
 }
 
 impl SessionRecord {
@@ -260,6 +258,7 @@ impl SessionRecord {
             period_index: read_be(&use_word, 11, 15) as u32,
             uses: read_be(&use_word, 15, 19) as u64,
             spent: read_be(&use_word, 19, 31),
+            removed: use_word.0[31] != 0,
         }
     }
 
@@ -276,6 +275,7 @@ impl SessionRecord {
         write_be(&mut use_word, 11, 15, self.period_index.into());
         write_be(&mut use_word, 15, 19, self.uses.into());
         write_be(&mut use_word, 19, 31, self.spent);
+        use_word.0[31] = self.removed as u8;
         [key, use_word]
     }
 }
