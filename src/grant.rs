@@ -13,7 +13,7 @@
 
 use alloc::vec::Vec;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256};
 use alloy_sol_types::{SolCall, SolEvent};
 use session_core::{
     codec::{
@@ -235,13 +235,16 @@ fn signed_hash(
 /// bring `bytes::Bytes` (and its panicking drop code) into the program.
 fn encode_is_valid_signature(hash: B256, signature: &[u8]) -> Vec<u8> {
     let padded = signature.len().div_ceil(32) * 32;
-    let mut call = Vec::with_capacity(4 + 96 + padded);
-    call.extend_from_slice(&isValidSignatureCall::SELECTOR);
-    call.extend_from_slice(hash.as_slice());
-    call.extend_from_slice(&U256::from_limbs([64, 0, 0, 0]).to_be_bytes::<32>());
-    call.extend_from_slice(&u256(signature.len() as u128).to_be_bytes::<32>());
-    call.extend_from_slice(signature);
-    call.resize(4 + 96 + padded, 0);
+    // Filled in place, not extended: no growth code in the program.
+    let mut call = vec![0; 4 + 96 + padded];
+    let offset = B256::with_last_byte(64);
+    let length = uint_word(signature.len() as u128);
+    let head = [hash, offset, length];
+    let bytes =
+        isValidSignatureCall::SELECTOR.iter().chain(head.iter().flat_map(|word| word.iter()));
+    for (slot, byte) in call.iter_mut().zip(bytes.chain(signature)) {
+        *slot = *byte;
+    }
     call
 }
 

@@ -227,13 +227,17 @@ impl<'a> Reader<'a> {
         let count = self.length(32)?;
         // Element offsets count from the first head word and follow each other in order.
         let heads = 64;
-        let mut next = count.checked_mul(32).ok_or_else(|| self.fail(32))?;
-        let mut sessions = Vec::new();
+        // A lying count fails here, before anything is allocated for it.
+        let mut next = self.array_size(32, count, 32)? - 32;
+        let mut sessions = Vec::with_capacity(count);
         for index in 0..count {
             self.offset_is(heads + index * 32, next)?;
             let (session, size) = self.session(heads + next)?;
             next += size;
-            sessions.push(session);
+            // Never past the capacity: the check lets the compiler drop the growth code.
+            if sessions.len() < sessions.capacity() {
+                sessions.push(session);
+            }
         }
         self.end(heads + next)?;
         Ok(sessions)
@@ -327,7 +331,11 @@ impl<'a> Reader<'a> {
         // generic copy per element type.
         let mut elements = Vec::with_capacity(count);
         for index in 0..count {
-            elements.push(read(self, offset + 32 + index * words * 32)?);
+            let element = read(self, offset + 32 + index * words * 32)?;
+            // Never past the capacity: the check lets the compiler drop the growth code.
+            if elements.len() < elements.capacity() {
+                elements.push(element);
+            }
         }
         Ok((elements, size))
     }
@@ -449,12 +457,15 @@ pub fn left_aligned<const N: usize>(bytes: [u8; N]) -> B256 {
 /// `keccak256` of `words` laid end to end (`abi.encode` of static values, hashed).
 #[inline]
 pub fn hash_words(words: &[B256]) -> B256 {
+    keccak256(word_bytes(words))
+}
+
+/// The bytes of `words` laid end to end, in place: hashed with no copy and no allocation.
+#[inline]
+pub fn word_bytes(words: &[B256]) -> &[u8] {
     // SAFETY: `B256` is `#[repr(transparent)]` over `[u8; 32]`, so `words` is
-    // `words.len() * 32` initialized, contiguous bytes: hashed in place, with no copy and
-    // no allocation.
-    let bytes =
-        unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 32) };
-    keccak256(bytes)
+    // `words.len() * 32` initialized, contiguous bytes, borrowed as long as `words`.
+    unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 32) }
 }
 
 /// ENABLE-mode data ([`EnableSession`](crate::interface::EnableSession)), its signatures

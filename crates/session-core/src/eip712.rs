@@ -10,7 +10,7 @@ use keccak_const::Keccak256;
 use alloc::vec::Vec;
 
 use crate::{
-    codec::{address_word, bytes4_word, hash_words, uint_word},
+    codec::{address_word, bytes4_word, hash_words, right_aligned, uint_word, word_bytes},
     interface::{Action, ChainDigest, Session, SessionExecution, SessionGrant, SessionRevocation},
 };
 
@@ -129,11 +129,14 @@ impl Action {
 /// EIP-712's hash of an array of structs: `keccak256` of their `hashStruct`s laid end to end.
 #[inline]
 fn hash_array<T>(items: &[T], struct_hash: fn(&T) -> B256) -> B256 {
-    let mut hashes = Vec::with_capacity(items.len() * 32);
+    let mut hashes = Vec::with_capacity(items.len());
     for item in items {
-        hashes.extend_from_slice(struct_hash(item).as_slice());
+        // Never past the capacity: the check lets the compiler drop the vector's growth code.
+        if hashes.len() < hashes.capacity() {
+            hashes.push(struct_hash(item));
+        }
     }
-    keccak256(&hashes)
+    hash_words(&hashes)
 }
 
 impl Session {
@@ -260,12 +263,10 @@ pub fn execution_digest(
 /// [`MultiChainGrant`](crate::interface::MultiChainGrant) under the chain-free domain.
 #[inline]
 pub fn multi_chain_digest(grants: &[ChainDigest]) -> B256 {
-    let mut entries = Vec::with_capacity(grants.len() * 32);
-    for grant in grants {
-        let entry = hash_words(&[CHAIN_DIGEST_TYPEHASH, grant.chainId.into(), grant.grantDigest]);
-        entries.extend_from_slice(entry.as_slice());
-    }
-    let struct_hash = hash_words(&[MULTI_CHAIN_GRANT_TYPEHASH, keccak256(&entries)]);
+    let entries = hash_array(grants, |grant| {
+        hash_words(&[CHAIN_DIGEST_TYPEHASH, grant.chainId.into(), grant.grantDigest])
+    });
+    let struct_hash = hash_words(&[MULTI_CHAIN_GRANT_TYPEHASH, entries]);
     typed_data_digest(chain_free_domain_separator(), struct_hash)
 }
 
@@ -278,9 +279,10 @@ pub fn chain_free_domain_separator() -> B256 {
 /// `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`.
 #[inline]
 pub fn typed_data_digest(domain_separator: B256, struct_hash: B256) -> B256 {
-    keccak256(
-        [[0x19, 0x01].as_slice(), domain_separator.as_slice(), struct_hash.as_slice()].concat(),
-    )
+    // Three words laid end to end, hashed from the prefix's first byte (`0x1901` ends the
+    // first word): no concatenation, so no allocation and no growth code.
+    let words = [right_aligned([0x19, 0x01]), domain_separator, struct_hash];
+    keccak256(word_bytes(&words).get(30..).unwrap_or_default())
 }
 
 #[cfg(test)]

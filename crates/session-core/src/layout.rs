@@ -38,7 +38,7 @@
 use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 
 use crate::{
-    codec::{address_word, array_at, hash_words, left_aligned},
+    codec::{address_word, array_at, hash_words, left_aligned, word_bytes},
     eip712::PermissionId,
     rule::Condition,
     session_key::KeyType,
@@ -467,10 +467,15 @@ pub fn action_key(
     target: Address,
     selector: FixedBytes<4>,
 ) -> B256 {
-    let instance = (instance as u32).to_be_bytes();
-    keccak256(
-        [permission_id.as_slice(), &instance, target.as_slice(), selector.as_slice()].concat(),
-    )
+    // `instance ‖ target ‖ selector` fill the second word's first 28 bytes; hashed in place
+    // with the first: no concatenation, so no allocation and no growth code.
+    let mut tail = B256::ZERO;
+    write_be(&mut tail, 0, 4, (instance as u32).into());
+    let bytes = target.iter().chain(selector.iter());
+    for (slot, byte) in tail.0.iter_mut().skip(4).zip(bytes) {
+        *slot = *byte;
+    }
+    keccak256(word_bytes(&[permission_id, tail]).get(..60).unwrap_or_default())
 }
 
 #[cfg(test)]
