@@ -660,8 +660,9 @@ fn token_transfer(k: usize, action: &Action, session: &Session) -> Result<(), Po
         return Err(error(
             field,
             format!(
-                "`approve(address,uint256)` on {}: ERC-7715's erc20-token-allowance allows \
-                 transfers only; approvals have no ERC-7715 form",
+                "`{}` on {}: ERC-7715's erc20-token-allowance allows transfers only; approvals \
+                 have no ERC-7715 form",
+                TokenCall::Approve.signature(),
                 action.target
             ),
         ));
@@ -670,8 +671,8 @@ fn token_transfer(k: usize, action: &Action, session: &Session) -> Result<(), Po
         return Err(error(
             field,
             format!(
-                "`transfer(address,uint256)` on {} has no token limit (a budget of 0) and no \
-                 ERC-7715 form",
+                "`{}` on {} has no token limit (a budget of 0) and no ERC-7715 form",
+                TokenCall::Transfer.signature(),
                 action.target
             ),
         ));

@@ -202,10 +202,11 @@ fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
     let (key_type, payload_lines) = key_types.into_iter().find_map(|key_type| {
         Some((key_type, session_signature_payload(kind, rest, key_type.signature_len())?))
     })?;
+    let signature = &rest[..key_type.signature_len()];
     let key_lines = match key_type {
-        KeyType::Secp256k1 => vec![format!("  session key signature {}", hex(&rest[..65]))],
+        KeyType::Secp256k1 => vec![format!("  session key signature {}", hex(signature))],
         KeyType::P256 => {
-            let (rs, xy) = rest[..128].split_at(64);
+            let (rs, xy) = signature.split_at(64);
             let xy: &[u8; 64] = xy.try_into().expect("64 bytes");
             vec![
                 format!("  P-256 session key signature (r ‖ s) {}", hex(rs)),
