@@ -660,7 +660,7 @@ pub fn sig_failed(after: u64, until: u64) -> U256 {
     window(after, until) | U256::from(1)
 }
 
-/// The inner keys `x` of the module's layout for one game session (see `src/storage.rs`):
+/// The inner keys `x` of the module's layout for one game session (see `crates/session-core/src/layout.rs`):
 /// slot 0 (accounts), `keccak(permissionId ‖ 1)`, `keccak(actionKey ‖ 2)` for `move` on the
 /// game.
 pub fn game_layout_keys(permission_id: B256) -> Vec<B256> {
@@ -668,7 +668,7 @@ pub fn game_layout_keys(permission_id: B256) -> Vec<B256> {
 }
 
 /// `keccak256(key ‖ root)`: the inner key `x` of the module's mapping at `root` for `key`
-/// (see `src/storage.rs`).
+/// (see `crates/session-core/src/layout.rs`).
 pub fn mapping(key: B256, root: u64) -> B256 {
     keccak256([key.0, U256::from(root).to_be_bytes::<32>()].concat())
 }
