@@ -49,8 +49,9 @@ build: setup $(WASM_OPT)
 	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
 
 ## The validator alone, as `build` makes it: what scripts/deploy.sh runs, with
-## SMART_SESSIONS_MANAGER=0x… and SMART_SESSIONS_EXECUTOR=0x… (where it just deployed them),
-## to build the validator for them.
+## SMART_SESSIONS_MANAGER=0x… and SMART_SESSIONS_EXECUTOR=0x… (where it just deployed them, or
+## STYLUS_MANAGER and STYLUS_EXECUTOR), to build the validator for them. Both are read at
+## compile time (option_env!, which cargo tracks: a changed or unset value rebuilds the crate).
 validator: setup $(WASM_OPT)
 	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
 
