@@ -77,7 +77,7 @@ bench: build evm
 ## Arbitrum deployment with cargo-stylus (README: *Deploying to Arbitrum*); settings from the
 ## environment (STYLUS_RPC_URL, STYLUS_PRIVATE_KEY, ...). No `build` prerequisite: the script
 ## refuses missing settings first, then builds (check, deploy; deploy then runs `make validator`
-## for the manager it deployed), so a missing key builds nothing.
+## for the manager and the executor it deployed), so a missing key builds nothing.
 deploy-check:
 	scripts/deploy.sh check
 

@@ -79,6 +79,9 @@ if [ "$cmd" = deploy ] && [ -n "${STYLUS_EXECUTOR:-}" ]; then
   executor=$STYLUS_EXECUTOR
   [[ $executor =~ ^0x[0-9a-fA-F]{40}$ ]] || refuse "STYLUS_EXECUTOR must be 0x and 40 hex digits"
 fi
+# One program at both addresses would route every executor call to the manager (or back).
+[ -z "$manager" ] || [ "${manager,,}" != "${executor,,}" ] ||
+  refuse "STYLUS_MANAGER and STYLUS_EXECUTOR must be two programs, not one address"
 if [ "$cmd" = cache-bid ]; then
   bid=${STYLUS_CACHE_BID:-0}
   # At most 19 digits: cargo-stylus takes the bid as a u64.

@@ -274,7 +274,7 @@ fn deploy_flags(key_file: &str) -> Vec<&str> {
 
 #[test]
 fn refuses_missing_or_malformed_settings_before_building_anything() {
-    let cases: [(&str, Env, &str); 11] = [
+    let cases: [(&str, Env, &str); 12] = [
         (
             "deploy",
             &[],
@@ -320,6 +320,16 @@ fn refuses_missing_or_malformed_settings_before_building_anything() {
             "deploy",
             &[RPC, PRIVATE_KEY, ("STYLUS_MANAGER", MANAGER), ("STYLUS_EXECUTOR", "0xexecutor")],
             "STYLUS_EXECUTOR must be 0x and 40 hex digits",
+        ),
+        (
+            "deploy",
+            &[
+                RPC,
+                PRIVATE_KEY,
+                ("STYLUS_MANAGER", MANAGER),
+                ("STYLUS_EXECUTOR", MANAGER_CHECKSUMMED),
+            ],
+            "STYLUS_MANAGER and STYLUS_EXECUTOR must be two programs, not one address",
         ),
         (
             "cache-bid",
