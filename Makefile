@@ -49,8 +49,9 @@ build: setup $(WASM_OPT)
 	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
 
 ## The validator alone, as `build` makes it: what scripts/deploy.sh runs, with
-## SMART_SESSIONS_MANAGER=0x… and SMART_SESSIONS_EXECUTOR=0x… (where it just deployed them),
-## to build the validator for them.
+## SMART_SESSIONS_MANAGER=0x… and SMART_SESSIONS_EXECUTOR=0x… (where it just deployed them, or
+## STYLUS_MANAGER and STYLUS_EXECUTOR), to build the validator for them. Both are read at
+## compile time (option_env!, which cargo tracks: a changed or unset value rebuilds the crate).
 validator: setup $(WASM_OPT)
 	$(call program,validator,$(VALIDATOR),,$(VALIDATOR_HEADROOM))
 
@@ -76,7 +77,7 @@ bench: build evm
 ## Arbitrum deployment with cargo-stylus (README: *Deploying to Arbitrum*); settings from the
 ## environment (STYLUS_RPC_URL, STYLUS_PRIVATE_KEY, ...). No `build` prerequisite: the script
 ## refuses missing settings first, then builds (check, deploy; deploy then runs `make validator`
-## for the manager it deployed), so a missing key builds nothing.
+## for the manager and the executor it deployed), so a missing key builds nothing.
 deploy-check:
 	scripts/deploy.sh check
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Checks, deploys, activates and cache-bids the module's two programs (src/programs.rs) on an
-# Arbitrum chain with cargo-stylus: deploy puts the manager first, then the validator built for
-# the manager's address.
+# Checks, deploys, activates and cache-bids the module's three programs (src/programs.rs) on an
+# Arbitrum chain with cargo-stylus: deploy puts the manager and the executor first, then the
+# validator built for their addresses.
 # Settings come from the environment only, and a missing or malformed one is refused (exit 2)
 # before anything is built or installed. stdout is a fixed `key: value` summary; cargo-stylus's
 # own output goes to stderr. README.md, *Deploying to Arbitrum*, has the chains and an example.
@@ -13,19 +13,24 @@ cd "$(dirname "$0")/.."
 CARGO_STYLUS_VERSION=0.10.10
 VALIDATOR_WASM=target/stylus_smart_sessions.opt.wasm
 MANAGER_WASM=target/stylus_smart_sessions_manager.opt.wasm
+EXECUTOR_WASM=target/stylus_smart_sessions_executor.opt.wasm
 ABI=abi/ISmartSessions.json
 
 usage() {
   cat >&2 <<'EOF'
 usage: scripts/deploy.sh check|deploy|activate|cache-bid
-  check      both built programs' size and activation data fee on the chain (no key, no tx)
-  deploy     deploy and activate the manager, then the validator built for its address
-  activate   activate STYLUS_CONTRACT (deployed but not, or no longer, active)
-  cache-bid  bid STYLUS_CACHE_BID wei (default 0) to cache STYLUS_CONTRACT in ArbOS
+  check      the three built programs' size and activation data fee on the chain (no key, no tx)
+  deploy     deploy and activate the manager, then the executor, then the validator built for
+             their addresses
+  activate   activate STYLUS_CONTRACT (deployed but not, or no longer, active); a program
+             expires 365 days after its activation: keep all three activated
+  cache-bid  bid STYLUS_CACHE_BID wei (default 0) to cache STYLUS_CONTRACT in ArbOS; the
+             validator first (every UserOperation's hot path), then the others
 environment: STYLUS_RPC_URL (always), STYLUS_PRIVATE_KEY (deploy, activate, cache-bid),
-  STYLUS_CONTRACT (activate, cache-bid), STYLUS_MANAGER (deploy: only the validator, for this
-  deployed manager), STYLUS_CACHE_BID, STYLUS_MAX_FEE_GWEI (deploy, cache-bid), SKIP_BUILD=1
-  (no make build: what target/ holds), CARGO_STYLUS (default: cargo stylus)
+  STYLUS_CONTRACT (activate, cache-bid), STYLUS_MANAGER and STYLUS_EXECUTOR (deploy: that
+  program deployed before, not deployed again), STYLUS_CACHE_BID, STYLUS_MAX_FEE_GWEI (deploy,
+  cache-bid), SKIP_BUILD=1 (no make build: what target/ holds), CARGO_STYLUS (default: cargo
+  stylus)
 EOF
   exit "${1:-2}"
 }
@@ -65,11 +70,18 @@ if [ "$cmd" = activate ] || [ "$cmd" = cache-bid ]; then
     refuse "STYLUS_CONTRACT is not set: a program's address, as deploy prints it"
   [[ $contract =~ ^0x[0-9a-fA-F]{40}$ ]] || refuse "STYLUS_CONTRACT must be 0x and 40 hex digits"
 fi
-manager=
+manager= executor=
 if [ "$cmd" = deploy ] && [ -n "${STYLUS_MANAGER:-}" ]; then
   manager=$STYLUS_MANAGER
   [[ $manager =~ ^0x[0-9a-fA-F]{40}$ ]] || refuse "STYLUS_MANAGER must be 0x and 40 hex digits"
 fi
+if [ "$cmd" = deploy ] && [ -n "${STYLUS_EXECUTOR:-}" ]; then
+  executor=$STYLUS_EXECUTOR
+  [[ $executor =~ ^0x[0-9a-fA-F]{40}$ ]] || refuse "STYLUS_EXECUTOR must be 0x and 40 hex digits"
+fi
+# One program at both addresses would route every executor call to the manager (or back).
+[ -z "$manager" ] || [ "${manager,,}" != "${executor,,}" ] ||
+  refuse "STYLUS_MANAGER and STYLUS_EXECUTOR must be two programs, not one address"
 if [ "$cmd" = cache-bid ]; then
   bid=${STYLUS_CACHE_BID:-0}
   # At most 19 digits: cargo-stylus takes the bid as a u64.
@@ -103,10 +115,13 @@ need() {
     exit 1
   }
 }
-# A deploy for a deployed manager (STYLUS_MANAGER) builds only the validator, below.
-if [ "$cmd" = check ] || { [ "$cmd" = deploy ] && [ -z "$manager" ]; }; then
+# A deploy for a deployed manager and executor (STYLUS_MANAGER, STYLUS_EXECUTOR) builds only
+# the validator, below.
+if [ "$cmd" = check ] ||
+  { [ "$cmd" = deploy ] && { [ -z "$manager" ] || [ -z "$executor" ]; }; }; then
   [ "${SKIP_BUILD:-}" = 1 ] || "${MAKE:-make}" build >&2 || exit 1
-  need "$MANAGER_WASM"
+  [ -n "$manager" ] || need "$MANAGER_WASM"
+  [ -n "$executor" ] || need "$EXECUTOR_WASM"
   [ "$cmd" = deploy ] || need "$VALIDATOR_WASM"
 fi
 
@@ -114,17 +129,23 @@ fi
 # --wasm-file, and `check` would also rebuild and check every contract of that workspace
 # without wasm-opt. Run in an empty one, so it acts on the given artifact alone.
 work=$(mktemp -d)
-# A deploy that stops part way says in which step, and where it left a deployed manager.
+# A deploy that stops part way says in which step, where it left the programs it deployed
+# (deployed: which, and where), and how to finish without deploying them again.
 step= deployed=
 finish() {
   local status=$?
   rm -rf "$work"
   [ "$status" != 0 ] && [ -n "$step" ] || return 0
   if [ -n "$deployed" ]; then
-    echo "error: $step failed; the manager is deployed at $deployed" >&2
-    echo "to deploy only the validator, for it:" \
-      "STYLUS_MANAGER=$deployed scripts/deploy.sh deploy" >&2
-  elif [ -z "$manager" ]; then
+    echo "error: $step failed; $deployed" >&2
+    if [ -n "$executor" ]; then
+      echo "to deploy only the validator, for them:" \
+        "STYLUS_MANAGER=$manager STYLUS_EXECUTOR=$executor scripts/deploy.sh deploy" >&2
+    else
+      echo "to deploy only the executor and the validator:" \
+        "STYLUS_MANAGER=$manager scripts/deploy.sh deploy" >&2
+    fi
+  elif [ -z "$manager" ] || [ -z "$executor" ]; then
     echo "error: $step failed: the validator was neither built nor deployed" >&2
   else
     echo "error: $step failed" >&2
@@ -201,29 +222,50 @@ deploy_wasm() {
     "$1" "$tx" "$1" "$gas" "$1" "$activation"
   summary+=$lines
 }
+# deployed_before NAME VARIABLE: NAME's summary lines for the program VARIABLE named.
+deployed_before() {
+  local lines
+  printf -v lines '%s %s: none (deployed before: %s)\n' \
+    "$1" "deploy tx" "$2" "$1" "deploy gas" "$2" "$1" "activate tx" "$2"
+  summary+=$lines
+}
 
 case $cmd in
   check)
     check_wasm manager "$MANAGER_WASM"
+    check_wasm executor "$EXECUTOR_WASM"
     check_wasm validator "$VALIDATOR_WASM"
     ;;
   deploy)
     if [ -z "$manager" ]; then
       step="deploying the manager"
       deploy_wasm manager "$MANAGER_WASM"
-      manager=$address deployed=$address
+      manager=$address deployed="the manager is deployed at $address"
     else
-      printf -v summary 'manager %s: none (deployed before: STYLUS_MANAGER)\n' \
-        "deploy tx" "deploy gas" "activate tx"
+      deployed_before manager STYLUS_MANAGER
     fi
-    # The validator calls the manager at the address compiled into it (src/programs.rs).
-    step="building the validator for the manager (make validator)"
-    "${MAKE:-make}" validator "SMART_SESSIONS_MANAGER=$manager" >&2 || exit 1
+    if [ -z "$executor" ]; then
+      step="deploying the executor"
+      deploy_wasm executor "$EXECUTOR_WASM"
+      executor=$address
+      if [ -n "$deployed" ]; then
+        deployed+=" and the executor at $address"
+      else
+        deployed="the executor is deployed at $address"
+      fi
+    else
+      deployed_before executor STYLUS_EXECUTOR
+    fi
+    # The validator delegatecalls both at the addresses compiled into it (src/programs.rs).
+    step="building the validator for the manager and the executor (make validator)"
+    "${MAKE:-make}" validator "SMART_SESSIONS_MANAGER=$manager" \
+      "SMART_SESSIONS_EXECUTOR=$executor" >&2 || exit 1
     need "$VALIDATOR_WASM"
     step="deploying the validator"
     deploy_wasm validator "$VALIDATOR_WASM"
     step=
-    printf 'address: %s\nmanager: %s\n%sabi: %s\n' "$address" "$manager" "$summary" "$ABI"
+    printf 'address: %s\nmanager: %s\nexecutor: %s\n%sabi: %s\n' \
+      "$address" "$manager" "$executor" "$summary" "$ABI"
     ;;
   activate)
     run activate --endpoint "$url" "${auth[@]}" --address "$contract"

@@ -1,15 +1,18 @@
 //! `scripts/deploy.sh` without a chain: it refuses missing or malformed settings before building
 //! or running anything, hands a stand-in cargo-stylus (printing what cargo-stylus 0.10.10 prints,
 //! colours and log prefixes included) the artifacts `make build` measured and a mode-600 key file
-//! that never reaches a command line, deploys the manager and then the validator built for the
-//! manager's address, and prints the summary it parsed or fails saying what is missing and which
-//! step failed. And the ABI a deployer publishes beside the address.
+//! that never reaches a command line, deploys the manager, then the executor, then the validator
+//! built for their addresses (or only what `STYLUS_MANAGER` and `STYLUS_EXECUTOR` do not name),
+//! and prints the summary it parsed or fails saying what is missing, which step failed and how
+//! to finish without deploying again what it deployed. And the ABI a deployer publishes beside
+//! the address.
 
 use std::{fs, os::unix::fs::PermissionsExt, path::Path, process::Command};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const VALIDATOR_WASM: &str = "target/stylus_smart_sessions.opt.wasm";
 const MANAGER_WASM: &str = "target/stylus_smart_sessions_manager.opt.wasm";
+const EXECUTOR_WASM: &str = "target/stylus_smart_sessions_executor.opt.wasm";
 const URL: &str = "https://sepolia-rollup.arbitrum.io/rpc";
 const KEY: &str = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const MODULE: &str = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
@@ -22,13 +25,21 @@ const MANAGER_DEPLOY_TX: &str =
     "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc3c44cdddb6a900fa2b585dd2";
 const MANAGER_ACTIVATE_TX: &str =
     "90f79bf6eb2c4f870365e785982e1f101e93b90690f79bf6eb2c4f870365e785";
+const EXECUTOR: &str = "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0";
+const EXECUTOR_CHECKSUMMED: &str = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
+const EXECUTOR_DEPLOY_TX: &str =
+    "0x15d34aaf54267db7d7c367839aaf71a00a2c6a6515d34aaf54267db7d7c36783";
+const EXECUTOR_ACTIVATE_TX: &str =
+    "9965507d1a55bcc2695c58ba16fb37d819b0a4dc9965507d1a55bcc2695c58ba";
+/// A failed cargo-stylus run's output.
+const NONCE_TOO_LOW: &str = "Error: nonce too low\n";
 const BID_TX: &str = "0x77aa66bb55cc44dd33ee22ff1100998877aa66bb55cc44dd33ee22ff11009988";
 
 /// Stands in for cargo-stylus: counts its runs and, for run N, records its argv (`argv.N`), the
 /// key file it is given (`key.N`: mode and contents, while the call lasts) and whether it
 /// inherited the key, refuses a directory without Stylus.toml as 0.10.10 does, prints
 /// `$FAKE_DIR/output.N` and exits 1 when N is `$FAKE_FAIL`. Both stand-ins log their calls, in
-/// order, to `$FAKE_DIR/calls`.
+/// order, to `$FAKE_DIR/calls`; make fails when its target is `$FAKE_MAKE_FAIL`.
 const FAKE_STYLUS: &str = r#"#!/usr/bin/env bash
 set -euo pipefail
 n=$(($(cat "$FAKE_DIR/runs" 2>/dev/null || echo 0) + 1))
@@ -48,6 +59,7 @@ cat "$FAKE_DIR/output.$n"
 const FAKE_MAKE: &str = r#"#!/usr/bin/env bash
 echo "make $*" >>"$FAKE_DIR/calls"
 [ -z "${STYLUS_PRIVATE_KEY:-}" ] || touch "$FAKE_DIR/inherited-key"
+[ "${FAKE_MAKE_FAIL:-}" != "$1" ]
 "#;
 
 // cargo-stylus 0.10.10 logs through simple_logger (`time LEVEL [target] message`, level in
@@ -115,9 +127,43 @@ fn manager_deployed() -> String {
     deploy_output(MANAGER, MANAGER_DEPLOY_TX, 2718281, MANAGER_ACTIVATE_TX)
 }
 
+fn executor_deployed() -> String {
+    deploy_output(EXECUTOR, EXECUTOR_DEPLOY_TX, 1618033, EXECUTOR_ACTIVATE_TX)
+}
+
 fn validator_deployed() -> String {
     deploy_output(MODULE, DEPLOY_TX, 3141592, ACTIVATE_TX)
 }
+
+/// The summary's three lines for a program this run deployed, as `*_deployed()` print it.
+fn manager_lines() -> String {
+    format!(
+        "manager deploy tx: {MANAGER_DEPLOY_TX}\nmanager deploy gas: 2718281\n\
+         manager activate tx: 0x{MANAGER_ACTIVATE_TX}\n"
+    )
+}
+
+fn executor_lines() -> String {
+    format!(
+        "executor deploy tx: {EXECUTOR_DEPLOY_TX}\nexecutor deploy gas: 1618033\n\
+         executor activate tx: 0x{EXECUTOR_ACTIVATE_TX}\n"
+    )
+}
+
+fn validator_lines() -> String {
+    format!(
+        "validator deploy tx: {DEPLOY_TX}\nvalidator deploy gas: 3141592\n\
+         validator activate tx: 0x{ACTIVATE_TX}\n"
+    )
+}
+
+/// The summary's three lines for a program named by `STYLUS_MANAGER` or `STYLUS_EXECUTOR`.
+const MANAGER_BEFORE: &str = "manager deploy tx: none (deployed before: STYLUS_MANAGER)\n\
+    manager deploy gas: none (deployed before: STYLUS_MANAGER)\n\
+    manager activate tx: none (deployed before: STYLUS_MANAGER)\n";
+const EXECUTOR_BEFORE: &str = "executor deploy tx: none (deployed before: STYLUS_EXECUTOR)\n\
+    executor deploy gas: none (deployed before: STYLUS_EXECUTOR)\n\
+    executor activate tx: none (deployed before: STYLUS_EXECUTOR)\n";
 
 struct Run {
     status: i32,
@@ -174,17 +220,20 @@ impl Run {
 
 /// Environment variables set for one run; the others deploy.sh (or the fake) reads are removed.
 type Env<'a> = &'a [(&'a str, &'a str)];
-const SETTINGS: [&str; 10] = [
+const SETTINGS: [&str; 13] = [
     "STYLUS_RPC_URL",
     "STYLUS_PRIVATE_KEY",
     "STYLUS_CONTRACT",
     "STYLUS_MANAGER",
+    "STYLUS_EXECUTOR",
     "STYLUS_CACHE_BID",
     "STYLUS_MAX_FEE_GWEI",
     "SKIP_BUILD",
     "CARGO_STYLUS",
     "SMART_SESSIONS_MANAGER",
+    "SMART_SESSIONS_EXECUTOR",
     "FAKE_FAIL",
+    "FAKE_MAKE_FAIL",
 ];
 
 /// Runs deploy.sh with cargo-stylus's `n`th run printing `outputs[n - 1]`.
@@ -225,7 +274,7 @@ fn deploy_flags(key_file: &str) -> Vec<&str> {
 
 #[test]
 fn refuses_missing_or_malformed_settings_before_building_anything() {
-    let cases: [(&str, Env, &str); 9] = [
+    let cases: [(&str, Env, &str); 12] = [
         (
             "deploy",
             &[],
@@ -263,6 +312,26 @@ fn refuses_missing_or_malformed_settings_before_building_anything() {
             "STYLUS_MANAGER must be 0x and 40 hex digits",
         ),
         (
+            "deploy",
+            &[RPC, PRIVATE_KEY, ("STYLUS_EXECUTOR", &EXECUTOR[..41])],
+            "STYLUS_EXECUTOR must be 0x and 40 hex digits",
+        ),
+        (
+            "deploy",
+            &[RPC, PRIVATE_KEY, ("STYLUS_MANAGER", MANAGER), ("STYLUS_EXECUTOR", "0xexecutor")],
+            "STYLUS_EXECUTOR must be 0x and 40 hex digits",
+        ),
+        (
+            "deploy",
+            &[
+                RPC,
+                PRIVATE_KEY,
+                ("STYLUS_MANAGER", MANAGER),
+                ("STYLUS_EXECUTOR", MANAGER_CHECKSUMMED),
+            ],
+            "STYLUS_MANAGER and STYLUS_EXECUTOR must be two programs, not one address",
+        ),
+        (
             "cache-bid",
             &[RPC, PRIVATE_KEY, CONTRACT, ("STYLUS_CACHE_BID", "1e9")],
             "STYLUS_CACHE_BID must be a whole number of wei (at most 19 digits)",
@@ -294,28 +363,33 @@ fn refuses_missing_or_malformed_settings_before_building_anything() {
 }
 
 #[test]
-fn deploy_deploys_the_manager_then_the_validator_built_for_its_address() {
-    let outputs = [&*manager_deployed(), &validator_deployed()];
+fn deploy_deploys_the_manager_the_executor_then_the_validator_built_for_them() {
+    let outputs = [&*manager_deployed(), &executor_deployed(), &validator_deployed()];
     let run = deploy_sh("deploy", &["deploy"], &[RPC, PRIVATE_KEY], &outputs);
-    let Some(wasms) = run.artifacts(&[MANAGER_WASM, VALIDATOR_WASM]) else { return };
+    let Some(wasms) = run.artifacts(&[MANAGER_WASM, EXECUTOR_WASM, VALIDATOR_WASM]) else {
+        return;
+    };
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(
         run.calls().unwrap(),
         format!(
-            "make build\ncargo-stylus deploy\nmake validator SMART_SESSIONS_MANAGER={MANAGER}\n\
+            "make build\ncargo-stylus deploy\ncargo-stylus deploy\n\
+             make validator SMART_SESSIONS_MANAGER={MANAGER} SMART_SESSIONS_EXECUTOR={EXECUTOR}\n\
              cargo-stylus deploy\n"
         )
     );
-    for (n, wasm) in [1, 2].into_iter().zip(&wasms) {
+    for (n, wasm) in [1, 2, 3].into_iter().zip(&wasms) {
         let key_file = run.key_file(n);
         assert_eq!(run.argv(n), [deploy_flags(&key_file), vec!["--wasm-file", wasm]].concat());
     }
     assert_eq!(
         run.stdout,
         format!(
-            "address: {MODULE}\nmanager: {MANAGER}\n\
+            "address: {MODULE}\nmanager: {MANAGER}\nexecutor: {EXECUTOR}\n\
              manager deploy tx: {MANAGER_DEPLOY_TX}\nmanager deploy gas: 2718281\n\
              manager activate tx: 0x{MANAGER_ACTIVATE_TX}\n\
+             executor deploy tx: {EXECUTOR_DEPLOY_TX}\nexecutor deploy gas: 1618033\n\
+             executor activate tx: 0x{EXECUTOR_ACTIVATE_TX}\n\
              validator deploy tx: {DEPLOY_TX}\nvalidator deploy gas: 3141592\n\
              validator activate tx: 0x{ACTIVATE_TX}\nabi: abi/ISmartSessions.json\n"
         )
@@ -327,7 +401,7 @@ fn deploy_deploys_the_manager_then_the_validator_built_for_its_address() {
 fn a_failed_manager_deploy_stops_everything_and_says_so() {
     let env = [RPC, PRIVATE_KEY, ("FAKE_FAIL", "1")];
     let run = deploy_sh("manager-failed", &["deploy"], &env, &["Error: insufficient funds\n"]);
-    if run.artifacts(&[MANAGER_WASM]).is_none() {
+    if run.artifacts(&[MANAGER_WASM, EXECUTOR_WASM]).is_none() {
         return;
     }
     run.key_file(1);
@@ -345,29 +419,22 @@ fn a_failed_manager_deploy_stops_everything_and_says_so() {
 }
 
 #[test]
-fn a_failed_validator_deploy_names_the_deployed_manager_to_reuse() {
+fn a_failed_executor_deploy_names_the_deployed_manager_to_reuse() {
     let env = [RPC, PRIVATE_KEY, ("FAKE_FAIL", "2")];
     let outputs = [&*manager_deployed(), "Error: insufficient funds\n"];
-    let run = deploy_sh("validator-failed", &["deploy"], &env, &outputs);
-    if run.artifacts(&[MANAGER_WASM, VALIDATOR_WASM]).is_none() {
-        return;
-    }
-    run.key_file(2);
-    assert_eq!(
-        run.calls().unwrap(),
-        format!(
-            "make build\ncargo-stylus deploy\nmake validator SMART_SESSIONS_MANAGER={MANAGER}\n\
-             cargo-stylus deploy\n"
-        )
-    );
+    let run = deploy_sh("executor-failed", &["deploy"], &env, &outputs);
+    let Some(wasms) = run.artifacts(&[MANAGER_WASM, EXECUTOR_WASM]) else { return };
+    let key_file = run.key_file(2);
+    assert_eq!(run.argv(2), [deploy_flags(&key_file), vec!["--wasm-file", &wasms[1]]].concat());
+    assert_eq!(run.calls().unwrap(), "make build\ncargo-stylus deploy\ncargo-stylus deploy\n");
     assert_eq!((run.status, run.stdout.as_str()), (1, ""));
     let fake = run.dir.join("cargo-stylus");
     assert_eq!(
         run.stderr,
         format!(
             "{}Error: insufficient funds\nerror: {} deploy failed\n\
-             error: deploying the validator failed; the manager is deployed at {MANAGER}\n\
-             to deploy only the validator, for it: STYLUS_MANAGER={MANAGER} \
+             error: deploying the executor failed; the manager is deployed at {MANAGER}\n\
+             to deploy only the executor and the validator: STYLUS_MANAGER={MANAGER} \
              scripts/deploy.sh deploy\n",
             manager_deployed(),
             fake.display()
@@ -376,33 +443,219 @@ fn a_failed_validator_deploy_names_the_deployed_manager_to_reuse() {
 }
 
 #[test]
-fn stylus_manager_deploys_only_the_validator_built_for_it() {
+fn a_failed_validator_build_or_deploy_names_both_deployed_programs_to_reuse() {
+    let outputs = [&*manager_deployed(), &executor_deployed(), "Error: insufficient funds\n"];
+    let make_validator = format!(
+        "make validator SMART_SESSIONS_MANAGER={MANAGER} SMART_SESSIONS_EXECUTOR={EXECUTOR}\n"
+    );
+    let finish = format!(
+        "the manager is deployed at {MANAGER} and the executor at {EXECUTOR}\n\
+         to deploy only the validator, for them: STYLUS_MANAGER={MANAGER} \
+         STYLUS_EXECUTOR={EXECUTOR} scripts/deploy.sh deploy\n"
+    );
+
+    let env = [RPC, PRIVATE_KEY, ("FAKE_FAIL", "3")];
+    let run = deploy_sh("validator-failed", &["deploy"], &env, &outputs);
+    if run.artifacts(&[MANAGER_WASM, EXECUTOR_WASM, VALIDATOR_WASM]).is_none() {
+        return;
+    }
+    run.key_file(3);
+    assert_eq!(
+        run.calls().unwrap(),
+        format!(
+            "make build\ncargo-stylus deploy\ncargo-stylus deploy\n{make_validator}\
+             cargo-stylus deploy\n"
+        )
+    );
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    let fake = run.dir.join("cargo-stylus");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}{}Error: insufficient funds\nerror: {} deploy failed\n\
+             error: deploying the validator failed; {finish}",
+            manager_deployed(),
+            executor_deployed(),
+            fake.display()
+        )
+    );
+
+    let env = [RPC, PRIVATE_KEY, ("FAKE_MAKE_FAIL", "validator")];
+    let run = deploy_sh("validator-build-failed", &["deploy"], &env, &outputs[..2]);
+    run.key_file(2);
+    assert_eq!(
+        run.calls().unwrap(),
+        format!("make build\ncargo-stylus deploy\ncargo-stylus deploy\n{make_validator}")
+    );
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}{}error: building the validator for the manager and the executor \
+             (make validator) failed; {finish}",
+            manager_deployed(),
+            executor_deployed(),
+        )
+    );
+}
+
+#[test]
+fn stylus_manager_deploys_the_executor_and_the_validator_built_for_both() {
     let env = [RPC, PRIVATE_KEY, ("STYLUS_MANAGER", MANAGER_CHECKSUMMED)];
+    let outputs = [&*executor_deployed(), &validator_deployed()];
+    let run = deploy_sh("manager-before", &["deploy"], &env, &outputs);
+    let Some(wasms) = run.artifacts(&[EXECUTOR_WASM, VALIDATOR_WASM]) else { return };
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.calls().unwrap(),
+        format!(
+            "make build\ncargo-stylus deploy\nmake validator \
+             SMART_SESSIONS_MANAGER={MANAGER_CHECKSUMMED} SMART_SESSIONS_EXECUTOR={EXECUTOR}\n\
+             cargo-stylus deploy\n"
+        )
+    );
+    for (n, wasm) in [1, 2].into_iter().zip(&wasms) {
+        let key_file = run.key_file(n);
+        assert_eq!(run.argv(n), [deploy_flags(&key_file), vec!["--wasm-file", wasm]].concat());
+    }
+    assert_eq!(
+        run.stdout,
+        format!(
+            "address: {MODULE}\nmanager: {MANAGER_CHECKSUMMED}\nexecutor: {EXECUTOR}\n\
+             {MANAGER_BEFORE}{}{}abi: abi/ISmartSessions.json\n",
+            executor_lines(),
+            validator_lines()
+        )
+    );
+
+    // The executor's deploy fails: nothing was deployed, the operator's settings finish it.
+    let failed = [env[0], env[1], env[2], ("FAKE_FAIL", "1")];
+    let run = deploy_sh("manager-before-executor-failed", &["deploy"], &failed, &[NONCE_TOO_LOW]);
+    let fake = run.dir.join("cargo-stylus");
+    assert_eq!(run.calls().unwrap(), "make build\ncargo-stylus deploy\n");
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "Error: nonce too low\nerror: {} deploy failed\nerror: deploying the executor \
+             failed: the validator was neither built nor deployed\n",
+            fake.display()
+        )
+    );
+
+    // The validator's fails after the executor was deployed: both addresses to finish with.
+    let failed = [env[0], env[1], env[2], ("FAKE_FAIL", "2")];
+    let outputs = [&*executor_deployed(), NONCE_TOO_LOW];
+    let run = deploy_sh("manager-before-validator-failed", &["deploy"], &failed, &outputs);
+    let fake = run.dir.join("cargo-stylus");
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}Error: nonce too low\nerror: {} deploy failed\n\
+             error: deploying the validator failed; the executor is deployed at {EXECUTOR}\n\
+             to deploy only the validator, for them: STYLUS_MANAGER={MANAGER_CHECKSUMMED} \
+             STYLUS_EXECUTOR={EXECUTOR} scripts/deploy.sh deploy\n",
+            executor_deployed(),
+            fake.display()
+        )
+    );
+}
+
+#[test]
+fn stylus_executor_deploys_the_manager_and_the_validator_built_for_both() {
+    let env = [RPC, PRIVATE_KEY, ("STYLUS_EXECUTOR", EXECUTOR_CHECKSUMMED)];
+    let outputs = [&*manager_deployed(), &validator_deployed()];
+    let run = deploy_sh("executor-before", &["deploy"], &env, &outputs);
+    let Some(wasms) = run.artifacts(&[MANAGER_WASM, VALIDATOR_WASM]) else { return };
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.calls().unwrap(),
+        format!(
+            "make build\ncargo-stylus deploy\nmake validator SMART_SESSIONS_MANAGER={MANAGER} \
+             SMART_SESSIONS_EXECUTOR={EXECUTOR_CHECKSUMMED}\ncargo-stylus deploy\n"
+        )
+    );
+    for (n, wasm) in [1, 2].into_iter().zip(&wasms) {
+        let key_file = run.key_file(n);
+        assert_eq!(run.argv(n), [deploy_flags(&key_file), vec!["--wasm-file", wasm]].concat());
+    }
+    assert_eq!(
+        run.stdout,
+        format!(
+            "address: {MODULE}\nmanager: {MANAGER}\nexecutor: {EXECUTOR_CHECKSUMMED}\n\
+             {}{EXECUTOR_BEFORE}{}abi: abi/ISmartSessions.json\n",
+            manager_lines(),
+            validator_lines()
+        )
+    );
+
+    // The manager's deploy fails: nothing was deployed.
+    let failed = [env[0], env[1], env[2], ("FAKE_FAIL", "1")];
+    let run = deploy_sh("executor-before-manager-failed", &["deploy"], &failed, &[NONCE_TOO_LOW]);
+    let fake = run.dir.join("cargo-stylus");
+    assert_eq!(run.calls().unwrap(), "make build\ncargo-stylus deploy\n");
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "Error: nonce too low\nerror: {} deploy failed\nerror: deploying the manager \
+             failed: the validator was neither built nor deployed\n",
+            fake.display()
+        )
+    );
+
+    // The validator's fails after the manager was deployed: both addresses to finish with.
+    let failed = [env[0], env[1], env[2], ("FAKE_FAIL", "2")];
+    let outputs = [&*manager_deployed(), NONCE_TOO_LOW];
+    let run = deploy_sh("executor-before-validator-failed", &["deploy"], &failed, &outputs);
+    let fake = run.dir.join("cargo-stylus");
+    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}Error: nonce too low\nerror: {} deploy failed\n\
+             error: deploying the validator failed; the manager is deployed at {MANAGER}\n\
+             to deploy only the validator, for them: STYLUS_MANAGER={MANAGER} \
+             STYLUS_EXECUTOR={EXECUTOR_CHECKSUMMED} scripts/deploy.sh deploy\n",
+            manager_deployed(),
+            fake.display()
+        )
+    );
+}
+
+#[test]
+fn stylus_manager_and_stylus_executor_deploy_only_the_validator_built_for_them() {
+    let env = [
+        RPC,
+        PRIVATE_KEY,
+        ("STYLUS_MANAGER", MANAGER_CHECKSUMMED),
+        ("STYLUS_EXECUTOR", EXECUTOR_CHECKSUMMED),
+    ];
     let run = deploy_sh("validator-only", &["deploy"], &env, &[&validator_deployed()]);
     let Some(wasms) = run.artifacts(&[VALIDATOR_WASM]) else { return };
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(
         run.calls().unwrap(),
         format!(
-            "make validator SMART_SESSIONS_MANAGER={MANAGER_CHECKSUMMED}\ncargo-stylus deploy\n"
+            "make validator SMART_SESSIONS_MANAGER={MANAGER_CHECKSUMMED} \
+             SMART_SESSIONS_EXECUTOR={EXECUTOR_CHECKSUMMED}\ncargo-stylus deploy\n"
         )
     );
     let key_file = run.key_file(1);
     assert_eq!(run.argv(1), [deploy_flags(&key_file), vec!["--wasm-file", &wasms[0]]].concat());
-    let before = "none (deployed before: STYLUS_MANAGER)";
     assert_eq!(
         run.stdout,
         format!(
             "address: {MODULE}\nmanager: {MANAGER_CHECKSUMMED}\n\
-             manager deploy tx: {before}\nmanager deploy gas: {before}\n\
-             manager activate tx: {before}\n\
-             validator deploy tx: {DEPLOY_TX}\nvalidator deploy gas: 3141592\n\
-             validator activate tx: 0x{ACTIVATE_TX}\nabi: abi/ISmartSessions.json\n"
+             executor: {EXECUTOR_CHECKSUMMED}\n{MANAGER_BEFORE}{EXECUTOR_BEFORE}{}\
+             abi: abi/ISmartSessions.json\n",
+            validator_lines()
         )
     );
 
-    let env = [env[0], env[1], env[2], ("FAKE_FAIL", "1")];
-    let run = deploy_sh("validator-only-failed", &["deploy"], &env, &["Error: nonce too low\n"]);
+    let env = [env[0], env[1], env[2], env[3], ("FAKE_FAIL", "1")];
+    let run = deploy_sh("validator-only-failed", &["deploy"], &env, &[NONCE_TOO_LOW]);
     let fake = run.dir.join("cargo-stylus");
     assert_eq!((run.status, run.stdout.as_str()), (1, ""));
     assert_eq!(
@@ -416,20 +669,27 @@ fn stylus_manager_deploys_only_the_validator_built_for_it() {
 }
 
 #[test]
-fn check_checks_both_programs_needs_no_key_and_skip_build_uses_what_target_holds() {
-    let outputs = [&*check_output(22049, true), &check_output(11038, false)];
+fn check_checks_the_three_programs_needs_no_key_and_skip_build_uses_what_target_holds() {
+    let outputs =
+        [&*check_output(15160, true), &check_output(13747, false), &check_output(11103, false)];
     let run = deploy_sh("check", &["check"], &[RPC, ("SKIP_BUILD", "1")], &outputs);
-    let Some(wasms) = run.artifacts(&[MANAGER_WASM, VALIDATOR_WASM]) else { return };
+    let Some(wasms) = run.artifacts(&[MANAGER_WASM, EXECUTOR_WASM, VALIDATOR_WASM]) else {
+        return;
+    };
     assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(run.calls().unwrap(), "cargo-stylus check\ncargo-stylus check\n");
-    for (n, wasm) in [1, 2].into_iter().zip(&wasms) {
+    assert_eq!(
+        run.calls().unwrap(),
+        "cargo-stylus check\ncargo-stylus check\ncargo-stylus check\n"
+    );
+    for (n, wasm) in [1, 2, 3].into_iter().zip(&wasms) {
         assert_eq!(run.argv(n), ["check", "--endpoint", URL, "--wasm-file", wasm]);
     }
     assert_eq!(
         run.stdout,
-        "manager code size: 22049 bytes\n\
+        "manager code size: 15160 bytes\n\
          manager data fee: none (this code is already active on the chain)\n\
-         validator code size: 11038 bytes\nvalidator data fee: 0.000093 ETH\n"
+         executor code size: 13747 bytes\nexecutor data fee: 0.000093 ETH\n\
+         validator code size: 11103 bytes\nvalidator data fee: 0.000093 ETH\n"
     );
 }
 

@@ -149,7 +149,14 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
     .into();
     let op =
         world.enable_op(grant.clone(), forged, &key, execute_single(game, 0, &move_data(0, 0)));
+    world.chain.record_validations_of(world.account);
     assert_eq!(world.handle(op), Err(failed_op("AA24 signature error")));
+    // ERC-7562 holds on the failure path too: the manager enabled the grant, the account
+    // refused the owner's signature, and every slot touched was the account's.
+    let refused = world.chain.validations().to_vec();
+    assert_eq!(refused.len(), 1);
+    assert!(refused[0].accesses.iter().any(|(contract, _)| *contract == MODULE));
+    assert_eq!(refused[0].unassociated(), vec![]);
 
     let op = world.enable_op(
         grant.clone(),
@@ -195,6 +202,7 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
         &key,
         execute_single(game, 0, &move_data(0, 0)),
     );
+    world.chain.record_validations_of(world.account);
     assert_eq!(
         world.handle(replay),
         Err(failed_op_with_revert(
@@ -203,6 +211,10 @@ fn first_move_enables_the_owner_signed_grant_through_the_accounts_erc1271() {
         ))
     );
     assert_eq!(world.moves(), U256::from(2));
+    // The manager's refusal, reverted through the validator, touched only the account's slots.
+    let replayed = world.chain.validations().last().expect("the replay was recorded").clone();
+    assert!(replayed.accesses.iter().any(|(contract, _)| *contract == MODULE));
+    assert_eq!(replayed.unassociated(), vec![]);
 }
 
 #[test]
