@@ -248,8 +248,7 @@ fn main() {
     let permission_id = world.enable_by_owner(session);
     // The chain's clock is 10 minutes in: period 1, whose counters start over.
     let call = one_move(&world);
-    let mut op = session_op_at(&mut world, permission_id, &key, call, 0);
-    op.signature = with_period_index(&op.signature, 1);
+    let op = world.session_op_in(permission_id, &key, call, Some(1));
     rows.push(measure(
         "USE, first op of a new period (counters start over)",
         "use_new_period",
@@ -264,7 +263,7 @@ fn main() {
     session.key = p256_key.id().into_word();
     let permission_id = world.enable_by_owner(session);
     let mut op = world.op(MODULE, one_move(&world).to_vec());
-    let hash = world.user_op_hash(&op);
+    let hash = session_op_hash(world.user_op_hash(&op), permission_id, 0);
     op.signature = use_signature(permission_id, &p256_key.sign(hash));
     rows.push(measure("USE, P-256 key (RIP-7212 precompile)", "use_p256", &mut world, vec![op]));
 

@@ -27,7 +27,7 @@ use session_core::{
         },
     },
     layout::{action_slot, saturate_amount, SessionRecord, TokenBudget},
-    session_key::split_proof,
+    session_key::{session_op_hash, split_proof},
 };
 use stylus_sdk::prelude::*;
 
@@ -144,9 +144,9 @@ impl SmartSessions {
         // a failed signature makes the EntryPoint revert these writes.
         self.record_use(account, permission_id, session, &checked, &calls)?;
 
-        // Return.
-        let signed =
-            signed_by(self.vm(), user_op_hash, key_signature, session.key_type, session.signer);
+        // Return. The key signed the operation for this session and this period.
+        let message = session_op_hash(user_op_hash, permission_id, period_index);
+        let signed = signed_by(self.vm(), message, key_signature, session.key_type, session.signer);
         Ok(validation_data(!authorized || !signed, session.valid_after, session.valid_until))
     }
 

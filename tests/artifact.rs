@@ -71,9 +71,9 @@ fn artifact_runs_the_game_session() {
     assert!(chain.last.logs.is_empty());
     // The real program sends ecrecover exactly hash ‖ v ‖ r ‖ s.
     let ecdsa = &op.signature[33..];
+    let message = session_op_hash(op_hash(&op), permission_id, 0);
     let expected =
-        [op_hash(&op).as_slice(), &U256::from(ecdsa[64]).to_be_bytes::<32>(), &ecdsa[..64]]
-            .concat();
+        [message.as_slice(), &U256::from(ecdsa[64]).to_be_bytes::<32>(), &ecdsa[..64]].concat();
     assert_eq!(
         chain.last.calls,
         vec![CallRequest {

@@ -9,7 +9,7 @@ use alloy_sol_types::SolError;
 use session_core::interface::ISmartSessions;
 use support::{
     evm::{failed_op, failed_op_with_revert, PackedUserOperation, World},
-    execute_single, game_rule, move_data, with_period_index, SessionKey, MOVE, NOW,
+    execute_single, game_rule, move_data, SessionKey, MOVE, NOW,
 };
 
 const HOUR: u64 = 3_600;
@@ -22,9 +22,7 @@ fn in_period(
     index: u32,
     call_data: Bytes,
 ) -> PackedUserOperation {
-    let mut op = world.session_op(id, key, call_data);
-    op.signature = with_period_index(&op.signature, index);
-    op
+    world.session_op_in(id, key, call_data, Some(index))
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod support;
 use alloy_primitives::U256;
 use support::{
     evm::{failed_op, World},
-    execute_single, move_data, use_signature, P256Key, MODULE,
+    execute_single, move_data, session_op_hash, use_signature, P256Key, MODULE,
 };
 
 #[test]
@@ -21,7 +21,7 @@ fn a_p256_key_plays_through_handle_ops_and_another_key_cannot() {
 
     let sign_with = |world: &mut World, signer: &P256Key| {
         let mut op = world.op(MODULE, execute_single(game, 0, &move_data(1, 2)).to_vec());
-        let hash = world.user_op_hash(&op);
+        let hash = session_op_hash(world.user_op_hash(&op), id, 0);
         op.signature = use_signature(id, &signer.sign(hash));
         op
     };

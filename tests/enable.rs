@@ -253,6 +253,19 @@ fn enable_mode_refuses_a_wrong_session_key_signature() {
 }
 
 #[test]
+fn enable_mode_refuses_a_key_proof_signed_for_another_session() {
+    let mut setup = granted();
+    // The right key, the right operation, but signed for another permission id (the key signs
+    // `session_op_hash(userOpHash, permissionId, periodIndex)`): SIG_VALIDATION_FAILED.
+    let mut op = setup.enable_op();
+    let mut enable = EnableSession::abi_decode(&op.signature[1..]).unwrap();
+    let elsewhere = session_op_hash(op_hash(&op), B256::repeat_byte(0x77), 0);
+    enable.keySignature = setup.key.sign(elsewhere).to_vec().into();
+    op.signature = [vec![0x01], enable.abi_encode()].concat().into();
+    assert_eq!(setup.harness.validate(ALICE, &op), Ok(sig_failed(NOW, DEADLINE)));
+}
+
+#[test]
 fn enable_mode_refuses_a_swapped_session_under_the_owner_signature() {
     let mut setup = granted();
     let mut enable = setup.enable_data();
@@ -324,7 +337,7 @@ fn one_owner_signature_enables_on_every_listed_chain() {
             ownerSignature: owner_signature.clone(),
             keySignature: Bytes::new(),
         };
-        let op = enable_op(ALICE, enable, &setup.key, first_move());
+        let op = enable_op_on(chain_id, ALICE, enable, &setup.key, first_move());
         assert_eq!(harness.validate(ALICE, &op), Ok(window(NOW, DEADLINE)), "chain {chain_id}");
         // On each chain, the wrong entry is refused before anything is asked of the account.
         let enable = EnableSession {

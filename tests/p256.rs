@@ -32,7 +32,7 @@ fn enabled(key: &P256Key) -> (Harness, B256) {
 /// A USE operation whose key signature is `signature(userOpHash)`.
 fn op_signed_with(id: B256, signature: impl Fn(B256) -> Vec<u8>) -> PackedUserOperation {
     let mut op = user_op(ALICE, execute_single(GAME, 0, &move_data(1, 1)), Bytes::new());
-    op.signature = use_signature(id, &signature(op_hash(&op)));
+    op.signature = use_signature(id, &signature(session_op_hash(op_hash(&op), id, 0)));
     op
 }
 

@@ -41,9 +41,7 @@ fn enabled(key: &SessionKey) -> (Harness, B256) {
 
 /// A USE operation signed by `key`, counting in period `index`.
 fn in_period(id: B256, key: &SessionKey, index: u32, call_data: Bytes) -> PackedUserOperation {
-    let mut op = signed_op(ALICE, id, key, call_data);
-    op.signature = with_period_index(&op.signature, index);
-    op
+    signed_op_in(ALICE, id, key, call_data, Some(index))
 }
 
 fn a_move(wei: u128) -> Bytes {
@@ -114,12 +112,18 @@ fn a_period_before_the_counters_or_after_the_window_is_refused() {
 }
 
 #[test]
-fn a_periodic_proof_without_its_index_fails_the_signature() {
+fn a_periodic_proof_without_its_index_or_with_another_fails_the_signature() {
     let key = SessionKey::from_seed(1);
     let (mut harness, id) = enabled(&key);
     let op = signed_op(ALICE, id, &key, a_move(0));
     assert_eq!(harness.validate(ALICE, &op), Ok(U256::from(1)), "SIG_VALIDATION_FAILED");
-    // The index is not signed: another one only moves the window, the signature stays good.
+    // The key signs the index with the operation: a relayer moving a signed operation to
+    // another period gets SIG_VALIDATION_FAILED (with that period's window).
+    let signed_for_0 = in_period(id, &key, 0, a_move(0));
+    let mut moved = signed_for_0.clone();
+    let at = moved.signature.len() - 4;
+    moved.signature = [&moved.signature[..at], &1u32.to_be_bytes()[..]].concat().into();
+    assert_eq!(harness.validate(ALICE, &moved), Ok(period_window(1) | U256::from(1)));
     let op = in_period(id, &key, 1, a_move(0));
     assert_eq!(harness.validate(ALICE, &op), Ok(period_window(1)));
 }

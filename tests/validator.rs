@@ -220,7 +220,7 @@ fn validate_user_op_returns_sig_failed_for_high_s_and_bad_v_without_recovering()
     twin[97] = 55 - twin[97]; // 27 <-> 28
     assert_eq!(
         support::ecrecover(&{
-            let mut input = op_hash(&good).to_vec();
+            let mut input = session_op_hash(op_hash(&good), permission_id, 0).to_vec();
             input.extend_from_slice(&U256::from(twin[97]).to_be_bytes::<32>());
             input.extend_from_slice(&twin[33..97]);
             input
@@ -246,9 +246,10 @@ fn validate_user_op_sends_the_precompile_hash_v_r_s() {
     let op = signed_op(ALICE, permission_id, &key, one_move(0));
     harness.validate(ALICE, &op).unwrap();
     let ecdsa = &op.signature[33..];
+    // The key signed the operation for this session and period (`session_op_hash`).
+    let message = session_op_hash(op_hash(&op), permission_id, 0);
     let expected =
-        [op_hash(&op).as_slice(), &U256::from(ecdsa[64]).to_be_bytes::<32>(), &ecdsa[..64]]
-            .concat();
+        [message.as_slice(), &U256::from(ecdsa[64]).to_be_bytes::<32>(), &ecdsa[..64]].concat();
     assert_eq!(harness.vm.ecrecover_inputs.borrow().as_slice(), &[expected]);
 }
 
@@ -532,13 +533,12 @@ fn permission_id_names_the_session_whose_rules_apply() {
     );
     let op = signed_op(ALICE, game_id, &key, one_move(1));
     assert!(harness.validate(ALICE, &op).is_ok());
-    // The id is outside what the key signs (userOpHash), so a relayer can point an operation at
-    // another live session of the same account and key: it then runs under that session's
-    // rules and counters, never wider ones (README, "Security model").
+    // The key signs the id with the operation (`session_op_hash`): a relayer pointing a signed
+    // operation at another live session of the same account and key gets
+    // SIG_VALIDATION_FAILED, which makes the EntryPoint drop the operation.
     let mut swapped = signed_op(ALICE, game_id, &key, one_move(0));
     let mut signature = swapped.signature.to_vec();
     signature[1..33].copy_from_slice(tight_id.as_slice());
     swapped.signature = signature.into();
-    assert_eq!(harness.validate(ALICE, &swapped), Ok(window(NOW, NOW + TWO_HOURS)));
-    assert_eq!(harness.session(ALICE, tight_id).uses, 1);
+    assert_eq!(harness.validate(ALICE, &swapped), Ok(sig_failed(NOW, NOW + TWO_HOURS)));
 }

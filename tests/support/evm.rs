@@ -9,7 +9,8 @@ use smart_session::encode::enable_signature;
 use stylus_smart_sessions::programs::{TEST_EXECUTOR, TEST_MANAGER};
 
 use super::{
-    execute_single, game_session, use_signature, SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
+    execute_single, game_session, key_proof, session_op_hash, use_signature, SessionKey, CHAIN_ID,
+    ETHER, MODULE, NOW,
 };
 
 sol! {
@@ -228,20 +229,43 @@ impl World {
         key: &SessionKey,
         call_data: Bytes,
     ) -> PackedUserOperation {
+        self.session_op_in(permission_id, key, call_data, None)
+    }
+
+    /// An operation `key` signs for the session `permission_id` in period `period` (`None`:
+    /// a session without periods).
+    pub fn session_op_in(
+        &mut self,
+        permission_id: B256,
+        key: &SessionKey,
+        call_data: Bytes,
+        period: Option<u32>,
+    ) -> PackedUserOperation {
         let op = self.op(MODULE, call_data.to_vec());
-        self.signed_for_session(op, permission_id, key)
+        self.signed_for_session_in(op, permission_id, key, period)
     }
 
     /// `op` with `key`'s USE-mode signature over its EntryPoint hash (for an `op` changed after
     /// [`Self::op`]: another nonce, other gas limits).
     pub fn signed_for_session(
         &mut self,
-        mut op: PackedUserOperation,
+        op: PackedUserOperation,
         permission_id: B256,
         key: &SessionKey,
     ) -> PackedUserOperation {
-        let hash = self.user_op_hash(&op);
-        op.signature = use_signature(permission_id, &key.sign(hash));
+        self.signed_for_session_in(op, permission_id, key, None)
+    }
+
+    /// [`Self::signed_for_session`] in period `period` of a session with periods.
+    pub fn signed_for_session_in(
+        &mut self,
+        mut op: PackedUserOperation,
+        permission_id: B256,
+        key: &SessionKey,
+        period: Option<u32>,
+    ) -> PackedUserOperation {
+        let message = session_op_hash(self.user_op_hash(&op), permission_id, period.unwrap_or(0));
+        op.signature = use_signature(permission_id, &key_proof(&key.sign(message), period));
         op
     }
 
@@ -319,7 +343,8 @@ impl World {
     ) -> PackedUserOperation {
         let mut op = self.op(MODULE, call_data.to_vec());
         let hash = self.user_op_hash(&op);
-        op.signature = enable_signature(grant, owner_signature, &key.sign(hash));
+        let message = session_op_hash(hash, grant.session.permission_id(CHAIN_ID, MODULE), 0);
+        op.signature = enable_signature(grant, owner_signature, &key.sign(message));
         op
     }
 

@@ -26,6 +26,7 @@ use session_core::interface::{
     Action, ArgRule, EnableSession, Error, Execution, ISmartSessions, PackedUserOperation, Session,
     SessionGrant, SessionState, IERC1271,
 };
+pub use session_core::session_key::session_op_hash;
 #[allow(unused_imports)]
 pub use smart_session::encode::{execute_batch, use_signature};
 pub use stylus_runtime::precompiles::ecrecover;
@@ -473,21 +474,56 @@ pub fn signed_op(
     key: &SessionKey,
     call_data: Bytes,
 ) -> PackedUserOperation {
+    signed_op_in(account, permission_id, key, call_data, None)
+}
+
+/// A USE-mode operation as [`signed_op`], for a session with periods when `period` is set:
+/// the key signs the period index with the operation, and the proof carries it.
+pub fn signed_op_in(
+    account: Address,
+    permission_id: B256,
+    key: &SessionKey,
+    call_data: Bytes,
+    period: Option<u32>,
+) -> PackedUserOperation {
     let mut op = user_op(account, call_data, Bytes::new());
-    op.signature = use_signature(permission_id, &key.sign(op_hash(&op)));
+    let signature = key.sign(session_op_hash(op_hash(&op), permission_id, period.unwrap_or(0)));
+    op.signature = use_signature(permission_id, &key_proof(&signature, period));
     op
+}
+
+/// A key proof: the key's signature, then the period index for a session with periods.
+pub fn key_proof(signature: &[u8], period: Option<u32>) -> Bytes {
+    match period {
+        Some(index) => with_period_index(signature, index),
+        None => Bytes::copy_from_slice(signature),
+    }
 }
 
 /// An ENABLE-mode operation of `account`: `0x01 ‖ abi.encode(enable)`, with the session key's
 /// signature over the operation's hash filled in.
 pub fn enable_op(
     account: Address,
+    enable: EnableSession,
+    key: &SessionKey,
+    call_data: Bytes,
+) -> PackedUserOperation {
+    enable_op_on(CHAIN_ID, account, enable, key, call_data)
+}
+
+/// [`enable_op`] on the chain `chain_id` (the session's permission id, which the key signs,
+/// is the chain's).
+pub fn enable_op_on(
+    chain_id: u64,
+    account: Address,
     mut enable: EnableSession,
     key: &SessionKey,
     call_data: Bytes,
 ) -> PackedUserOperation {
     let mut op = user_op(account, call_data, Bytes::new());
-    enable.keySignature = key.sign(op_hash(&op)).to_vec().into();
+    let permission_id = enable.grant.session.permission_id(chain_id, MODULE);
+    let message = session_op_hash(op_hash(&op), permission_id, 0);
+    enable.keySignature = key.sign(message).to_vec().into();
     op.signature = [vec![0x01], enable.abi_encode()].concat().into();
     op
 }

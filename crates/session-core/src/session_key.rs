@@ -1,17 +1,22 @@
 //! Session keys: their types, and how a UserOperation's signature carries a key's proof.
 //!
 //! USE mode: `signature = 0x00 ‖ permissionId (32) ‖ key proof`, where the key proof is the
-//! key's signature over `userOpHash` — as long as its [`KeyType`] signs — followed, for a
-//! session with periods, by the index of the period the operation counts in (4 bytes,
-//! big-endian). ENABLE mode (`0x01 ‖ abi.encode(EnableSession)`) carries the same key proof
-//! in `EnableSession.keySignature`.
+//! key's signature over the [`session_op_hash`] — `userOpHash`, the permission id and the
+//! period index, so that neither the session nor the period can be changed under a signed
+//! operation — as long as its [`KeyType`] signs, followed, for a session with periods, by
+//! the period index (4 bytes, big-endian). ENABLE mode (`0x01 ‖ abi.encode(EnableSession)`)
+//! carries the same key proof in `EnableSession.keySignature`.
 //!
 //! A key type's code, name, signature length and key id are all here: a new key type is
 //! added to this file, and to the programs' check of its signatures.
 
 use alloy_primitives::{keccak256, Address, B256};
 
-use crate::{codec::array_at, eip712::PermissionId, Keyword};
+use crate::{
+    codec::{array_at, hash_words, uint_word},
+    eip712::PermissionId,
+    Keyword,
+};
 
 /// Mode byte of a signature that uses an enabled session.
 pub const MODE_USE: u8 = 0x00;
@@ -78,6 +83,18 @@ pub fn key_id(public_key: &[u8; 64]) -> Address {
     Address::new(array_at(&keccak256(public_key).0, 12))
 }
 
+/// What a session key signs for a UserOperation, USE and ENABLE mode alike:
+/// `keccak256(abi.encode(userOpHash, permissionId, uint256(periodIndex)))` (the period index
+/// is 0 for a session without periods).
+///
+/// `userOpHash` excludes the operation's signature, where the permission id and the period
+/// index travel: signing the hash alone would let whoever relays the operation point it at
+/// another live session of the same account and key, or move it to another period.
+#[inline]
+pub fn session_op_hash(user_op_hash: B256, permission_id: PermissionId, period_index: u32) -> B256 {
+    hash_words(&[user_op_hash, permission_id, uint_word(period_index.into())])
+}
+
 /// A USE-mode signature: the session it claims, and the key proof.
 #[inline]
 pub fn parse_use(signature: &[u8]) -> Option<(PermissionId, &[u8])> {
@@ -119,6 +136,18 @@ mod tests {
         assert_eq!(lengths, [65, 128]);
         assert_eq!(KeyType::from_code(2), None);
         assert_eq!(KeyType::from_keyword("ed25519"), None);
+    }
+
+    #[test]
+    fn session_op_hash_is_the_keccak_of_the_abi_encoded_hash_id_and_period() {
+        use alloy_sol_types::SolValue;
+        let (hash, id) = (B256::repeat_byte(0x11), B256::repeat_byte(0x22));
+        for period in [0u32, 1, u32::MAX] {
+            let encoded = (hash, id, alloy_primitives::U256::from(period)).abi_encode();
+            assert_eq!(session_op_hash(hash, id, period), keccak256(encoded));
+        }
+        assert_ne!(session_op_hash(hash, id, 0), session_op_hash(hash, B256::ZERO, 0));
+        assert_ne!(session_op_hash(hash, id, 0), session_op_hash(hash, id, 1));
     }
 
     #[test]

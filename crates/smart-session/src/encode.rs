@@ -191,8 +191,10 @@ pub fn period_index(session: &Session, at: u64) -> Result<Option<u32>, OutsideWi
 }
 
 /// The key proof of a UserOperation of `session` meant for second `at`: the key's signature
-/// over `userOpHash`, then, for a session with periods, the index of `at`'s period (4 bytes,
-/// big-endian). Without periods, the signature alone, whatever `at`.
+/// over the operation's [`session_op_hash`](session_core::session_key::session_op_hash)
+/// (`userOpHash`, the permission id and `at`'s period index), then, for a session with
+/// periods, that index (4 bytes, big-endian). Without periods, the signature alone, whatever
+/// `at`.
 ///
 /// # Errors
 /// [`OutsideWindow`] for a periodic session and a time outside its window.

@@ -257,10 +257,15 @@ fn session_signature_payload(kind: u8, rest: &[u8], signature_len: usize) -> Opt
     Some(lines)
 }
 
+/// What the key proof of a UserOperation signs (`session_op_hash`), in words.
+const SIGNED_MESSAGE: &str =
+    "the key signs keccak256(abi.encode(userOpHash, permissionId, uint256(periodIndex)))";
+
 fn explain_use(permission_id: B256, proof: &KeyProof<'_>) -> Vec<String> {
     let mut lines = vec![
         "USE mode: a session already enabled signs this UserOperation".into(),
         format!("  permissionId {permission_id}"),
+        format!("  {SIGNED_MESSAGE}"),
     ];
     lines.extend(proof.lines(None).into_iter().map(|line| format!("  {line}")));
     lines
@@ -306,6 +311,7 @@ fn enable_signature(bytes: &[u8]) -> Result<(Vec<String>, Value), NotRecognized>
         ));
         return Ok((lines, Value::Null));
     };
+    lines.push(format!("  {SIGNED_MESSAGE} (the granted session's)"));
     lines.extend(proof.lines(Some(session)).into_iter().map(|line| format!("  {line}")));
     // The permissionId depends on the chain and module, which the bytes do not carry.
     Ok((lines, proof.json(None)))
@@ -592,8 +598,9 @@ mod tests {
         let secp256k1 =
             explain(&encode::use_signature(id, &[[0x22; 65].as_slice(), &[0, 0, 1, 2]].concat()))
                 .unwrap();
+        assert_eq!(secp256k1.lines[2], format!("  {SIGNED_MESSAGE}"));
         assert_eq!(
-            secp256k1.lines[2..],
+            secp256k1.lines[3..],
             [
                 format!("  secp256k1 key signature (r ‖ s ‖ v) 0x{}", "22".repeat(65)),
                 "  period index 258: counts in period 258 of the session (from validAfter + 258 · \
@@ -610,7 +617,7 @@ mod tests {
         let p256 = explain(&encode::use_signature(id, &signed)).unwrap();
         let public_key = hex(&key.public_key());
         assert_eq!(
-            p256.lines[2..],
+            p256.lines[3..],
             [
                 format!("  P-256 key signature (r ‖ s) {}", hex(&signed[..64])),
                 format!(

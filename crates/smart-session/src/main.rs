@@ -11,7 +11,7 @@ use std::{
 use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
-use session_core::session_key::KeyType;
+use session_core::session_key::{session_op_hash, KeyType};
 use smart_session::{
     calls::{batch_calldata, CallSpec},
     encode::{self, P256Signer, SessionSigner, Signer},
@@ -404,9 +404,11 @@ fn run(cli: Cli) -> Result<String, String> {
             let key = session_key(&policy, &path)?;
             let at = at.unwrap_or_else(system_now);
             let index = encode::period_index(&session, at).map_err(|e| format!("--at {e}"))?;
-            let proof = encode::key_proof(&session, &key.sign(hash), at)
-                .map_err(|e| format!("--at {e}"))?;
             let permission_id = session.permission_id(policy.chain_id, policy.module);
+            // The key signs the operation for this session and period, not userOpHash alone.
+            let message = session_op_hash(hash, permission_id, index.unwrap_or(0));
+            let proof = encode::key_proof(&session, &key.sign(message), at)
+                .map_err(|e| format!("--at {e}"))?;
             let (valid_after, mut valid_until) = session
                 .periods()
                 .window(index.unwrap_or(0))

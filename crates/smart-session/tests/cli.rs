@@ -1,6 +1,7 @@
 //! The `smart-session` binary end to end on the example policy: output, exit codes, and errors
 //! that name the field at fault.
 
+use session_core::session_key::session_op_hash;
 use std::process::{Command, Output};
 
 use alloy_primitives::{aliases::U48, Address, Bytes, Signature, B256, U256};
@@ -231,7 +232,9 @@ fn sign_userop_use_mode_is_mode_permission_id_and_the_keys_signature() {
     assert_eq!((bytes.len(), bytes[0]), (98, 0x00));
     let signature = Signature::from_raw(&bytes[33..]).unwrap();
     let signer = Signer::from_hex(SESSION_KEY).unwrap();
-    assert_eq!(signature.recover_address_from_prehash(&hash).unwrap(), signer.address());
+    // The key signed the operation for the session the signature names, in period 0.
+    let message = session_op_hash(hash, B256::from_slice(&bytes[1..33]), 0);
+    assert_eq!(signature.recover_address_from_prehash(&message).unwrap(), signer.address());
 }
 
 #[test]
@@ -659,7 +662,8 @@ fn sign_userop_appends_the_period_index_of_at_and_refuses_a_time_outside_the_win
     assert_eq!(&bytes[98..], &[0, 0, 0, 2], "the third day's period");
     let signature = Signature::from_raw(&bytes[33..98]).unwrap();
     let signer = Signer::from_hex(SESSION_KEY).unwrap().address();
-    assert_eq!(signature.recover_address_from_prehash(&B256::repeat_byte(0x99)).unwrap(), signer);
+    let message = session_op_hash(B256::repeat_byte(0x99), permission_id, 2);
+    assert_eq!(signature.recover_address_from_prehash(&message).unwrap(), signer);
 
     let json: serde_json::Value = serde_json::from_str(&stdout(&sign(at, true))).unwrap();
     assert_eq!(
@@ -721,7 +725,7 @@ fn a_p256_session_key_signs_operations_relayed_executions_and_revocations() {
     let bytes: Bytes = stdout(&run(&use_op, &key)).trim().parse().unwrap();
     assert_eq!((bytes.len(), &bytes[1..33]), (1 + 32 + 128, permission_id.as_slice()));
     assert_eq!(&bytes[97..], &policy.session_key[1..], "x ‖ y after r ‖ s");
-    assert!(verifies(&bytes[33..97], hash));
+    assert!(verifies(&bytes[33..97], session_op_hash(hash, permission_id, 0)));
     let inspected: serde_json::Value =
         serde_json::from_str(&stdout(&run(&["inspect", &bytes.to_string(), "--json"], &[])))
             .unwrap();
