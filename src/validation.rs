@@ -11,12 +11,12 @@
 //! (a DELEGATECALL to code compiled into the validator) and the account's ERC-1271
 //! `isValidSignature`.
 
-use alloy_primitives::{Address, FixedBytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use session_core::{
     calls::{decode_execute, Call},
     codec::{u256, UserOperation},
     eip712::PermissionId,
-    erc20::TokenCall,
+    erc20::{Spend, TokenCall},
     erc4337::{validation_data, SIG_VALIDATION_FAILED},
     interface::{
         Error,
@@ -217,8 +217,8 @@ impl SmartSessions {
         Ok(checked)
     }
 
-    /// Counts the use, adds the calls' value to the ether spend and each ERC-20 `transfer` or
-    /// `approve` amount of `calls` to its token's spend, refusing when a cap would be passed;
+    /// Counts the use, adds the calls' value to the ether spend and each counted ERC-20 amount
+    /// of `calls` (see [`TokenCall`]) to its token's spend, refusing when a cap would be passed;
     /// returns the session's counters after the use. One storage write: the `use` word.
     ///
     /// No event: validation is the hot path, a log is 2,012 gas (a fifth of a USE's run gas)
@@ -252,10 +252,10 @@ impl SmartSessions {
         Ok(session)
     }
 
-    /// Adds the amount of every ERC-20 `transfer(address,uint256)` and
-    /// `approve(address,uint256)` in `calls` to its token's budget; a token without a budget
-    /// in this enabling has a budget of zero, and a budget starts over in each period. One
-    /// storage word per such call.
+    /// Adds the amount of every counted ERC-20 call in `calls` (`transfer`, `approve`,
+    /// `increaseAllowance`, `transferFrom` from the account: [`TokenCall::spend`]) to its
+    /// token's budget; a token without a budget in this enabling has a budget of zero, and a
+    /// budget starts over in each period. One storage word per such call.
     fn spend_tokens(
         &mut self,
         account: Address,
@@ -264,12 +264,12 @@ impl SmartSessions {
         calls: &[Call<'_>],
     ) -> Result<(), Error> {
         for call in calls {
-            let selector = call.data.first_chunk::<4>().copied().unwrap_or_default();
-            if TokenCall::from_selector(FixedBytes::new(selector)).is_none() {
-                continue;
-            }
             let token = call.target;
-            let amount = TokenCall::amount(call.data).ok_or(TokenAmountUnreadable { token })?;
+            let amount = match TokenCall::spend(call.data, account) {
+                Spend::Nothing => continue,
+                Spend::Amount(amount) => amount,
+                Spend::Unreadable => return Err(TokenAmountUnreadable { token }.into()),
+            };
             let mut budget = self.token_budget(account, permission_id, token);
             if !budget.is_of(session.instance) {
                 budget = TokenBudget::none(session.instance);

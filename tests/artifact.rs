@@ -323,3 +323,16 @@ fn artifact_programs_refuse_a_reentrant_call_with_empty_revert_data() {
     let outcome = chain.program.run(&chain.world.frame.clone(), &mut chain.world).unwrap();
     assert!(outcome.success, "{:?}", Error::abi_decode(&outcome.output));
 }
+
+#[test]
+fn artifact_validator_data_holds_no_unreachable_panic_strings() {
+    // Every data byte is paid on every call (0.75 gas). Slice helpers whose bounds the compiler
+    // cannot prove (`split_last_chunk`, `last_chunk`) bring `mid > len`, its location and a
+    // core source path along; the validator uses the checked forms instead. (What remains is
+    // the allocator's `capacity overflow`: README, *Size and cost*.)
+    let wasm = stylus_artifact::decompress(&support::chain::deployed_code()).unwrap();
+    let has = |needle: &[u8]| wasm.windows(needle.len()).any(|window| window == needle);
+    assert!(!has(b"mid > len"));
+    assert!(!has(b"core/src/slice/mod.rs"));
+    assert!(has(b"capacity overflow"), "the check reads the data it means to");
+}

@@ -1,4 +1,4 @@
-//! ERC-20 budgets through the module's ABI entry: a session's `transfer` and `approve` amounts
+//! ERC-20 budgets through the module's ABI entry: a session's counted amounts (`transfer`, `approve`, `increaseAllowance`, `transferFrom` from the account)
 //! per token, summed over its uses, on both paths (validation and executor).
 
 mod support;
@@ -215,4 +215,67 @@ fn an_amount_that_would_wrap_the_spend_is_past_the_budget() {
         .call(BOB, getTokenBudgetCall { account: ALICE, permissionId: id, token: USDC })
         .unwrap();
     assert_eq!(budget.spent, U256::ZERO, "nothing counted");
+}
+
+/// `increaseAllowance(address,uint256)` and `transferFrom(address,address,uint256)`.
+const INCREASE_ALLOWANCE: [u8; 4] = [0x39, 0x50, 0x93, 0x51];
+const TRANSFER_FROM: [u8; 4] = [0x23, 0xb8, 0x72, 0xdd];
+
+/// `transferFrom(from, BOB, amount)`.
+fn transfer_from(from: Address, amount: u64) -> Vec<u8> {
+    let words = [from.into_word(), BOB.into_word(), U256::from(amount).into()];
+    [&TRANSFER_FROM[..], words.concat().as_slice()].concat()
+}
+
+/// The token session, also allowed `increaseAllowance` and `transferFrom` on USDC.
+fn every_path_enabled(key: &SessionKey) -> (Harness, B256) {
+    let mut session = token_session(key);
+    for selector in [INCREASE_ALLOWANCE, TRANSFER_FROM] {
+        session.actions.push(Action {
+            target: USDC,
+            selector: selector.into(),
+            maxValuePerCall: U256::ZERO,
+        });
+    }
+    let mut harness = Harness::new();
+    harness.install(ALICE);
+    let id = harness.enable(&session).unwrap();
+    (harness, id)
+}
+
+#[test]
+fn increase_allowance_and_transfer_from_the_account_count_against_the_budget() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = every_path_enabled(&key);
+    let window = window(NOW, NOW + TWO_HOURS);
+    let increase_30 = execute_single(USDC, 0, &token_call(INCREASE_ALLOWANCE, 30));
+    assert_eq!(validate(&mut harness, id, &key, increase_30), Ok(window));
+    let from_alice_60 = execute_single(USDC, 0, &transfer_from(ALICE, 60));
+    assert_eq!(validate(&mut harness, id, &key, from_alice_60), Ok(window));
+    // Another holder's tokens (an allowance granted to the account) are not the account's.
+    let from_carol = execute_single(
+        USDC,
+        0,
+        &transfer_from(address!("00000000000000000000000000000000000ca401"), 1_000),
+    );
+    assert_eq!(validate(&mut harness, id, &key, from_carol), Ok(window));
+    let from_alice_11 = execute_single(USDC, 0, &transfer_from(ALICE, 11));
+    assert_eq!(validate(&mut harness, id, &key, from_alice_11), Err(exceeded(id, USDC, 101, 100)));
+    let call = getTokenBudgetCall { account: ALICE, permissionId: id, token: USDC };
+    assert_eq!(harness.call(BOB, call).unwrap().spent, U256::from(90));
+}
+
+#[test]
+fn a_transfer_from_that_is_not_exactly_its_encoding_is_refused() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = every_path_enabled(&key);
+    for data in
+        [transfer_from(ALICE, 5)[..99].to_vec(), [transfer_from(ALICE, 5), vec![0]].concat()]
+    {
+        let call = execute_single(USDC, 0, &data);
+        assert_eq!(
+            validate(&mut harness, id, &key, call),
+            Err(TokenAmountUnreadable { token: USDC }.into())
+        );
+    }
 }

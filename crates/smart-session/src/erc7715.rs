@@ -390,9 +390,10 @@ pub fn policy_from_requests(
                     if TokenCall::from_selector(selector).is_some() {
                         return Err(error(
                             field,
-                            "the module counts ERC-20 transfer and approve amounts against a \
-                             token budget: ask for an erc20-token-allowance or \
-                             erc20-token-periodic (transfers; approvals have no ERC-7715 form)",
+                            "the module counts ERC-20 transfer, approve, increaseAllowance and \
+                             transferFrom amounts against a token budget: ask for an \
+                             erc20-token-allowance or erc20-token-periodic (transfers; the others \
+                             have no ERC-7715 form)",
                         ));
                     }
                     policy.actions.push(action);
@@ -652,20 +653,24 @@ pub fn requests_from_session(
     Ok(requests)
 }
 
-/// Whether ERC-7715 can say the session's ERC-20 `transfer` or `approve` action `k`: a transfer,
-/// sending no value, on a token with a limit.
+/// Whether ERC-7715 can say the session's counted ERC-20 action `k`: a transfer, sending no
+/// value, on a token with a limit.
 fn token_transfer(k: usize, action: &Action, session: &Session) -> Result<(), PolicyError> {
     let field = format!("actions[{k}]");
-    if TokenCall::from_selector(action.selector) == Some(TokenCall::Approve) {
-        return Err(error(
-            field,
-            format!(
-                "`{}` on {}: ERC-7715's erc20-token-allowance allows transfers only; approvals \
-                 have no ERC-7715 form",
-                TokenCall::Approve.signature(),
-                action.target
-            ),
-        ));
+    match TokenCall::from_selector(action.selector) {
+        Some(TokenCall::Transfer) => {}
+        other => {
+            let signature = other.map_or("", TokenCall::signature);
+            return Err(error(
+                field,
+                format!(
+                    "`{signature}` on {}: ERC-7715's erc20-token-allowance allows transfers only; \
+                     approvals, allowance increases and transfers from others have no ERC-7715 \
+                     form",
+                    action.target
+                ),
+            ));
+        }
     }
     if !session.tokenLimits.iter().any(|limit| limit.token == action.target) {
         return Err(error(
@@ -874,9 +879,12 @@ mod tests {
             change(&mut changed);
             requests_from_session(&changed, 1).unwrap_err()
         };
-        let error = refused(&|s| s.actions[0].selector = TokenCall::Approve.selector());
-        assert_eq!(error.field, "actions[0]");
-        assert!(error.message.contains("approvals have no ERC-7715 form"), "{error}");
+        for call in [TokenCall::Approve, TokenCall::IncreaseAllowance, TokenCall::TransferFrom] {
+            let error = refused(&|s| s.actions[0].selector = call.selector());
+            assert_eq!(error.field, "actions[0]");
+            assert!(error.message.starts_with(&format!("`{}` on ", call.signature())), "{error}");
+            assert!(error.message.contains("have no ERC-7715 form"), "{error}");
+        }
         let error = refused(&|s| s.tokenLimits[0].token = Address::repeat_byte(1));
         assert_eq!(error.field, "actions[0]");
         assert!(error.message.contains("has no token limit"), "{error}");
