@@ -3,10 +3,45 @@
 pragma solidity ^0.8.23;
 
 interface ISmartSessions {
+    struct EnableSession {
+        SessionGrant grant;
+        ChainDigest[] chains;
+        uint256 chainIndex;
+        bytes ownerSignature;
+        bytes keySignature;
+    }
+    struct SessionGrant {
+        Session session;
+        uint256 nonce;
+        uint48 deadline;
+    }
+    struct ChainDigest {
+        uint256 chainId;
+        bytes32 grantDigest;
+    }
+    struct SessionExecution {
+        address account;
+        bytes32 permissionId;
+        uint256 nonce;
+        uint48 deadline;
+        bytes callData;
+    }
+    struct SessionRevocation {
+        address account;
+        bytes32 permissionId;
+        uint48 deadline;
+    }
     struct Action {
         address target;
         bytes4 selector;
         uint256 maxValuePerCall;
+    }
+    struct ArgRule {
+        address target;
+        bytes4 selector;
+        uint16 offset;
+        uint8 condition;
+        bytes32 value;
     }
     struct PackedUserOperation {
         address sender;
@@ -27,9 +62,9 @@ interface ISmartSessions {
         uint48 validUntil;
         uint48 period;
         Action[] actions;
-        (address, bytes4, uint16, uint8, bytes32)[] argRules;
-        (bytes32, bytes32)[] signing;
-        (address, uint256)[] tokenLimits;
+        ArgRule[] argRules;
+        SigningScope[] signing;
+        TokenLimit[] tokenLimits;
         uint256 maxTotalValue;
         uint64 maxUses;
         bytes32 salt;
@@ -46,6 +81,14 @@ interface ISmartSessions {
         uint64 maxUses;
         uint256 spent;
         uint256 maxTotalValue;
+    }
+    struct SigningScope {
+        bytes32 appDomain;
+        bytes32 contentsType;
+    }
+    struct TokenLimit {
+        address token;
+        uint256 maxAmount;
     }
 
     error ActionDuplicated(address target, bytes4 selector);

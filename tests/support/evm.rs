@@ -63,9 +63,9 @@ sol! {
 pub const DEPLOYER: Address = Address::repeat_byte(0xde);
 pub const BUNDLER: Address = Address::repeat_byte(0xb0);
 
-/// The forge artifact's creation code of `contract` compiled from the source whose path
-/// contains `source` (forge disambiguates equal file names by directory; this does not guess).
-pub fn creation_code(source: &str, contract: &str) -> Vec<u8> {
+/// The forge artifact of `contract` compiled from the source whose path contains `source`
+/// (forge disambiguates equal file names by directory; this does not guess).
+fn artifact(source: &str, contract: &str) -> serde_json::Value {
     fn find(dir: &std::path::Path, name: &str, source: &str) -> Option<serde_json::Value> {
         for entry in std::fs::read_dir(dir).ok()?.flatten() {
             let path = entry.path();
@@ -85,10 +85,27 @@ pub fn creation_code(source: &str, contract: &str) -> Vec<u8> {
         None
     }
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/evm/out");
-    let artifact = find(&out, &format!("{contract}.json"), source).unwrap_or_else(|| {
+    find(&out, &format!("{contract}.json"), source).unwrap_or_else(|| {
         panic!("no {contract} from {source} in {}: run `make evm` first", out.display())
-    });
-    alloy_primitives::hex::decode(artifact["bytecode"]["object"].as_str().unwrap()).unwrap()
+    })
+}
+
+/// The forge artifact's creation code of `contract` compiled from `source` (see [`artifact`]).
+pub fn creation_code(source: &str, contract: &str) -> Vec<u8> {
+    let code = artifact(source, contract)["bytecode"]["object"].as_str().unwrap().to_owned();
+    alloy_primitives::hex::decode(code).unwrap()
+}
+
+/// The selector solc gave `contract`'s function `name` (its only overload): for functions
+/// whose parameter types are structs the test has no `sol!` signature for.
+#[allow(dead_code)]
+pub fn selector(source: &str, contract: &str, name: &str) -> [u8; 4] {
+    let artifact = artifact(source, contract);
+    let identifiers = artifact["methodIdentifiers"].as_object().expect("method identifiers");
+    let prefix = format!("{name}(");
+    let (_, id) = identifiers.iter().find(|(signature, _)| signature.starts_with(&prefix)).unwrap();
+    let id = alloy_primitives::hex::decode(id.as_str().unwrap()).unwrap();
+    id.try_into().unwrap()
 }
 
 /// Which EntryPoint a [`World`] runs.
