@@ -14,7 +14,7 @@ use alloy_primitives::{Address, FixedBytes, U256};
 use alloy_sol_types::SolCall;
 
 use crate::{
-    codec::{u256, Reader},
+    codec::{buffer, u256, Reader},
     interface::{
         Error,
         IERC7579Execution::executeCall,
@@ -135,7 +135,7 @@ fn decode_batch(execution: Reader<'_>) -> Result<Vec<Call<'_>>, Error> {
     // previous element, where the encoder puts it.
     let heads = 64;
     let mut next = length * 32;
-    let mut calls = Vec::with_capacity(length);
+    let mut calls = buffer(length);
     for index in 0..length {
         execution.offset_is(heads + index * 32, next).map_err(malformed)?;
         let element = heads + next;

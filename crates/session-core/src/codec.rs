@@ -387,7 +387,50 @@ pub fn u256(value: u128) -> U256 {
 pub fn words<const N: usize>(values: [B256; N]) -> Vec<u8> {
     // Copied whole, not concatenated: `concat` extends, and growing a vector links the
     // allocator's growth code into the program.
-    values.map(|word| word.0).as_flattened().to_vec()
+    copied(values.map(|word| word.0).as_flattened())
+}
+
+/// An empty vector with room for `capacity` elements, taken from the global allocator
+/// directly rather than through `Vec::with_capacity`.
+///
+/// Why: `Vec`'s capacity-overflow and allocation-failure panics are the only panics the
+/// validator could reach, and reaching one links std's panic handler and formatting code in
+/// (~1.5 KB of WASM and ~300 data bytes, the data paid on every call). Here an impossible
+/// size or a failed allocation traps, as running out of gas would.
+#[inline]
+pub fn buffer<T>(capacity: usize) -> Vec<T> {
+    let Ok(layout) = core::alloc::Layout::array::<T>(capacity) else { trap() };
+    if layout.size() == 0 {
+        return Vec::new();
+    }
+    // SAFETY: the layout's size is not zero.
+    let pointer = unsafe { alloc::alloc::alloc(layout) }.cast::<T>();
+    if pointer.is_null() {
+        trap()
+    }
+    // SAFETY: `pointer` comes from the global allocator with the layout of `capacity` `T`s,
+    // as `Vec` allocates it; it holds no element yet and nothing else owns it.
+    unsafe { Vec::from_raw_parts(pointer, 0, capacity) }
+}
+
+/// `bytes` in a new vector (`to_vec` without its panics, see [`buffer`]).
+#[inline]
+pub fn copied(bytes: &[u8]) -> Vec<u8> {
+    let mut vector = buffer(bytes.len());
+    // SAFETY: the vector has room for exactly `bytes.len()` bytes, all written here.
+    unsafe {
+        core::ptr::copy_nonoverlapping(bytes.as_ptr(), vector.as_mut_ptr(), bytes.len());
+        vector.set_len(bytes.len());
+    }
+    vector
+}
+
+/// Stops the program: a trap in WASM (the call reverts), a panic elsewhere.
+fn trap() -> ! {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    panic!("out of memory")
 }
 
 /// An unsigned integer of up to 128 bits as an ABI word (no 256-bit arithmetic).

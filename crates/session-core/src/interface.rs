@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{aliases::U48, B256, U256};
 use alloy_sol_types::{sol, SolError};
 
-use crate::codec::{address_word, bytes4_word, uint_word};
+use crate::codec::{address_word, bytes4_word, copied, uint_word};
 
 sol! {
     #![sol(all_derives)]
@@ -607,13 +607,14 @@ pub fn revert_data(error: &Error) -> Vec<u8> {
 /// `selector ‖ words`.
 #[inline]
 fn encode(selector: [u8; 4], words: &[B256]) -> Vec<u8> {
-    // Filled in place, not concatenated: no growth code in the programs.
-    let mut data = vec![0; 4 + 32 * words.len()];
+    // On the stack, then copied once: no growth code and no panic in the programs (the
+    // largest error has four words).
+    let mut data = [0u8; 4 + 32 * 4];
     let bytes = selector.iter().chain(words.iter().flat_map(|word| word.as_slice()));
     for (slot, byte) in data.iter_mut().zip(bytes) {
         *slot = *byte;
     }
-    data
+    copied(data.get(..4 + 32 * words.len()).unwrap_or(&data))
 }
 
 #[cfg(test)]
