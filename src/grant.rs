@@ -17,7 +17,7 @@ use alloy_primitives::{Address, B256};
 use alloy_sol_types::{SolCall, SolEvent};
 use session_core::{
     codec::{
-        address_word, array_at, bool_word, u256, uint_word, words, EnableRequest, Reader,
+        address_word, array_at, bool_word, u256, uint_word, words, zeroed, EnableRequest, Reader,
         UserOperation,
     },
     eip712::{multi_chain_digest, PermissionId},
@@ -30,9 +30,9 @@ use session_core::{
         IERC1271::isValidSignatureCall,
     },
 };
-use stylus_sdk::{call::static_call, prelude::*};
+use stylus_sdk::prelude::*;
 
-use crate::{events::emit, SmartSessions};
+use crate::{events::emit, session_key::static_word, SmartSessions};
 
 /// What ERC-1271's `isValidSignature` returns for a valid signature.
 const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
@@ -201,11 +201,12 @@ impl SmartSessions {
             return Err(GrantSignedByModule {}.into());
         }
         let call = encode_is_valid_signature(hash, signature);
-        let answer = static_call(self.vm(), Call::new(), account, &call).unwrap_or_default();
-        let magic: &[u8] = &ERC1271_MAGIC;
-        Ok(answer.len() == 32
-            && answer.get(..4) == Some(magic)
-            && answer.iter().skip(4).all(|&byte| byte == 0))
+        // Writes made so far are flushed first, as the SDK's `static_call` would: the account
+        // may read the module's state back.
+        self.vm().flush_cache(false);
+        let answer = static_word(self.vm(), account, &call);
+        Ok(answer
+            .is_some_and(|word| word[..4] == ERC1271_MAGIC && word[4..].iter().all(|&b| b == 0)))
     }
 }
 
@@ -236,7 +237,7 @@ fn signed_hash(
 fn encode_is_valid_signature(hash: B256, signature: &[u8]) -> Vec<u8> {
     let padded = signature.len().div_ceil(32) * 32;
     // Filled in place, not extended: no growth code in the program.
-    let mut call = vec![0; 4 + 96 + padded];
+    let mut call = zeroed(4 + 96 + padded);
     let offset = B256::with_last_byte(64);
     let length = uint_word(signature.len() as u128);
     let head = [hash, offset, length];

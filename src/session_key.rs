@@ -37,23 +37,24 @@ fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8; 65]) -> O
     }
     let input = [hash.0, B256::with_last_byte(v).0, *r, *s];
     // A failed recovery returns no data; a successful one the address in a 32-byte word.
-    let word = precompile(host, ECRECOVER, input.as_flattened())?;
+    let word = static_word(host, ECRECOVER, input.as_flattened())?;
     if word.iter().take(12).any(|&byte| byte != 0) {
         return None;
     }
     Some(Address::new(array_at(&word.0, 12))).filter(|signer| !signer.is_zero())
 }
 
-/// The one-word answer of the precompile at `to` for `input`: `None` when it fails or
-/// answers anything but 32 bytes.
+/// The one-word answer of a STATICCALL to `to` with `input` (a precompile, or an account's
+/// ERC-1271): `None` when it fails or answers anything but 32 bytes.
 ///
-/// The hostios themselves rather than the SDK's `static_call`: a precompile never reads this
-/// program's storage, so the storage cache needs no flush (a hostio saved on every
-/// validation), and the SDK's call machinery is left out of the validator.
-fn precompile<H: Host + ?Sized>(host: &H, to: Address, input: &[u8]) -> Option<B256> {
+/// The hostios themselves rather than the SDK's `static_call`, whose return data comes in a
+/// vector (and with it std's panic code), and which flushes the storage cache first: a
+/// precompile never reads this program's storage (a hostio saved on every validation); a
+/// caller that calls a contract flushes itself.
+pub(crate) fn static_word<H: Host + ?Sized>(host: &H, to: Address, input: &[u8]) -> Option<B256> {
     let mut output_len = 0;
-    // SAFETY: `to` and `input` are valid for their lengths during the call; a precompile
-    // cannot reenter the program.
+    // SAFETY: `to` and `input` are valid for their lengths during the call; a static call
+    // cannot change this program's storage.
     let status = unsafe {
         host.static_call_contract(
             to.as_ptr(),
@@ -109,7 +110,7 @@ pub(crate) fn signed_by<H: Host + ?Sized>(
             // `hash ‖ r ‖ s ‖ x ‖ y` on the stack: no allocation (nor its growth code).
             let input = [hash.0, *r, *s, *x, *y];
             // A valid signature returns the word 1, anything else no data.
-            precompile(host, P256_VERIFY, input.as_flattened()) == Some(B256::with_last_byte(1))
+            static_word(host, P256_VERIFY, input.as_flattened()) == Some(B256::with_last_byte(1))
         }
         KeyType::Secp256k1 => <&[u8; 65]>::try_from(signature)
             .ok()

@@ -14,7 +14,7 @@ use alloy_primitives::{Address, FixedBytes, U256};
 use alloy_sol_types::SolCall;
 
 use crate::{
-    codec::{buffer, u256, Reader},
+    codec::{buffer, push_within, u256, Reader},
     interface::{
         Error,
         IERC7579Execution::executeCall,
@@ -144,11 +144,7 @@ fn decode_batch(execution: Reader<'_>) -> Result<Vec<Call<'_>>, Error> {
         execution.offset_is(element + 64, 96).map_err(malformed)?;
         let (data, size) = execution.dynamic_bytes(element + 96).map_err(malformed)?;
         next += EXECUTION_HEAD + size;
-        // Never past the capacity (`length` elements): the check lets the compiler drop the
-        // vector's growth code.
-        if calls.len() < calls.capacity() {
-            calls.push(Call { target, value, data });
-        }
+        push_within(&mut calls, Call { target, value, data });
     }
     execution.end(heads + next).map_err(malformed)?;
     Ok(calls)

@@ -229,15 +229,12 @@ impl<'a> Reader<'a> {
         let heads = 64;
         // A lying count fails here, before anything is allocated for it.
         let mut next = self.array_size(32, count, 32)? - 32;
-        let mut sessions = Vec::with_capacity(count);
+        let mut sessions = buffer(count);
         for index in 0..count {
             self.offset_is(heads + index * 32, next)?;
             let (session, size) = self.session(heads + next)?;
             next += size;
-            // Never past the capacity: the check lets the compiler drop the growth code.
-            if sessions.len() < sessions.capacity() {
-                sessions.push(session);
-            }
+            push_within(&mut sessions, session);
         }
         self.end(heads + next)?;
         Ok(sessions)
@@ -329,13 +326,10 @@ impl<'a> Reader<'a> {
         let size = self.array_size(offset, count, words * 32)?;
         // Loops rather than `collect::<Result<Vec<_>, _>>()`, whose adapter is a sizeable
         // generic copy per element type.
-        let mut elements = Vec::with_capacity(count);
+        let mut elements = buffer(count);
         for index in 0..count {
             let element = read(self, offset + 32 + index * words * 32)?;
-            // Never past the capacity: the check lets the compiler drop the growth code.
-            if elements.len() < elements.capacity() {
-                elements.push(element);
-            }
+            push_within(&mut elements, element);
         }
         Ok((elements, size))
     }
@@ -411,6 +405,30 @@ pub fn buffer<T>(capacity: usize) -> Vec<T> {
     // SAFETY: `pointer` comes from the global allocator with the layout of `capacity` `T`s,
     // as `Vec` allocates it; it holds no element yet and nothing else owns it.
     unsafe { Vec::from_raw_parts(pointer, 0, capacity) }
+}
+
+/// Appends `element` if `vector` has room for it, never growing it (`push` without its growth
+/// code and panics, see [`buffer`]); a vector from [`buffer`] sized for its elements always
+/// has.
+#[inline]
+pub fn push_within<T>(vector: &mut Vec<T>, element: T) {
+    if let Some(slot) = vector.spare_capacity_mut().first_mut() {
+        slot.write(element);
+        // SAFETY: the slot just written is the first past the length.
+        unsafe { vector.set_len(vector.len() + 1) };
+    }
+}
+
+/// `len` zero bytes in a new vector (`vec![0; len]` without its panics, see [`buffer`]).
+#[inline]
+pub fn zeroed(len: usize) -> Vec<u8> {
+    let mut vector = buffer(len);
+    // SAFETY: the vector has room for exactly `len` bytes, all written here.
+    unsafe {
+        core::ptr::write_bytes(vector.as_mut_ptr(), 0, len);
+        vector.set_len(len);
+    }
+    vector
 }
 
 /// `bytes` in a new vector (`to_vec` without its panics, see [`buffer`]).

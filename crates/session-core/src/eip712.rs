@@ -7,10 +7,11 @@
 use alloy_primitives::{aliases::U48, keccak256, Address, B256, U256};
 use keccak_const::Keccak256;
 
-use alloc::vec::Vec;
-
 use crate::{
-    codec::{address_word, bytes4_word, hash_words, right_aligned, uint_word, word_bytes},
+    codec::{
+        address_word, buffer, bytes4_word, hash_words, push_within, right_aligned, uint_word,
+        word_bytes,
+    },
     interface::{Action, ChainDigest, Session, SessionExecution, SessionGrant, SessionRevocation},
 };
 
@@ -129,12 +130,9 @@ impl Action {
 /// EIP-712's hash of an array of structs: `keccak256` of their `hashStruct`s laid end to end.
 #[inline]
 fn hash_array<T>(items: &[T], struct_hash: fn(&T) -> B256) -> B256 {
-    let mut hashes = Vec::with_capacity(items.len());
+    let mut hashes = buffer(items.len());
     for item in items {
-        // Never past the capacity: the check lets the compiler drop the vector's growth code.
-        if hashes.len() < hashes.capacity() {
-            hashes.push(struct_hash(item));
-        }
+        push_within(&mut hashes, struct_hash(item));
     }
     hash_words(&hashes)
 }
