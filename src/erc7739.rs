@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{keccak256, Address, FixedBytes, B256};
 use alloy_sol_types::SolCall;
 use session_core::{
-    codec::{address_word, hash_words, uint_word, Reader},
+    codec::{address_word, hash_words, joined, uint_word, Reader},
     eip712::{
         chain_free_domain_separator, domain_separator, typed_data_digest, DOMAIN_TYPEHASH,
         SALTED_DOMAIN_TYPEHASH,
@@ -30,9 +30,9 @@ use session_core::{
     },
     interface::IERC5267::eip712DomainCall,
 };
-use stylus_sdk::{call::static_call, prelude::*};
+use stylus_sdk::prelude::*;
 
-use crate::{executor::check_window, session_key::signed_by, SmartSessions};
+use crate::{executor::check_window, host_calls, session_key::signed_by, SmartSessions};
 
 /// ERC-1271's answer for a valid signature.
 const ERC1271_MAGIC: FixedBytes<4> = FixedBytes::new([0x16, 0x26, 0xba, 0x7e]);
@@ -117,7 +117,9 @@ impl SmartSessions {
         payload: &[u8],
         domain: &AccountDomain,
     ) -> Option<(B256, B256, B256)> {
-        let (payload, descr_length) = payload.split_last_chunk::<2>()?;
+        // Checked split, not `split_last_chunk` (its unreachable panic links std's panic code).
+        let (payload, descr_length) = payload.split_at_checked(payload.len().checked_sub(2)?)?;
+        let descr_length: &[u8; 2] = descr_length.try_into().ok()?;
         let (app_domain, rest) = payload.split_first_chunk::<32>()?;
         let app_domain = B256::new(*app_domain);
         let encoded_length =
@@ -137,12 +139,12 @@ impl SmartSessions {
         ];
         let (name, contents_type) = contents_name(descr)?;
         let type_hash = keccak256(primary_first(name, contents_type)?);
-        let contents = keccak256([type_hash.as_slice(), encode_data].concat());
+        let contents = keccak256(joined(&[type_hash.as_slice(), encode_data]));
         if forbidden.contains(&app_domain) || typed_data_digest(app_domain, contents) != hash {
             return None;
         }
         let type_string =
-            [b"TypedDataSign(", name, TYPED_DATA_SIGN_FIELDS.as_bytes(), contents_type].concat();
+            joined(&[b"TypedDataSign(", name, TYPED_DATA_SIGN_FIELDS.as_bytes(), contents_type]);
         let [name_hash, version_hash, chain_id, verifying_contract, salt] = domain.fields;
         let struct_hash = hash_words(&[
             keccak256(&type_string),
@@ -160,7 +162,9 @@ impl SmartSessions {
     /// fields `0x0f` or `0x1f` — and names this account on this chain.
     fn account_domain(&self, account: Address) -> Option<AccountDomain> {
         let call = eip712DomainCall::SELECTOR;
-        let output = static_call(self.vm(), Call::new(), account, &call).ok()?;
+        // The account may read the module back: what was written so far goes out first.
+        self.vm().flush_cache(false);
+        let output = host_calls::call(self.vm(), host_calls::Kind::Static, account, &call).ok()?;
         let answer = Reader::new(&output, 0);
         let fields = answer.word(0).ok()?;
         let text_hash = |head| {
@@ -214,31 +218,32 @@ fn eip191_hash(message: &[u8]) -> B256 {
         }
     }
     let digits = digits.get(start..).unwrap_or_default();
-    keccak256([b"\x19Ethereum Signed Message:\n".as_slice(), digits, message].concat())
+    keccak256(joined(&[b"\x19Ethereum Signed Message:\n".as_slice(), digits, message]))
 }
 
 /// The contents' EIP-712 `encodeType` from the types ERC-7739 lists (sorted by name, as they
 /// follow `TypedDataSign`'s own definition): the definition of `name` first, then the others
 /// in order. `None` when `name` is not defined there or the list is cut short.
 fn primary_first(name: &[u8], types: &[u8]) -> Option<Vec<u8>> {
-    let mut primary: &[u8] = &[];
-    let mut others = Vec::with_capacity(types.len());
+    // The definitions before the primary and after it stay two contiguous runs of `types`.
+    let (mut before, mut primary, mut after): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
     let mut rest = types;
     // Every definition ends at its `)`: member lists hold no parentheses.
     while let Some(end) = rest.iter().position(|&byte| byte == b')') {
-        let (definition, after) = rest.split_at_checked(end + 1)?;
+        let (definition, next) = rest.split_at_checked(end + 1)?;
         let opens_as_name = definition.strip_prefix(name).and_then(|tail| tail.first());
         if opens_as_name == Some(&b'(') {
+            let start = types.len() - rest.len();
+            before = types.get(..start)?;
             primary = definition;
-        } else {
-            others.extend_from_slice(definition);
+            after = next;
         }
-        rest = after;
+        rest = next;
     }
     if primary.is_empty() || !rest.is_empty() {
         return None;
     }
-    Some([primary, &others].concat())
+    Some(joined(&[primary, before, after]))
 }
 
 /// Splits ERC-7739's `contentsDescr` into (contentsName, contentsType): implicit mode (it ends

@@ -17,7 +17,7 @@ use alloy_primitives::{aliases::U48, Address, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 use session_core::{
     calls::decode_execute,
-    codec::{address_word, uint_word},
+    codec::{address_word, joined, uint_word},
     eip712::{execution_digest, PermissionId},
     interface::{
         Error,
@@ -29,10 +29,11 @@ use session_core::{
     },
     layout::SessionRecord,
 };
-use stylus_sdk::{call::RawCall, prelude::*};
+use stylus_sdk::prelude::*;
 
 use crate::{
-    events::emit, session_key::signed_by, validation::enter_period, Revert, SmartSessions,
+    events::emit, host_calls, session_key::signed_by, validation::enter_period, Revert,
+    SmartSessions,
 };
 
 /// What a relayer brings besides the call: the session key's signed [`SessionExecution`].
@@ -114,9 +115,9 @@ impl SmartSessions {
         // changes (no re-encoding). The storage cache is written out first and read afresh
         // after.
         let arguments = call_data.get(4..).unwrap_or_default();
-        let forwarded = [executeFromExecutorCall::SELECTOR.as_slice(), arguments].concat();
-        // SAFETY: no storage reference of the SDK's is alive across the call.
-        unsafe { RawCall::new(self.vm()).clear_storage_cache().call(account, &forwarded) }
+        let forwarded = joined(&[executeFromExecutorCall::SELECTOR.as_slice(), arguments]);
+        self.vm().flush_cache(true);
+        host_calls::call(self.vm(), host_calls::Kind::Plain, account, &forwarded)
             .map_err(Revert::Data)
     }
 

@@ -32,7 +32,7 @@ use session_core::{
 };
 use stylus_sdk::prelude::*;
 
-use crate::{events::emit, session_key::static_word, SmartSessions};
+use crate::{events::emit, host_calls::static_word, SmartSessions};
 
 /// What ERC-1271's `isValidSignature` returns for a valid signature.
 const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];

@@ -30,6 +30,7 @@ mod executor;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod export;
 mod grant;
+mod host_calls;
 mod management;
 pub mod programs;
 mod session_key;
@@ -266,34 +267,10 @@ impl SmartSessions {
     fn forward(&mut self, program: Address, input: &[u8]) -> Result<Vec<u8>, Revert> {
         #[cfg(target_arch = "wasm32")]
         {
-            // The hostios themselves, as the SDK's `RawCall` would make them, without its
-            // builder: written out and forgotten, the storage cache cannot go stale.
-            let vm = self.vm();
-            vm.flush_cache(true);
-            let mut output_len = 0;
-            // SAFETY: no storage reference of the SDK's is alive across the call; `program`
-            // and `input` are valid for their lengths during it.
-            let status = unsafe {
-                vm.delegate_call_contract(
-                    program.as_ptr(),
-                    input.as_ptr(),
-                    input.len(),
-                    u64::MAX,
-                    &mut output_len,
-                )
-            };
-            let mut output = session_core::codec::buffer(output_len);
-            // SAFETY: the buffer has room for the `output_len` bytes the call returned.
-            unsafe {
-                let written =
-                    stylus_sdk::hostio::read_return_data(output.as_mut_ptr(), 0, output_len);
-                output.set_len(written.min(output_len));
-            }
-            if status == 0 {
-                Ok(output)
-            } else {
-                Err(Revert::Data(output))
-            }
+            // Written out and forgotten, the storage cache cannot go stale.
+            self.vm().flush_cache(true);
+            host_calls::call(self.vm(), host_calls::Kind::Delegate, program, input)
+                .map_err(Revert::Data)
         }
         #[cfg(not(target_arch = "wasm32"))]
         if program == MANAGER { self.manage(input) } else { self.execute(input) }

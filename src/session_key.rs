@@ -1,11 +1,10 @@
 //! Checking session-key signatures on chain, through the chain's precompiles (the key proof's
 //! layout and the key types are `session_core::session_key`'s).
 //!
-//! The key signs `userOpHash` itself, with no EIP-191 prefix: the hash is already bound to the
-//! EntryPoint and the chain, and session keys are machine keys that never show it to a person.
-//! secp256k1 signatures must be canonical (`s` in the lower half of the curve order,
-//! `v ∈ {27, 28}`); anything else is `SIG_VALIDATION_FAILED`. The period index needs no
-//! signature: a wrong one only moves the operation's validity window.
+//! What a key signs is `session_core::session_key::session_op_hash` for UserOperations, and
+//! EIP-712 digests elsewhere, all with no EIP-191 prefix: session keys are machine keys that
+//! never show it to a person. secp256k1 signatures must be canonical (`s` in the lower half
+//! of the curve order, `v ∈ {27, 28}`); anything else is `SIG_VALIDATION_FAILED`.
 
 use alloy_primitives::{address, Address, B256, U256};
 use session_core::{
@@ -13,6 +12,8 @@ use session_core::{
     session_key::{key_id, KeyType},
 };
 use stylus_sdk::prelude::*;
+
+use crate::host_calls::static_word;
 
 /// The RIP-7212 P-256 verifier (Arbitrum since ArbOS 30): 3,450 gas, where verifying in WASM
 /// would cost far more gas and several kilobytes of the size limit.
@@ -42,48 +43,6 @@ fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8; 65]) -> O
         return None;
     }
     Some(Address::new(array_at(&word.0, 12))).filter(|signer| !signer.is_zero())
-}
-
-/// The one-word answer of a STATICCALL to `to` with `input` (a precompile, or an account's
-/// ERC-1271): `None` when it fails or answers anything but 32 bytes.
-///
-/// The hostios themselves rather than the SDK's `static_call`, whose return data comes in a
-/// vector (and with it std's panic code), and which flushes the storage cache first: a
-/// precompile never reads this program's storage (a hostio saved on every validation); a
-/// caller that calls a contract flushes itself.
-pub(crate) fn static_word<H: Host + ?Sized>(host: &H, to: Address, input: &[u8]) -> Option<B256> {
-    let mut output_len = 0;
-    // SAFETY: `to` and `input` are valid for their lengths during the call; a static call
-    // cannot change this program's storage.
-    let status = unsafe {
-        host.static_call_contract(
-            to.as_ptr(),
-            input.as_ptr(),
-            input.len(),
-            u64::MAX,
-            &mut output_len,
-        )
-    };
-    if status != 0 || output_len != 32 {
-        return None;
-    }
-    read_word(host)
-}
-
-/// The last call's 32-byte answer. On chain straight into a word on the stack (the SDK's
-/// `read_return_data` allocates a vector, whose panics would link std's panic handler in).
-#[cfg(target_arch = "wasm32")]
-fn read_word<H: Host + ?Sized>(_host: &H) -> Option<B256> {
-    let mut word = [0u8; 32];
-    // SAFETY: `word` has room for the 32 bytes asked for.
-    let written = unsafe { stylus_sdk::hostio::read_return_data(word.as_mut_ptr(), 0, 32) };
-    (written == 32).then_some(B256::new(word))
-}
-
-/// The last call's 32-byte answer, from the test host.
-#[cfg(not(target_arch = "wasm32"))]
-fn read_word<H: Host + ?Sized>(host: &H) -> Option<B256> {
-    host.read_return_data(0, Some(32)).first_chunk::<32>().map(|word| B256::new(*word))
 }
 
 /// Whether `signature` is exactly a signature of `hash` by the key `signer` of `key_type`:

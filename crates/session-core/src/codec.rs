@@ -431,6 +431,23 @@ pub fn zeroed(len: usize) -> Vec<u8> {
     vector
 }
 
+/// `parts` laid end to end in a new vector (`concat` without its growth code and panics, see
+/// [`buffer`]).
+#[inline]
+pub fn joined(parts: &[&[u8]]) -> Vec<u8> {
+    let len = parts.iter().map(|part| part.len()).sum();
+    let mut vector = buffer::<u8>(len);
+    for part in parts {
+        // SAFETY: the parts add up to the vector's capacity, `len`: each fits after the last.
+        unsafe {
+            let end = vector.as_mut_ptr().add(vector.len());
+            core::ptr::copy_nonoverlapping(part.as_ptr(), end, part.len());
+            vector.set_len(vector.len() + part.len());
+        }
+    }
+    vector
+}
+
 /// `bytes` in a new vector (`to_vec` without its panics, see [`buffer`]).
 #[inline]
 pub fn copied(bytes: &[u8]) -> Vec<u8> {
