@@ -6,7 +6,7 @@
 //! Usage: `cargo run --example bench [-- <report.md> [<report.json>]]` (prints the report;
 //! writes it, and the figures as JSON, when given paths).
 //!
-//! Every validation is measured as the chain runs it (both programs uncached: the first call
+//! Every validation is measured as the chain runs it (every program uncached: the first call
 //! of a block) and given its cached figure too: the same run with each program's cached
 //! entry (called earlier in the block, or cache-bid) in place of its uncached one.
 
@@ -367,7 +367,7 @@ fn main() {
     }
 }
 
-/// `reports/bench.json`: both programs and every validation case.
+/// `reports/bench.json`: the three programs and every validation case.
 fn json(rows: &[Measured]) -> serde_json::Value {
     let programs: Vec<_> = programs()
         .iter()
@@ -469,7 +469,7 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
         w,
         "One 0.01-ether `move` sent as a plain transaction to the module, whose validator hands \
          it to the executor, which calls the account's `executeFromExecutor`. `ink` and `entry \
-         gas` are both programs'. `module frame gas` is the module's entry and run gas \
+         gas` are the validator's and the executor's. `module frame gas` is the module's entry and run gas \
          *including* the account's execution it calls (the game's move); `transaction gas` is \
          the whole transaction, intrinsic 21,000 included — compare `handleOps gas` above. \
          The rows run in order on one account: the key's row pays the game's first write of \

@@ -1,7 +1,7 @@
 //! # Stylus Smart Sessions: the shared core
 //!
-//! The one definition of everything the module's two programs (the validator and the manager),
-//! its client (`smart-session`) and the tests must agree on, with no Stylus SDK behind it:
+//! The one definition of everything the module's three programs (the validator, the manager
+//! and the executor), its client (`smart-session`) and the tests must agree on, with no Stylus SDK behind it:
 //!
 //! - [`interface`]: the `sol!` definition of everything ABI-visible, and the compact revert
 //!   data of its errors;
