@@ -70,9 +70,9 @@ pub const fn const_keccak(text: &str) -> B256 {
 pub const ACTION_TYPEHASH: B256 = const_keccak(ACTION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`ArgRule`](crate::interface::ArgRule).
 pub const ARG_RULE_TYPEHASH: B256 = const_keccak(ARG_RULE_TYPE);
-/// `keccak256` of the EIP-712 type string of [`SigningScope`].
+/// `keccak256` of the EIP-712 type string of [`SigningScope`](crate::interface::SigningScope).
 pub const SIGNING_SCOPE_TYPEHASH: B256 = const_keccak(SIGNING_SCOPE_TYPE);
-/// `keccak256` of the EIP-712 type string of [`TokenLimit`].
+/// `keccak256` of the EIP-712 type string of [`TokenLimit`](crate::interface::TokenLimit).
 pub const TOKEN_LIMIT_TYPEHASH: B256 = const_keccak(TOKEN_LIMIT_TYPE);
 /// `keccak256` of the EIP-712 type string of [`Session`].
 pub const SESSION_TYPEHASH: B256 = const_keccak(SESSION_TYPE);
@@ -84,7 +84,7 @@ pub const SESSION_REVOCATION_TYPEHASH: B256 = const_keccak(SESSION_REVOCATION_TY
 pub const SESSION_EXECUTION_TYPEHASH: B256 = const_keccak(SESSION_EXECUTION_TYPE);
 /// `keccak256` of the EIP-712 type string of [`ChainDigest`].
 pub const CHAIN_DIGEST_TYPEHASH: B256 = const_keccak(CHAIN_DIGEST_TYPE);
-/// `keccak256` of the EIP-712 type string of [`MultiChainGrant`].
+/// `keccak256` of the EIP-712 type string of [`MultiChainGrant`](crate::interface::MultiChainGrant).
 pub const MULTI_CHAIN_GRANT_TYPEHASH: B256 = const_keccak(MULTI_CHAIN_GRANT_TYPE);
 /// `keccak256` of the EIP-712 domain type with name, version, chain id and verifying contract.
 pub const DOMAIN_TYPEHASH: B256 = const_keccak(DOMAIN_TYPE);
