@@ -20,6 +20,9 @@
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![cfg_attr(target_arch = "wasm32", no_main)]
+// The reading order above names the programs' private modules: it guides a reader of the
+// source (`cargo doc --document-private-items` renders the links).
+#![allow(rustdoc::private_intra_doc_links)]
 
 #[macro_use]
 extern crate alloc;
