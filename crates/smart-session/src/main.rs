@@ -74,9 +74,9 @@ enum Command {
         /// The policy file (its session gives the permissionId, or the grant for ENABLE).
         #[arg(long)]
         policy: PathBuf,
-        /// The same "now" the grant was made with (default: the system clock): unless the
-        /// policy says `valid_after`, the session starts then, which is part of its
-        /// permissionId.
+        /// The same "now" the grant was made with: unless the policy says `valid_after`, the
+        /// session starts then, which is part of the permissionId the key signs — so it is
+        /// required for such a policy (the clock would name another session).
         #[arg(long)]
         now: Option<u64>,
         /// The second the operation is meant to validate at, unix (default: the system clock):
@@ -392,7 +392,20 @@ fn run(cli: Cli) -> Result<String, String> {
         }
         Command::SignUserop { mode, hash, policy: path, now, at, owner_signature, json } => {
             let policy = read_policy(&path)?;
-            let now = now.unwrap_or_else(system_now);
+            // The key signs the permissionId: a start taken from the clock would sign for a
+            // session nobody enabled, which the module refuses (SIG_VALIDATION_FAILED).
+            let now = match (now, policy.valid_after) {
+                (Some(now), _) => now,
+                (None, Some(start)) => start,
+                (None, None) => {
+                    return Err(format!(
+                        "--now: {} has no `valid_after`, so its session starts when the grant \
+                         was made, and that start is part of the permissionId the key signs: \
+                         pass the --now the grant was made with (or pin `valid_after`)",
+                        path.display()
+                    ))
+                }
+            };
             let grant = match mode {
                 Mode::Use => None,
                 Mode::Enable => Some(policy.grant(now).map_err(in_file(&path))?),

@@ -224,16 +224,28 @@ fn calldata_encodes_the_accounts_execute_for_one_call() {
 #[test]
 fn sign_userop_use_mode_is_mode_permission_id_and_the_keys_signature() {
     let hash = B256::repeat_byte(0x99);
-    let output = run(
-        &["sign-userop", "--mode", "use", "--hash", &hash.to_string(), "--policy", POLICY],
-        &[("SESSION_PRIVATE_KEY", SESSION_KEY)],
+    let args = ["sign-userop", "--mode", "use", "--hash", &hash.to_string(), "--policy", POLICY];
+    let key = [("SESSION_PRIVATE_KEY", SESSION_KEY)];
+    // The policy's session starts when its grant was made: without that --now the clock would
+    // name another session, and the key would sign its permissionId.
+    let refused = run(&args, &key);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("has no `valid_after`"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
     );
+    let output = run(&[&args[..], &["--now", "1800000000"]].concat(), &key);
     let bytes: Bytes = stdout(&output).trim().parse().unwrap();
     assert_eq!((bytes.len(), bytes[0]), (98, 0x00));
+    let policy = Policy::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
+    let permission_id =
+        policy.session(1_800_000_000).unwrap().permission_id(policy.chain_id, policy.module);
+    assert_eq!(&bytes[1..33], permission_id.as_slice());
     let signature = Signature::from_raw(&bytes[33..]).unwrap();
     let signer = Signer::from_hex(SESSION_KEY).unwrap();
-    // The key signed the operation for the session the signature names, in period 0.
-    let message = session_op_hash(hash, B256::from_slice(&bytes[1..33]), 0);
+    // The key signed the operation for that session, in period 0.
+    let message = session_op_hash(hash, permission_id, 0);
     assert_eq!(signature.recover_address_from_prehash(&message).unwrap(), signer.address());
 }
 
