@@ -66,12 +66,16 @@ evm:
 
 ## The 2-hour game session, narrated step by step on the in-process chain.
 demo: build evm
+	@echo "demo: compiling the in-process chain (revm, wasmi) and the demo; minutes the first time"
+	cargo build --locked --example game_session
 	cargo run --locked --quiet --example game_session
 
 ## Gas and size table (validateUserOp USE/ENABLE, handleOps, entry, artifact), printed and
 ## written to reports/bench.md. Deterministic: the same commit gives the same table.
 bench: build evm
 	mkdir -p reports
+	@echo "bench: compiling the in-process chain (revm, wasmi) and the bench; minutes the first time"
+	cargo build --locked --example bench
 	cargo run --locked --quiet --example bench -- reports/bench.md reports/bench.json
 
 ## Arbitrum deployment with cargo-stylus (README: *Deploying to Arbitrum*); settings from the
