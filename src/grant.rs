@@ -17,8 +17,8 @@ use alloy_primitives::{Address, B256};
 use alloy_sol_types::{SolCall, SolEvent};
 use session_core::{
     codec::{
-        address_word, array_at, bool_word, u256, uint_word, words, zeroed, EnableRequest, Reader,
-        UserOperation,
+        address_word, array_at, bool_word, joined, u256, uint_word, word_bytes, words,
+        EnableRequest, Reader, UserOperation,
     },
     eip712::{multi_chain_digest, PermissionId},
     interface::{
@@ -235,18 +235,17 @@ fn signed_hash(
 /// `isValidSignature(hash, signature)` call data, encoded by hand: alloy's `bytes` type would
 /// bring `bytes::Bytes` (and its panicking drop code) into the program.
 fn encode_is_valid_signature(hash: B256, signature: &[u8]) -> Vec<u8> {
-    let padded = signature.len().div_ceil(32) * 32;
-    // Filled in place, not extended: no growth code in the program.
-    let mut call = zeroed(4 + 96 + padded);
-    let offset = B256::with_last_byte(64);
-    let length = uint_word(signature.len() as u128);
-    let head = [hash, offset, length];
-    let bytes =
-        isValidSignatureCall::SELECTOR.iter().chain(head.iter().flat_map(|word| word.iter()));
-    for (slot, byte) in call.iter_mut().zip(bytes.chain(signature)) {
-        *slot = *byte;
-    }
-    call
+    let head = [hash, B256::with_last_byte(64), uint_word(signature.len() as u128)];
+    // Zeros pad the signature to whole words.
+    let padding = [0u8; 31];
+    let padding = padding.get(..signature.len().next_multiple_of(32) - signature.len());
+    // Joined into a vector of its final size: no growth code in the program.
+    joined(&[
+        &isValidSignatureCall::SELECTOR,
+        word_bytes(&head),
+        signature,
+        padding.unwrap_or_default(),
+    ])
 }
 
 #[cfg(test)]

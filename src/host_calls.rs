@@ -52,7 +52,9 @@ pub(crate) fn call<H: Host + ?Sized>(
 
 /// The one-word answer of a STATICCALL to `to` with `input` (a precompile, or an account's
 /// ERC-1271): `None` when it fails or answers anything but 32 bytes. Read into a word on
-/// the stack: no allocation at all on the validation path.
+/// the stack: no allocation at all on the validation path. Its own hostio call rather than
+/// [`call`]'s: sharing that one's `match` links `call_contract` into the validator, which
+/// must not even hold a call that could carry value (`tests/artifact.rs` lists its imports).
 pub(crate) fn static_word<H: Host + ?Sized>(host: &H, to: Address, input: &[u8]) -> Option<B256> {
     let mut output_len = 0;
     // SAFETY: `to` and `input` are valid for their lengths during the call; a static call

@@ -169,8 +169,9 @@ mod program {
 impl SmartSessions {
     /// The validator program: runs one call of [`ISmartSessions`] and returns the ABI-encoded
     /// result, or the data to revert with (an ABI-encoded custom error, or revert data passed
-    /// on unchanged). It serves the hot path itself — `validateUserOp` in USE mode and the
-    /// ERC-7579 lifecycle — and hands every other call to the manager (see [`programs`]).
+    /// on unchanged). It serves the hot path itself — `validateUserOp` (in ENABLE mode after
+    /// the manager enabled the grant) and the ERC-7579 lifecycle — and hands every other call
+    /// to the manager or the executor (see [`programs`]).
     pub fn dispatch(&mut self, input: &[u8]) -> ArbResult {
         self.route(input).map_err(|revert| revert.data(input))
     }

@@ -381,7 +381,7 @@ pub fn u256(value: u128) -> U256 {
 pub fn words<const N: usize>(values: [B256; N]) -> Vec<u8> {
     // Copied whole, not concatenated: `concat` extends, and growing a vector links the
     // allocator's growth code into the program.
-    copied(values.map(|word| word.0).as_flattened())
+    joined(&[word_bytes(&values)])
 }
 
 /// An empty vector with room for `capacity` elements, taken from the global allocator
@@ -419,18 +419,6 @@ pub fn push_within<T>(vector: &mut Vec<T>, element: T) {
     }
 }
 
-/// `len` zero bytes in a new vector (`vec![0; len]` without its panics, see [`buffer`]).
-#[inline]
-pub fn zeroed(len: usize) -> Vec<u8> {
-    let mut vector = buffer(len);
-    // SAFETY: the vector has room for exactly `len` bytes, all written here.
-    unsafe {
-        core::ptr::write_bytes(vector.as_mut_ptr(), 0, len);
-        vector.set_len(len);
-    }
-    vector
-}
-
 /// `parts` laid end to end in a new vector (`concat` without its growth code and panics, see
 /// [`buffer`]).
 #[inline]
@@ -444,18 +432,6 @@ pub fn joined(parts: &[&[u8]]) -> Vec<u8> {
             core::ptr::copy_nonoverlapping(part.as_ptr(), end, part.len());
             vector.set_len(vector.len() + part.len());
         }
-    }
-    vector
-}
-
-/// `bytes` in a new vector (`to_vec` without its panics, see [`buffer`]).
-#[inline]
-pub fn copied(bytes: &[u8]) -> Vec<u8> {
-    let mut vector = buffer(bytes.len());
-    // SAFETY: the vector has room for exactly `bytes.len()` bytes, all written here.
-    unsafe {
-        core::ptr::copy_nonoverlapping(bytes.as_ptr(), vector.as_mut_ptr(), bytes.len());
-        vector.set_len(bytes.len());
     }
     vector
 }

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{aliases::U48, B256, U256};
 use alloy_sol_types::{sol, SolError};
 
-use crate::codec::{address_word, bytes4_word, copied, uint_word};
+use crate::codec::{address_word, bytes4_word, joined, uint_word, word_bytes};
 
 sol! {
     #![sol(all_derives)]
@@ -607,14 +607,8 @@ pub fn revert_data(error: &Error) -> Vec<u8> {
 /// `selector ‖ words`.
 #[inline]
 fn encode(selector: [u8; 4], words: &[B256]) -> Vec<u8> {
-    // On the stack, then copied once: no growth code and no panic in the programs (the
-    // largest error has four words).
-    let mut data = [0u8; 4 + 32 * 4];
-    let bytes = selector.iter().chain(words.iter().flat_map(|word| word.as_slice()));
-    for (slot, byte) in data.iter_mut().zip(bytes) {
-        *slot = *byte;
-    }
-    copied(data.get(..4 + 32 * words.len()).unwrap_or(&data))
+    // Joined into a vector of its final size: no growth code and no panic in the programs.
+    joined(&[&selector, word_bytes(words)])
 }
 
 #[cfg(test)]
