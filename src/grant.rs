@@ -147,8 +147,7 @@ impl SmartSessions {
             .into());
         }
         let chain_id = self.vm().chain_id();
-        let grant_digest = grant.digest(chain_id, self.vm().contract_address());
-        let permission_id = self.permission_id(&grant.session);
+        let (permission_id, grant_digest) = grant.ids(chain_id, self.vm().contract_address());
         let signed_hash = signed_hash(request, chain_id, grant_digest)?;
 
         let state = self.account_state(account);

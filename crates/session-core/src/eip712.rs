@@ -188,9 +188,15 @@ impl SessionGrant {
     /// The EIP-712 `hashStruct` of this grant.
     #[inline]
     pub fn struct_hash(&self) -> B256 {
+        self.struct_hash_over(self.session.struct_hash())
+    }
+
+    /// The `hashStruct` of this grant, its session's being `session_hash`.
+    #[inline]
+    fn struct_hash_over(&self, session_hash: B256) -> B256 {
         hash_words(&[
             SESSION_GRANT_TYPEHASH,
-            self.session.struct_hash(),
+            session_hash,
             self.nonce.into(),
             uint_word(self.deadline.as_limbs()[0].into()),
         ])
@@ -200,7 +206,17 @@ impl SessionGrant {
     /// `module` on `chain_id`.
     #[inline]
     pub fn digest(&self, chain_id: u64, module: Address) -> B256 {
-        typed_data_digest(domain_separator(chain_id, module), self.struct_hash())
+        self.ids(chain_id, module).1
+    }
+
+    /// The session's permission id and this grant's digest, the session and the domain
+    /// hashed once for both (ENABLE needs both).
+    #[inline]
+    pub fn ids(&self, chain_id: u64, module: Address) -> (PermissionId, B256) {
+        let domain = domain_separator(chain_id, module);
+        let session_hash = self.session.struct_hash();
+        let grant_hash = self.struct_hash_over(session_hash);
+        (typed_data_digest(domain, session_hash), typed_data_digest(domain, grant_hash))
     }
 }
 
