@@ -499,18 +499,58 @@ fn a_failed_validator_build_or_deploy_names_both_deployed_programs_to_reuse() {
     );
 }
 
-#[test]
-fn stylus_manager_deploys_the_executor_and_the_validator_built_for_both() {
-    let env = [RPC, PRIVATE_KEY, ("STYLUS_MANAGER", MANAGER_CHECKSUMMED)];
-    let outputs = [&*executor_deployed(), &validator_deployed()];
-    let run = deploy_sh("manager-before", &["deploy"], &env, &outputs);
-    let Some(wasms) = run.artifacts(&[EXECUTOR_WASM, VALIDATOR_WASM]) else { return };
+/// One of the two delegate programs given as deployed before (`STYLUS_MANAGER` or
+/// `STYLUS_EXECUTOR`): how it and the other one, which the script deploys, show up.
+struct Reused {
+    /// `manager` or `executor`, and the other one.
+    name: &'static str,
+    other: &'static str,
+    /// The variable naming it, and its address as given (checksummed).
+    env: &'static str,
+    given: &'static str,
+    /// Its summary lines: deployed before.
+    before: &'static str,
+    /// The other program: its address, artifact, deploy output and summary lines.
+    other_address: &'static str,
+    other_wasm: &'static str,
+    other_deployed: fn() -> String,
+    other_lines: fn() -> String,
+}
+
+impl Reused {
+    /// The addresses the validator is built for: (manager, executor).
+    fn addresses(&self) -> (&'static str, &'static str) {
+        match self.name {
+            "manager" => (self.given, self.other_address),
+            _ => (self.other_address, self.given),
+        }
+    }
+
+    /// The manager's and the executor's summary lines, in the script's order.
+    fn lines(&self) -> String {
+        match self.name {
+            "manager" => format!("{}{}", self.before, (self.other_lines)()),
+            _ => format!("{}{}", (self.other_lines)(), self.before),
+        }
+    }
+}
+
+/// `reused` given: the script deploys the other delegate program and the validator built for
+/// both; when the other's deploy fails nothing was deployed, when the validator's fails both
+/// addresses are named to finish with.
+fn deploys_the_other_program_and_the_validator(reused: Reused) {
+    let Reused { name, other, env: variable, .. } = reused;
+    let env = [RPC, PRIVATE_KEY, (variable, reused.given)];
+    let outputs = [&*(reused.other_deployed)(), &validator_deployed()];
+    let run = deploy_sh(&format!("{name}-before"), &["deploy"], &env, &outputs);
+    let Some(wasms) = run.artifacts(&[reused.other_wasm, VALIDATOR_WASM]) else { return };
     assert_eq!(run.status, 0, "{}", run.stderr);
+    let (manager, executor) = reused.addresses();
     assert_eq!(
         run.calls().unwrap(),
         format!(
             "make build\ncargo-stylus deploy\nmake validator \
-             SMART_SESSIONS_MANAGER={MANAGER_CHECKSUMMED} SMART_SESSIONS_EXECUTOR={EXECUTOR}\n\
+             SMART_SESSIONS_MANAGER={manager} SMART_SESSIONS_EXECUTOR={executor}\n\
              cargo-stylus deploy\n"
         )
     );
@@ -521,107 +561,77 @@ fn stylus_manager_deploys_the_executor_and_the_validator_built_for_both() {
     assert_eq!(
         run.stdout,
         format!(
-            "address: {MODULE}\nmanager: {MANAGER_CHECKSUMMED}\nexecutor: {EXECUTOR}\n\
-             {MANAGER_BEFORE}{}{}abi: abi/ISmartSessions.json\n",
-            executor_lines(),
+            "address: {MODULE}\nmanager: {manager}\nexecutor: {executor}\n{}{}\
+             abi: abi/ISmartSessions.json\n",
+            reused.lines(),
             validator_lines()
         )
     );
 
-    // The executor's deploy fails: nothing was deployed, the operator's settings finish it.
+    // The other's deploy fails: nothing was deployed.
     let failed = [env[0], env[1], env[2], ("FAKE_FAIL", "1")];
-    let run = deploy_sh("manager-before-executor-failed", &["deploy"], &failed, &[NONCE_TOO_LOW]);
+    let test = format!("{name}-before-{other}-failed");
+    let run = deploy_sh(&test, &["deploy"], &failed, &[NONCE_TOO_LOW]);
     let fake = run.dir.join("cargo-stylus");
     assert_eq!(run.calls().unwrap(), "make build\ncargo-stylus deploy\n");
     assert_eq!((run.status, run.stdout.as_str()), (1, ""));
     assert_eq!(
         run.stderr,
         format!(
-            "Error: nonce too low\nerror: {} deploy failed\nerror: deploying the executor \
+            "Error: nonce too low\nerror: {} deploy failed\nerror: deploying the {other} \
              failed: the validator was neither built nor deployed\n",
             fake.display()
         )
     );
 
-    // The validator's fails after the executor was deployed: both addresses to finish with.
+    // The validator's fails after the other was deployed: both addresses to finish with.
     let failed = [env[0], env[1], env[2], ("FAKE_FAIL", "2")];
-    let outputs = [&*executor_deployed(), NONCE_TOO_LOW];
-    let run = deploy_sh("manager-before-validator-failed", &["deploy"], &failed, &outputs);
+    let outputs = [&*(reused.other_deployed)(), NONCE_TOO_LOW];
+    let run = deploy_sh(&format!("{name}-before-validator-failed"), &["deploy"], &failed, &outputs);
     let fake = run.dir.join("cargo-stylus");
     assert_eq!((run.status, run.stdout.as_str()), (1, ""));
     assert_eq!(
         run.stderr,
         format!(
             "{}Error: nonce too low\nerror: {} deploy failed\n\
-             error: deploying the validator failed; the executor is deployed at {EXECUTOR}\n\
-             to deploy only the validator, for them: STYLUS_MANAGER={MANAGER_CHECKSUMMED} \
-             STYLUS_EXECUTOR={EXECUTOR} scripts/deploy.sh deploy\n",
-            executor_deployed(),
-            fake.display()
+             error: deploying the validator failed; the {other} is deployed at {}\n\
+             to deploy only the validator, for them: STYLUS_MANAGER={manager} \
+             STYLUS_EXECUTOR={executor} scripts/deploy.sh deploy\n",
+            (reused.other_deployed)(),
+            fake.display(),
+            reused.other_address
         )
     );
 }
 
 #[test]
+fn stylus_manager_deploys_the_executor_and_the_validator_built_for_both() {
+    deploys_the_other_program_and_the_validator(Reused {
+        name: "manager",
+        other: "executor",
+        env: "STYLUS_MANAGER",
+        given: MANAGER_CHECKSUMMED,
+        before: MANAGER_BEFORE,
+        other_address: EXECUTOR,
+        other_wasm: EXECUTOR_WASM,
+        other_deployed: executor_deployed,
+        other_lines: executor_lines,
+    });
+}
+
+#[test]
 fn stylus_executor_deploys_the_manager_and_the_validator_built_for_both() {
-    let env = [RPC, PRIVATE_KEY, ("STYLUS_EXECUTOR", EXECUTOR_CHECKSUMMED)];
-    let outputs = [&*manager_deployed(), &validator_deployed()];
-    let run = deploy_sh("executor-before", &["deploy"], &env, &outputs);
-    let Some(wasms) = run.artifacts(&[MANAGER_WASM, VALIDATOR_WASM]) else { return };
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(
-        run.calls().unwrap(),
-        format!(
-            "make build\ncargo-stylus deploy\nmake validator SMART_SESSIONS_MANAGER={MANAGER} \
-             SMART_SESSIONS_EXECUTOR={EXECUTOR_CHECKSUMMED}\ncargo-stylus deploy\n"
-        )
-    );
-    for (n, wasm) in [1, 2].into_iter().zip(&wasms) {
-        let key_file = run.key_file(n);
-        assert_eq!(run.argv(n), [deploy_flags(&key_file), vec!["--wasm-file", wasm]].concat());
-    }
-    assert_eq!(
-        run.stdout,
-        format!(
-            "address: {MODULE}\nmanager: {MANAGER}\nexecutor: {EXECUTOR_CHECKSUMMED}\n\
-             {}{EXECUTOR_BEFORE}{}abi: abi/ISmartSessions.json\n",
-            manager_lines(),
-            validator_lines()
-        )
-    );
-
-    // The manager's deploy fails: nothing was deployed.
-    let failed = [env[0], env[1], env[2], ("FAKE_FAIL", "1")];
-    let run = deploy_sh("executor-before-manager-failed", &["deploy"], &failed, &[NONCE_TOO_LOW]);
-    let fake = run.dir.join("cargo-stylus");
-    assert_eq!(run.calls().unwrap(), "make build\ncargo-stylus deploy\n");
-    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
-    assert_eq!(
-        run.stderr,
-        format!(
-            "Error: nonce too low\nerror: {} deploy failed\nerror: deploying the manager \
-             failed: the validator was neither built nor deployed\n",
-            fake.display()
-        )
-    );
-
-    // The validator's fails after the manager was deployed: both addresses to finish with.
-    let failed = [env[0], env[1], env[2], ("FAKE_FAIL", "2")];
-    let outputs = [&*manager_deployed(), NONCE_TOO_LOW];
-    let run = deploy_sh("executor-before-validator-failed", &["deploy"], &failed, &outputs);
-    let fake = run.dir.join("cargo-stylus");
-    assert_eq!((run.status, run.stdout.as_str()), (1, ""));
-    assert_eq!(
-        run.stderr,
-        format!(
-            "{}Error: nonce too low\nerror: {} deploy failed\n\
-             error: deploying the validator failed; the manager is deployed at {MANAGER}\n\
-             to deploy only the validator, for them: STYLUS_MANAGER={MANAGER} \
-             STYLUS_EXECUTOR={EXECUTOR_CHECKSUMMED} scripts/deploy.sh deploy\n",
-            manager_deployed(),
-            fake.display()
-        )
-    );
+    deploys_the_other_program_and_the_validator(Reused {
+        name: "executor",
+        other: "manager",
+        env: "STYLUS_EXECUTOR",
+        given: EXECUTOR_CHECKSUMMED,
+        before: EXECUTOR_BEFORE,
+        other_address: MANAGER,
+        other_wasm: MANAGER_WASM,
+        other_deployed: manager_deployed,
+        other_lines: manager_lines,
+    });
 }
 
 #[test]
