@@ -65,7 +65,9 @@ interface ISmartSessions {
         ArgRule[] argRules;
         SigningScope[] signing;
         TokenLimit[] tokenLimits;
+        address[] paymasters;
         uint256 maxTotalValue;
+        uint256 maxGasCostPerOp;
         uint64 maxUses;
         bytes32 salt;
     }
@@ -81,6 +83,7 @@ interface ISmartSessions {
         uint64 maxUses;
         uint256 spent;
         uint256 maxTotalValue;
+        uint256 maxGasCostPerOp;
     }
     struct SigningScope {
         bytes32 appDomain;
@@ -108,6 +111,7 @@ interface ISmartSessions {
     error ExecutionModeUnsupported(bytes32 mode);
     error ExecutionNonceInvalid(bytes32 permissionId, uint256 expected, uint256 nonce);
     error ExecutionSignatureInvalid(bytes32 permissionId);
+    error GasCostAboveLimit(bytes32 permissionId, uint256 maxCost, uint256 limit);
     error GrantAlreadyUsed(bytes32 grantDigest);
     error GrantChainMismatch(uint256 chainIndex);
     error GrantNonceMismatch(uint256 nonce, uint256 expected);
@@ -116,6 +120,7 @@ interface ISmartSessions {
     error InvalidInstallData(address account);
     error NotInitialized(address account);
     error NotSessionKey(bytes32 permissionId, address caller);
+    error PaymasterNotAllowed(bytes32 permissionId, address paymaster);
     error RevocationExpired(uint48 deadline);
     error RevocationSignatureInvalid(bytes32 permissionId);
     error SessionAccountMismatch(address sessionAccount, address caller);

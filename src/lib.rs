@@ -50,6 +50,7 @@ use session_core::{
     codec::{address_word, bool_word, bytes4_word, u256, uint_word, words, Position, Reader},
     erc4337::SIG_VALIDATION_FAILED,
     interface::{self, Error, ISmartSessions},
+    layout::gwei_to_wei,
     session_key::{parse_use, MODE_ENABLE},
 };
 
@@ -345,6 +346,7 @@ impl SmartSessions {
                     uint_word(terms.max_uses.into()),
                     uint_word(record.spent),
                     uint_word(terms.max_total_value),
+                    gwei_to_wei(terms.max_gas_cost_gwei).into(),
                 ]))
             }
             getTokenBudgetCall::SELECTOR => {

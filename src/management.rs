@@ -19,8 +19,8 @@ use session_core::{
         Session, SessionRevocation,
     },
     layout::{
-        action_slot, saturate_amount, ActionRecord, SessionRecord, SessionTerms, StoredRule,
-        TokenBudget, MAX_ARG_RULES,
+        action_slot, gas_cost_gwei, saturate_amount, saturate_wei, ActionRecord, SessionRecord,
+        SessionTerms, StoredRule, TokenBudget, MAX_ARG_RULES,
     },
     rule::Condition,
     session_key::KeyType,
@@ -157,7 +157,8 @@ impl SmartSessions {
         self.store_session_record(account, permission_id, &record, 0);
         let terms = SessionTerms {
             max_uses: session.maxUses,
-            max_total_value: saturate_amount(session.maxTotalValue),
+            max_total_value: saturate_wei(session.maxTotalValue),
+            max_gas_cost_gwei: gas_cost_gwei(session.maxGasCostPerOp),
         };
         self.store_session_terms(account, permission_id, &terms);
 
@@ -173,9 +174,10 @@ impl SmartSessions {
             let record = ActionRecord {
                 present: true,
                 rule_count: 0,
-                max_value_per_call: saturate_amount(action.maxValuePerCall),
+                max_value_per_call: saturate_wei(action.maxValuePerCall),
                 max_uses: terms.max_uses,
                 max_total_value: terms.max_total_value,
+                max_gas_cost_gwei: terms.max_gas_cost_gwei,
             };
             self.store_action_at(slot, &record);
         }
@@ -198,6 +200,9 @@ impl SmartSessions {
         }
         for scope in &session.signing {
             self.store_signing_scope(account, permission_id, scope, instance);
+        }
+        for paymaster in &session.paymasters {
+            self.store_paymaster(account, permission_id, *paymaster, instance);
         }
         for limit in &session.tokenLimits {
             // A budget already carrying this fresh instance was written by an earlier entry.

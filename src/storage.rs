@@ -8,7 +8,7 @@ use session_core::{
     eip712::PermissionId,
     interface::SigningScope,
     layout::{
-        account_slot, execution_nonce_slot, read_be, rule_value_slot, session_slot,
+        account_slot, execution_nonce_slot, paymaster_slot, read_be, rule_value_slot, session_slot,
         signing_scope_slot, token_budget_slot, word_after, AccountState, ActionRecord,
         SessionRecord, SessionTerms, StoredRule, TokenBudget,
     },
@@ -165,6 +165,26 @@ impl SmartSessions {
     ) {
         let slot = signing_scope_slot(permission_id, scope.appDomain, scope.contentsType, account);
         self.store(slot, uint_word(instance.into()));
+    }
+
+    /// The enabling instance that listed `paymaster` for a session of `account` (0: none).
+    pub(crate) fn paymaster_instance(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+        paymaster: Address,
+    ) -> u64 {
+        read_be(&self.load(paymaster_slot(permission_id, paymaster, account)), 24, 32) as u64
+    }
+
+    pub(crate) fn store_paymaster(
+        &mut self,
+        account: Address,
+        permission_id: PermissionId,
+        paymaster: Address,
+        instance: u64,
+    ) {
+        self.store(paymaster_slot(permission_id, paymaster, account), uint_word(instance.into()));
     }
 
     /// The budget of `token` under a session of `account`.

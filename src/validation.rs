@@ -21,12 +21,13 @@ use session_core::{
     interface::{
         Error,
         ISmartSessions::{
-            ActionNotAllowed, ArgumentRuleViolated, CallValueAboveLimit, SessionNotEnabled,
-            SessionPeriodInvalid, SpendLimitExceeded, TokenAmountUnreadable,
-            TokenSpendLimitExceeded, UsageLimitReached, UserOpSenderMismatch,
+            ActionNotAllowed, ArgumentRuleViolated, CallValueAboveLimit, GasCostAboveLimit,
+            PaymasterNotAllowed, SessionNotEnabled, SessionPeriodInvalid, SpendLimitExceeded,
+            TokenAmountUnreadable, TokenSpendLimitExceeded, UsageLimitReached,
+            UserOpSenderMismatch,
         },
     },
-    layout::{action_slot, saturate_amount, SessionRecord, TokenBudget},
+    layout::{action_slot, gwei_to_wei, saturate_amount, SessionRecord, TokenBudget},
     session_key::{session_op_hash, split_proof},
 };
 use stylus_sdk::prelude::*;
@@ -74,12 +75,14 @@ pub(crate) fn check_sender(account: Address, user_op: &UserOperation<'_>) -> Res
 /// actions carry.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Checked {
-    /// Wei the calls send in all.
+    /// Wei the calls send in all (validation adds the operation's gas cost to it).
     pub(crate) value: U256,
     /// The session's most uses per period.
     pub(crate) max_uses: u64,
     /// The session's most wei per period.
     pub(crate) max_total_value: u128,
+    /// The session's most gas cost per operation, in gwei.
+    pub(crate) max_gas_cost_gwei: u64,
 }
 
 /// A session about to validate one operation, and the key proof the operation carries.
@@ -112,6 +115,7 @@ impl SmartSessions {
     /// # Errors
     /// The errors of [`decode_execute`], [`SessionPeriodInvalid`], [`CallSelectorInvalid`],
     /// [`ActionNotAllowed`], [`ArgumentRuleViolated`], [`CallValueAboveLimit`],
+    /// [`PaymasterNotAllowed`], [`GasCostAboveLimit`],
     /// [`UsageLimitReached`], [`SpendLimitExceeded`], [`TokenSpendLimitExceeded`],
     /// [`TokenAmountUnreadable`].
     ///
@@ -137,7 +141,8 @@ impl SmartSessions {
         let calls = decode_execute(user_op.call_data)?;
 
         // Check.
-        let checked = self.check_calls(account, permission_id, session.instance, &calls)?;
+        let mut checked = self.check_calls(account, permission_id, session.instance, &calls)?;
+        checked.value += self.gas_cost(account, permission_id, &session, &checked, user_op)?;
 
         // Account for the use and the spend. Signatures are checked after them so that a
         // bundler's gas estimate with a dummy signature walks the same path as the real one;
@@ -148,6 +153,42 @@ impl SmartSessions {
         let message = session_op_hash(user_op_hash, permission_id, period_index);
         let signed = signed_by(self.vm(), message, key_signature, session.key_type, session.signer);
         Ok(validation_data(!authorized || !signed, session.valid_after, session.valid_until))
+    }
+
+    /// What the operation's gas may cost the account, within the session's per-operation cap:
+    /// the EntryPoint's prefund ([`UserOperation::max_gas_cost`]), or nothing when a paymaster
+    /// the session lists pays. Counted into the spend with the calls' value, so `maxTotalValue`
+    /// bounds all the account can pay through the session, gas included.
+    ///
+    /// # Errors
+    /// [`PaymasterNotAllowed`], [`GasCostAboveLimit`].
+    fn gas_cost(
+        &self,
+        account: Address,
+        permission_id: PermissionId,
+        session: &SessionRecord,
+        checked: &Checked,
+        user_op: &UserOperation<'_>,
+    ) -> Result<U256, Error> {
+        if let Some(paymaster) = user_op.paymaster() {
+            // Read only when a paymaster is named: an operation the account pays for reads no
+            // more storage than before.
+            if self.paymaster_instance(account, permission_id, paymaster) != session.instance {
+                return Err(PaymasterNotAllowed { permissionId: permission_id, paymaster }.into());
+            }
+            return Ok(U256::ZERO);
+        }
+        let max_cost = user_op.max_gas_cost();
+        let limit = gwei_to_wei(checked.max_gas_cost_gwei);
+        if max_cost > limit {
+            return Err(GasCostAboveLimit {
+                permissionId: permission_id,
+                maxCost: max_cost,
+                limit,
+            }
+            .into());
+        }
+        Ok(max_cost)
     }
 
     /// The session's record when it is live for `account`.
@@ -211,6 +252,7 @@ impl SmartSessions {
             // Every action of an enabling carries the session's caps.
             checked.max_uses = action.max_uses;
             checked.max_total_value = action.max_total_value;
+            checked.max_gas_cost_gwei = action.max_gas_cost_gwei;
             // At most 32 calls of at most 2^96 wei each: cannot overflow.
             checked.value += call.value;
         }

@@ -160,9 +160,23 @@ fn arb_session() -> impl Strategy<Value = Session> {
         any::<[u8; 32]>(),
         any::<u64>(),
         any::<[u8; 32]>(),
+        (proptest::collection::vec(any::<[u8; 20]>(), 0..3), any::<[u8; 32]>()),
     )
         .prop_map(
-            |(account, key_type, key, after, until, period, actions, rules, total, uses, salt)| {
+            |(
+                account,
+                key_type,
+                key,
+                after,
+                until,
+                period,
+                actions,
+                rules,
+                total,
+                uses,
+                salt,
+                (paymasters, gas),
+            )| {
                 Session {
                     account: Address::from(account),
                     keyType: key_type,
@@ -190,7 +204,9 @@ fn arb_session() -> impl Strategy<Value = Session> {
                         .collect(),
                     signing: vec![],
                     tokenLimits: vec![],
+                    paymasters: paymasters.into_iter().map(Address::from).collect(),
                     maxTotalValue: U256::from_be_bytes(total),
+                    maxGasCostPerOp: U256::from_be_bytes(gas),
                     maxUses: uses,
                     salt: B256::from(salt),
                 }

@@ -169,6 +169,7 @@ fn get_session_reports_the_live_session_and_zero_once_removed() {
             maxUses: session.maxUses,
             spent: U256::ZERO,
             maxTotalValue: session.maxTotalValue,
+            maxGasCostPerOp: session.maxGasCostPerOp,
         })
     );
     // Removed: all zero.
@@ -178,17 +179,20 @@ fn get_session_reports_the_live_session_and_zero_once_removed() {
 }
 
 #[test]
-fn enable_session_stores_caps_beyond_96_bits_as_2_pow_96_minus_1() {
+fn enable_session_stores_wei_caps_beyond_88_bits_as_2_pow_88_minus_1() {
     let key = SessionKey::from_seed(1);
     let mut harness = installed(ALICE);
     let mut session = game_session(ALICE, &key);
     session.maxTotalValue = U256::MAX;
     session.actions[0].maxValuePerCall = U256::MAX;
+    session.maxGasCostPerOp = U256::MAX;
     let permission_id = harness.enable(&session).unwrap();
     let state = harness.session(ALICE, permission_id);
-    let most = U256::from((1u128 << 96) - 1);
+    let most = U256::from((1u128 << 88) - 1);
     assert_eq!(state.maxTotalValue, most);
-    // Per-call cap saturated too: 2^96 - 1 wei passes, one wei more does not.
+    // The gas cap in whole gwei, at most 2^40 - 1 of them.
+    assert_eq!(state.maxGasCostPerOp, U256::from(((1u128 << 40) - 1) * 1_000_000_000));
+    // Per-call cap saturated too: 2^88 - 1 wei passes, one wei more does not.
     let big = |value: U256| {
         let execution = [GAME.as_slice(), &value.to_be_bytes::<32>(), &move_data(0, 0)].concat();
         session_core::interface::IERC7579Execution::executeCall {

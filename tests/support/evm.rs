@@ -31,6 +31,8 @@ sol! {
         function handleOps(PackedUserOperation[] calldata ops, address payable beneficiary) external;
         function getUserOpHash(PackedUserOperation calldata userOp) external view returns (bytes32);
         function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
+        function depositTo(address account) external payable;
+        function balanceOf(address account) external view returns (uint256);
         error FailedOp(uint256 opIndex, string reason);
         error FailedOpWithRevert(uint256 opIndex, string reason, bytes inner);
     }
@@ -328,6 +330,29 @@ impl World {
         let args = (self.account, supply).abi_encode_params();
         let code = [creation_code("contracts/TestToken.sol", "TestToken"), args].concat();
         self.chain.deploy(DEPLOYER, code)
+    }
+
+    /// A paymaster that sponsors every operation, with `deposit` wei at the EntryPoint.
+    pub fn deploy_paymaster(&mut self, deposit: U256) -> Address {
+        let args = self.entry_point.abi_encode();
+        let code = [creation_code("contracts/TestPaymaster.sol", "TestPaymaster"), args].concat();
+        let paymaster = self.chain.deploy(DEPLOYER, code);
+        let call = IEntryPoint::depositToCall { account: paymaster };
+        match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), deposit) {
+            ExecutionResult::Success { .. } => paymaster,
+            other => panic!("depositTo failed: {other:?}"),
+        }
+    }
+
+    /// `holder`'s deposit at the EntryPoint.
+    pub fn deposit_of(&mut self, holder: Address) -> U256 {
+        let call = IEntryPoint::balanceOfCall { account: holder };
+        match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), U256::ZERO) {
+            ExecutionResult::Success { output, .. } => {
+                IEntryPoint::balanceOfCall::abi_decode_returns(output.data()).unwrap()
+            }
+            other => panic!("balanceOf failed: {other:?}"),
+        }
     }
 
     /// `token.balanceOf(holder)`.

@@ -445,16 +445,24 @@ pub fn execution(target: Address, value: u128, data: Vec<u8>) -> Execution {
     Execution { target, value: U256::from(value), callData: data.into() }
 }
 
-/// A user operation of `sender` with the given call data and signature.
+/// Two 128-bit gas figures packed as the EntryPoint packs `accountGasLimits` (verification,
+/// call) and `gasFees` (priority fee, max fee).
+pub fn packed_gas(high: u128, low: u128) -> B256 {
+    B256::from(U256::from(high) << 128 | U256::from(low))
+}
+
+/// A user operation of `sender` with the given call data and signature. Its `maxFeePerGas`
+/// is zero, so it costs the account no gas and what tests count is the calls' value alone;
+/// `tests/gas.rs` prices gas.
 pub fn user_op(sender: Address, call_data: Bytes, signature: Bytes) -> PackedUserOperation {
     PackedUserOperation {
         sender,
         nonce: U256::from(7),
         initCode: Bytes::new(),
         callData: call_data,
-        accountGasLimits: B256::repeat_byte(0x11),
+        accountGasLimits: packed_gas(500_000, 500_000),
         preVerificationGas: U256::from(50_000),
-        gasFees: B256::repeat_byte(0x22),
+        gasFees: B256::ZERO,
         paymasterAndData: Bytes::new(),
         signature,
     }
@@ -486,7 +494,17 @@ pub fn signed_op_in(
     call_data: Bytes,
     period: Option<u32>,
 ) -> PackedUserOperation {
-    let mut op = user_op(account, call_data, Bytes::new());
+    signed_for(user_op(account, call_data, Bytes::new()), permission_id, key, period)
+}
+
+/// `op` with `key`'s USE-mode signature for the session `permission_id` (in `period`), for an
+/// `op` changed after [`user_op`]: other gas figures, a paymaster.
+pub fn signed_for(
+    mut op: PackedUserOperation,
+    permission_id: B256,
+    key: &SessionKey,
+    period: Option<u32>,
+) -> PackedUserOperation {
     let signature = key.sign(session_op_hash(op_hash(&op), permission_id, period.unwrap_or(0)));
     op.signature = use_signature(permission_id, &key_proof(&signature, period));
     op
@@ -545,7 +563,11 @@ pub fn single_chain_enable(
     }
 }
 
-/// Alice's 2-hour game session: only `move` on the game, at most 0.01 ether per move.
+/// The game session's gas cap per operation: 0.001 ether.
+pub const GAS_COST_PER_OP: u128 = ETHER / 1_000;
+
+/// Alice's 2-hour game session: only `move` on the game, at most 0.01 ether per move, and
+/// 0.001 ether of gas per operation.
 pub fn game_session(account: Address, key: &SessionKey) -> Session {
     Session {
         account,
@@ -562,7 +584,9 @@ pub fn game_session(account: Address, key: &SessionKey) -> Session {
         argRules: vec![],
         signing: vec![],
         tokenLimits: vec![],
+        paymasters: vec![],
         maxTotalValue: U256::from(ETHER),
+        maxGasCostPerOp: U256::from(GAS_COST_PER_OP),
         maxUses: 1_000,
         salt: B256::ZERO,
     }

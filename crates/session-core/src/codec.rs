@@ -168,8 +168,8 @@ impl<'a> Reader<'a> {
     /// A [`Session`] tuple starting at `start`, and the bytes its encoding takes.
     #[inline]
     pub fn session(&self, start: usize) -> Result<(Session, usize), Position> {
-        // Thirteen head words, then the four dynamic fields in order.
-        let heads = 13 * 32;
+        // Fifteen head words, then the five dynamic fields in order.
+        let heads = 15 * 32;
         let mut next = heads;
         let actions = self.tail_tuples(start, 192, &mut next, 3, |reader, at| {
             Ok(Action {
@@ -193,6 +193,8 @@ impl<'a> Reader<'a> {
         let token_limits = self.tail_tuples(start, 288, &mut next, 2, |reader, at| {
             Ok(TokenLimit { token: reader.address(at)?, maxAmount: reader.uint(at + 32)? })
         })?;
+        let paymasters =
+            self.tail_tuples(start, 320, &mut next, 1, |reader, at| reader.address(at))?;
         let session = Session {
             account: self.address(start)?,
             keyType: self.uint_small(start + 32, 8)? as u8,
@@ -204,9 +206,11 @@ impl<'a> Reader<'a> {
             argRules: arg_rules,
             signing,
             tokenLimits: token_limits,
-            maxTotalValue: self.uint(start + 320)?,
-            maxUses: self.uint_small(start + 352, 64)?,
-            salt: self.b256(start + 384)?,
+            paymasters,
+            maxTotalValue: self.uint(start + 352)?,
+            maxGasCostPerOp: self.uint(start + 384)?,
+            maxUses: self.uint_small(start + 416, 64)?,
+            salt: self.b256(start + 448)?,
         };
         Ok((session, next))
     }
@@ -256,10 +260,18 @@ impl<'a> Reader<'a> {
         };
         let _init_code = tail(64)?;
         let call_data = tail(96)?;
-        let _paymaster_and_data = tail(224)?;
+        let paymaster_and_data = tail(224)?;
         let signature = tail(256)?;
-        // nonce, gas limits, pre-verification gas and gas fees are any 32 bytes.
-        let user_op = UserOperation { sender: self.address(start)?, call_data, signature };
+        // The nonce, gas limits, pre-verification gas and gas fees are any 32 bytes.
+        let user_op = UserOperation {
+            sender: self.address(start)?,
+            call_data,
+            account_gas_limits: self.b256(start + 128)?,
+            pre_verification_gas: self.uint(start + 160)?,
+            gas_fees: self.b256(start + 192)?,
+            paymaster_and_data,
+            signature,
+        };
         self.end(start + next)?;
         Ok((user_op, user_op_hash))
     }
@@ -545,6 +557,14 @@ pub struct UserOperation<'a> {
     pub sender: Address,
     /// The account call it asks for: `execute(bytes32,bytes)`.
     pub call_data: &'a [u8],
+    /// `verificationGasLimit ‖ callGasLimit`, 16 bytes each.
+    pub account_gas_limits: B256,
+    /// Gas paid for outside the limits (calldata, bundling overhead).
+    pub pre_verification_gas: U256,
+    /// `maxPriorityFeePerGas ‖ maxFeePerGas`, 16 bytes each.
+    pub gas_fees: B256,
+    /// `paymaster ‖ verification gas limit ‖ post-op gas limit ‖ data`, or empty.
+    pub paymaster_and_data: &'a [u8],
     /// The session-key signature (see [`crate::session_key`]).
     pub signature: &'a [u8],
 }

@@ -20,7 +20,8 @@ const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValu
 /// EIP-712 type string of [`Session`] (referenced types appended, as EIP-712 requires).
 const SESSION_TYPE: &str = "Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
 uint48 validUntil,uint48 period,Action[] actions,ArgRule[] argRules,SigningScope[] signing,\
-TokenLimit[] tokenLimits,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)\
+TokenLimit[] tokenLimits,address[] paymasters,uint256 maxTotalValue,uint256 maxGasCostPerOp,\
+uint64 maxUses,bytes32 salt)\
 Action(address target,bytes4 selector,uint256 maxValuePerCall)\
 ArgRule(address target,bytes4 selector,uint16 offset,uint8 condition,bytes32 value)\
 SigningScope(bytes32 appDomain,bytes32 contentsType)TokenLimit(address token,uint256 maxAmount)";
@@ -37,7 +38,8 @@ Action(address target,bytes4 selector,uint256 maxValuePerCall)\
 ArgRule(address target,bytes4 selector,uint16 offset,uint8 condition,bytes32 value)\
 Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
 uint48 validUntil,uint48 period,Action[] actions,ArgRule[] argRules,SigningScope[] signing,\
-TokenLimit[] tokenLimits,uint256 maxTotalValue,uint64 maxUses,bytes32 salt)SigningScope(bytes32 appDomain,bytes32 contentsType)\
+TokenLimit[] tokenLimits,address[] paymasters,uint256 maxTotalValue,uint256 maxGasCostPerOp,\
+uint64 maxUses,bytes32 salt)SigningScope(bytes32 appDomain,bytes32 contentsType)\
 TokenLimit(address token,uint256 maxAmount)";
 /// EIP-712 type string of [`SessionRevocation`].
 const SESSION_REVOCATION_TYPE: &str =
@@ -171,7 +173,9 @@ impl Session {
                     limit.maxAmount.into(),
                 ])
             }),
+            hash_array(&self.paymasters, |paymaster| address_word(*paymaster)),
             self.maxTotalValue.into(),
+            self.maxGasCostPerOp.into(),
             uint_word(self.maxUses.into()),
             self.salt,
         ])
@@ -351,7 +355,9 @@ mod tests {
             }],
             signing: vec![],
             tokenLimits: vec![],
+            paymasters: vec![address!("0000000000000000000000000000000000000a55")],
             maxTotalValue: U256::from(10u64.pow(17)),
+            maxGasCostPerOp: U256::from(10u64.pow(15)),
             maxUses: 100,
             salt: b256!("00000000000000000000000000000000000000000000000000000000000000aa"),
         }
@@ -463,6 +469,7 @@ mod tests {
             uses: u64, salt: [u8; 32], period: u64,
             actions in proptest::collection::vec(any::<([u8; 20], [u8; 4], [u8; 32])>(), 0..5),
             rules in proptest::collection::vec(any::<([u8; 20], [u8; 4], u16, u8, [u8; 32])>(), 0..3),
+            paymasters in proptest::collection::vec(any::<[u8; 20]>(), 0..3), gas: [u8; 32],
         ) {
             let session = Session {
                 account: Address::from(account),
@@ -487,7 +494,9 @@ mod tests {
                 }).collect(),
                 signing: vec![],
                 tokenLimits: vec![],
+                paymasters: paymasters.into_iter().map(Address::from).collect(),
                 maxTotalValue: U256::from_be_bytes(total),
+                maxGasCostPerOp: U256::from_be_bytes(gas),
                 maxUses: uses,
                 salt: B256::from(salt),
             };

@@ -89,8 +89,19 @@ sol! {
         /// ERC-20 budgets; each token at most once. A token's `transfer` or `approve` is
         /// refused unless its token has a budget here (and an action allows the call).
         TokenLimit[] tokenLimits;
-        /// Wei the session may send in total, over all its uses (per period).
+        /// Paymasters that may pay for the session's UserOperations; empty = none (an
+        /// operation with `paymasterAndData` is refused). When one pays, the account pays no
+        /// gas and nothing is counted against `maxGasCostPerOp` or `maxTotalValue`.
+        address[] paymasters;
+        /// Wei the account may pay through the session in total, over all its uses (per
+        /// period): what its calls send plus, for each UserOperation the account pays gas for,
+        /// the most the EntryPoint can charge it (see `maxGasCostPerOp`).
         uint256 maxTotalValue;
+        /// Most wei of gas one UserOperation may make the account pay, counted as the
+        /// EntryPoint's prefund: `(preVerificationGas + verificationGasLimit + callGasLimit) ×
+        /// maxFeePerGas`. Kept in whole gwei (rounded down, at most 2^40 − 1 gwei). `0` = the
+        /// account never pays gas for the session: a paymaster must.
+        uint256 maxGasCostPerOp;
         /// How many UserOperations and executions the session may run (per period).
         uint64 maxUses;
         /// Distinguishes otherwise equal grants.
@@ -176,6 +187,8 @@ sol! {
         uint64 maxUses;
         uint256 spent;
         uint256 maxTotalValue;
+        /// As stored: whole gwei, in wei.
+        uint256 maxGasCostPerOp;
     }
 
     /// ERC-4337 user operation as EntryPoint v0.7 and v0.8 pass it to the account.
@@ -348,8 +361,15 @@ sol! {
         error ActionNotAllowed(bytes32 permissionId, address target, bytes4 selector);
         /// The call sends more wei than its action allows per call.
         error CallValueAboveLimit(address target, bytes4 selector, uint256 value, uint256 limit);
-        /// The session's total spend would pass its cap.
+        /// The session's total spend — call values plus the gas its operations may cost the
+        /// account — would pass `maxTotalValue`.
         error SpendLimitExceeded(bytes32 permissionId, uint256 spent, uint256 limit);
+        /// The most the UserOperation can make the account pay for gas passes the session's
+        /// `maxGasCostPerOp` (`maxCost` saturates at 2^256 − 1).
+        error GasCostAboveLimit(bytes32 permissionId, uint256 maxCost, uint256 limit);
+        /// The UserOperation's paymaster is not one the session lists (zero: `paymasterAndData`
+        /// too short to name one).
+        error PaymasterNotAllowed(bytes32 permissionId, address paymaster);
         /// The session's spend of an ERC-20 token would pass its `TokenLimit` (0 when the
         /// session has none for it).
         error TokenSpendLimitExceeded(bytes32 permissionId, address token, uint256 spent, uint256 limit);
@@ -454,6 +474,8 @@ into_error!(
     ActionNotAllowed,
     CallValueAboveLimit,
     SpendLimitExceeded,
+    GasCostAboveLimit,
+    PaymasterNotAllowed,
     TokenSpendLimitExceeded,
     TokenAmountUnreadable,
     TokenLimitDuplicated,
@@ -566,6 +588,12 @@ pub fn revert_data(error: &Error) -> Vec<u8> {
         Error::SpendLimitExceeded(e) => {
             encode(SpendLimitExceeded::SELECTOR, &[e.permissionId, uint(&e.spent), uint(&e.limit)])
         }
+        Error::GasCostAboveLimit(e) => {
+            encode(GasCostAboveLimit::SELECTOR, &[e.permissionId, uint(&e.maxCost), uint(&e.limit)])
+        }
+        Error::PaymasterNotAllowed(e) => {
+            encode(PaymasterNotAllowed::SELECTOR, &[e.permissionId, address_word(e.paymaster)])
+        }
         Error::TokenSpendLimitExceeded(e) => encode(
             TokenSpendLimitExceeded::SELECTOR,
             &[e.permissionId, address_word(e.token), uint(&e.spent), uint(&e.limit)],
@@ -622,7 +650,7 @@ mod tests {
         // Dirty words decode (without validation) into every field type; alloy's re-encoding
         // of the decoded error is the canonical revert data.
         let fields: Vec<u8> = (1..=4u8).flat_map(|word| [word | 0xa0; 32]).collect();
-        assert_eq!(Error::SELECTORS.len(), 44);
+        assert_eq!(Error::SELECTORS.len(), 46);
         for &selector in Error::SELECTORS {
             let error = Error::abi_decode_raw(selector, &fields).unwrap();
             assert_eq!(revert_data(&error), error.abi_encode(), "{selector:02x?}");

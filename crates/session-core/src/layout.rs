@@ -13,8 +13,10 @@
 //! | `execution_nonces[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 4))` |
 //! | `signing_scopes[scopeKey][account]` | `keccak(account ‖ keccak(scopeKey ‖ 5))` |
 //! | `token_budgets[keccak(permissionId ‖ token)][account]` | `keccak(account ‖ keccak(… ‖ 6))` |
+//! | `paymasters[keccak(permissionId ‖ paymaster)][account]` | `keccak(account ‖ keccak(… ‖ 7))` |
 //!
-//! (Execution nonces and signing scopes are read outside validation, but keyed the same way.)
+//! (Execution nonces and signing scopes are read outside validation, but keyed the same way;
+//! a paymaster's word only when an operation names one.)
 //!
 //! Slots are computed here as Solidity lays out `mapping(bytes32 => mapping(address => ..))`
 //! (the programs read and write them through the storage hostios); records are packed by hand
@@ -30,15 +32,16 @@
 //! **The hot path.** A USE validation reads four words — the account's, the session's `key`
 //! and `use` words and one action word per call — and writes one, the `use` word: what every
 //! operation must know (the key, the window, the period, the counters) is packed into the two
-//! session words, and the caps a use is checked against (`maxUses`, `maxTotalValue`) ride in
-//! every action word of the session, which validation reads anyway. A cold SLOAD is 2,100 gas
+//! session words, and the caps a use is checked against (`maxUses`, `maxTotalValue`,
+//! `maxGasCostPerOp`) ride in every action word of the session, which validation reads anyway.
+//! An operation a paymaster pays for reads one more word: whether the session lists it. A cold SLOAD is 2,100 gas
 //! and a rewrite 2,900; the third session word (`terms`, the caps at full width) is read only
 //! by views.
 
 use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 
 use crate::{
-    codec::{address_word, array_at, hash_words, left_aligned, word_bytes},
+    codec::{address_word, array_at, hash_words, left_aligned, u256, word_bytes},
     eip712::PermissionId,
     rule::Condition,
     session_key::KeyType,
@@ -52,6 +55,7 @@ const ACTIONS: u8 = 2;
 const EXECUTION_NONCES: u8 = 4;
 const SIGNING_SCOPES: u8 = 5;
 const TOKEN_BUDGETS: u8 = 6;
+const PAYMASTERS: u8 = 7;
 
 /// `keccak256(a ‖ b)`: the slot of `mapping[a]` for a mapping at `b`.
 #[inline]
@@ -127,14 +131,51 @@ pub fn token_budget_slot(permission_id: PermissionId, token: Address, account: A
     keyed_slot(TOKEN_BUDGETS, hash_words(&[permission_id, address_word(token)]), account)
 }
 
-/// The most an amount slot holds: 2^96 − 1 (wei: 79 billion ether, beyond the supply;
-/// tokens: 79 billion of 18 decimals). Larger limits are held at this, never cut.
+/// `paymasters[keccak(permissionId ‖ paymaster)][account]`: the instance of the enabling
+/// that listed the paymaster (a word holding the instance number).
+#[inline]
+pub fn paymaster_slot(permission_id: PermissionId, paymaster: Address, account: Address) -> U256 {
+    keyed_slot(PAYMASTERS, hash_words(&[permission_id, address_word(paymaster)]), account)
+}
+
+/// The most an amount slot holds: 2^96 − 1 (tokens: 79 billion of 18 decimals; the wei
+/// counters). Larger limits are held at this, never cut.
 pub const MAX_AMOUNT: u128 = (1 << 96) - 1;
+
+/// The most a wei cap holds: 2^88 − 1 (309 million ether, beyond the supply), so that three
+/// caps fit an action word beside the gas cap.
+pub const MAX_WEI: u128 = (1 << 88) - 1;
+
+/// The most `maxGasCostPerOp` holds, in gwei: 2^40 − 1 (1,099 ether per operation).
+pub const MAX_GAS_COST_GWEI: u64 = (1 << 40) - 1;
+
+/// Wei in a gwei: the unit `maxGasCostPerOp` is kept in.
+pub const GWEI: u64 = 1_000_000_000;
 
 /// `amount` as stored: at most [`MAX_AMOUNT`].
 #[inline]
 pub fn saturate_amount(amount: U256) -> u128 {
     amount.saturating_to::<u128>().min(MAX_AMOUNT)
+}
+
+/// A wei cap as stored: at most [`MAX_WEI`].
+#[inline]
+pub fn saturate_wei(amount: U256) -> u128 {
+    amount.saturating_to::<u128>().min(MAX_WEI)
+}
+
+/// `maxGasCostPerOp` as stored: whole gwei, rounded down (a cap may only tighten), at most
+/// [`MAX_GAS_COST_GWEI`].
+#[inline]
+pub fn gas_cost_gwei(amount: U256) -> u64 {
+    let gwei = amount.saturating_to::<u128>() / u128::from(GWEI);
+    gwei.min(MAX_GAS_COST_GWEI.into()) as u64
+}
+
+/// A stored gas cap in wei.
+#[inline]
+pub fn gwei_to_wei(gwei: u64) -> U256 {
+    u256(u128::from(gwei) * u128::from(GWEI))
 }
 
 /// Reads the big-endian integer in `word[start..end]` (at most 16 bytes).
@@ -281,21 +322,27 @@ impl SessionRecord {
 }
 
 /// A session's caps at full width, its third word (`terms`), read by views only:
-/// `[0..8) max_uses | [8..20) max_total_value`. Validation reads the caps from the action
-/// words instead (see [`ActionRecord`]).
+/// `[0..8) max_uses | [8..20) max_total_value | [20..25) max_gas_cost_gwei`. Validation reads
+/// the caps from the action words instead (see [`ActionRecord`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SessionTerms {
     /// Most uses per period.
     pub max_uses: u64,
-    /// Most wei the session may send per period.
+    /// Most wei the account may pay through the session per period (at most [`MAX_WEI`]).
     pub max_total_value: u128,
+    /// Most gas one operation may make the account pay, in gwei.
+    pub max_gas_cost_gwei: u64,
 }
 
 impl SessionTerms {
     /// Unpacks the stored word.
     #[inline]
     pub fn from_word(word: B256) -> Self {
-        Self { max_uses: read_be(&word, 0, 8) as u64, max_total_value: read_be(&word, 8, 20) }
+        Self {
+            max_uses: read_be(&word, 0, 8) as u64,
+            max_total_value: read_be(&word, 8, 20),
+            max_gas_cost_gwei: read_be(&word, 20, 25) as u64,
+        }
     }
 
     /// Packs the terms into their word.
@@ -304,16 +351,18 @@ impl SessionTerms {
         let mut word = B256::ZERO;
         write_be(&mut word, 0, 8, self.max_uses.into());
         write_be(&mut word, 8, 20, self.max_total_value);
+        write_be(&mut word, 20, 25, self.max_gas_cost_gwei.into());
         word
     }
 }
 
 /// One allowed (target, selector) of an enabling, one word:
-/// `[0] present (1) | [1] rule_count | [2..6) max_uses | [6..18) max_value_per_call |
-/// [18..30) max_total_value` (amounts in 96 bits, see [`MAX_AMOUNT`]). The session's caps
-/// ride in every action word, so validation, which reads an action per call, reads them for
-/// free (`max_uses` held at 2^32 − 1: `uses` counts in 32 bits). Its argument rules follow it:
-/// at `+1` the word of their headers, rule `k` at `[3k..3k+2) offset | [3k+2] condition`; at
+/// `[0] present (0x80) | rule_count | [1..5) max_uses | [5..16) max_value_per_call |
+/// [16..27) max_total_value | [27..32) max_gas_cost_gwei` (wei caps in 88 bits, see
+/// [`MAX_WEI`]; the gas cap in gwei, see [`MAX_GAS_COST_GWEI`]). The session's caps ride in
+/// every action word, so validation, which reads an action per call, reads them for free
+/// (`max_uses` held at 2^32 − 1: `uses` counts in 32 bits). Its argument rules follow it: at
+/// `+1` the word of their headers, rule `k` at `[3k..3k+2) offset | [3k+2] condition`; at
 /// `+2+k` rule `k`'s value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ActionRecord {
@@ -327,21 +376,27 @@ pub struct ActionRecord {
     pub max_uses: u64,
     /// The session's most wei per period.
     pub max_total_value: u128,
+    /// The session's most gas cost per operation, in gwei.
+    pub max_gas_cost_gwei: u64,
 }
 
 /// The most argument rules one action may have: their headers fill one word.
 pub const MAX_ARG_RULES: u8 = 8;
+
+/// The `present` bit of an action word's first byte; the rule count is the byte's low bits.
+const PRESENT: u8 = 0x80;
 
 impl ActionRecord {
     /// Unpacks the stored word.
     #[inline]
     pub fn from_word(word: B256) -> Self {
         Self {
-            present: word.0[0] != 0,
-            rule_count: word.0[1],
-            max_uses: read_be(&word, 2, 6) as u64,
-            max_value_per_call: read_be(&word, 6, 18),
-            max_total_value: read_be(&word, 18, 30),
+            present: word.0[0] & PRESENT != 0,
+            rule_count: word.0[0] & !PRESENT,
+            max_uses: read_be(&word, 1, 5) as u64,
+            max_value_per_call: read_be(&word, 5, 16),
+            max_total_value: read_be(&word, 16, 27),
+            max_gas_cost_gwei: read_be(&word, 27, 32) as u64,
         }
     }
 
@@ -349,11 +404,11 @@ impl ActionRecord {
     #[inline]
     pub fn to_word(&self) -> B256 {
         let mut word = B256::ZERO;
-        word.0[0] = self.present as u8;
-        word.0[1] = self.rule_count;
-        write_be(&mut word, 2, 6, self.max_uses.min(u32::MAX.into()).into());
-        write_be(&mut word, 6, 18, self.max_value_per_call);
-        write_be(&mut word, 18, 30, self.max_total_value);
+        word.0[0] = if self.present { PRESENT } else { 0 } | self.rule_count;
+        write_be(&mut word, 1, 5, self.max_uses.min(u32::MAX.into()).into());
+        write_be(&mut word, 5, 16, self.max_value_per_call);
+        write_be(&mut word, 16, 27, self.max_total_value);
+        write_be(&mut word, 27, 32, self.max_gas_cost_gwei.into());
         word
     }
 }

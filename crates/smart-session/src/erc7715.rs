@@ -17,6 +17,14 @@
 //! | `erc20-token-periodic {tokenAddress, periodAmount, periodDuration}` | the same, the limit per `period` of `periodDuration` seconds |
 //! | `contract-call {address, calls, valueLimit}` | an action per call (signature or selector), `valueLimit` wei per call |
 //! | `call-limit {count}` rule (ERC-7715's first draft's `call-limit`) | `maxUses` |
+//! | `gas-cost {maxPerOperation, maxTotal?}` rule (this module's; ERC-7715 has no gas form) | `maxGasCostPerOp`; `maxTotal` is `maxTotalValue` when no native-token permission sets it |
+//! | `paymaster {addresses}` rule (this module's) | `paymasters` |
+//!
+//! The module counts gas the account pays into `maxTotalValue`: a native-token allowance caps
+//! the calls' value *and* their gas, so the wallet should show it as such. Without a
+//! `gas-cost` rule the account pays no gas: a paymaster (a `paymaster` rule) must. The
+//! `gas-cost` and `paymaster` rules, like `expiry` and `call-limit`, are the same on every
+//! request of a session.
 //!
 //! A session has one period for all its limits, counted from its start (`validAfter`): its
 //! periodic permissions must share one `periodDuration`, their `startTime` (when given) must be
@@ -289,6 +297,8 @@ pub fn policy_from_requests(
         valid_until: None,
         period: None,
         max_total_value: None,
+        max_gas_cost_per_op: None,
+        paymasters: Vec::new(),
         max_uses: u64::MAX,
         salt: None,
         actions: Vec::new(),
@@ -298,6 +308,9 @@ pub fn policy_from_requests(
     };
     // The call-limit's count and the field it was read from.
     let mut max_uses: Option<(u64, String)> = None;
+    // The gas-cost rule and the field it was read from; the paymaster rule's addresses.
+    let mut gas_cost: Option<(GasCost, String)> = None;
+    let mut paymasters: Option<Vec<Address>> = None;
     let mut period = PeriodOfRequests::default();
     for (i, request) in requests.iter().enumerate() {
         let at = |field: &str| format!("[{i}].{field}");
@@ -325,6 +338,26 @@ pub fn policy_from_requests(
                 }
                 "payee" => {
                     payees = Some(typed::<Payees>(&format!("{field}.data"), &rule.data)?.addresses)
+                }
+                "gas-cost" => {
+                    let rule = typed::<GasCost>(&format!("{field}.data"), &rule.data)?;
+                    if gas_cost.as_ref().is_some_and(|(first, _)| *first != rule) {
+                        return Err(error(
+                            field,
+                            "every request of a session has the same gas-cost",
+                        ));
+                    }
+                    gas_cost = Some((rule, field));
+                }
+                "paymaster" => {
+                    let rule = typed::<Payees>(&format!("{field}.data"), &rule.data)?.addresses;
+                    if paymasters.as_ref().is_some_and(|first| *first != rule) {
+                        return Err(error(
+                            field,
+                            "every request of a session has the same paymaster rule",
+                        ));
+                    }
+                    paymasters = Some(rule);
                 }
                 other => {
                     return Err(error(
@@ -474,7 +507,33 @@ pub fn policy_from_requests(
         }
         _ => {}
     }
+    policy.paymasters = paymasters.unwrap_or_default();
+    if let Some((gas, field)) = gas_cost {
+        policy.max_gas_cost_per_op = Some(gas.max_per_operation.to_string());
+        match (gas.max_total, &policy.max_total_value) {
+            (Some(_), Some(_)) => {
+                return Err(error(
+                    format!("{field}.data.maxTotal"),
+                    "the native-token allowance caps gas too: a gas-cost maxTotal goes only \
+                     where no native-token permission is asked for",
+                ))
+            }
+            (Some(total), None) => policy.max_total_value = Some(total.to_string()),
+            (None, _) => {}
+        }
+    }
     Ok(policy)
+}
+
+/// The `gas-cost` rule's data (this module's rule): the most gas one operation may make the
+/// account pay, and (without a native-token permission) the most in all.
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GasCost {
+    #[serde(deserialize_with = "amount")]
+    max_per_operation: U256,
+    #[serde(default, deserialize_with = "optional_amount")]
+    max_total: Option<U256>,
 }
 
 #[derive(Deserialize)]
@@ -550,6 +609,21 @@ pub fn requests_from_session(
             data: serde_json::json!({ "count": session.maxUses }),
         });
     }
+    let sends_value = session.actions.iter().any(|action| !action.maxValuePerCall.is_zero());
+    if !session.maxGasCostPerOp.is_zero() {
+        let mut data = serde_json::json!({ "maxPerOperation": session.maxGasCostPerOp });
+        // With value to send, the native-token permission carries the total.
+        if !sends_value {
+            data["maxTotal"] = serde_json::json!(session.maxTotalValue);
+        }
+        rules.push(Rule { kind: "gas-cost".into(), data });
+    }
+    if !session.paymasters.is_empty() {
+        rules.push(Rule {
+            kind: "paymaster".into(),
+            data: serde_json::json!({ "addresses": session.paymasters }),
+        });
+    }
     let request = |permission: Permission, extra: Option<Rule>| PermissionRequest {
         chain_id: U256::from(chain_id),
         from: Some(session.account),
@@ -580,7 +654,7 @@ pub fn requests_from_session(
             "ERC-7715 caps transfers by the allowance only: the per-call cap must equal maxTotalValue",
         ));
     }
-    if session.actions.iter().any(|action| !action.maxValuePerCall.is_zero()) {
+    if sends_value {
         let payees: Vec<_> = transfers.iter().map(|action| action.target).collect();
         let payee_rule = (!payees.is_empty()).then(|| Rule {
             kind: "payee".into(),
@@ -733,6 +807,64 @@ mod tests {
 
         let back = policy_from_requests(&requests(&json), MODULE).unwrap();
         assert_eq!(back.session(NOW + 99).unwrap(), session, "startTime pins the window");
+    }
+
+    #[test]
+    fn gas_and_paymaster_rules_survive_the_round_trip_and_name_their_field() {
+        // A contract-call session sending no value: the gas-cost rule carries the total.
+        let contract_call = |rules: &str| {
+            format!(
+                r#"[{{
+            "chainId": "0x66eee",
+            "from": "0xa11cea11cea11cea11cea11cea11cea11cea11ce",
+            "to": "0xb595b18c88b1f651ca387489067f855b5c8e6720",
+            "permission": {{"type": "contract-call", "isAdjustmentAllowed": false,
+                           "data": {{"address": "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e",
+                                    "calls": ["move(uint8,uint8)"]}}}},
+            "rules": [{{"type": "expiry", "data": {{"timestamp": 1800007200}}}}{rules}]
+        }}]"#
+            )
+        };
+        let json = contract_call(
+            r#",{"type": "gas-cost", "data": {"maxPerOperation": "1000000000000000", "maxTotal": "0x2386f26fc10000"}},
+                {"type": "paymaster", "data": {"addresses": ["0x00000000000000000000000000000000000a55a5"]}}"#,
+        );
+        let policy = policy_from_requests(&requests(&json), MODULE).unwrap();
+        let session = policy.session(NOW).unwrap();
+        assert_eq!(session.maxGasCostPerOp, U256::from(10u64.pow(15)));
+        assert_eq!(session.maxTotalValue, U256::from(10u64.pow(16)), "maxTotal is the total");
+        assert_eq!(session.paymasters, vec![address!("00000000000000000000000000000000000a55a5")]);
+        let again = requests_from_session(&session, policy.chain_id).unwrap();
+        let back = policy_from_requests(&again, MODULE).unwrap();
+        assert_eq!(back.session(NOW).unwrap(), session);
+
+        // Without a gas-cost rule the account pays no gas.
+        let policy = policy_from_requests(&requests(&contract_call("")), MODULE).unwrap();
+        assert_eq!(policy.session(NOW).unwrap().maxGasCostPerOp, U256::ZERO);
+
+        // A gas cap the total cannot cover is refused, naming the field.
+        let json = contract_call(
+            r#",{"type": "gas-cost", "data": {"maxPerOperation": "1000000000000000"}}"#,
+        );
+        let error = policy_from_requests(&requests(&json), MODULE).unwrap().session(NOW);
+        assert_eq!(error.unwrap_err().field, "max_gas_cost_per_op");
+    }
+
+    #[test]
+    fn a_gas_cost_total_beside_a_native_allowance_is_refused() {
+        let error = refusal(
+            r#"[{
+            "chainId": "0x66eee",
+            "from": "0xa11cea11cea11cea11cea11cea11cea11cea11ce",
+            "to": "0xb595b18c88b1f651ca387489067f855b5c8e6720",
+            "permission": {"type": "native-token-allowance", "isAdjustmentAllowed": false,
+                           "data": {"allowanceAmount": "0x2386f26fc10000"}},
+            "rules": [{"type": "expiry", "data": {"timestamp": 1800007200}},
+                      {"type": "payee", "data": {"addresses": ["0x00000000000000000000000000000000000b0b0b"]}},
+                      {"type": "gas-cost", "data": {"maxPerOperation": "1000000000", "maxTotal": "1000000000"}}]
+        }]"#,
+        );
+        assert_eq!(error.field, "[0].rules[2].data.maxTotal");
     }
 
     #[test]

@@ -29,7 +29,7 @@ use session_core::{
     calls::TRANSFER_SELECTOR,
     erc20::TokenCall,
     interface::{Action, ArgRule, Session, SessionGrant, SigningScope, TokenLimit},
-    layout::{MAX_AMOUNT, MAX_ARG_RULES},
+    layout::{gas_cost_gwei, gwei_to_wei, MAX_AMOUNT, MAX_ARG_RULES, MAX_GAS_COST_GWEI, MAX_WEI},
     period::Periods,
     rule::Condition,
     session_key::{key_id, KeyType},
@@ -70,10 +70,22 @@ pub struct Policy {
     /// per period, starting over in each. Absent: one period, the whole window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
-    /// Value all calls may move in all, or per period (`"1 ether"`, `"5000 gwei"`, wei as a
-    /// number string).
+    /// Value the account may pay through the session in all, or per period (`"1 ether"`,
+    /// `"5000 gwei"`, wei as a number string): what its calls send, plus the gas of each
+    /// operation no paymaster pays for (see `max_gas_cost_per_op`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_value: Option<String>,
+    /// The most gas one UserOperation may make the account pay (`"0.0005 ether"`, in whole
+    /// gwei), counted as the EntryPoint's prefund and added to what `max_total_value` caps.
+    /// Absent: `0`, the account pays no gas for the session — each operation needs one of
+    /// `paymasters`. (No default figure: gas prices differ a thousandfold between chains, and
+    /// a refused operation names what it would have cost.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_gas_cost_per_op: Option<String>,
+    /// Paymasters that may pay for the session's UserOperations (none by default: an operation
+    /// naming a paymaster is refused). When one pays, nothing is counted for gas.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paymasters: Vec<Address>,
     /// How many UserOperations (and executor-path calls) the session may run, in all or per
     /// period.
     pub max_uses: u64,
@@ -378,6 +390,7 @@ impl Policy {
         if actions.is_empty() {
             return Err(error("actions", "a session needs at least one action"));
         }
+        let (max_total_value, max_gas_cost) = self.value_caps()?;
         Ok(Session {
             account: self.account,
             keyType: key.key_type().code(),
@@ -394,10 +407,39 @@ impl Policy {
                 .map(|(i, scope)| scope.scope(i))
                 .collect::<Result<_, _>>()?,
             tokenLimits: token_limits,
-            maxTotalValue: value("max_total_value", self.max_total_value.as_deref())?,
+            paymasters: self.paymasters.clone(),
+            maxTotalValue: max_total_value,
+            maxGasCostPerOp: max_gas_cost,
             maxUses: self.max_uses,
             salt: self.salt.unwrap_or_default(),
         })
+    }
+
+    /// `max_total_value` and `max_gas_cost_per_op`, as the module holds them exactly.
+    ///
+    /// # Errors
+    /// [`PolicyError`] on a cap the module would hold lower (more than 2^88 − 1 wei; gas not
+    /// in whole gwei, or more than 2^40 − 1 gwei), or a gas cap above the total, which also
+    /// counts gas (no operation the account pays for could pass).
+    fn value_caps(&self) -> Result<(U256, U256), PolicyError> {
+        let total = wei_cap("max_total_value", self.max_total_value.as_deref())?;
+        let field = "max_gas_cost_per_op";
+        let gas = value(field, self.max_gas_cost_per_op.as_deref())?;
+        if gas > gwei_to_wei(MAX_GAS_COST_GWEI) || gwei_to_wei(gas_cost_gwei(gas)) != gas {
+            return Err(error(
+                field,
+                "the module keeps it in whole gwei, at most 2^40 − 1 gwei (1,099 ether)",
+            ));
+        }
+        if gas > total {
+            return Err(error(
+                field,
+                format!(
+                    "{gas} wei is more than max_total_value ({total} wei), which counts gas too:                      raise max_total_value"
+                ),
+            ));
+        }
+        Ok((total, gas))
     }
 
     /// The session key, read for `key_type`.
@@ -537,7 +579,7 @@ impl ActionPolicy {
         Ok(Action {
             target: self.target,
             selector: self.selector(&field("function"))?,
-            maxValuePerCall: value(
+            maxValuePerCall: wei_cap(
                 &field("max_value_per_call"),
                 self.max_value_per_call.as_deref(),
             )?,
@@ -777,6 +819,18 @@ pub fn value(field: &str, text: Option<&str>) -> Result<U256, PolicyError> {
     };
     let unit = unit.parse::<Unit>().map_err(|e| error(field, format!("`{text}`: {e}")))?;
     units(field, text, amount, unit)
+}
+
+/// A wei cap ([`value`]) the module holds exactly: at most [`MAX_WEI`].
+///
+/// # Errors
+/// [`PolicyError`] on `field` for an amount it would hold lower.
+pub fn wei_cap(field: &str, text: Option<&str>) -> Result<U256, PolicyError> {
+    let amount = value(field, text)?;
+    if amount > U256::from(MAX_WEI) {
+        return Err(error(field, "more than the module holds (2^88 − 1 wei, 309 million ether)"));
+    }
+    Ok(amount)
 }
 
 /// `amount` (`text`'s number) times 10^`unit`: not negative, and no finer than the unit, so

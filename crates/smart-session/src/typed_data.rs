@@ -54,7 +54,9 @@ fn session_json(session: &Session) -> Value {
             "token": limit.token.to_checksum(None),
             "maxAmount": limit.maxAmount.to_string(),
         })).collect::<Vec<_>>(),
+        "paymasters": session.paymasters.iter().map(|p| p.to_checksum(None)).collect::<Vec<_>>(),
         "maxTotalValue": session.maxTotalValue.to_string(),
+        "maxGasCostPerOp": session.maxGasCostPerOp.to_string(),
         "maxUses": session.maxUses.to_string(),
         "salt": session.salt.to_string(),
     })
