@@ -267,6 +267,18 @@ fn main() {
     op.signature = use_signature(permission_id, &p256_key.sign(hash));
     rows.push(measure("USE, P-256 key (RIP-7212 precompile)", "use_p256", &mut world, vec![op]));
 
+    // The paymaster check: one more cold word, read only when an operation names one.
+    let mut world = World::installed();
+    let paymaster = world.deploy_paymaster(U256::from(ETHER));
+    let mut session = session_with(&world, &key, 0);
+    session.paymasters = vec![paymaster];
+    let permission_id = world.enable_by_owner(session);
+    let mut op = world.op(MODULE, one_move(&world).to_vec());
+    op.paymasterAndData =
+        [paymaster.as_slice(), support::packed_gas(100_000, 100_000).as_slice()].concat().into();
+    let op = world.signed_for_session(op, permission_id, &key);
+    rows.push(measure("USE, paid by a listed paymaster", "use_paymaster", &mut world, vec![op]));
+
     let mut world = World::installed();
     let grant = SessionGrant {
         session: session_with(&world, &key, 0),

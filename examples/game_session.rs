@@ -89,12 +89,26 @@ fn main() {
         let op = world.session_op(permission_id, key, execute_single(target, value, &data));
         moves.push(show(what, &mut world, op));
     }
+    // The frontend's holder also runs the bundler: a free move priced at 5,000,000
+    // pre-verification gas and 1,000 gwei would have the EntryPoint take 9 ETH from Alice.
+    let mut drain = world.op(MODULE, execute_single(game, 0, &move_data(4, 4)).to_vec());
+    drain.preVerificationGas = U256::from(5_000_000);
+    drain.gasFees = support::packed_gas(1_000_000_000_000, 1_000_000_000_000);
+    let drain = world.signed_for_session(drain, permission_id, &frontend);
+    moves.push(show("frontend prices a free move at 1,000 gwei (9 ETH gas)", &mut world, drain));
     world.chain.set_timestamp(NOW + TWO_HOURS + 1);
     let late =
         world.session_op(permission_id, &frontend, execute_single(game, 0, &move_data(5, 5)));
     moves.push(show("frontend moves 2 hours and 1 second in", &mut world, late));
 
-    let expected = ["executed", "ActionNotAllowed", "CallValueAboveLimit", "AA24", "AA22"];
+    let expected = [
+        "executed",
+        "ActionNotAllowed",
+        "CallValueAboveLimit",
+        "AA24",
+        "GasCostAboveLimit",
+        "AA22",
+    ];
     assert!(enabled.starts_with("executed"), "{enabled}");
     for (verdict, expected) in moves.iter().zip(expected) {
         assert!(verdict.contains(expected), "{verdict}");

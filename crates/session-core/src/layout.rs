@@ -168,8 +168,13 @@ pub fn saturate_wei(amount: U256) -> u128 {
 /// [`MAX_GAS_COST_GWEI`].
 #[inline]
 pub fn gas_cost_gwei(amount: U256) -> u64 {
-    let gwei = amount.saturating_to::<u128>() / u128::from(GWEI);
-    gwei.min(MAX_GAS_COST_GWEI.into()) as u64
+    let wei = amount.saturating_to::<u128>();
+    if wei >= u128::from(MAX_GAS_COST_GWEI) * u128::from(GWEI) {
+        return MAX_GAS_COST_GWEI;
+    }
+    // Below 2^70 wei: a gwei is 2^9 × 5^9, and floor(floor(w / 2^9) / 5^9) = floor(w / 10^9),
+    // so a 64-bit division does it (a 128-bit one links `__udivti3`, 1 KB of the manager).
+    ((wei >> 9) as u64) / 1_953_125
 }
 
 /// A stored gas cap in wei.

@@ -431,6 +431,25 @@ fn validation_data(word: B256) -> Vec<String> {
     ]
 }
 
+/// Who pays a session's gas, in words.
+fn gas(session: &Session) -> String {
+    let paymasters = match session.paymasters.as_slice() {
+        [] => "no paymaster".to_string(),
+        listed => {
+            let names: Vec<_> = listed.iter().map(Address::to_string).collect();
+            format!("paymasters {} (their operations count no gas)", names.join(", "))
+        }
+    };
+    if session.maxGasCostPerOp.is_zero() {
+        format!("gas: the account pays none, so each operation needs a paymaster; {paymasters}")
+    } else {
+        format!(
+            "gas: at most {} wei an operation (its prefund), counted with the value; {paymasters}",
+            session.maxGasCostPerOp
+        )
+    }
+}
+
 /// A session in words, one fact per line.
 pub fn describe_session(session: &Session) -> Vec<String> {
     let key = Address::from_word(session.key);
@@ -449,7 +468,7 @@ pub fn describe_session(session: &Session) -> Vec<String> {
         0 => (
             "in all",
             format!(
-                "valid from {} until {} (unix), at most {} uses, {} wei in all",
+                "valid from {} until {} (unix), at most {} uses, {} wei in all (value and gas)",
                 session.validAfter, session.validUntil, session.maxUses, session.maxTotalValue
             ),
         ),
@@ -457,7 +476,7 @@ pub fn describe_session(session: &Session) -> Vec<String> {
             "per period",
             format!(
                 "valid from {} until {} (unix) in periods of {period} seconds ({}) from its \
-                 start; per period at most {} uses, {} wei",
+                 start; per period at most {} uses, {} wei (value and gas)",
                 session.validAfter,
                 session.validUntil,
                 humantime::format_duration(std::time::Duration::from_secs(period)),
@@ -466,7 +485,7 @@ pub fn describe_session(session: &Session) -> Vec<String> {
             ),
         ),
     };
-    let mut lines = vec![format!("account {}, {key}", session.account), window];
+    let mut lines = vec![format!("account {}, {key}", session.account), window, gas(session)];
     for action in &session.actions {
         let what = if action.selector == TRANSFER_SELECTOR {
             "plain transfers".to_string()
@@ -496,7 +515,7 @@ pub fn describe_session(session: &Session) -> Vec<String> {
     }
     for limit in &session.tokenLimits {
         lines.push(format!(
-            "may move at most {} base units of the token {} by transfer and approve, {per}",
+            "may move at most {} base units of the token {} by transfer, approve, increaseAllowance and transferFrom, {per}",
             limit.maxAmount, limit.token
         ));
     }
@@ -688,13 +707,16 @@ mod tests {
                     Address::from_word(session.key)
                 ),
                 "valid from 1800000000 until 1800007200 (unix) in periods of 3600 seconds (1h) \
-                 from its start; per period at most 500 uses, 100000000000000000 wei"
+                 from its start; per period at most 500 uses, 100000000000000000 wei (value and gas)"
+                    .to_string(),
+                "gas: at most 1000000000000000 wei an operation (its prefund), counted with the value; \
+                 no paymaster"
                     .to_string(),
                 format!("may call {game} with selector 0x701bd985, at most 10000000000000000 wei per call"),
                 "  only when the argument word at byte 0 (argument 0) ≤ 4 (as unsigned 256-bit numbers)".to_string(),
                 format!("  only when the argument word at byte 33 ≠ {} (as unsigned 256-bit numbers)", B256::repeat_byte(0xee)),
                 "  only when the argument word at byte 64 (argument 2) = 0xA11cea11CEA11CEA11cEa11CeA11ceA11CEA11Ce (as unsigned 256-bit numbers)".to_string(),
-                format!("may move at most 5 base units of the token {game} by transfer and approve, per period"),
+                format!("may move at most 5 base units of the token {game} by transfer, approve, increaseAllowance and transferFrom, per period"),
             ]
         );
     }
@@ -926,8 +948,8 @@ mod tests {
         assert_eq!(
             lines.last().unwrap(),
             &format!(
-                "may move at most 100000000 base units of the token {usdc} by transfer and \
-                 approve, in all"
+                "may move at most 100000000 base units of the token {usdc} by transfer, \
+                 approve, increaseAllowance and transferFrom, in all"
             )
         );
     }

@@ -130,7 +130,7 @@ fn grant_of_a_token_budget_signs_the_limit_and_its_transfer_action() {
     let text = stdout(&run(&["grant", TOKEN_POLICY, "--now", "1800000000"], &[]));
     assert!(
         text.contains(&format!(
-            "may move at most 100000000 base units of the token {usdc} by transfer and approve"
+            "may move at most 100000000 base units of the token {usdc} by transfer, approve, increaseAllowance and transferFrom"
         )),
         "{text}"
     );
@@ -597,13 +597,15 @@ fn grant_of_the_periodic_allowance_signs_its_period_and_argument_rules() {
     );
 
     let text = stdout(&run(&["grant", PERIODIC_POLICY, "--now", "1800000000"], &[]));
-    let lines: Vec<_> = text.lines().skip(2).take(5).collect();
+    let lines: Vec<_> = text.lines().skip(2).take(6).collect();
     let bob: Address = bob.parse::<B256>().map(Address::from_word).unwrap();
     assert_eq!(
         lines,
         [
             "  valid from 1800000000 until 1802591999 (unix) in periods of 86400 seconds (1day) \
-             from its start; per period at most 5 uses, 0 wei",
+             from its start; per period at most 5 uses, 2500000000000000 wei (value and gas)",
+            "  gas: at most 500000000000000 wei an operation (its prefund), counted with the \
+             value; no paymaster",
             "  may call 0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d with selector 0xa9059cbb, at \
              most 0 wei per call",
             &format!(
@@ -613,7 +615,7 @@ fn grant_of_the_periodic_allowance_signs_its_period_and_argument_rules() {
             "    only when the argument word at byte 32 (argument 1) ≥ 1 (as unsigned 256-bit \
              numbers)",
             "  may move at most 100000000 base units of the token \
-             0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d by transfer and approve, per period",
+             0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d by transfer, approve, increaseAllowance and transferFrom, per period",
         ]
     );
 }
