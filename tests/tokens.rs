@@ -279,3 +279,95 @@ fn a_transfer_from_that_is_not_exactly_its_encoding_is_refused() {
         );
     }
 }
+
+#[test]
+fn approve_then_transfer_from_in_one_batch_counts_both() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = every_path_enabled(&key);
+    // The session approves 60 and moves 60 more from the account itself: 120 of a 100 budget.
+    let batch = execute_batch(&[
+        execution(USDC, 0, token_call(APPROVE, 60)),
+        execution(USDC, 0, transfer_from(ALICE, 60)),
+    ]);
+    assert_eq!(validate(&mut harness, id, &key, batch), Err(exceeded(id, USDC, 120, 100)));
+}
+
+#[test]
+fn permit_and_permit2_need_an_action_of_their_own() {
+    let key = SessionKey::from_seed(1);
+    let (mut harness, id) = every_path_enabled(&key);
+    // EIP-2612 `permit(address,address,uint256,uint256,uint8,bytes32,bytes32)` on the token,
+    // DAI's `permit(address,address,uint256,uint256,bool,uint8,bytes32,bytes32)`, and
+    // Permit2's `approve(address,address,uint160,uint48)` on the Permit2 contract: no action
+    // lists them, so the session cannot make them (uncounted when an action does).
+    let permit2 = address!("000000000022d473030f116ddee9f6b43ac78ba3");
+    for (target, signature) in [
+        (USDC, "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)"),
+        (DAI, "permit(address,address,uint256,uint256,bool,uint8,bytes32,bytes32)"),
+        (permit2, "approve(address,address,uint160,uint48)"),
+    ] {
+        let selector = selector(signature);
+        let data = [selector.as_slice(), &[0u8; 7 * 32]].concat();
+        assert_eq!(
+            validate(&mut harness, id, &key, execute_single(target, 0, &data)),
+            Err(ActionNotAllowed { permissionId: id, target, selector }.into()),
+            "{signature}"
+        );
+    }
+}
+
+mod accounting {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One ERC-20 call of a batch: which of the four counted kinds, and its amount; a
+    /// `transferFrom` from the account or from someone else.
+    fn call_data((kind, amount, from_account): (u8, u64, bool)) -> (Vec<u8>, u64) {
+        match kind % 4 {
+            0 => (token_call(TRANSFER, amount), amount),
+            1 => (token_call(APPROVE, amount), amount),
+            2 => (token_call(INCREASE_ALLOWANCE, amount), amount),
+            _ if from_account => (transfer_from(ALICE, amount), amount),
+            _ => (transfer_from(BOB, amount), 0),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// What validation counts is exactly what the batch can move out of the account: the
+        /// sum of its counted amounts, refused whole past the budget.
+        #[test]
+        fn validation_counts_the_sum_of_what_the_batch_can_move(
+            calls in proptest::collection::vec((any::<u8>(), 0u64..60, any::<bool>()), 1..6),
+        ) {
+            let key = SessionKey::from_seed(1);
+            let (mut harness, id) = every_path_enabled(&key);
+            let (batch, amounts): (Vec<_>, Vec<u64>) = calls
+                .into_iter()
+                .map(call_data)
+                .map(|(data, counted)| (execution(USDC, 0, data), counted))
+                .unzip();
+            let result = validate(&mut harness, id, &key, execute_batch(&batch));
+            let call = getTokenBudgetCall { account: ALICE, permissionId: id, token: USDC };
+            let spent = harness.call(BOB, call).unwrap().spent;
+            // The refusal names the running sum where it first passes the budget.
+            let mut running = 0;
+            let past = amounts.iter().find_map(|amount| {
+                running += amount;
+                (running > 100).then_some(running)
+            });
+            match past {
+                None => {
+                    prop_assert_eq!(result, Ok(window(NOW, NOW + TWO_HOURS)));
+                    prop_assert_eq!(spent, U256::from(amounts.iter().sum::<u64>()));
+                }
+                Some(running) => {
+                    prop_assert_eq!(result, Err(exceeded(id, USDC, running, 100)));
+                    prop_assert_eq!(spent, U256::ZERO, "refused whole");
+                }
+            }
+        }
+    }
+}
