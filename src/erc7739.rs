@@ -29,6 +29,7 @@ use session_core::{
         PERSONAL_SIGN_TYPEHASH, SIGNED_PERSONAL_MESSAGE, SIGNED_TYPED_DATA, TYPED_DATA_SIGN_FIELDS,
     },
     interface::IERC5267::eip712DomainCall,
+    session_key::split_signature,
 };
 use stylus_sdk::prelude::*;
 
@@ -83,7 +84,7 @@ impl SmartSessions {
         // The session, live and inside its window.
         let session = self.live_session(account, permission_id).ok()?;
         check_window(permission_id, &session, self.vm().block_timestamp()).ok()?;
-        let (key_signature, payload) = rest.split_at_checked(session.key_type.signature_len())?;
+        let (key_signature, payload) = split_signature(rest, session.key_type)?;
 
         // What was signed, the digest the key signed, and the scope it needs.
         let domain = self.account_domain(account)?;

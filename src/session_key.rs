@@ -8,8 +8,10 @@
 
 use alloy_primitives::{address, Address, B256, U256};
 use session_core::{
-    codec::array_at,
+    codec::{array_at, joined},
+    multisig::Multisig,
     session_key::{key_id, KeyType},
+    webauthn::Assertion,
 };
 use stylus_sdk::prelude::*;
 
@@ -18,6 +20,10 @@ use crate::host_calls::static_word;
 /// The RIP-7212 P-256 verifier (Arbitrum since ArbOS 30): 3,450 gas, where verifying in WASM
 /// would cost far more gas and several kilobytes of the size limit.
 const P256_VERIFY: Address = address!("0000000000000000000000000000000000000100");
+
+/// The SHA-256 precompile: WebAuthn's hashes (60 gas and 12 a word, where SHA-256 in WASM
+/// would add kilobytes).
+const SHA256: Address = address!("0000000000000000000000000000000000000002");
 
 /// The ecrecover precompile. Recovery there costs 3,000 gas; the same recovery in WASM with
 /// `k256` would not fit the 24 KiB limit with the module beside it (see README, "Size").
@@ -45,10 +51,54 @@ fn recover_signer<H: Host + ?Sized>(host: &H, hash: B256, ecdsa: &[u8; 65]) -> O
     Some(Address::new(array_at(&word.0, 12))).filter(|signer| !signer.is_zero())
 }
 
+/// Whether the RIP-7212 precompile accepts `r ‖ s` over `hash` by the public key `x ‖ y`
+/// whose id is `signer`.
+fn p256_signed<H: Host + ?Sized>(
+    host: &H,
+    hash: B256,
+    rs: &[u8; 64],
+    public_key: &[u8; 64],
+    signer: Address,
+) -> bool {
+    if key_id(public_key) != signer {
+        return false;
+    }
+    // `hash ‖ r ‖ s ‖ x ‖ y` on the stack: no allocation (nor its growth code).
+    let mut input = [0u8; 160];
+    for (to, from) in input.iter_mut().zip(hash.iter().chain(rs).chain(public_key)) {
+        *to = *from;
+    }
+    // A valid signature returns the word 1, anything else no data.
+    static_word(host, P256_VERIFY, &input) == Some(B256::with_last_byte(1))
+}
+
+/// Whether the WebAuthn `assertion` was made for `hash` (see `session_core::webauthn`) by the
+/// passkey `signer`: its claims, then P-256 over `sha256(authenticatorData ‖
+/// sha256(clientDataJSON))`.
+fn webauthn_signed<H: Host + ?Sized>(
+    host: &H,
+    hash: B256,
+    assertion: &Assertion<'_>,
+    user_verified: bool,
+    signer: Address,
+) -> bool {
+    if !assertion.claims(&hash, user_verified) {
+        return false;
+    }
+    let Some(client_data_hash) = static_word(host, SHA256, assertion.client_data_json) else {
+        return false;
+    };
+    let signed = joined(&[assertion.authenticator_data, client_data_hash.as_slice()]);
+    let Some(message) = static_word(host, SHA256, &signed) else { return false };
+    p256_signed(host, message, assertion.rs, assertion.public_key, signer)
+}
+
 /// Whether `signature` is exactly a signature of `hash` by the key `signer` of `key_type`:
 /// secp256k1, a canonical 65-byte `r ‖ s ‖ v` recovering to `signer`; P-256, a 128-byte
 /// `r ‖ s ‖ x ‖ y` whose public key `(x, y)` has the id `signer` and which the RIP-7212
-/// precompile accepts.
+/// precompile accepts; WebAuthn, an assertion for `hash` by such a key
+/// (`session_core::webauthn`); multisig, `k` canonical signatures by distinct signers of the
+/// set whose id is `signer` (`session_core::multisig`).
 pub(crate) fn signed_by<H: Host + ?Sized>(
     host: &H,
     hash: B256,
@@ -57,24 +107,29 @@ pub(crate) fn signed_by<H: Host + ?Sized>(
     signer: Address,
 ) -> bool {
     match key_type {
-        KeyType::P256 => {
-            let Ok(rsxy) = <&[u8; 128]>::try_from(signature) else { return false };
-            let Some((_, public_key)) = rsxy.split_last_chunk::<64>() else { return false };
-            if key_id(public_key) != signer {
-                return false;
-            }
-            let Ok([r, s, x, y]) = <&[[u8; 32]; 4]>::try_from(rsxy.as_chunks::<32>().0) else {
-                return false;
-            };
-            // `hash ‖ r ‖ s ‖ x ‖ y` on the stack: no allocation (nor its growth code).
-            let input = [hash.0, *r, *s, *x, *y];
-            // A valid signature returns the word 1, anything else no data.
-            static_word(host, P256_VERIFY, input.as_flattened()) == Some(B256::with_last_byte(1))
-        }
         KeyType::Secp256k1 => <&[u8; 65]>::try_from(signature)
             .ok()
             .and_then(|ecdsa| recover_signer(host, hash, ecdsa))
             .is_some_and(|recovered| recovered == signer),
+        KeyType::P256 => {
+            let Some((rs, public_key)) = signature.split_first_chunk::<64>() else { return false };
+            let Ok(public_key) = <&[u8; 64]>::try_from(public_key) else { return false };
+            p256_signed(host, hash, rs, public_key, signer)
+        }
+        KeyType::WebAuthn | KeyType::WebAuthnUserVerified => {
+            let user_verified = key_type == KeyType::WebAuthnUserVerified;
+            Assertion::parse(signature).is_some_and(|assertion| {
+                webauthn_signed(host, hash, &assertion, user_verified, signer)
+            })
+        }
+        KeyType::Multisig => Multisig::parse(signature).is_some_and(|multisig| {
+            multisig.key_id() == signer
+                && multisig.signatures().all(|entry| {
+                    entry.is_some_and(|(expected, ecdsa)| {
+                        recover_signer(host, hash, ecdsa) == Some(expected)
+                    })
+                })
+        }),
     }
 }
 

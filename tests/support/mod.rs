@@ -1,6 +1,6 @@
 //! Native test support: the module runs through its real ABI entry ([`SmartSessions::dispatch`])
 //! on the SDK's `TestVM`, with two gaps of `TestVM` closed:
-//! - calls to the ecrecover and P256VERIFY precompiles run a real secp256k1 recovery (k256) or
+//! - calls to the ecrecover, SHA-256 and P256VERIFY precompiles run a real secp256k1 recovery (k256) or
 //!   P-256 verification (p256) on the exact bytes the module sends, where `TestVM` would answer
 //!   any static call with the last mocked data;
 //! - a reverted call rolls back its storage writes and logs, as the chain does;
@@ -30,7 +30,7 @@ pub use session_core::session_key::session_op_hash;
 #[allow(unused_imports)]
 pub use smart_session::encode::{execute_batch, use_signature};
 pub use stylus_runtime::precompiles::ecrecover;
-use stylus_runtime::precompiles::{p256verify, P256VERIFY};
+use stylus_runtime::precompiles::{p256verify, sha256, P256VERIFY, SHA256};
 use stylus_sdk::{
     stylus_core::{
         AccountAccess, BlockAccess, CalldataAccess, ChainAccess, CryptographyAccess, Host,
@@ -255,6 +255,12 @@ unsafe impl UnsafeCallAccess for PrecompileVM {
             let output = erc1271(owner, &input, |hash, signature| {
                 self.erc1271_calls.borrow_mut().push((target, hash, signature.to_vec()))
             });
+            *outs_len = output.len();
+            *self.precompile_return.borrow_mut() = Some(output);
+            return 0;
+        }
+        if target == SHA256 {
+            let output = sha256(&input);
             *outs_len = output.len();
             *self.precompile_return.borrow_mut() = Some(output);
             return 0;

@@ -10,7 +10,7 @@ use revm::{
     Context, InspectEvm, MainBuilder, MainContext,
 };
 use stylus_runtime::{
-    precompiles::{ecrecover, p256verify, ECRECOVER, P256VERIFY},
+    precompiles::{ecrecover, p256verify, sha256, sha256_gas, ECRECOVER, P256VERIFY, SHA256},
     CallKind, CallOutcome as StylusCallOutcome, CallRequest, Environment, Loaded, Stored,
 };
 
@@ -65,6 +65,12 @@ impl Environment for Journaled<'_> {
                 success: true,
                 data: ecrecover(&request.data),
                 callee_gas: ECRECOVER_GAS,
+                ..StylusCallOutcome::default()
+            },
+            _ if request.to == SHA256 => StylusCallOutcome {
+                success: true,
+                callee_gas: sha256_gas(&request.data),
+                data: sha256(&request.data),
                 ..StylusCallOutcome::default()
             },
             _ if request.to == P256VERIFY => StylusCallOutcome {

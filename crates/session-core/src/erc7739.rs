@@ -9,7 +9,9 @@
 //! ```
 //!
 //! The key signature is as long as the session's key type signs (see
-//! [`KeyType::signature_len`](crate::session_key::KeyType::signature_len)).
+//! [`KeyType::signature_len`](crate::session_key::KeyType::signature_len)); a key type whose
+//! signatures vary in length (WebAuthn, multisig) puts its length first, in 2 bytes (see
+//! [`split_signature`](crate::session_key::split_signature)).
 
 use alloy_primitives::B256;
 

@@ -12,8 +12,9 @@
 //! - [`layout`]: the storage layout — slots, and the records packed into words;
 //! - one home for each rule of a session: [`period`] (counting in periods), [`rule`] (the
 //!   conditions of argument rules), [`session_key`] (key types and the key proof),
-//!   [`erc20`] (the token calls that spend a budget), [`erc4337`] (validation data) and
-//!   [`erc7739`] (the session signature's layout).
+//!   [`webauthn`] and [`multisig`] (the layouts of those key types' signatures),
+//!   [`erc20`] (the token calls that spend a budget), [`erc4337`] (validation data and the
+//!   prefund) and [`erc7739`] (the session signature's layout).
 //!
 //! What needs the Stylus VM — storage and log hostios, calls, precompiles — stays in the
 //! contract crate.
@@ -39,9 +40,11 @@ pub mod erc4337;
 pub mod erc7739;
 pub mod interface;
 pub mod layout;
+pub mod multisig;
 pub mod period;
 pub mod rule;
 pub mod session_key;
+pub mod webauthn;
 
 /// How policies name the values of a session rule (`eq`, `p256`, `transfer`): the client reads
 /// and writes them by keyword, the programs never.

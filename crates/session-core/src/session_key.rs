@@ -34,6 +34,15 @@ pub enum KeyType {
     /// P-256, `r ‖ s ‖ x ‖ y` (128 bytes: the signature, then the public key), checked
     /// through the RIP-7212 precompile; the key's id is derived from `x ‖ y` (see [`key_id`]).
     P256 = 1,
+    /// A P-256 passkey signing WebAuthn assertions (see [`crate::webauthn`]): the user must be
+    /// present; the key's id as for [`KeyType::P256`].
+    WebAuthn = 2,
+    /// [`KeyType::WebAuthn`], and the authenticator must also have verified the user (PIN,
+    /// biometrics).
+    WebAuthnUserVerified = 3,
+    /// k of n secp256k1 keys (see [`crate::multisig`]); the key's id commits to `k` and the
+    /// sorted signers.
+    Multisig = 4,
 }
 
 impl KeyType {
@@ -49,28 +58,38 @@ impl KeyType {
         match code {
             0 => Some(Self::Secp256k1),
             1 => Some(Self::P256),
+            2 => Some(Self::WebAuthn),
+            3 => Some(Self::WebAuthnUserVerified),
+            4 => Some(Self::Multisig),
             _ => None,
         }
     }
 
-    /// Bytes of a signature by a key of this type.
+    /// Bytes of a signature by a key of this type; `None` for the types whose signatures
+    /// vary in length (their layouts say it themselves).
     #[inline]
-    pub const fn signature_len(self) -> usize {
+    pub const fn signature_len(self) -> Option<usize> {
         match self {
-            Self::Secp256k1 => 65,
-            Self::P256 => 128,
+            Self::Secp256k1 => Some(65),
+            Self::P256 => Some(128),
+            Self::WebAuthn | Self::WebAuthnUserVerified | Self::Multisig => None,
         }
     }
 }
 
 impl Keyword for KeyType {
-    const ALL: &'static [Self] = &[Self::Secp256k1, Self::P256];
+    const ALL: &'static [Self] =
+        &[Self::Secp256k1, Self::P256, Self::WebAuthn, Self::WebAuthnUserVerified, Self::Multisig];
 
-    /// How a policy names the type: `secp256k1`, `p256`.
+    /// How a policy names the type: `secp256k1`, `p256`, `webauthn`, `webauthn-uv`,
+    /// `multisig`.
     fn keyword(self) -> &'static str {
         match self {
             Self::Secp256k1 => "secp256k1",
             Self::P256 => "p256",
+            Self::WebAuthn => "webauthn",
+            Self::WebAuthnUserVerified => "webauthn-uv",
+            Self::Multisig => "multisig",
         }
     }
 }
@@ -103,8 +122,9 @@ pub fn parse_use(signature: &[u8]) -> Option<(PermissionId, &[u8])> {
     (*mode == MODE_USE).then_some((B256::new(*permission_id), proof))
 }
 
-/// Splits a key proof into the key's signature and the period index: exactly the signature
-/// length of `key_type`, then 4 bytes of index when the session is `periodic`.
+/// Splits a key proof into the key's signature and the period index: the signature (exactly
+/// the signature length of `key_type`, when it has one), then 4 bytes of index when the
+/// session is `periodic`.
 #[inline]
 pub fn split_proof(proof: &[u8], key_type: KeyType, periodic: bool) -> Option<(&[u8], u32)> {
     let (signature, index) = match periodic {
@@ -116,7 +136,22 @@ pub fn split_proof(proof: &[u8], key_type: KeyType, periodic: bool) -> Option<(&
             (signature, u32::from_be_bytes(index.try_into().ok()?))
         }
     };
-    (signature.len() == key_type.signature_len()).then_some((signature, index))
+    let fits = key_type.signature_len().is_none_or(|len| signature.len() == len);
+    fits.then_some((signature, index))
+}
+
+/// Splits `bytes` into a key signature of `key_type` and what follows it, where a signature is
+/// followed by more data (ERC-7739 session signatures): the type's fixed length, or for the
+/// types whose signatures vary, a 2-byte big-endian length and then that many bytes.
+#[inline]
+pub fn split_signature(bytes: &[u8], key_type: KeyType) -> Option<(&[u8], &[u8])> {
+    match key_type.signature_len() {
+        Some(len) => bytes.split_at_checked(len),
+        None => {
+            let (len, rest) = bytes.split_first_chunk::<2>()?;
+            rest.split_at_checked(usize::from(u16::from_be_bytes(*len)))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -130,11 +165,11 @@ mod tests {
             assert_eq!(KeyType::from_keyword(key_type.keyword()), Some(key_type));
         }
         let codes: Vec<u8> = KeyType::ALL.iter().map(|key_type| key_type.code()).collect();
-        assert_eq!(codes, [0, 1]);
-        let lengths: Vec<usize> =
+        assert_eq!(codes, [0, 1, 2, 3, 4]);
+        let lengths: Vec<Option<usize>> =
             KeyType::ALL.iter().map(|key_type| key_type.signature_len()).collect();
-        assert_eq!(lengths, [65, 128]);
-        assert_eq!(KeyType::from_code(2), None);
+        assert_eq!(lengths, [Some(65), Some(128), None, None, None]);
+        assert_eq!(KeyType::from_code(5), None);
         assert_eq!(KeyType::from_keyword("ed25519"), None);
     }
 
@@ -176,6 +211,21 @@ mod tests {
     }
 
     #[test]
+    fn split_signature_reads_a_length_prefix_only_for_variable_lengths() {
+        let bytes = [[5u8; 65].as_slice(), b"rest"].concat();
+        assert_eq!(split_signature(&bytes, KeyType::Secp256k1), Some((&bytes[..65], &b"rest"[..])));
+        assert_eq!(split_signature(&bytes[..64], KeyType::Secp256k1), None);
+        let bytes = [[0u8, 3].as_slice(), b"sigrest"].concat();
+        assert_eq!(split_signature(&bytes, KeyType::WebAuthn), Some((&b"sig"[..], &b"rest"[..])));
+        assert_eq!(
+            split_signature(&bytes[..4], KeyType::Multisig),
+            None,
+            "shorter than its length"
+        );
+        assert_eq!(split_signature(&[0], KeyType::Multisig), None);
+    }
+
+    #[test]
     fn split_proof_takes_the_period_index_only_with_periods() {
         let proof = [[5u8; 65].as_slice(), &[0, 0, 1, 2]].concat();
         let secp256k1 = KeyType::Secp256k1;
@@ -187,5 +237,10 @@ mod tests {
         assert_eq!(split_proof(&proof, p256, true), None, "a secp256k1 length for a P-256 key");
         let proof = [[5u8; 128].as_slice(), &[0, 0, 0, 9]].concat();
         assert_eq!(split_proof(&proof, p256, true), Some((&proof[..128], 9)));
+        // Variable lengths: everything before the index is the signature.
+        let webauthn = KeyType::WebAuthn;
+        assert_eq!(split_proof(&proof, webauthn, true), Some((&proof[..128], 9)));
+        assert_eq!(split_proof(&proof, webauthn, false), Some((&proof[..], 0)));
+        assert_eq!(split_proof(&proof[..3], KeyType::Multisig, true), None, "no index");
     }
 }

@@ -100,6 +100,11 @@ impl P256Signer {
         key_id(&self.public_key())
     }
 
+    /// The signing key itself (for [`crate::passkey`]).
+    pub(crate) fn signing_key(&self) -> &p256::ecdsa::SigningKey {
+        &self.0
+    }
+
     /// `r ‖ s ‖ x ‖ y` over `hash` as is: the signature, then the public key the module checks
     /// against the session's key id.
     pub fn sign(&self, hash: B256) -> [u8; 128] {
@@ -113,12 +118,59 @@ impl P256Signer {
     }
 }
 
-/// A session key of either type the module verifies.
+/// `threshold` of the secp256k1 `signers` (a multisig session key), of which `keys` sign.
+pub struct MultisigSigner {
+    /// How many must sign.
+    pub threshold: u8,
+    /// Every signer of the set (any order).
+    pub signers: Vec<Address>,
+    /// The keys that sign: `threshold` of the signers' keys.
+    pub keys: Vec<Signer>,
+}
+
+impl MultisigSigner {
+    /// The set's key id (see `session_core::multisig`); zero for a set that cannot be one.
+    pub fn key_id(&self) -> Address {
+        session_core::multisig::key_id(self.threshold, &self.signers).unwrap_or_default()
+    }
+
+    /// `k ‖ n ‖ signers (sorted) ‖ k × (index ‖ r ‖ s ‖ v)`, the signatures in signer order.
+    ///
+    /// # Panics
+    /// When the set cannot be a multisig key or a key is not one of its signers.
+    pub fn sign(&self, hash: B256) -> Vec<u8> {
+        let header = session_core::multisig::header(self.threshold, &self.signers)
+            .expect("1 ≤ threshold ≤ signers ≤ 5, distinct");
+        let sorted: Vec<Address> = header[2..].chunks(20).map(Address::from_slice).collect();
+        let mut signed: Vec<(u8, [u8; 65])> = self
+            .keys
+            .iter()
+            .map(|key| {
+                let index =
+                    sorted.iter().position(|s| *s == key.address()).expect("a signer's key");
+                (index as u8, key.sign(hash))
+            })
+            .collect();
+        signed.sort_by_key(|(index, _)| *index);
+        let mut out = header;
+        for (index, signature) in signed {
+            out.push(index);
+            out.extend(signature);
+        }
+        out
+    }
+}
+
+/// A session key of any type the module verifies.
 pub enum SessionSigner {
     /// Key type 0.
     Secp256k1(Signer),
     /// Key type 1.
     P256(P256Signer),
+    /// Key types 2 and 3: a passkey's WebAuthn assertions.
+    WebAuthn(crate::passkey::Passkey, KeyType, Address),
+    /// Key type 4.
+    Multisig(MultisigSigner),
 }
 
 impl SessionSigner {
@@ -127,6 +179,8 @@ impl SessionSigner {
         match self {
             Self::Secp256k1(_) => KeyType::Secp256k1,
             Self::P256(_) => KeyType::P256,
+            Self::WebAuthn(_, key_type, _) => *key_type,
+            Self::Multisig(_) => KeyType::Multisig,
         }
     }
 
@@ -136,15 +190,32 @@ impl SessionSigner {
         match self {
             Self::Secp256k1(key) => key.address(),
             Self::P256(key) => key.key_id(),
+            Self::WebAuthn(_, _, id) => *id,
+            Self::Multisig(key) => key.key_id(),
         }
     }
 
-    /// The key's signature of `hash`, as long as the module reads it for the key's type:
-    /// 65 bytes `r ‖ s ‖ v` or 128 bytes `r ‖ s ‖ x ‖ y`.
+    /// The key's signature of `hash`, as the module reads it for the key's type: 65 bytes
+    /// `r ‖ s ‖ v`, 128 bytes `r ‖ s ‖ x ‖ y`, a WebAuthn assertion or a k-of-n signature.
     pub fn sign(&self, hash: B256) -> Vec<u8> {
         match self {
             Self::Secp256k1(key) => key.sign(hash).to_vec(),
             Self::P256(key) => key.sign(hash).to_vec(),
+            Self::WebAuthn(passkey, ..) => passkey.assert(hash).encode(),
+            Self::Multisig(key) => key.sign(hash),
+        }
+    }
+
+    /// [`Self::sign`] as an ERC-1271 session signature carries it, before the message: with
+    /// its length first (2 bytes) for the key types whose signatures vary in length.
+    pub fn sign_with_length(&self, hash: B256) -> Vec<u8> {
+        let signature = self.sign(hash);
+        match self.key_type().signature_len() {
+            Some(_) => signature,
+            None => {
+                let length = u16::try_from(signature.len()).expect("a key signature fits");
+                [length.to_be_bytes().as_slice(), &signature].concat()
+            }
         }
     }
 }

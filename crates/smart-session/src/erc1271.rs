@@ -372,8 +372,9 @@ impl AppMessage {
     /// permissionId ‖ key_signature`, then the personal message, or for typed data
     /// `appDomainSeparator ‖ encodeData ‖ contentsDescr ‖ uint16(contentsDescr.length)`.
     /// `key_signature` is the session key's
-    /// [`SessionSigner::sign`](crate::encode::SessionSigner::sign) of [`Self::digest`]: 65
-    /// bytes (secp256k1) or 128 (P-256), as the session's key type makes the module read it.
+    /// [`SessionSigner::sign_with_length`](crate::encode::SessionSigner::sign_with_length) of
+    /// [`Self::digest`]: 65 bytes (secp256k1), 128 (P-256), or its length then the signature
+    /// (WebAuthn, multisig), as the session's key type makes the module read it.
     pub fn signature(&self, module: Address, permission_id: B256, key_signature: &[u8]) -> Bytes {
         let head = |kind: u8| {
             [module.as_slice(), &[kind], permission_id.as_slice(), key_signature].concat()

@@ -291,6 +291,8 @@ pub fn policy_from_requests(
         module,
         account,
         session_key: first.to.to_vec().into(),
+        signers: Vec::new(),
+        threshold: None,
         key_type: KeyType::Secp256k1,
         valid_after: None,
         valid_for: None,

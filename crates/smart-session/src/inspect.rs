@@ -7,7 +7,7 @@
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolInterface};
-use serde_json::{json, Value};
+use serde_json::Value;
 use session_core::{
     calls::{decode_execute, TRANSFER_SELECTOR},
     codec::Reader,
@@ -20,9 +20,10 @@ use session_core::{
         Session,
     },
     rule::Condition,
-    session_key::{key_id, parse_use, split_proof, KeyType, MODE_ENABLE},
-    Keyword,
+    session_key::{parse_use, KeyType, MODE_ENABLE},
 };
+
+use crate::key_proof::{signature_lines, split_session_signature, KeyProof};
 
 /// What a byte string turned out to be, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,97 +37,6 @@ pub struct Explanation {
     /// signature): `permissionId`, `keyType` (`"secp256k1"` or `"p256"`), `keySignature`,
     /// `publicKey` and `keyId` (P-256), `periodIndex` (`null` without periods). Else `null`.
     pub proof: Value,
-}
-
-/// A session key's proof in a UserOperation, split as the module splits it.
-struct KeyProof<'a> {
-    /// The key's type.
-    key_type: KeyType,
-    /// The key's signature: `r ‖ s ‖ v` (secp256k1) or `r ‖ s` (P-256).
-    signature: &'a [u8],
-    /// P-256: the public key `x ‖ y` the signature carries.
-    public_key: Option<&'a [u8; 64]>,
-    /// The period index, for a session with periods.
-    period_index: Option<u32>,
-}
-
-impl<'a> KeyProof<'a> {
-    /// Splits `proof` as the module would for `key_type`, or, when the key type is not known,
-    /// for the type whose signature it holds by its length (4 bytes more with a period index).
-    fn split(proof: &'a [u8], key_type: Option<KeyType>) -> Option<Self> {
-        let key_type = key_type.or_else(|| {
-            KeyType::ALL.iter().copied().find(|key_type| {
-                [0, 4].iter().any(|index| proof.len() == key_type.signature_len() + index)
-            })
-        })?;
-        let (signature, index) = proof.split_at_checked(key_type.signature_len())?;
-        let period_index = match index.len() {
-            0 => None,
-            4 => Some(u32::from_be_bytes(index.try_into().expect("4 bytes"))),
-            _ => return None,
-        };
-        let (signature, public_key) = match key_type {
-            KeyType::P256 => {
-                let (rs, xy) = signature.split_at(64);
-                (rs, Some(xy.try_into().expect("64 bytes")))
-            }
-            KeyType::Secp256k1 => (signature, None),
-        };
-        Some(Self { key_type, signature, public_key, period_index })
-    }
-
-    /// The proof in words, one line each, for a session of `session` when it is known.
-    fn lines(&self, session: Option<&Session>) -> Vec<String> {
-        let mut lines = vec![match self.public_key {
-            None => format!("secp256k1 key signature (r ‖ s ‖ v) {}", hex(self.signature)),
-            Some(_) => format!("P-256 key signature (r ‖ s) {}", hex(self.signature)),
-        }];
-        if let Some(public_key) = self.public_key {
-            lines.push(format!(
-                "P-256 public key (x ‖ y) {}, key id {} (the session's key must be this id)",
-                hex(public_key),
-                key_id(public_key)
-            ));
-        }
-        lines.push(match (self.period_index, session) {
-            (None, _) => "no period index: for a session without periods".into(),
-            (Some(index), Some(session)) if !session.period.is_zero() => {
-                match session.periods().window(index) {
-                    Some((from, until)) => format!(
-                        "period index {index}: counts in the session's period {index}, seconds \
-                         {from} to {until} (unix), the validation data's window"
-                    ),
-                    None => format!(
-                        "period index {index}: a period that starts after the session's window \
-                         (the module refuses it: SessionPeriodInvalid)"
-                    ),
-                }
-            }
-            (Some(index), _) => format!(
-                "period index {index}: counts in period {index} of the session (from validAfter \
-                 + {index} · period); a newer period starts the counters over, an older one is \
-                 refused (SessionPeriodInvalid)"
-            ),
-        });
-        lines
-    }
-
-    /// The proof's parts as JSON, with the session it names when known.
-    fn json(&self, permission_id: Option<B256>) -> Value {
-        let mut proof = json!({
-            "keyType": self.key_type.keyword(),
-            "keySignature": hex(self.signature),
-            "periodIndex": self.period_index,
-        });
-        if let Some(public_key) = self.public_key {
-            proof["publicKey"] = json!(hex(public_key));
-            proof["keyId"] = json!(key_id(public_key));
-        }
-        if let Some(permission_id) = permission_id {
-            proof["permissionId"] = json!(permission_id);
-        }
-        proof
-    }
 }
 
 /// Bytes none of the module's encodings match, or that the module's reader refuses.
@@ -148,8 +58,9 @@ impl std::error::Error for NotRecognized {}
 pub fn explain(bytes: &[u8]) -> Result<Explanation, NotRecognized> {
     let selector = bytes.first_chunk::<4>().copied().unwrap_or_default();
     // A USE proof is a secp256k1 (65 bytes) or P-256 (128) signature, 4 more with a period.
-    let use_signature = parse_use(bytes)
-        .and_then(|(permission_id, proof)| Some((permission_id, KeyProof::split(proof, None)?)));
+    let use_signature = parse_use(bytes).and_then(|(permission_id, proof)| {
+        Some((permission_id, KeyProof::split(proof, None, None)?))
+    });
     let mut proof = Value::Null;
     let (kind, lines) = if let Some((permission_id, key_proof)) = use_signature {
         proof = key_proof.json(Some(permission_id));
@@ -194,26 +105,20 @@ fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
     let (module, rest) = bytes.split_first_chunk::<20>()?;
     let (&kind, rest) = rest.split_first()?;
     let (permission_id, rest) = rest.split_first_chunk::<32>()?;
-    // A canonical secp256k1 `v` is 27 or 28: read those bytes as secp256k1 first.
+    // A canonical secp256k1 `v` is 27 or 28: read those bytes as secp256k1 first; the key
+    // types whose signatures carry their length after the fixed ones.
     let key_types = match rest.get(64) {
-        Some(27 | 28) => [KeyType::Secp256k1, KeyType::P256],
-        _ => [KeyType::P256, KeyType::Secp256k1],
+        Some(27 | 28) => [KeyType::Secp256k1, KeyType::P256, KeyType::Multisig, KeyType::WebAuthn],
+        _ => [KeyType::P256, KeyType::Secp256k1, KeyType::Multisig, KeyType::WebAuthn],
     };
-    let (key_type, payload_lines) = key_types.into_iter().find_map(|key_type| {
-        Some((key_type, session_signature_payload(kind, rest, key_type.signature_len())?))
+    let (key_type, signature, message) = split_session_signature(rest, &key_types, |message| {
+        session_signature_payload(kind, message).is_some()
     })?;
-    let signature = &rest[..key_type.signature_len()];
-    let key_lines = match key_type {
-        KeyType::Secp256k1 => vec![format!("  session key signature {}", hex(signature))],
-        KeyType::P256 => {
-            let (rs, xy) = signature.split_at(64);
-            let xy: &[u8; 64] = xy.try_into().expect("64 bytes");
-            vec![
-                format!("  P-256 session key signature (r ‖ s) {}", hex(rs)),
-                format!("  P-256 public key (x ‖ y) {}, key id {}", hex(xy), key_id(xy)),
-            ]
-        }
-    };
+    let payload_lines = session_signature_payload(kind, message)?;
+    let key_lines: Vec<_> = signature_lines(key_type, signature)
+        .into_iter()
+        .map(|line| format!("  session {line}"))
+        .collect();
     let heading = match kind {
         SIGNED_PERSONAL_MESSAGE => {
             "ERC-1271 session signature of a personal message (ERC-7739 PersonalSign)"
@@ -230,10 +135,9 @@ fn session_signature(bytes: &[u8]) -> Option<Vec<String>> {
     Some(lines)
 }
 
-/// What follows a `signature_len`-byte key signature in `rest`, in words; `None` when it
-/// cannot be the message of a session signature of `kind`.
-fn session_signature_payload(kind: u8, rest: &[u8], signature_len: usize) -> Option<Vec<String>> {
-    let payload = rest.get(signature_len..)?;
+/// The message after the key signature, in words; `None` when it cannot be the message of a
+/// session signature of `kind`.
+fn session_signature_payload(kind: u8, payload: &[u8]) -> Option<Vec<String>> {
     let mut lines = Vec::new();
     match kind {
         SIGNED_PERSONAL_MESSAGE => {
@@ -301,8 +205,8 @@ fn enable_signature(bytes: &[u8]) -> Result<(Vec<String>, Value), NotRecognized>
     let session = &grant.session;
     // The module refuses an unknown key type when it enables the session; read as secp256k1.
     let key_type = KeyType::from_code(session.keyType).unwrap_or_default();
-    let proof = split_proof(request.key_signature, key_type, !session.period.is_zero())
-        .and_then(|_| KeyProof::split(request.key_signature, Some(key_type)));
+    let proof =
+        KeyProof::split(request.key_signature, Some(key_type), Some(!session.period.is_zero()));
     let Some(proof) = proof else {
         lines.push(format!(
             "  session key proof {} — not the length the module reads for this session's key \
@@ -458,6 +362,18 @@ pub fn describe_session(session: &Session) -> Vec<String> {
         Some(KeyType::P256) => {
             format!("P-256 session key with id {key} (its public key travels in each signature)")
         }
+        Some(KeyType::WebAuthn) => format!(
+            "passkey (WebAuthn, user present) with id {key} (its public key travels in each \
+             assertion)"
+        ),
+        Some(KeyType::WebAuthnUserVerified) => format!(
+            "passkey (WebAuthn, user present and verified) with id {key} (its public key \
+             travels in each assertion)"
+        ),
+        Some(KeyType::Multisig) => format!(
+            "multisig session key with id {key} (its threshold and signers travel in each \
+             signature)"
+        ),
         None => format!(
             "session key {key} of unknown key type {} (the module refuses it)",
             session.keyType

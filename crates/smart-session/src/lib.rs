@@ -21,7 +21,9 @@ pub mod encode;
 pub mod erc1271;
 pub mod erc7715;
 pub mod inspect;
+mod key_proof;
 mod keyword;
+pub mod passkey;
 pub mod policy;
 pub mod typed_data;
 

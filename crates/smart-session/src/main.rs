@@ -14,12 +14,13 @@ use serde_json::{json, Value};
 use session_core::session_key::{session_op_hash, KeyType};
 use smart_session::{
     calls::{batch_calldata, CallSpec},
-    encode::{self, P256Signer, SessionSigner, Signer},
+    encode::{self, MultisigSigner, P256Signer, SessionSigner, Signer},
     erc1271::{AccountDomain, AppMessage},
     erc7715::{policy_from_requests, requests_from_session, PermissionRequest},
     inspect::{describe_session, explain},
     interface::{SessionExecution, SessionRevocation},
-    policy::Policy,
+    passkey::Passkey,
+    policy::{Policy, PolicyKey},
     typed_data::{execution_typed_data, grant_typed_data, revocation_typed_data},
 };
 
@@ -313,20 +314,48 @@ fn key_from_env(name: &str) -> Result<Signer, String> {
 /// (P-256): the module takes no other signature.
 fn session_key(policy: &Policy, path: &Path) -> Result<SessionSigner, String> {
     let expected = policy.key().map_err(in_file(path))?;
+    let p256 =
+        |name: &str| P256Signer::from_hex(&env_key(name)?).map_err(|e| format!("{name}: {e}"));
     let (name, key) = match policy.key_type {
         KeyType::Secp256k1 => {
             ("SESSION_PRIVATE_KEY", SessionSigner::Secp256k1(key_from_env("SESSION_PRIVATE_KEY")?))
         }
         KeyType::P256 => {
+            ("SESSION_P256_PRIVATE_KEY", SessionSigner::P256(p256("SESSION_P256_PRIVATE_KEY")?))
+        }
+        KeyType::WebAuthn | KeyType::WebAuthnUserVerified => {
+            // A software passkey: the assertion's relying party from SESSION_WEBAUTHN_RP_ID.
             let name = "SESSION_P256_PRIVATE_KEY";
-            let key = P256Signer::from_hex(&env_key(name)?).map_err(|e| format!("{name}: {e}"))?;
-            (name, SessionSigner::P256(key))
+            let key = p256(name)?;
+            let rp_id = env_key("SESSION_WEBAUTHN_RP_ID")?;
+            let user_verified = policy.key_type == KeyType::WebAuthnUserVerified;
+            let passkey = Passkey::new(&key, &rp_id, user_verified);
+            (name, SessionSigner::WebAuthn(passkey, policy.key_type, key.key_id()))
+        }
+        KeyType::Multisig => {
+            let name = "SESSION_PRIVATE_KEYS";
+            let keys = env_key(name)?
+                .split(',')
+                .map(|hex| Signer::from_hex(hex).map_err(|e| format!("{name}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let PolicyKey::Multisig { threshold, signers } = &expected else {
+                return Err(format!("{name}: the policy's key is no multisig key"));
+            };
+            if keys.len() != usize::from(*threshold)
+                || keys.iter().any(|key| !signers.contains(&key.address()))
+            {
+                return Err(format!(
+                    "{name}: give exactly {threshold} keys (comma-separated), each of a signer"
+                ));
+            }
+            let key = MultisigSigner { threshold: *threshold, signers: signers.clone(), keys };
+            (name, SessionSigner::Multisig(key))
         }
     };
     if key.key_id() != expected.id() {
         let which = match policy.key_type {
             KeyType::Secp256k1 => "",
-            KeyType::P256 => " id",
+            _ => " id",
         };
         return Err(format!(
             "{name} is the key of{which} {}, not of the policy's session_key{which} {}",
@@ -548,7 +577,7 @@ fn run(cli: Cli) -> Result<String, String> {
             };
             let digest = message.digest(&account);
             let permission_id = session.permission_id(chain_id, module);
-            let signature = message.signature(module, permission_id, &key.sign(digest));
+            let signature = message.signature(module, permission_id, &key.sign_with_length(digest));
             if !json {
                 return Ok(signature.to_string());
             }

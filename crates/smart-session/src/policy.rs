@@ -30,6 +30,7 @@ use session_core::{
     erc20::TokenCall,
     interface::{Action, ArgRule, Session, SessionGrant, SigningScope, TokenLimit},
     layout::{gas_cost_gwei, gwei_to_wei, MAX_AMOUNT, MAX_ARG_RULES, MAX_GAS_COST_GWEI, MAX_WEI},
+    multisig,
     period::Periods,
     rule::Condition,
     session_key::{key_id, KeyType},
@@ -48,9 +49,18 @@ pub struct Policy {
     pub module: Address,
     /// The smart account the session acts for.
     pub account: Address,
-    /// The session key: secp256k1, its address (20 bytes); P-256 (`key_type = "p256"`), its
-    /// public key, uncompressed SEC1 `0x04 ‖ x ‖ y` (65 bytes), `x ‖ y` (64) or compressed (33).
+    /// The session key: secp256k1, its address (20 bytes); P-256 and WebAuthn (`key_type =
+    /// "p256"`, `"webauthn"`, `"webauthn-uv"`), its public key, uncompressed SEC1
+    /// `0x04 ‖ x ‖ y` (65 bytes), `x ‖ y` (64) or compressed (33); multisig, absent (say
+    /// `signers` and `threshold`).
+    #[serde(default, skip_serializing_if = "<[u8]>::is_empty")]
     pub session_key: Bytes,
+    /// A multisig key's signers (`key_type = "multisig"`, at most 5 secp256k1 addresses).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signers: Vec<Address>,
+    /// How many of `signers` must sign each operation (`key_type = "multisig"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<u8>,
     /// How the session key signs: `"secp256k1"` (the default) or `"p256"`.
     #[serde(default, skip_serializing_if = "keyword::is_default", with = "keyword")]
     pub key_type: KeyType,
@@ -108,12 +118,19 @@ pub struct Policy {
 }
 
 /// The session key a policy names, read for its key type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyKey {
     /// A secp256k1 key, by its address.
     Secp256k1(Address),
-    /// A P-256 public key, `x ‖ y`.
-    P256([u8; 64]),
+    /// A P-256 public key, `x ‖ y`, signing raw hashes (`P256`) or WebAuthn assertions.
+    P256(KeyType, [u8; 64]),
+    /// `threshold` of the secp256k1 `signers`.
+    Multisig {
+        /// How many must sign.
+        threshold: u8,
+        /// The signers' addresses.
+        signers: Vec<Address>,
+    },
 }
 
 impl PolicyKey {
@@ -121,7 +138,8 @@ impl PolicyKey {
     pub fn key_type(&self) -> KeyType {
         match self {
             Self::Secp256k1(_) => KeyType::Secp256k1,
-            Self::P256(_) => KeyType::P256,
+            Self::P256(key_type, _) => *key_type,
+            Self::Multisig { .. } => KeyType::Multisig,
         }
     }
 
@@ -130,7 +148,10 @@ impl PolicyKey {
     pub fn id(&self) -> Address {
         match self {
             Self::Secp256k1(address) => *address,
-            Self::P256(public_key) => key_id(public_key),
+            Self::P256(_, public_key) => key_id(public_key),
+            Self::Multisig { threshold, signers } => {
+                multisig::key_id(*threshold, signers).unwrap_or_default()
+            }
         }
     }
 }
@@ -446,10 +467,17 @@ impl Policy {
     ///
     /// # Errors
     /// [`PolicyError`] on `session_key` when it is not a key of that type: not 20 bytes for
-    /// secp256k1, not a point of P-256 for P-256.
+    /// secp256k1, not a point of P-256 for P-256 and WebAuthn; on `threshold` for a multisig
+    /// key that cannot be one.
     pub fn key(&self) -> Result<PolicyKey, PolicyError> {
         let bytes = self.session_key.as_ref();
         match self.key_type {
+            KeyType::Secp256k1 if !self.signers.is_empty() || self.threshold.is_some() => {
+                Err(error(
+                    "signers",
+                    "signers and threshold are a multisig key's: say key_type = \"multisig\"",
+                ))
+            }
             KeyType::Secp256k1 => match <[u8; 20]>::try_from(bytes) {
                 Ok(address) if address != [0; 20] => Ok(PolicyKey::Secp256k1(address.into())),
                 _ => Err(error(
@@ -461,7 +489,28 @@ impl Policy {
                     ),
                 )),
             },
-            KeyType::P256 => {
+            KeyType::Multisig => {
+                let threshold = self.threshold.unwrap_or_default();
+                if !bytes.is_empty() {
+                    return Err(error(
+                        "session_key",
+                        "a multisig key is named by signers and threshold",
+                    ));
+                }
+                if multisig::key_id(threshold, &self.signers).is_none() {
+                    return Err(error(
+                        "threshold",
+                        format!(
+                            "{threshold} of {} signers: a multisig key needs 1 ≤ threshold ≤ \
+                             signers ≤ {}, the signers distinct",
+                            self.signers.len(),
+                            multisig::MAX_SIGNERS
+                        ),
+                    ));
+                }
+                Ok(PolicyKey::Multisig { threshold, signers: self.signers.clone() })
+            }
+            KeyType::P256 | KeyType::WebAuthn | KeyType::WebAuthnUserVerified => {
                 // `x ‖ y` alone is the uncompressed point without its 0x04 tag.
                 let sec1 = match bytes.len() {
                     64 => [&[0x04], bytes].concat(),
@@ -480,7 +529,7 @@ impl Policy {
                 let uncompressed =
                     p256::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(&point, false);
                 let xy = uncompressed.as_bytes()[1..].try_into().expect("0x04 ‖ x ‖ y");
-                Ok(PolicyKey::P256(xy))
+                Ok(PolicyKey::P256(self.key_type, xy))
             }
         }
     }

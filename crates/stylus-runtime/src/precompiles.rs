@@ -37,6 +37,20 @@ pub fn key_address(key: &VerifyingKey) -> Address {
     Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..])
 }
 
+/// The SHA-256 precompile's address.
+pub const SHA256: Address = address!("0000000000000000000000000000000000000002");
+
+/// The SHA-256 precompile: the hash of the input, as a word.
+pub fn sha256(input: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(input).to_vec()
+}
+
+/// The SHA-256 precompile's gas: 60, and 12 a word of input.
+pub fn sha256_gas(input: &[u8]) -> u64 {
+    60 + 12 * input.len().div_ceil(32) as u64
+}
+
 /// The P256VERIFY precompile's address (RIP-7212; on Arbitrum since ArbOS 30).
 pub const P256VERIFY: Address = address!("0000000000000000000000000000000000000100");
 
