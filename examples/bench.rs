@@ -267,6 +267,43 @@ fn main() {
     op.signature = use_signature(permission_id, &p256_key.sign(hash));
     rows.push(measure("USE, P-256 key (RIP-7212 precompile)", "use_p256", &mut world, vec![op]));
 
+    // A passkey: two SHA-256 precompile calls and P256VERIFY over a browser-shaped assertion.
+    let mut world = World::installed();
+    let p256_key = P256Key::from_seed(7);
+    let passkey = smart_session::passkey::Passkey::new(p256_key.signer(), "game.example", true);
+    let mut session = session_with(&world, &key, 0);
+    session.keyType = session_core::session_key::KeyType::WebAuthnUserVerified.code();
+    session.key = p256_key.id().into_word();
+    let permission_id = world.enable_by_owner(session);
+    let mut op = world.op(MODULE, one_move(&world).to_vec());
+    let hash = session_op_hash(world.user_op_hash(&op), permission_id, 0);
+    op.signature = use_signature(permission_id, &passkey.assert(hash).encode());
+    rows.push(measure(
+        "USE, passkey (WebAuthn, user verified)",
+        "use_webauthn",
+        &mut world,
+        vec![op],
+    ));
+
+    // 2 of 3 secp256k1 keys: two ecrecovers and the set's keccak.
+    let mut world = World::installed();
+    let signer = |seed: u8| {
+        smart_session::encode::Signer::from_hex(&B256::repeat_byte(seed).to_string()).unwrap()
+    };
+    let multisig = smart_session::encode::MultisigSigner {
+        threshold: 2,
+        signers: [0x31, 0x32, 0x33].map(|seed| signer(seed).address()).to_vec(),
+        keys: vec![signer(0x31), signer(0x33)],
+    };
+    let mut session = session_with(&world, &key, 0);
+    session.keyType = session_core::session_key::KeyType::Multisig.code();
+    session.key = multisig.key_id().into_word();
+    let permission_id = world.enable_by_owner(session);
+    let mut op = world.op(MODULE, one_move(&world).to_vec());
+    let hash = session_op_hash(world.user_op_hash(&op), permission_id, 0);
+    op.signature = use_signature(permission_id, &multisig.sign(hash));
+    rows.push(measure("USE, 2-of-3 multisig key", "use_multisig_2_of_3", &mut world, vec![op]));
+
     // The paymaster check: one more cold word, read only when an operation names one.
     let mut world = World::installed();
     let paymaster = world.deploy_paymaster(U256::from(ETHER));

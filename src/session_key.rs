@@ -63,13 +63,17 @@ fn p256_signed<H: Host + ?Sized>(
     if key_id(public_key) != signer {
         return false;
     }
-    // `hash ‖ r ‖ s ‖ x ‖ y` on the stack: no allocation (nor its growth code).
-    let mut input = [0u8; 160];
-    for (to, from) in input.iter_mut().zip(hash.iter().chain(rs).chain(public_key)) {
-        *to = *from;
-    }
+    let (Ok([r, s]), Ok([x, y])) = (
+        <&[[u8; 32]; 2]>::try_from(rs.as_chunks::<32>().0),
+        <&[[u8; 32]; 2]>::try_from(public_key.as_chunks::<32>().0),
+    ) else {
+        return false;
+    };
+    // `hash ‖ r ‖ s ‖ x ‖ y` on the stack, copied word by word: no allocation (nor its growth
+    // code), and no byte loop (which cost a P-256 USE 640 gas of ink).
+    let input = [hash.0, *r, *s, *x, *y];
     // A valid signature returns the word 1, anything else no data.
-    static_word(host, P256_VERIFY, &input) == Some(B256::with_last_byte(1))
+    static_word(host, P256_VERIFY, input.as_flattened()) == Some(B256::with_last_byte(1))
 }
 
 /// Whether the WebAuthn `assertion` was made for `hash` (see `session_core::webauthn`) by the

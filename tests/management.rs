@@ -246,8 +246,8 @@ fn enable_session_refuses_every_malformed_session() {
         ),
         (
             "unknown key type",
-            with(&|s| s.keyType = 2),
-            SessionKeyTypeUnsupported { keyType: 2 }.into(),
+            with(&|s| s.keyType = 5),
+            SessionKeyTypeUnsupported { keyType: 5 }.into(),
         ),
         (
             "2^32 periods of one second",

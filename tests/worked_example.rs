@@ -270,3 +270,58 @@ fn print_worked_example() {
     println!("session key: {}", SessionKey::from_seed(0x47).address());
     println!("move selector: {}", support::MOVE);
 }
+
+/// The README's WebAuthn example: (label, value) of every part of the assertion a software
+/// passkey (key `0x4848…48`, site `game.example`, user verified) makes for the message
+/// `0x4242…42`.
+fn webauthn_example() -> Vec<(&'static str, String)> {
+    use sha2::{Digest, Sha256};
+    let key = support::P256Key::from_seed(0x48);
+    let passkey = smart_session::passkey::Passkey::new(key.signer(), "game.example", true);
+    let assertion = passkey.assert(B256::repeat_byte(0x42));
+    let client_data_hash = Sha256::digest(assertion.client_data_json.as_bytes());
+    let signed = [assertion.authenticator_data.as_slice(), &client_data_hash].concat();
+    let hex = |bytes: &[u8]| alloy_primitives::hex::encode_prefixed(bytes);
+    vec![
+        ("key id:", key.id().to_string()),
+        ("authenticatorData:", hex(&assertion.authenticator_data)),
+        ("sha256(clientDataJSON):", hex(&client_data_hash)),
+        ("message P-256 verifies:", hex(&Sha256::digest(&signed))),
+        ("signature (r ‖ s):", hex(&assertion.signature)),
+        ("in the module's layout:", hex(&assertion.encode())),
+    ]
+}
+
+#[test]
+fn readme_webauthn_example_is_reproduced_value_by_value() {
+    let section = readme_section_titled("**A passkey's assertion, worked**");
+    for (label, value) in webauthn_example() {
+        assert_eq!(labelled(&section, label), value, "{label}");
+    }
+    let key = support::P256Key::from_seed(0x48);
+    let passkey = smart_session::passkey::Passkey::new(key.signer(), "game.example", true);
+    let json = passkey.client_data_json(B256::repeat_byte(0x42));
+    assert!(section.contains(&format!("`{json}`")), "the README shows {json}");
+}
+
+#[test]
+#[ignore = "prints the WebAuthn example for the README"]
+fn print_webauthn_example() {
+    for (label, value) in webauthn_example() {
+        println!("- {label} `{value}`");
+    }
+    let key = support::P256Key::from_seed(0x48);
+    let passkey = smart_session::passkey::Passkey::new(key.signer(), "game.example", true);
+    println!("{}", passkey.client_data_json(B256::repeat_byte(0x42)));
+}
+
+#[test]
+fn readme_type_strings_are_the_modules() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for type_string in
+        [session_core::eip712::SESSION_TYPE, session_core::eip712::SESSION_GRANT_TYPE]
+    {
+        assert!(readme.contains(&format!("\n{type_string}\n")), "README shows {type_string}");
+    }
+}

@@ -419,6 +419,11 @@ impl P256Key {
         Self(encode::P256Signer::from_hex(&hex).expect("valid scalar"))
     }
 
+    /// The client's signer of this key.
+    pub fn signer(&self) -> &encode::P256Signer {
+        &self.0
+    }
+
     /// The public key `x ‖ y`.
     pub fn public_key(&self) -> [u8; 64] {
         self.0.public_key()

@@ -18,7 +18,8 @@ use crate::{
 /// EIP-712 type string of [`Action`].
 const ACTION_TYPE: &str = "Action(address target,bytes4 selector,uint256 maxValuePerCall)";
 /// EIP-712 type string of [`Session`] (referenced types appended, as EIP-712 requires).
-const SESSION_TYPE: &str = "Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
+pub const SESSION_TYPE: &str =
+    "Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\
 uint48 validUntil,uint48 period,Action[] actions,ArgRule[] argRules,SigningScope[] signing,\
 TokenLimit[] tokenLimits,address[] paymasters,uint256 maxTotalValue,uint256 maxGasCostPerOp,\
 uint64 maxUses,bytes32 salt)\
@@ -33,7 +34,7 @@ const TOKEN_LIMIT_TYPE: &str = "TokenLimit(address token,uint256 maxAmount)";
 /// EIP-712 type string of [`SigningScope`].
 const SIGNING_SCOPE_TYPE: &str = "SigningScope(bytes32 appDomain,bytes32 contentsType)";
 /// EIP-712 type string of [`SessionGrant`] (referenced types appended in name order).
-const SESSION_GRANT_TYPE: &str = "SessionGrant(Session session,uint256 nonce,uint48 deadline)\
+pub const SESSION_GRANT_TYPE: &str = "SessionGrant(Session session,uint256 nonce,uint48 deadline)\
 Action(address target,bytes4 selector,uint256 maxValuePerCall)\
 ArgRule(address target,bytes4 selector,uint16 offset,uint8 condition,bytes32 value)\
 Session(address account,uint8 keyType,bytes32 key,uint48 validAfter,\

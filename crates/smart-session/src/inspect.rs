@@ -488,6 +488,8 @@ mod tests {
         interface::{Execution, ISmartSessions, SessionExecution, SessionRevocation, TokenLimit},
     };
 
+    use serde_json::json;
+
     use super::*;
     use crate::{encode, policy::Policy};
 
@@ -688,11 +690,16 @@ mod tests {
         let lines: Vec<_> = text.lines().collect();
         assert_eq!(
             lines[3],
-            format!("  P-256 session key signature (r ‖ s) {}", hex(&signed[..64]))
+            format!("  session P-256 key signature (r ‖ s) {}", hex(&signed[..64]))
         );
         assert_eq!(
             lines[4],
-            format!("  P-256 public key (x ‖ y) {}, key id {}", hex(&signed[64..]), key.key_id())
+            format!(
+                "  session P-256 public key (x ‖ y) {}, key id {} (the session's key must be this \
+                 id)",
+                hex(&signed[64..]),
+                key.key_id()
+            )
         );
         assert!(text.contains("contents type Challenge("), "{text}");
     }

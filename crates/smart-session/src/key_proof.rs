@@ -100,9 +100,14 @@ impl<'a> KeyProof<'a> {
 
     /// The proof's parts as JSON, with the session it names when known.
     pub(crate) fn json(&self, permission_id: Option<alloy_primitives::B256>) -> Value {
+        // P-256: `r ‖ s`, the public key apart; every other type: the whole signature.
+        let signature = match self.key_type {
+            KeyType::P256 => self.signature.get(..64).unwrap_or_default(),
+            _ => self.signature,
+        };
         let mut proof = json!({
             "keyType": self.key_type.keyword(),
-            "keySignature": hex::encode_prefixed(self.signature),
+            "keySignature": hex::encode_prefixed(signature),
             "periodIndex": self.period_index,
         });
         if let Some(id) = signer_id(self.key_type, self.signature) {

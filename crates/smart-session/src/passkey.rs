@@ -53,28 +53,48 @@ impl Passkey {
         Self { key: key.signing_key().clone(), rp_id: rp_id.into(), user_verified }
     }
 
-    /// The assertion a browser would return for the challenge `message`.
-    pub fn assert(&self, message: B256) -> Assertion {
-        let mut authenticator_data = Sha256::digest(self.rp_id.as_bytes()).to_vec();
-        let flags = FLAG_USER_PRESENT | if self.user_verified { FLAG_USER_VERIFIED } else { 0 };
-        authenticator_data.push(flags);
-        authenticator_data.extend([0; 4]);
+    /// `authenticatorData` as this authenticator writes it: `sha256(rp id) ‖ flags ‖ 0`.
+    pub fn authenticator_data(&self) -> Vec<u8> {
+        let mut data = Sha256::digest(self.rp_id.as_bytes()).to_vec();
+        data.push(FLAG_USER_PRESENT | if self.user_verified { FLAG_USER_VERIFIED } else { 0 });
+        data.extend([0; 4]);
+        data
+    }
+
+    /// `clientDataJSON` as a browser writes it for the challenge `message` on `https://<rp id>`.
+    pub fn client_data_json(&self, message: B256) -> String {
         let challenge =
             String::from_utf8(base64url(&message).to_vec()).expect("base64url is ASCII");
-        let client_data_json = format!(
+        format!(
             r#"{{"type":"webauthn.get","challenge":"{challenge}","origin":"https://{}","crossOrigin":false}}"#,
             self.rp_id
-        );
-        let signed =
-            [authenticator_data.as_slice(), &Sha256::digest(client_data_json.as_bytes())].concat();
+        )
+    }
+
+    /// The assertion a browser would return for the challenge `message`.
+    pub fn assert(&self, message: B256) -> Assertion {
+        self.sign_parts(self.authenticator_data(), self.client_data_json(message), 23, 1)
+    }
+
+    /// An assertion of these parts, signed by the key (low-`s`): for client data a browser
+    /// wrote another way, or for tests that bend one part.
+    pub fn sign_parts(
+        &self,
+        authenticator_data: Vec<u8>,
+        client_data_json: String,
+        challenge_index: u16,
+        type_index: u16,
+    ) -> Assertion {
+        let client_data_hash = Sha256::digest(client_data_json.as_bytes());
+        let signed = [authenticator_data.as_slice(), &client_data_hash].concat();
         // `Signer::sign` hashes its message with SHA-256: it signs sha256(signed).
         let signature: Signature = self.key.sign(&signed);
         let signature = signature.normalize_s().unwrap_or(signature);
         let point = self.key.verifying_key().to_encoded_point(false);
         Assertion {
             authenticator_data,
-            challenge_index: 23,
-            type_index: 1,
+            challenge_index,
+            type_index,
             client_data_json,
             signature: signature.to_bytes().into(),
             public_key: point.as_bytes()[1..].try_into().expect("0x04 ‖ x ‖ y"),

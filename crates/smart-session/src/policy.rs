@@ -1303,7 +1303,7 @@ mod tests {
         let ed25519 = Policy::parse("key_type = \"ed25519\"").unwrap_err();
         assert!(ed25519
             .message
-            .contains("unknown variant `ed25519`, expected `secp256k1` or `p256`"));
+            .contains("unknown variant `ed25519`, expected one of `secp256k1`, `p256`, `webauthn`, `webauthn-uv`, `multisig`"), "{}", ed25519.message);
     }
 
     #[test]
