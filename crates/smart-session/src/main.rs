@@ -489,12 +489,17 @@ fn run(cli: Cli) -> Result<String, String> {
             // clap gives both or neither.
             let (Some(nonce), Some(deadline)) = (nonce, deadline) else {
                 let key = policy.key().map_err(in_file(&path))?;
-                if policy.key_type == KeyType::P256 {
+                if policy.key_type != KeyType::Secp256k1 {
                     return Err(format!(
-                        "{}: a P-256 session key sends no transactions (the module checks the \
+                        "{}: a {} session key sends no transactions (the module checks the \
                          sender against its id {}): sign for a relayer with --nonce and \
                          --deadline",
                         path.display(),
+                        match policy.key_type {
+                            KeyType::P256 => "P-256",
+                            KeyType::Multisig => "multisig",
+                            _ => "WebAuthn",
+                        },
                         key.id()
                     ));
                 }

@@ -1014,3 +1014,85 @@ fn sign_message_refuses_what_no_scope_allows_and_a_missing_key() {
     let both = sign_message(SIGNING_POLICY, &["--message", "hi", "--typed-data", CHALLENGE], &key);
     assert_eq!(both.status.code(), Some(2));
 }
+
+const PASSKEY_POLICY: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/passkey-session.toml");
+const MULTISIG_POLICY: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/multisig-session.toml");
+
+/// `sign-userop` of `policy` (with `keys` in the environment): the signature, and what
+/// `inspect --json` makes of it.
+fn signed_and_inspected(
+    policy: &str,
+    hash: B256,
+    keys: &[(&str, &str)],
+) -> (Bytes, serde_json::Value) {
+    let args = ["sign-userop", "--mode", "use", "--hash", &hash.to_string(), "--now", "1800000000"];
+    let args = [&args[..], &["--at", "1800000000", "--policy", policy]].concat();
+    let bytes: Bytes = stdout(&run(&args, keys)).trim().parse().unwrap();
+    let inspected =
+        serde_json::from_str(&stdout(&run(&["inspect", &bytes.to_string(), "--json"], &[])))
+            .unwrap();
+    (bytes, inspected)
+}
+
+#[test]
+fn a_passkey_session_signs_operations_with_a_webauthn_assertion() {
+    use session_core::webauthn::Assertion;
+    let policy = Policy::parse(&std::fs::read_to_string(PASSKEY_POLICY).unwrap()).unwrap();
+    let session = policy.session(1_800_000_000).unwrap();
+    let permission_id = session.permission_id(policy.chain_id, policy.module);
+    let hash = B256::repeat_byte(0x99);
+    let keys = [("SESSION_P256_PRIVATE_KEY", P256_KEY), ("SESSION_WEBAUTHN_RP_ID", "game.example")];
+    let (bytes, inspected) = signed_and_inspected(PASSKEY_POLICY, hash, &keys);
+    assert_eq!(&bytes[1..33], permission_id.as_slice());
+    let assertion = Assertion::parse(&bytes[33..]).unwrap();
+    assert!(assertion.claims(&session_op_hash(hash, permission_id, 0), true));
+    assert_eq!(inspected["proof"]["keyType"], "webauthn");
+    assert_eq!(
+        json_field::<Address>(&inspected["proof"], "keyId"),
+        Address::from_word(session.key)
+    );
+    let text = stdout(&run(&["inspect", &bytes.to_string()], &[]));
+    assert!(text.contains("user present: set, user verified: set"), "{text}");
+    assert!(text.contains(r#"clientDataJSON {"type":"webauthn.get","challenge":""#), "{text}");
+    // Without the site, no assertion.
+    let alone = [("SESSION_P256_PRIVATE_KEY", P256_KEY)];
+    let args = ["sign-userop", "--mode", "use", "--hash", &hash.to_string(), "--now", "1800000000"];
+    let args = [&args[..], &["--policy", PASSKEY_POLICY]].concat();
+    assert_eq!(failed(run(&args, &alone), 1), "error: SESSION_WEBAUTHN_RP_ID is not set\n");
+}
+
+#[test]
+fn a_multisig_session_signs_operations_with_two_of_its_three_keys() {
+    use session_core::multisig::Multisig;
+    let policy = Policy::parse(&std::fs::read_to_string(MULTISIG_POLICY).unwrap()).unwrap();
+    let session = policy.session(1_800_000_000).unwrap();
+    let permission_id = session.permission_id(policy.chain_id, policy.module);
+    let hash = B256::repeat_byte(0x99);
+    let two = format!("0x{},0x{}", "31".repeat(32), "33".repeat(32));
+    let (bytes, inspected) =
+        signed_and_inspected(MULTISIG_POLICY, hash, &[("SESSION_PRIVATE_KEYS", &two)]);
+    // The signature, then period 0's index.
+    let (signature, index) = bytes[33..].split_at(bytes.len() - 33 - 4);
+    assert_eq!(index, [0, 0, 0, 0]);
+    let multisig = Multisig::parse(signature).unwrap();
+    assert_eq!(multisig.key_id(), Address::from_word(session.key));
+    let message = session_op_hash(hash, permission_id, 0);
+    for entry in multisig.signatures() {
+        let (signer, ecdsa) = entry.unwrap();
+        let signature = Signature::from_raw(ecdsa).unwrap();
+        assert_eq!(signature.recover_address_from_prehash(&message).unwrap(), signer);
+    }
+    assert_eq!(inspected["proof"]["keyType"], "multisig");
+    assert_eq!(inspected["proof"]["periodIndex"], 0);
+    // One key short, or a key outside the set: refused before signing.
+    let one = format!("0x{}", "31".repeat(32));
+    let args = ["sign-userop", "--mode", "use", "--hash", &hash.to_string(), "--now", "1800000000"];
+    let args = [&args[..], &["--at", "1800000000", "--policy", MULTISIG_POLICY]].concat();
+    let refusal =
+        "error: SESSION_PRIVATE_KEYS: give exactly 2 keys (comma-separated), each of a signer\n";
+    assert_eq!(failed(run(&args, &[("SESSION_PRIVATE_KEYS", &one)]), 1), refusal);
+    let outside = format!("0x{},0x{}", "31".repeat(32), "34".repeat(32));
+    assert_eq!(failed(run(&args, &[("SESSION_PRIVATE_KEYS", &outside)]), 1), refusal);
+}
