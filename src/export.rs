@@ -8,9 +8,13 @@ use alloc::{string::String, vec::Vec};
 use alloy_json_abi::{InternalType, JsonAbi, Param};
 use alloy_sol_types::SolStruct;
 
-use session_core::interface::{
-    Action, ArgRule, ChainDigest, EnableSession, ISmartSessions, PackedUserOperation, Session,
-    SessionExecution, SessionGrant, SessionRevocation, SessionState, SigningScope, TokenLimit,
+use session_core::{
+    eip712::{DOMAIN_NAME, DOMAIN_VERSION},
+    interface::{
+        Action, ArgRule, ChainDigest, EnableSession, ISmartSessions, MultiChainGrant,
+        PackedUserOperation, Session, SessionExecution, SessionGrant, SessionRevocation,
+        SessionState, SigningScope, TokenLimit,
+    },
 };
 
 /// The Solidity interface `ISmartSessions`, with its structs, events and errors.
@@ -94,4 +98,72 @@ fn name_structs(params: &mut [Param], structs: &[(String, Vec<String>)]) {
                 Some(InternalType::Struct { contract: None, ty: format!("{name}{array}") });
         }
     }
+}
+
+/// The EIP-712 types of everything signed for the module, as `eth_signTypedData_v4` takes them:
+/// per primary type, its `types` (with `EIP712Domain`) and which domain it is signed under.
+/// The domain's `chainId` and `verifyingContract` are the chain's and the deployment's, to
+/// fill in; `tests/abi.rs` fills them and checks each type hashes to the module's digest.
+pub fn typed_data_types() -> String {
+    let module_domain = serde_json::json!([
+        { "name": "name", "type": "string" },
+        { "name": "version", "type": "string" },
+        { "name": "chainId", "type": "uint256" },
+        { "name": "verifyingContract", "type": "address" },
+    ]);
+    let chain_free_domain = serde_json::json!([
+        { "name": "name", "type": "string" },
+        { "name": "version", "type": "string" },
+    ]);
+    let message = |encode_type: &str, domain: &serde_json::Value, signer: &str| {
+        let mut types = serde_json::Map::new();
+        types.insert("EIP712Domain".into(), domain.clone());
+        let mut primary = None;
+        for declaration in encode_type.split_inclusive(')') {
+            let (name, fields) =
+                declaration.trim_end_matches(')').split_once('(').expect("Name(fields)");
+            primary.get_or_insert_with(|| String::from(name));
+            let fields: Vec<_> = fields
+                .split(',')
+                .filter_map(|field| field.split_once(' '))
+                .map(|(ty, name)| serde_json::json!({ "name": name, "type": ty }))
+                .collect();
+            types.insert(name.into(), fields.into());
+        }
+        serde_json::json!({ "primaryType": primary, "signer": signer, "types": types })
+    };
+    let json = serde_json::json!({
+        "domain": {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": "the chain's id",
+            "verifyingContract": "the module's address",
+        },
+        "chainFreeDomain": { "name": DOMAIN_NAME, "version": DOMAIN_VERSION },
+        "messages": {
+            "SessionGrant": message(
+                &SessionGrant::eip712_encode_type(),
+                &module_domain,
+                "the account's owner (checked by the account's ERC-1271), for ENABLE mode",
+            ),
+            "MultiChainGrant": message(
+                &MultiChainGrant::eip712_encode_type(),
+                &chain_free_domain,
+                "the account's owner, once for several chains (chainFreeDomain)",
+            ),
+            "SessionExecution": message(
+                &SessionExecution::eip712_encode_type(),
+                &module_domain,
+                "the session key, for executeAsSessionBySignature",
+            ),
+            "SessionRevocation": message(
+                &SessionRevocation::eip712_encode_type(),
+                &module_domain,
+                "the session key, for revokeSessionBySignature",
+            ),
+        },
+    });
+    let mut text = serde_json::to_string_pretty(&json).expect("JSON values print");
+    text.push('\n');
+    text
 }

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use session_core::interface::{
     Action, ArgRule, Error, ISmartSessions::*, PackedUserOperation, Session,
 };
-use stylus_smart_sessions::export::{json_abi, solidity_interface};
+use stylus_smart_sessions::export::{json_abi, solidity_interface, typed_data_types};
 use support::{
     evm::{IModule, IValidator},
     *,
@@ -123,6 +123,60 @@ fn abi_directory_is_fresh() {
         json_abi(),
         "{stale}"
     );
+    assert_eq!(
+        std::fs::read_to_string(format!("{dir}/typed-data.json")).expect(stale),
+        typed_data_types(),
+        "{stale}"
+    );
+}
+
+#[test]
+fn published_typed_data_types_hash_to_the_modules_digests() {
+    use alloy_primitives::aliases::U48;
+    use session_core::interface::{SessionExecution, SessionGrant, SessionRevocation};
+    use smart_session::typed_data::{
+        execution_typed_data, grant_typed_data, revocation_typed_data,
+    };
+
+    let published: serde_json::Value = serde_json::from_str(&typed_data_types()).unwrap();
+    // What a wallet holding only abi/typed-data.json signs: its types, the domain filled in
+    // for this chain and deployment, and the message.
+    let signed = |primary: &str, message: serde_json::Value| {
+        let mut domain = published["domain"].clone();
+        domain["chainId"] = CHAIN_ID.into();
+        domain["verifyingContract"] = MODULE.to_string().into();
+        let typed = serde_json::json!({
+            "types": published["messages"][primary]["types"],
+            "primaryType": primary,
+            "domain": domain,
+            "message": message,
+        });
+        serde_json::from_value::<alloy_dyn_abi::TypedData>(typed)
+            .unwrap()
+            .eip712_signing_hash()
+            .unwrap()
+    };
+    let mut session = game_session(ALICE, &SessionKey::from_seed(1));
+    session.paymasters = vec![Address::repeat_byte(0xa5)];
+    let grant = SessionGrant { session, nonce: U256::from(3), deadline: U48::from(NOW + 60) };
+    let message = grant_typed_data(&grant, CHAIN_ID, MODULE).message;
+    assert_eq!(signed("SessionGrant", message), grant.digest(CHAIN_ID, MODULE));
+    let id = B256::repeat_byte(7);
+    let execution = SessionExecution {
+        account: ALICE,
+        permissionId: id,
+        nonce: U256::from(1),
+        deadline: U48::from(NOW),
+        callData: execute_single(GAME, 0, &move_data(1, 1)),
+    };
+    let message = execution_typed_data(&execution, CHAIN_ID, MODULE).message;
+    assert_eq!(signed("SessionExecution", message), execution.digest(CHAIN_ID, MODULE));
+    let revocation =
+        SessionRevocation { account: ALICE, permissionId: id, deadline: U48::from(NOW) };
+    let message = revocation_typed_data(&revocation, CHAIN_ID, MODULE).message;
+    assert_eq!(signed("SessionRevocation", message), revocation.digest(CHAIN_ID, MODULE));
+    let chain_free = &published["messages"]["MultiChainGrant"]["types"]["EIP712Domain"];
+    assert_eq!(chain_free.as_array().unwrap().len(), 2, "name and version only");
 }
 
 #[test]
