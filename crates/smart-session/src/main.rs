@@ -16,11 +16,14 @@ use smart_session::{
     calls::{batch_calldata, CallSpec},
     encode::{self, MultisigSigner, P256Signer, SessionSigner, Signer},
     erc1271::{AccountDomain, AppMessage},
-    erc7715::{policy_from_requests, requests_from_session, PermissionRequest},
+    erc7715::{
+        policy_from_requests, read_requests, requests_from_session, response,
+        supported_permissions, PermissionRequest,
+    },
     inspect::{describe_session, explain},
     interface::{SessionExecution, SessionRevocation},
     passkey::Passkey,
-    policy::{Policy, PolicyKey},
+    policy::{GrantPolicy, Policy, PolicyKey},
     typed_data::{execution_typed_data, grant_typed_data, revocation_typed_data},
 };
 
@@ -264,6 +267,27 @@ enum Permissions {
         #[arg(long)]
         now: Option<u64>,
     },
+    /// A request array → the wallet's response granting it as a session: each request with
+    /// its `context` (module, account, permissionId), as `wallet_requestExecutionPermissions`
+    /// returns them.
+    Respond {
+        /// The request array, as a dApp sends it.
+        request: PathBuf,
+        /// The module's address on that chain.
+        #[arg(long)]
+        module: Address,
+        /// The session's start, unix seconds (its permissionId depends on it), unless the
+        /// requests name a `startTime`.
+        #[arg(long)]
+        now: u64,
+    },
+    /// The answer to `wallet_getSupportedExecutionPermissions`: the permission types a
+    /// session holds and the rule types each takes, on the given chains.
+    Supported {
+        /// A chain id (repeat for several).
+        #[arg(long = "chain-id", required = true)]
+        chain_ids: Vec<u64>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -300,6 +324,15 @@ fn in_file<E: Display>(path: &Path) -> impl Fn(E) -> String + '_ {
 
 fn read_policy(path: &Path) -> Result<Policy, String> {
     Policy::parse(&read(path)?).map_err(in_file(path))
+}
+
+/// The request array in `path`, in either ERC-7715 shape (a note on stderr for the older).
+fn requests_in(path: &Path) -> Result<Vec<PermissionRequest>, String> {
+    let (requests, note) = read_requests(&read(path)?).map_err(in_file(path))?;
+    if let Some(note) = note {
+        eprintln!("note: {}: {note}", path.display());
+    }
+    Ok(requests)
 }
 
 fn env_key(name: &str) -> Result<String, String> {
@@ -596,10 +629,24 @@ fn run(cli: Cli) -> Result<String, String> {
             Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
         }
         Command::Permissions(Permissions::From7715 { request, module }) => {
-            let requests: Vec<PermissionRequest> =
-                serde_json::from_str(&read(&request)?).map_err(in_file(&request))?;
-            let policy = policy_from_requests(&requests, module).map_err(in_file(&request))?;
+            let requests = requests_in(&request)?;
+            let mut policy = policy_from_requests(&requests, module).map_err(in_file(&request))?;
+            // So that `grant` takes the policy as it is: a grant the owner can enable for an
+            // hour, under the account's first grant nonce (edit both as needed).
+            policy.grant = Some(GrantPolicy { nonce: 0, valid_for: "1h".into() });
             Ok(serde_json::to_string_pretty(&policy).expect("a policy prints"))
+        }
+        Command::Permissions(Permissions::Respond { request, module, now }) => {
+            let requests = requests_in(&request)?;
+            let policy = policy_from_requests(&requests, module).map_err(in_file(&request))?;
+            let session = policy.session(now).map_err(in_file(&request))?;
+            let permission_id = session.permission_id(policy.chain_id, module);
+            let granted = response(&requests, module, permission_id).map_err(in_file(&request))?;
+            Ok(serde_json::to_string_pretty(&granted).expect("a response prints"))
+        }
+        Command::Permissions(Permissions::Supported { chain_ids }) => {
+            Ok(serde_json::to_string_pretty(&supported_permissions(&chain_ids))
+                .expect("JSON values print"))
         }
         Command::Permissions(Permissions::To7715 { policy: path, now }) => {
             let policy = read_policy(&path)?;

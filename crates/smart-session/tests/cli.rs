@@ -814,6 +814,20 @@ fn permissions_convert_a_periodic_erc_7715_allowance_to_a_period_and_back() {
         serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
     asked[0]["permission"]["data"].as_object_mut().unwrap().remove("justification");
     assert_eq!(serde_json::from_str::<serde_json::Value>(&back).unwrap(), asked);
+
+    // The policy goes to `grant` as it is (it carries a grant table), and the wallet's
+    // response names the same session in its context.
+    let path = dir.join("policy.json");
+    let grant = stdout(&run(&["grant", path.to_str().unwrap(), "--json"], &[]));
+    let grant: serde_json::Value = serde_json::from_str(&grant).unwrap();
+    let respond = ["permissions", "respond", example, "--module", module, "--now", "1800000000"];
+    let response: serde_json::Value = serde_json::from_str(&stdout(&run(&respond, &[]))).unwrap();
+    let context: Bytes = json_field(&response[0], "context");
+    assert_eq!(&context[64..], json_field::<B256>(&grant, "permissionId").as_slice());
+    let supported = ["permissions", "supported", "--chain-id", "421614"];
+    let supported: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&supported, &[]))).unwrap();
+    assert_eq!(supported["erc20-token-periodic"]["chainIds"][0], "0x66eee");
 }
 
 /// The example policy with signing scopes, and the example typed data it allows.

@@ -44,6 +44,17 @@
 //! approve action, a token transfer without a token limit, a token limit without a transfer
 //! action, and a period with a use limit or with no amount to count are refused.
 //! `contract-call` is the shape viem and Reown use, not one the current ERC defines.
+//!
+//! As wallets meet it ([`read_requests`], [`response`], [`supported_permissions`]): an
+//! `isAdjustmentAllowed` on a rule is accepted and one missing on a permission reads as
+//! `false` (a session is granted as asked either way); the older `wallet_grantPermissions`
+//! shape (`signer`, `expiry`, `permissions` with `policies`) is read into the current one, with
+//! a note; the response is each request with `context` = `abi.encode(module, account,
+//! permissionId)`, what a dApp keeps to use the session, and `delegationManager` = the module;
+//! `wallet_getSupportedExecutionPermissions` is answered per chain. A `native-token-…`
+//! permission alone is refused with the rule to add (a `payee`, or a `contract-call` with a
+//! `valueLimit`): the module allows calls by target, and an allowance with no target could
+//! move nothing.
 
 use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
@@ -53,9 +64,13 @@ mod request;
 mod session;
 #[cfg(test)]
 mod tests;
+mod wallet;
 
 pub use request::policy_from_requests;
 pub use session::requests_from_session;
+pub use wallet::{
+    context, read_requests, response, supported_permissions, GrantedPermission, OLDER_DRAFT,
+};
 
 /// One `wallet_requestExecutionPermissions` request.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -82,7 +97,9 @@ pub struct Permission {
     /// `native-token-allowance`, `contract-call`, …
     #[serde(rename = "type")]
     pub kind: String,
-    /// Whether the wallet may grant less than asked (a session is granted as asked).
+    /// Whether the wallet may grant less than asked (a session is granted as asked); absent
+    /// (MetaMask leaves it out when unset): not.
+    #[serde(default)]
     pub is_adjustment_allowed: bool,
     /// The type's fields.
     pub data: Value,
@@ -97,6 +114,16 @@ pub struct Rule {
     pub kind: String,
     /// The rule's fields.
     pub data: Value,
+    /// What some senders put on rules too; a session is granted as asked either way.
+    #[serde(default, rename = "isAdjustmentAllowed", skip_serializing_if = "Option::is_none")]
+    pub is_adjustment_allowed: Option<bool>,
+}
+
+impl Rule {
+    /// A rule of `kind` with `data`.
+    pub fn new(kind: &str, data: Value) -> Self {
+        Self { kind: kind.into(), data, is_adjustment_allowed: None }
+    }
 }
 
 // The permission types a session can hold.

@@ -62,15 +62,12 @@ pub fn requests_from_session(
     let kind = |allowance: &str, periodic: &str| {
         if period == 0 { allowance } else { periodic }.to_string()
     };
-    let mut rules = vec![Rule {
-        kind: "expiry".into(),
-        data: serde_json::json!({ "timestamp": session.validUntil.to::<u64>() }),
-    }];
+    let mut rules = vec![Rule::new(
+        "expiry",
+        serde_json::json!({ "timestamp": session.validUntil.to::<u64>() }),
+    )];
     if session.maxUses != u64::MAX {
-        rules.push(Rule {
-            kind: "call-limit".into(),
-            data: serde_json::json!({ "count": session.maxUses }),
-        });
+        rules.push(Rule::new("call-limit", serde_json::json!({ "count": session.maxUses })));
     }
     let sends_value = session.actions.iter().any(|action| !action.maxValuePerCall.is_zero());
     if !session.maxGasCostPerOp.is_zero() {
@@ -79,13 +76,10 @@ pub fn requests_from_session(
         if !sends_value {
             data["maxTotal"] = serde_json::json!(session.maxTotalValue);
         }
-        rules.push(Rule { kind: "gas-cost".into(), data });
+        rules.push(Rule::new("gas-cost", data));
     }
     if !session.paymasters.is_empty() {
-        rules.push(Rule {
-            kind: "paymaster".into(),
-            data: serde_json::json!({ "addresses": session.paymasters }),
-        });
+        rules.push(Rule::new("paymaster", serde_json::json!({ "addresses": session.paymasters })));
     }
     let request = |permission: Permission, extra: Option<Rule>| PermissionRequest {
         chain_id: U256::from(chain_id),
@@ -119,10 +113,8 @@ pub fn requests_from_session(
     }
     if sends_value {
         let payees: Vec<_> = transfers.iter().map(|action| action.target).collect();
-        let payee_rule = (!payees.is_empty()).then(|| Rule {
-            kind: "payee".into(),
-            data: serde_json::json!({ "addresses": payees }),
-        });
+        let payee_rule = (!payees.is_empty())
+            .then(|| Rule::new("payee", serde_json::json!({ "addresses": payees })));
         requests.push(request(
             Permission {
                 kind: kind(NATIVE_TOKEN_ALLOWANCE, NATIVE_TOKEN_PERIODIC),

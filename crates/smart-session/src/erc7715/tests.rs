@@ -436,3 +436,91 @@ fn sessions_with_what_erc_7715_cannot_say_of_periods_rules_and_keys_are_refused(
         error("argRules", "ERC-7715 has no argument rules")
     );
 }
+
+/// A contract-call request for the game in the current shape, `extra` spliced into its rules.
+fn game_call_request(extra_rules: &str) -> String {
+    format!(
+        r#"[{{
+        "chainId": "0x66eee",
+        "from": "0xa11cea11cea11cea11cea11cea11cea11cea11ce",
+        "to": "0xb595b18c88b1f651ca387489067f855b5c8e6720",
+        "permission": {{"type": "contract-call",
+                       "data": {{"address": "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e",
+                                "calls": ["move(uint8,uint8)"]}}}},
+        "rules": [{{"type": "expiry", "data": {{"timestamp": 1800007200}}, "isAdjustmentAllowed": false}}{extra_rules}]
+    }}]"#
+    )
+}
+
+#[test]
+fn senders_shapes_are_accepted_adjustment_flags_and_all() {
+    // No isAdjustmentAllowed on the permission (MetaMask leaves it out), one on a rule.
+    let (requests, note) = read_requests(&game_call_request("")).unwrap();
+    assert_eq!(note, None);
+    assert!(!requests[0].permission.is_adjustment_allowed);
+    assert_eq!(requests[0].rules[0].is_adjustment_allowed, Some(false));
+    let policy = policy_from_requests(&requests, MODULE).unwrap();
+    assert_eq!(policy.actions[0].function.as_deref(), Some("move(uint8,uint8)"));
+}
+
+#[test]
+fn the_older_grant_permissions_draft_is_read_into_the_current_shape_with_a_note() {
+    let older = r#"[{
+        "chainId": "0x66eee",
+        "address": "0xa11cea11cea11cea11cea11cea11cea11cea11ce",
+        "expiry": 1800007200,
+        "signer": {"type": "account", "data": {"address": "0xb595b18c88b1f651ca387489067f855b5c8e6720"}},
+        "permissions": [{"type": "contract-call", "required": true,
+                         "data": {"address": "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e",
+                                  "calls": ["move(uint8,uint8)"]},
+                         "policies": [{"type": "call-limit", "data": {"count": 5}}]}]
+    }]"#;
+    let (requests, note) = read_requests(older).unwrap();
+    assert_eq!(note, Some(OLDER_DRAFT));
+    let current =
+        read_requests(&game_call_request(r#",{"type": "call-limit", "data": {"count": 5}}"#))
+            .unwrap()
+            .0;
+    let session = |requests: &[PermissionRequest]| {
+        policy_from_requests(requests, MODULE).unwrap().session(NOW).unwrap()
+    };
+    assert_eq!(session(&requests), session(&current));
+    assert_eq!(session(&requests).maxUses, 5);
+
+    // A key signer: its secp256k1 public key's address (the generator point: key 1).
+    let g = "0x0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8";
+    let keyed = older.replace(
+        r#"{"type": "account", "data": {"address": "0xb595b18c88b1f651ca387489067f855b5c8e6720"}}"#,
+        &format!(r#"{{"type": "key", "data": {{"type": "secp256k1", "publicKey": "{g}"}}}}"#),
+    );
+    let (requests, _) = read_requests(&keyed).unwrap();
+    assert_eq!(requests[0].to, address!("7e5f4552091a69125d5dfcb7b8c2659029395bdf"));
+    // A P-256 key or several keys: refused, naming the signer.
+    let p256 = keyed.replace("secp256k1", "secp256r1");
+    assert_eq!(read_requests(&p256).unwrap_err().field, "[0].signer");
+}
+
+#[test]
+fn the_response_carries_the_context_a_dapp_keeps() {
+    use alloy_sol_types::SolValue;
+    let requests = read_requests(&game_call_request("")).unwrap().0;
+    let policy = policy_from_requests(&requests, MODULE).unwrap();
+    let id = policy.session(NOW).unwrap().permission_id(policy.chain_id, MODULE);
+    let granted = response(&requests, MODULE, id).unwrap();
+    assert_eq!(granted[0].delegation_manager, MODULE);
+    let (module, account, permission_id) =
+        <(Address, Address, B256)>::abi_decode(&granted[0].context).unwrap();
+    assert_eq!((module, account, permission_id), (MODULE, policy.account, id));
+    let json = serde_json::to_value(&granted).unwrap();
+    assert_eq!(json[0]["permission"]["type"], "contract-call", "the request, flattened");
+    assert!(json[0]["context"].as_str().unwrap().starts_with("0x"));
+    assert_eq!(json[0]["dependencies"], serde_json::json!([]));
+
+    let supported = supported_permissions(&[421_614]);
+    assert_eq!(supported["contract-call"]["chainIds"], serde_json::json!(["0x66eee"]));
+    assert!(supported["native-token-periodic"]["ruleTypes"]
+        .as_array()
+        .unwrap()
+        .contains(&"payee".into()));
+    assert!(supported.get("native-token-stream").is_none(), "streams are not supported");
+}
