@@ -52,6 +52,23 @@ impl CallSpec {
     }
 }
 
+/// `signature` (`move(uint8,uint8)`) as a function whose every input type is one the ABI has:
+/// the one parser of function signatures, for policies and call data alike (alloy's parser
+/// alone takes `bytez[]` as a type name).
+///
+/// # Errors
+/// [`PolicyError`] on `field` for a signature that does not parse or names an unknown type.
+pub fn parse_function(field: &str, signature: &str) -> Result<Function, PolicyError> {
+    let function = Function::parse(signature)
+        .map_err(|e| policy::error(field, format!("`{signature}`: {e}")))?;
+    for input in &function.inputs {
+        input.resolve().map_err(|_| {
+            policy::error(field, format!("`{signature}`: `{}` is no ABI type", input.ty))
+        })?;
+    }
+    Ok(function)
+}
+
 /// `signature`'s selector followed by `args` ABI-encoded as its inputs say.
 ///
 /// # Errors
@@ -62,8 +79,7 @@ pub fn function_data(
     signature: &str,
     args: &[String],
 ) -> Result<Vec<u8>, PolicyError> {
-    let function = Function::parse(signature)
-        .map_err(|e| policy::error(field, format!("`{signature}`: {e}")))?;
+    let function = parse_function(field, signature)?;
     if args.len() != function.inputs.len() {
         let message = format!("takes {} arguments, {} given", function.inputs.len(), args.len());
         return Err(policy::error(field, format!("`{signature}` {message}")));

@@ -102,6 +102,9 @@ enum Command {
     Calldata {
         #[command(flatten)]
         calls: Calls,
+        /// One JSON object: the call data (`data`) and the calls it makes (`calls`).
+        #[arg(long)]
+        json: bool,
     },
     /// Run calls for the account through the module's executor path, without a bundler:
     /// prints the call data to send to the module (the policy's `module`).
@@ -313,7 +316,14 @@ fn system_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
+/// The file at `path`, or standard input for `-`.
 fn read(path: &Path) -> Result<String, String> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        return Ok(text);
+    }
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
@@ -512,7 +522,20 @@ fn run(cli: Cli) -> Result<String, String> {
             });
             Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
         }
-        Command::Calldata { calls } => Ok(calls.execute_calldata()?.to_string()),
+        Command::Calldata { calls, json } => {
+            let data = calls.execute_calldata()?;
+            if !json {
+                return Ok(data.to_string());
+            }
+            let decoded = session_core::calls::decode_execute(&data)
+                .map_err(|e| format!("the call data does not decode: {e:?}"))?;
+            let calls: Vec<_> = decoded
+                .iter()
+                .map(|call| json!({"to": call.target, "value": call.value, "data": Bytes::copy_from_slice(call.data)}))
+                .collect();
+            Ok(serde_json::to_string_pretty(&json!({"data": data, "calls": calls}))
+                .expect("JSON values print"))
+        }
         Command::Execute { policy: path, now, nonce, deadline, calls, json } => {
             let policy = read_policy(&path)?;
             let session = policy.session(now).map_err(in_file(&path))?;

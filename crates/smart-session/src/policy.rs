@@ -17,7 +17,6 @@
 use std::collections::BTreeMap;
 
 use alloy_dyn_abi::{DynSolType, Specifier};
-use alloy_json_abi::Function;
 use alloy_primitives::{
     aliases::U48,
     keccak256,
@@ -37,7 +36,7 @@ use session_core::{
     Keyword,
 };
 
-use crate::keyword;
+use crate::{calls::parse_function, keyword};
 
 /// A policy file: who may act for which account, when, on what, for how much.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -354,11 +353,22 @@ pub fn error(field: impl Into<String>, message: impl Into<String>) -> PolicyErro
 /// # Errors
 /// The parser's error (naming the line and the key) on the field `TOML` or `JSON`.
 pub fn parse_text<T: DeserializeOwned>(text: &str) -> Result<T, PolicyError> {
-    if text.trim_start().starts_with('{') {
+    let parsed = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| error("JSON", e.to_string()))
     } else {
         toml::from_str(text).map_err(|e| error("TOML", e.to_string()))
-    }
+    };
+    parsed.map_err(|mut e| {
+        // The hex parser's words name no type: say what a hex field holds.
+        let hex = ["odd number of digits", "invalid string length", "invalid character"];
+        if hex.iter().any(|words| e.message.contains(words)) {
+            e.message = format!(
+                "{}\n(hex: an address is 0x and 40 hex digits, a key id or hash 0x and 64)",
+                e.message.trim_end()
+            );
+        }
+        e
+    })
 }
 
 impl Policy {
@@ -648,12 +658,7 @@ impl ActionPolicy {
                 .ok()
                 .filter(|selector| *selector != TRANSFER_SELECTOR)
                 .ok_or_else(|| error(field, format!("`{selector}` is no selector")))?,
-            Some(signature) => FixedBytes(
-                Function::parse(signature)
-                    .map_err(|e| error(field, format!("`{signature}`: {e}")))?
-                    .selector()
-                    .0,
-            ),
+            Some(signature) => FixedBytes(parse_function(field, signature)?.selector().0),
         })
     }
 }
@@ -681,7 +686,7 @@ impl ActionPolicy {
         // The argument types, when the function is a signature (not a bare selector).
         let inputs = match self.function.as_deref() {
             Some(signature) if !signature.starts_with("0x") => {
-                let function = Function::parse(signature).expect("parsed for the selector");
+                let function = parse_function(&field, signature)?;
                 let types = function
                     .inputs
                     .iter()
@@ -899,6 +904,7 @@ fn units(field: &str, text: &str, amount: &str, unit: Unit) -> Result<U256, Poli
 
 #[cfg(test)]
 mod tests {
+    use alloy_json_abi::Function;
     use alloy_primitives::{address, fixed_bytes};
 
     use super::*;
@@ -1317,5 +1323,30 @@ mod tests {
             Err(error("max_total_value", "`1.5 wei` has more than 0 decimals"))
         );
         assert!(wei("1 coin").unwrap_err().message.starts_with("`1 coin`: "));
+    }
+
+    #[test]
+    fn a_function_with_an_unknown_type_is_refused_as_call_data_refuses_it() {
+        let example = include_str!("../../../examples/game-session.toml");
+        let text = example.replace("move(uint8,uint8)", "multicall(uint,bytez[])");
+        let error = Policy::parse(&text).unwrap().session(1_800_000_000).unwrap_err();
+        assert_eq!(error.field, "actions[0].function");
+        assert_eq!(error.message, "`multicall(uint,bytez[])`: `bytez[]` is no ABI type");
+        let calldata = crate::calls::function_data("function", "multicall(uint,bytez[])", &[]);
+        assert_eq!(calldata.unwrap_err().message, error.message, "one parser");
+    }
+
+    #[test]
+    fn a_malformed_address_is_named_as_one() {
+        let example = include_str!("../../../examples/game-session.toml");
+        for bad in ["0xa11ce", "0xa11cea11cea11cea11cea11cea11cea11cea11zz"] {
+            let text = example.replace("0xa11cea11cea11cea11cea11cea11cea11cea11ce", bad);
+            let error = Policy::parse(&text).unwrap_err();
+            assert!(
+                error.message.contains("line 5")
+                    && error.message.contains("an address is 0x and 40 hex digits"),
+                "{error}"
+            );
+        }
     }
 }

@@ -1110,3 +1110,43 @@ fn a_multisig_session_signs_operations_with_two_of_its_three_keys() {
     let outside = format!("0x{},0x{}", "31".repeat(32), "34".repeat(32));
     assert_eq!(failed(run(&args, &[("SESSION_PRIVATE_KEYS", &outside)]), 1), refusal);
 }
+
+/// [`run`] with `input` on standard input.
+fn run_with_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smart-session"))
+        .args(args)
+        .env_remove("OWNER_PRIVATE_KEY")
+        .env_remove("SESSION_PRIVATE_KEY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_dash_reads_the_policy_from_standard_input() {
+    let policy = std::fs::read_to_string(POLICY).unwrap();
+    let text = stdout(&run_with_stdin(&["grant", "-", "--now", "1800000000"], &policy));
+    assert!(text.contains(&format!("grant digest {}", readme_digest())), "{text}");
+    let from_file = stdout(&run(&["grant", POLICY, "--now", "1800000000"], &[]));
+    assert_eq!(text, from_file);
+}
+
+#[test]
+fn calldata_prints_json_with_the_calls_it_makes() {
+    let args =
+        ["calldata", "--to", GAME, "--value", "0.01 ether", "--function", "move(uint8,uint8)"];
+    let plain = stdout(&run(&[&args[..], &["1", "2"]].concat(), &[]));
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&[&args[..], &["1", "2", "--json"]].concat(), &[])))
+            .unwrap();
+    assert_eq!(json["data"], plain.trim());
+    assert_eq!(json_field::<Address>(&json["calls"][0], "to"), GAME.parse::<Address>().unwrap());
+    assert_eq!(json_field::<U256>(&json["calls"][0], "value"), U256::from(10u64.pow(16)));
+    let data: Bytes = json_field(&json["calls"][0], "data");
+    assert_eq!(&data[..4], &[0x70, 0x1b, 0xd9, 0x85], "move(uint8,uint8)");
+}
