@@ -10,8 +10,8 @@ use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::{SolStruct, SolValue};
 use session_core::{
     interface::{
-        Error, ISmartSessions::*, PackedUserOperation, Session, SessionExecution, SessionGrant,
-        SessionRevocation, SigningScope,
+        Error, ISmartSessions::*, Session, SessionExecution, SessionGrant, SessionRevocation,
+        SigningScope,
     },
     session_key::KeyType,
     webauthn::base64url,
@@ -37,18 +37,7 @@ fn session_of(signer: &SessionSigner) -> Session {
 }
 
 fn enabled(signer: &SessionSigner) -> (Harness, B256) {
-    let mut harness = Harness::new();
-    harness.install(ALICE);
-    harness.install(ALICE);
-    let id = harness.enable(&session_of(signer)).unwrap();
-    (harness, id)
-}
-
-/// A USE operation whose key signature is `signature(the message the key signs)`.
-fn op_signed_with(id: B256, signature: impl Fn(B256) -> Vec<u8>) -> PackedUserOperation {
-    let mut op = user_op(ALICE, execute_single(GAME, 0, &move_data(1, 1)), Bytes::new());
-    op.signature = use_signature(id, &signature(session_op_hash(op_hash(&op), id, 0)));
-    op
+    alice_with(&session_of(signer))
 }
 
 fn passkey(seed: u8, user_verified: bool) -> (Passkey, SessionSigner) {

@@ -7,7 +7,7 @@ mod support;
 use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use alloy_sol_types::SolValue;
 use session_core::interface::{
-    Error, ISmartSessions::*, PackedUserOperation, Session, SessionExecution, SessionRevocation,
+    Error, ISmartSessions::*, Session, SessionExecution, SessionRevocation,
 };
 use support::*;
 
@@ -22,18 +22,7 @@ fn p256_session(key: &P256Key) -> Session {
 }
 
 fn enabled(key: &P256Key) -> (Harness, B256) {
-    let mut harness = Harness::new();
-    harness.install(ALICE);
-    harness.install(ALICE);
-    let id = harness.enable(&p256_session(key)).unwrap();
-    (harness, id)
-}
-
-/// A USE operation whose key signature is `signature(userOpHash)`.
-fn op_signed_with(id: B256, signature: impl Fn(B256) -> Vec<u8>) -> PackedUserOperation {
-    let mut op = user_op(ALICE, execute_single(GAME, 0, &move_data(1, 1)), Bytes::new());
-    op.signature = use_signature(id, &signature(session_op_hash(op_hash(&op), id, 0)));
-    op
+    alice_with(&p256_session(key))
 }
 
 #[test]

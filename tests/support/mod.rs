@@ -521,6 +521,24 @@ pub fn signed_for(
     op
 }
 
+/// Alice's free move as a USE operation of the session `id`, its key signature
+/// `signature(the message the key signs)`: for tests that bend the signature.
+pub fn op_signed_with(id: B256, signature: impl Fn(B256) -> Vec<u8>) -> PackedUserOperation {
+    let mut op = user_op(ALICE, execute_single(GAME, 0, &move_data(1, 1)), Bytes::new());
+    op.signature = use_signature(id, &signature(session_op_hash(op_hash(&op), id, 0)));
+    op
+}
+
+/// A harness where Alice installed the module as validator and executor and enabled
+/// `session`; its permission id.
+pub fn alice_with(session: &Session) -> (Harness, B256) {
+    let mut harness = Harness::new();
+    harness.install(ALICE);
+    harness.install(ALICE);
+    let id = harness.enable(session).unwrap();
+    (harness, id)
+}
+
 /// A key proof: the key's signature, then the period index for a session with periods.
 pub fn key_proof(signature: &[u8], period: Option<u32>) -> Bytes {
     match period {
