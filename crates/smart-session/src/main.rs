@@ -21,7 +21,7 @@ use smart_session::{
         supported_permissions, PermissionRequest,
     },
     inspect::{describe_session, explain},
-    interface::{SessionExecution, SessionRevocation},
+    interface::{SessionExecution, SessionGrant, SessionRevocation},
     passkey::Passkey,
     policy::{GrantPolicy, Policy, PolicyKey},
     typed_data::{execution_typed_data, grant_typed_data, revocation_typed_data},
@@ -312,8 +312,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// The current time, unix seconds: `SMART_SESSION_CLOCK` when set (reproducible runs and
+/// tests), else the system clock.
 fn system_now() -> u64 {
+    if let Some(clock) = std::env::var("SMART_SESSION_CLOCK").ok().and_then(|v| v.parse().ok()) {
+        return clock;
+    }
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// Refuses a grant that could never be used: its session's window or its deadline already
+/// past by the clock.
+fn check_not_past(grant: &SessionGrant, path: &Path) -> Result<(), String> {
+    let clock = system_now();
+    let (until, deadline) = (grant.session.validUntil.to::<u64>(), grant.deadline.to::<u64>());
+    if until < clock {
+        return Err(format!(
+            "{}: the session's window ends at {until}, before now ({clock}): nothing could use \
+             it (is --now the time you meant?)",
+            path.display()
+        ));
+    }
+    if deadline < clock {
+        return Err(format!(
+            "{}: the grant's deadline {deadline} is past ({clock}): nobody could enable it",
+            path.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The file at `path`, or standard input for `-`.
@@ -425,6 +451,7 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Grant { policy: path, now, sign, owner_prefix, json } => {
             let policy = read_policy(&path)?;
             let grant = policy.grant(now.unwrap_or_else(system_now)).map_err(in_file(&path))?;
+            check_not_past(&grant, &path)?;
             let (chain_id, module) = (policy.chain_id, policy.module);
             let digest = grant.digest(chain_id, module);
             let permission_id = grant.session.permission_id(chain_id, module);

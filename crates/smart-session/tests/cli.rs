@@ -28,7 +28,13 @@ const GAME: &str = "0x9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e9a3e";
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smart-session"));
-    command.args(args).env_remove("OWNER_PRIVATE_KEY").env_remove("SESSION_PRIVATE_KEY");
+    // The examples' sessions start at 1800000000: the CLI's clock is pinned there, so that
+    // they stay current whatever the date.
+    command
+        .args(args)
+        .env_remove("OWNER_PRIVATE_KEY")
+        .env_remove("SESSION_PRIVATE_KEY")
+        .env("SMART_SESSION_CLOCK", "1800000000");
     for (name, value) in env {
         command.env(name, value);
     }
@@ -1118,6 +1124,7 @@ fn run_with_stdin(args: &[&str], input: &str) -> Output {
         .args(args)
         .env_remove("OWNER_PRIVATE_KEY")
         .env_remove("SESSION_PRIVATE_KEY")
+        .env("SMART_SESSION_CLOCK", "1800000000")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -1149,4 +1156,25 @@ fn calldata_prints_json_with_the_calls_it_makes() {
     assert_eq!(json_field::<U256>(&json["calls"][0], "value"), U256::from(10u64.pow(16)));
     let data: Bytes = json_field(&json["calls"][0], "data");
     assert_eq!(&data[..4], &[0x70, 0x1b, 0xd9, 0x85], "move(uint8,uint8)");
+}
+
+#[test]
+fn a_grant_whose_window_or_deadline_is_past_is_refused() {
+    let output = run(&["grant", POLICY, "--now", "1000"], &[]);
+    assert_eq!(
+        failed(output, 1),
+        format!(
+            "error: {POLICY}: the session's window ends at 8200, before now (1800000000): nothing \
+             could use it (is --now the time you meant?)\n"
+        )
+    );
+    // The window is still open, the grant's hour to enable it is not.
+    let output = run(&["grant", POLICY, "--now", "1799996000"], &[]);
+    assert_eq!(
+        failed(output, 1),
+        format!(
+            "error: {POLICY}: the grant's deadline 1799999600 is past (1800000000): nobody could \
+             enable it\n"
+        )
+    );
 }
