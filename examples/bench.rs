@@ -323,8 +323,7 @@ fn main() {
         deadline: U48::from(NOW + 3600),
     };
     let digest = grant.digest(CHAIN_ID, MODULE);
-    let owner_signature: Bytes =
-        [world.owner_validator.to_vec(), world.owner.sign(digest).to_vec()].concat().into();
+    let owner_signature: Bytes = world.owner_signature(digest);
     let call = one_move(&world);
     let op = world.enable_op(grant, owner_signature, &key, call);
     rows.push(measure(

@@ -60,8 +60,7 @@ fn main() {
     let digest = grant.digest(CHAIN_ID, MODULE);
     let permission_id = grant.session.permission_id(CHAIN_ID, MODULE);
     println!("2. Alice signs the grant off-chain (no transaction)        digest {digest}");
-    let owner_signature: Bytes =
-        [world.owner_validator.to_vec(), world.owner.sign(digest).to_vec()].concat().into();
+    let owner_signature: Bytes = world.owner_signature(digest);
 
     let mut step = 3;
     let mut show = |what: &str, world: &mut World, op| {

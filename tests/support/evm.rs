@@ -5,7 +5,7 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolValue};
 use local_chain::{Chain, ExecutionResult, StylusFrame};
 use session_core::interface::{ISmartSessions, Session, SessionGrant};
-use smart_session::encode::enable_signature;
+use smart_session::{accounts::AccountKind, encode::enable_signature};
 use stylus_smart_sessions::programs::{TEST_EXECUTOR, TEST_MANAGER};
 
 use super::{
@@ -168,7 +168,7 @@ impl World {
     /// A user operation of the account, validated by `validator` (OpenZeppelin's account picks
     /// it from the nonce key's top 20 bytes), not signed yet.
     pub fn op(&mut self, validator: Address, call_data: Vec<u8>) -> PackedUserOperation {
-        let key = alloy_primitives::aliases::U192::from_be_slice(validator.as_slice()) << 32;
+        let key = AccountKind::OpenZeppelin.nonce_key(validator, 0);
         let call = IEntryPoint::getNonceCall { sender: self.account, key };
         let nonce = match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), U256::ZERO)
         {
@@ -388,6 +388,20 @@ impl World {
         let message = session_op_hash(hash, grant.session.permission_id(CHAIN_ID, MODULE), 0);
         op.signature = enable_signature(grant, owner_signature, &key.sign(message));
         op
+    }
+
+    /// The owner's ERC-1271 signature of `digest`, framed by the client for OpenZeppelin's
+    /// account (the owner validator's address first).
+    pub fn owner_signature(&self, digest: B256) -> Bytes {
+        AccountKind::OpenZeppelin
+            .owner_signature(
+                self.owner.signer(),
+                digest,
+                self.account,
+                CHAIN_ID,
+                Some(self.owner_validator),
+            )
+            .expect("the owner validator is named")
     }
 
     /// The module installed and the game session enabled, both by the owner's operations.

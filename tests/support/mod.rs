@@ -396,6 +396,11 @@ impl SessionKey {
         self.0.address()
     }
 
+    /// The client's signer of this key.
+    pub fn signer(&self) -> &Signer {
+        &self.0
+    }
+
     /// `r ‖ s ‖ v` over `hash` itself (no prefix), low-s, `v ∈ {27, 28}`: the client library's
     /// signature.
     pub fn sign(&self, hash: B256) -> [u8; 65] {

@@ -16,6 +16,7 @@
 //!   typed data or a personal message → the digest the session key signs and the signature.
 //! - [`erc7715`]: ERC-7715 permission requests ↔ session policies.
 
+pub mod accounts;
 pub mod calls;
 pub mod encode;
 pub mod erc1271;

@@ -11,8 +11,12 @@ use std::{
 use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
-use session_core::session_key::{session_op_hash, KeyType};
+use session_core::{
+    session_key::{session_op_hash, KeyType},
+    Keyword,
+};
 use smart_session::{
+    accounts::AccountKind,
     calls::{batch_calldata, CallSpec},
     encode::{self, MultisigSigner, P256Signer, SessionSigner, Signer},
     erc1271::{AccountDomain, AppMessage},
@@ -56,8 +60,16 @@ enum Command {
         /// Sign the digest with the owner key in OWNER_PRIVATE_KEY.
         #[arg(long)]
         sign: bool,
-        /// Bytes put before the owner's signature, as the account's ERC-1271 expects them
-        /// (OpenZeppelin's AccountERC7579: the validator module's address).
+        /// Frame the owner's signature as this account's ERC-1271 expects it: `oz`, `nexus`,
+        /// `safe7579` (the owner validator's address first: --owner-validator) or `kernel`
+        /// (its root validator, over its wrapped `Kernel(bytes32 hash)` digest).
+        #[arg(long, value_name = "KIND", conflicts_with = "owner_prefix")]
+        account_kind: Option<String>,
+        /// The account's owner validator module (oz, nexus, safe7579).
+        #[arg(long, value_name = "ADDRESS", requires = "account_kind")]
+        owner_validator: Option<Address>,
+        /// Bytes put before the owner's signature, as is (for an account --account-kind does
+        /// not know).
         #[arg(long, value_name = "HEX")]
         owner_prefix: Option<Bytes>,
         /// Print one JSON object instead of text.
@@ -448,7 +460,15 @@ fn module_call(module: Address, data: Bytes, json: bool, mut about: Value) -> St
 
 fn run(cli: Cli) -> Result<String, String> {
     match cli.command {
-        Command::Grant { policy: path, now, sign, owner_prefix, json } => {
+        Command::Grant {
+            policy: path,
+            now,
+            sign,
+            account_kind,
+            owner_validator,
+            owner_prefix,
+            json,
+        } => {
             let policy = read_policy(&path)?;
             let grant = policy.grant(now.unwrap_or_else(system_now)).map_err(in_file(&path))?;
             check_not_past(&grant, &path)?;
@@ -459,8 +479,29 @@ fn run(cli: Cli) -> Result<String, String> {
                 false => None,
                 true => {
                     let owner = key_from_env("OWNER_PRIVATE_KEY")?;
-                    let prefix = owner_prefix.unwrap_or_default();
-                    Some(Bytes::from([prefix.to_vec(), owner.sign(digest).to_vec()].concat()))
+                    match account_kind.as_deref() {
+                        Some(keyword) => {
+                            let kind = AccountKind::from_keyword(keyword).ok_or_else(|| {
+                                format!(
+                                    "--account-kind {keyword}: one of oz, nexus, safe7579, kernel"
+                                )
+                            })?;
+                            let account = grant.session.account;
+                            Some(kind.owner_signature(
+                                &owner,
+                                digest,
+                                account,
+                                chain_id,
+                                owner_validator,
+                            )?)
+                        }
+                        None => {
+                            let prefix = owner_prefix.unwrap_or_default();
+                            Some(Bytes::from(
+                                [prefix.to_vec(), owner.sign(digest).to_vec()].concat(),
+                            ))
+                        }
+                    }
                 }
             };
             let typed = grant_typed_data(&grant, chain_id, module);

@@ -1178,3 +1178,40 @@ fn a_grant_whose_window_or_deadline_is_past_is_refused() {
         )
     );
 }
+
+#[test]
+fn grant_frames_the_owner_signature_for_each_account() {
+    let owner = [("OWNER_PRIVATE_KEY", OWNER_KEY)];
+    let signed = |extra: &[&str]| {
+        let args =
+            [&["grant", POLICY, "--now", "1800000000", "--sign", "--json"][..], extra].concat();
+        let json: serde_json::Value = serde_json::from_str(&stdout(&run(&args, &owner))).unwrap();
+        (json_field::<B256>(&json, "digest"), json_field::<Bytes>(&json, "ownerSignature"))
+    };
+    let owner_address = Signer::from_hex(OWNER_KEY).unwrap().address();
+    let recovers = |signature: &[u8], hash: B256| {
+        Signature::from_raw(signature).unwrap().recover_address_from_prehash(&hash).unwrap()
+            == owner_address
+    };
+    let validator = "0x0000000000000000000000000000000000000b0b";
+    let (digest, oz) = signed(&["--account-kind", "oz", "--owner-validator", validator]);
+    assert_eq!(&oz[..20], validator.parse::<Address>().unwrap().as_slice());
+    assert!(recovers(&oz[20..], digest));
+    let (digest, kernel) = signed(&["--account-kind", "kernel"]);
+    assert_eq!(kernel[0], 0x00, "Kernel's root validator");
+    let account = "0xa11cea11cea11cea11cea11cea11cea11cea11ce".parse().unwrap();
+    let wrapped = smart_session::accounts::kernel_digest(digest, account, 421_614);
+    assert!(recovers(&kernel[1..], wrapped));
+    // Without the owner validator the account could not route it; an unknown account.
+    let args = ["grant", POLICY, "--now", "1800000000", "--sign", "--account-kind", "nexus"];
+    assert_eq!(
+        failed(run(&args, &owner), 1),
+        "error: nexus picks the owner's validator from the signature's first 20 bytes: name it \
+         (--owner-validator)\n"
+    );
+    let args = ["grant", POLICY, "--now", "1800000000", "--sign", "--account-kind", "argent"];
+    assert_eq!(
+        failed(run(&args, &owner), 1),
+        "error: --account-kind argent: one of oz, nexus, safe7579, kernel\n"
+    );
+}
