@@ -78,7 +78,7 @@ bench: build evm
 	cargo build --locked --example bench
 	cargo run --locked --quiet --example bench -- reports/bench.md reports/bench.json
 
-## Arbitrum deployment with cargo-stylus (README: *Deploying to Arbitrum*); settings from the
+## Arbitrum deployment with cargo-stylus (docs/deploying.md); settings from the
 ## environment (STYLUS_RPC_URL, STYLUS_PRIVATE_KEY, ...). No `build` prerequisite: the script
 ## refuses missing settings first, then builds (check, deploy; deploy then runs `make validator`
 ## for the manager and the executor it deployed), so a missing key builds nothing.

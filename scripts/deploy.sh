@@ -4,7 +4,7 @@
 # validator built for their addresses.
 # Settings come from the environment only, and a missing or malformed one is refused (exit 2)
 # before anything is built or installed. stdout is a fixed `key: value` summary; cargo-stylus's
-# own output goes to stderr. README.md, *Deploying to Arbitrum*, has the chains and an example.
+# own output goes to stderr. docs/deploying.md has the chains and an example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,7 +1,7 @@
 //! Calls out of the module through the hostios themselves, rather than the SDK's `call`,
 //! `static_call` and `RawCall`: those return data in a vector from `Vec::with_capacity`, whose
-//! panics would link std's panic handler and formatting into the programs (README, *Size and
-//! cost*), and flush the storage cache whether or not the callee could see it. Callers flush
+//! panics would link std's panic handler and formatting into the programs (docs/gas-and-size.md),
+//! and flush the storage cache whether or not the callee could see it. Callers flush
 //! where it matters (a contract that may read the module back), never for a precompile.
 
 use alloc::vec::Vec;

@@ -26,7 +26,7 @@ const P256_VERIFY: Address = address!("0000000000000000000000000000000000000100"
 const SHA256: Address = address!("0000000000000000000000000000000000000002");
 
 /// The ecrecover precompile. Recovery there costs 3,000 gas; the same recovery in WASM with
-/// `k256` would not fit the 24 KiB limit with the module beside it (see README, "Size").
+/// `k256` would not fit the 24 KiB limit with the module beside it (see docs/gas-and-size.md).
 const ECRECOVER: Address = address!("0000000000000000000000000000000000000001");
 /// ⌊secp256k1 order / 2⌋: a larger `s` is the malleable twin of a canonical signature.
 const HALF_ORDER: U256 = U256::from_be_bytes(alloy_primitives::hex!(

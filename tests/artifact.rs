@@ -332,7 +332,7 @@ fn artifact_programs_link_no_panic() {
     // panic handler and formatting code with their strings and tables. Slice helpers whose
     // bounds the compiler cannot prove (`split_last_chunk`, `last_chunk`) bring `mid > len`
     // along, `Vec::with_capacity` its `capacity overflow`: the programs use the checked
-    // forms and `session_core::codec::buffer` instead (README, *Size and cost*).
+    // forms and `session_core::codec::buffer` instead (docs/gas-and-size.md).
     for (program, code) in [
         ("validator", support::chain::deployed_code()),
         ("manager", support::chain::manager_code()),

@@ -1,7 +1,8 @@
-//! The README's worked examples, reproduced: the owner-signed grant (the typed data a wallet
-//! shows, read from README.md and hashed by alloy's dynamic EIP-712, the digest the module
-//! computes, and the owner's signature bytes for the fixed test key), and a session's ERC-7739
-//! signature of an app's typed data (every intermediate value and the final bytes).
+//! The worked examples of the docs pages, reproduced: the owner-signed grant (docs/grants.md:
+//! the typed data a wallet shows, read from the page and hashed by alloy's dynamic EIP-712, the
+//! digest the module computes, and the owner's signature bytes for the fixed test key), a
+//! session's ERC-7739 signature of an app's typed data (docs/signatures.md: every intermediate
+//! value and the final bytes), and a passkey's assertion (docs/sessions.md, *Key types*).
 
 mod support;
 
@@ -54,16 +55,22 @@ fn example_grant() -> SessionGrant {
     }
 }
 
-/// The README from the heading `title` on.
-fn readme_section_titled(title: &str) -> String {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find(title).unwrap_or_else(|| panic!("README has `{title}`"));
-    readme[start..].to_string()
+/// The docs page `file` (a path under docs/).
+fn doc(file: &str) -> String {
+    let path = format!("{}/docs/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
 
-fn readme_section() -> String {
-    readme_section_titled("### Worked example\n")
+/// The docs page `file` from the heading (or bold title) `title` on.
+fn doc_section_titled(file: &str, title: &str) -> String {
+    let page = doc(file);
+    let start = page.find(title).unwrap_or_else(|| panic!("docs/{file} has `{title}`"));
+    page[start..].to_string()
+}
+
+/// docs/grants.md from its worked example on.
+fn grant_example_section() -> String {
+    doc_section_titled("grants.md", "## Worked example\n")
 }
 
 /// The example session with signing power: the grant's session, allowed to sign the mail
@@ -102,15 +109,16 @@ fn signature_example() -> Vec<(&'static str, String)> {
 }
 
 #[test]
-fn readme_signature_example_is_reproduced_value_by_value() {
-    let section = readme_section_titled("### Worked example: a session signs typed data");
+fn signatures_page_example_is_reproduced_value_by_value() {
+    let section =
+        doc_section_titled("signatures.md", "## Worked example: a session signs typed data");
     for (label, value) in signature_example() {
         assert_eq!(labelled(&section, label), value, "{label}");
     }
 }
 
 #[test]
-fn readme_signature_example_is_accepted_by_the_module() {
+fn signatures_page_example_is_accepted_by_the_module() {
     let session = example_signing_session();
     let mut harness = support::Harness::deployed(MODULE, CHAIN_ID);
     harness.install(session.account);
@@ -124,7 +132,7 @@ fn readme_signature_example_is_accepted_by_the_module() {
 }
 
 #[test]
-#[ignore = "prints the session signature example for the README"]
+#[ignore = "prints the session signature example for docs/signatures.md"]
 fn print_signature_example() {
     for (label, value) in signature_example() {
         println!("- {label} `{value}`");
@@ -141,16 +149,16 @@ fn fenced(section: &str, kind: &str) -> String {
 /// The `0x…` value after `label` in `section`.
 fn labelled(section: &str, label: &str) -> String {
     let start =
-        section.find(label).unwrap_or_else(|| panic!("README names `{label}`")) + label.len();
+        section.find(label).unwrap_or_else(|| panic!("the page names `{label}`")) + label.len();
     let value = section[start..].trim_start().trim_start_matches('`');
     value[..value.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(value.len())].to_string()
 }
 
 #[test]
-fn readme_worked_example_typed_data_hashes_to_the_module_digest() {
-    let section = readme_section();
+fn grants_page_typed_data_hashes_to_the_module_digest() {
+    let section = grant_example_section();
     let typed: TypedData =
-        serde_json::from_str(&fenced(&section, "json")).expect("README JSON is typed data");
+        serde_json::from_str(&fenced(&section, "json")).expect("the page's JSON is typed data");
     let wallet_digest = typed.eip712_signing_hash().unwrap();
     let module_digest = example_grant().digest(CHAIN_ID, MODULE);
     assert_eq!(wallet_digest, module_digest, "what the wallet signs is what the module checks");
@@ -158,8 +166,8 @@ fn readme_worked_example_typed_data_hashes_to_the_module_digest() {
 }
 
 #[test]
-fn readme_worked_example_signature_is_reproduced_by_the_fixed_key() {
-    let section = readme_section();
+fn grants_page_signature_is_reproduced_by_the_fixed_key() {
+    let section = grant_example_section();
     let owner = SessionKey::from_seed(0x0a);
     let signature = owner.sign(example_grant().digest(CHAIN_ID, MODULE));
     assert_eq!(
@@ -170,7 +178,7 @@ fn readme_worked_example_signature_is_reproduced_by_the_fixed_key() {
 }
 
 #[test]
-#[ignore = "prints the worked example for the README"]
+#[ignore = "prints the worked example for docs/grants.md"]
 fn print_worked_example() {
     let grant = example_grant();
     let session = &grant.session;
@@ -271,7 +279,7 @@ fn print_worked_example() {
     println!("move selector: {}", support::MOVE);
 }
 
-/// The README's WebAuthn example: (label, value) of every part of the assertion a software
+/// The WebAuthn example of docs/sessions.md: (label, value) of every part of the assertion a software
 /// passkey (key `0x4848…48`, site `game.example`, user verified) makes for the message
 /// `0x4242…42`.
 fn webauthn_example() -> Vec<(&'static str, String)> {
@@ -293,19 +301,19 @@ fn webauthn_example() -> Vec<(&'static str, String)> {
 }
 
 #[test]
-fn readme_webauthn_example_is_reproduced_value_by_value() {
-    let section = readme_section_titled("**A passkey's assertion, worked**");
+fn sessions_page_webauthn_example_is_reproduced_value_by_value() {
+    let section = doc_section_titled("sessions.md", "**A passkey's assertion, worked**");
     for (label, value) in webauthn_example() {
         assert_eq!(labelled(&section, label), value, "{label}");
     }
     let key = support::P256Key::from_seed(0x48);
     let passkey = smart_session::passkey::Passkey::new(key.signer(), "game.example", true);
     let json = passkey.client_data_json(B256::repeat_byte(0x42));
-    assert!(section.contains(&format!("`{json}`")), "the README shows {json}");
+    assert!(section.contains(&format!("`{json}`")), "docs/sessions.md shows {json}");
 }
 
 #[test]
-#[ignore = "prints the WebAuthn example for the README"]
+#[ignore = "prints the WebAuthn example for docs/sessions.md"]
 fn print_webauthn_example() {
     for (label, value) in webauthn_example() {
         println!("- {label} `{value}`");
@@ -316,12 +324,12 @@ fn print_webauthn_example() {
 }
 
 #[test]
-fn readme_type_strings_are_the_modules() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for type_string in
-        [session_core::eip712::SESSION_TYPE, session_core::eip712::SESSION_GRANT_TYPE]
-    {
-        assert!(readme.contains(&format!("\n{type_string}\n")), "README shows {type_string}");
+fn docs_type_strings_are_the_modules() {
+    for (file, type_string) in [
+        ("sessions.md", session_core::eip712::SESSION_TYPE),
+        ("grants.md", session_core::eip712::SESSION_GRANT_TYPE),
+    ] {
+        let page = doc(file);
+        assert!(page.contains(&format!("\n{type_string}\n")), "docs/{file} shows {type_string}");
     }
 }

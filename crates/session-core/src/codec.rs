@@ -2,7 +2,7 @@
 //! are built from.
 //!
 //! alloy's generic decoder, with the SDK router around it, costs more than the whole 24 KiB
-//! budget leaves (see README, "Size"); this reader is small and accepts exactly the canonical
+//! budget leaves (see docs/gas-and-size.md); this reader is small and accepts exactly the canonical
 //! encoding — every offset where the encoder puts it, every length exact, every word's unused
 //! bits and padding zero, no trailing bytes — as alloy's strict mode does. Tests hold both to
 //! the same answers.
@@ -482,7 +482,7 @@ pub fn bytes4_word(value: FixedBytes<4>) -> B256 {
 
 /// `bytes` at the low (`RIGHT`) or high end of a zero word, out of line: the word helpers
 /// above are called at every field rather than inlined at each (over a kilobyte of the
-/// programs; README, *Size and cost*).
+/// programs; docs/gas-and-size.md).
 ///
 /// Generic so that it is compiled in the crate that calls it: a non-generic
 /// `#[inline(never)]` function of this crate reaches the programs' crate as a bare

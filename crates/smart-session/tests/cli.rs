@@ -46,22 +46,22 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
-/// The README worked example's digest: the example policy is that grant.
-fn readme_digest() -> B256 {
-    let readme = include_str!("../../../README.md");
-    let line = readme.lines().find(|line| line.starts_with("- digest: `")).expect("README digest");
+/// The digest of docs/grants.md's worked example: the example policy is that grant.
+fn worked_example_digest() -> B256 {
+    let page = include_str!("../../../docs/grants.md");
+    let line = page.lines().find(|line| line.starts_with("- digest: `")).expect("grants.md digest");
     line.trim_start_matches("- digest: `").trim_end_matches('`').parse().unwrap()
 }
 
 #[test]
-fn grant_prints_the_readme_digest_and_a_signature_by_the_owner() {
+fn grant_prints_the_worked_example_digest_and_a_signature_by_the_owner() {
     let output = run(
         &["grant", POLICY, "--now", "1800000000", "--sign", "--json"],
         &[("OWNER_PRIVATE_KEY", OWNER_KEY)],
     );
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     let digest: B256 = json["digest"].as_str().unwrap().parse().unwrap();
-    assert_eq!(digest, readme_digest());
+    assert_eq!(digest, worked_example_digest());
     let typed: alloy_dyn_abi::TypedData =
         serde_json::from_value(json["typedData"].clone()).unwrap();
     assert_eq!(typed.eip712_signing_hash().unwrap(), digest);
@@ -76,7 +76,7 @@ fn grant_in_words_lists_the_session_and_its_actions() {
     let text = stdout(&run(&["grant", POLICY, "--now", "1800000000"], &[]));
     assert!(text.contains("valid from 1800000000 until 1800007200"), "{text}");
     assert!(text.contains("selector 0x701bd985, at most 10000000000000000 wei per call"), "{text}");
-    assert!(text.contains(&format!("grant digest {}", readme_digest())), "{text}");
+    assert!(text.contains(&format!("grant digest {}", worked_example_digest())), "{text}");
 }
 
 #[test]
@@ -1138,7 +1138,7 @@ fn run_with_stdin(args: &[&str], input: &str) -> Output {
 fn a_dash_reads_the_policy_from_standard_input() {
     let policy = std::fs::read_to_string(POLICY).unwrap();
     let text = stdout(&run_with_stdin(&["grant", "-", "--now", "1800000000"], &policy));
-    assert!(text.contains(&format!("grant digest {}", readme_digest())), "{text}");
+    assert!(text.contains(&format!("grant digest {}", worked_example_digest())), "{text}");
     let from_file = stdout(&run(&["grant", POLICY, "--now", "1800000000"], &[]));
     assert_eq!(text, from_file);
 }
