@@ -458,6 +458,7 @@ fn module_call(module: Address, data: Bytes, json: bool, mut about: Value) -> St
     serde_json::to_string_pretty(&about).expect("JSON values print")
 }
 
+/// Runs one subcommand: each has its function below, in the order `Command` lists them.
 fn run(cli: Cli) -> Result<String, String> {
     match cli.command {
         Command::Grant {
@@ -468,212 +469,15 @@ fn run(cli: Cli) -> Result<String, String> {
             owner_validator,
             owner_prefix,
             json,
-        } => {
-            let policy = read_policy(&path)?;
-            let grant = policy.grant(now.unwrap_or_else(system_now)).map_err(in_file(&path))?;
-            check_not_past(&grant, &path)?;
-            let (chain_id, module) = (policy.chain_id, policy.module);
-            let digest = grant.digest(chain_id, module);
-            let permission_id = grant.session.permission_id(chain_id, module);
-            let signature = match sign {
-                false => None,
-                true => {
-                    let owner = key_from_env("OWNER_PRIVATE_KEY")?;
-                    match account_kind.as_deref() {
-                        Some(keyword) => {
-                            let kind = AccountKind::from_keyword(keyword).ok_or_else(|| {
-                                format!(
-                                    "--account-kind {keyword}: one of oz, nexus, safe7579, kernel"
-                                )
-                            })?;
-                            let account = grant.session.account;
-                            Some(kind.owner_signature(
-                                &owner,
-                                digest,
-                                account,
-                                chain_id,
-                                owner_validator,
-                            )?)
-                        }
-                        None => {
-                            let prefix = owner_prefix.unwrap_or_default();
-                            Some(Bytes::from(
-                                [prefix.to_vec(), owner.sign(digest).to_vec()].concat(),
-                            ))
-                        }
-                    }
-                }
-            };
-            let typed = grant_typed_data(&grant, chain_id, module);
-            if json {
-                let mut out = json!({
-                    "permissionId": permission_id,
-                    "digest": digest,
-                    "typedData": typed,
-                });
-                if let Some(signature) = &signature {
-                    out["ownerSignature"] = json!(signature);
-                }
-                return Ok(serde_json::to_string_pretty(&out).expect("JSON values print"));
-            }
-            let mut out = format!("session {permission_id}\n");
-            for line in describe_session(&grant.session) {
-                out += &format!("  {line}\n");
-            }
-            out += &format!("grant digest {digest} (deadline {})\n", grant.deadline);
-            if let Some(signature) = signature {
-                out += &format!("owner signature {signature}\n");
-            }
-            out += &format!(
-                "typed data (eth_signTypedData_v4):\n{}",
-                serde_json::to_string_pretty(&typed).expect("typed data prints")
-            );
-            Ok(out)
-        }
+        } => grant(path, now, sign, account_kind, owner_validator, owner_prefix, json),
         Command::SignUserop { mode, hash, policy: path, now, at, owner_signature, json } => {
-            let policy = read_policy(&path)?;
-            // The key signs the permissionId: a start taken from the clock would sign for a
-            // session nobody enabled, which the module refuses (SIG_VALIDATION_FAILED).
-            let now = match (now, policy.valid_after) {
-                (Some(now), _) => now,
-                (None, Some(start)) => start,
-                (None, None) => {
-                    return Err(format!(
-                        "--now: {} has no `valid_after`, so its session starts when the grant \
-                         was made, and that start is part of the permissionId the key signs: \
-                         pass the --now the grant was made with (or pin `valid_after`)",
-                        path.display()
-                    ))
-                }
-            };
-            let grant = match mode {
-                Mode::Use => None,
-                Mode::Enable => Some(policy.grant(now).map_err(in_file(&path))?),
-            };
-            let session = match &grant {
-                Some(grant) => grant.session.clone(),
-                None => policy.session(now).map_err(in_file(&path))?,
-            };
-            let key = session_key(&policy, &path)?;
-            let at = at.unwrap_or_else(system_now);
-            let index = encode::period_index(&session, at).map_err(|e| format!("--at {e}"))?;
-            let permission_id = session.permission_id(policy.chain_id, policy.module);
-            // The key signs the operation for this session and period, not userOpHash alone.
-            let message = session_op_hash(hash, permission_id, index.unwrap_or(0));
-            let proof = encode::key_proof(&session, &key.sign(message), at)
-                .map_err(|e| format!("--at {e}"))?;
-            let (valid_after, mut valid_until) = session
-                .periods()
-                .window(index.unwrap_or(0))
-                .expect("the period of a second in the window");
-            // ENABLE: the module caps the window at the grant's deadline.
-            if let Some(grant) = &grant {
-                valid_until = valid_until.min(grant.deadline.to::<u64>());
-            }
-            let signature = match grant {
-                None => encode::use_signature(permission_id, &proof),
-                Some(grant) => {
-                    let owner = owner_signature.expect("clap requires it for ENABLE");
-                    encode::enable_signature(grant, owner, &proof)
-                }
-            };
-            if !json {
-                return Ok(signature.to_string());
-            }
-            let out = json!({
-                "signature": signature,
-                "permissionId": permission_id,
-                "keyType": session.keyType,
-                "periodIndex": index,
-                "validAfter": valid_after,
-                "validUntil": valid_until,
-            });
-            Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
+            sign_userop(mode, hash, path, now, at, owner_signature, json)
         }
-        Command::Calldata { calls, json } => {
-            let data = calls.execute_calldata()?;
-            if !json {
-                return Ok(data.to_string());
-            }
-            let decoded = session_core::calls::decode_execute(&data)
-                .map_err(|e| format!("the call data does not decode: {e:?}"))?;
-            let calls: Vec<_> = decoded
-                .iter()
-                .map(|call| json!({"to": call.target, "value": call.value, "data": Bytes::copy_from_slice(call.data)}))
-                .collect();
-            Ok(serde_json::to_string_pretty(&json!({"data": data, "calls": calls}))
-                .expect("JSON values print"))
-        }
+        Command::Calldata { calls, json } => calldata(calls, json),
         Command::Execute { policy: path, now, nonce, deadline, calls, json } => {
-            let policy = read_policy(&path)?;
-            let session = policy.session(now).map_err(in_file(&path))?;
-            let (chain_id, module) = (policy.chain_id, policy.module);
-            let permission_id = session.permission_id(chain_id, module);
-            let call_data = calls.execute_calldata()?;
-            // clap gives both or neither.
-            let (Some(nonce), Some(deadline)) = (nonce, deadline) else {
-                let key = policy.key().map_err(in_file(&path))?;
-                if policy.key_type != KeyType::Secp256k1 {
-                    return Err(format!(
-                        "{}: a {} session key sends no transactions (the module checks the \
-                         sender against its id {}): sign for a relayer with --nonce and \
-                         --deadline",
-                        path.display(),
-                        match policy.key_type {
-                            KeyType::P256 => "P-256",
-                            KeyType::Multisig => "multisig",
-                            _ => "WebAuthn",
-                        },
-                        key.id()
-                    ));
-                }
-                let data = encode::execute_as_session(session.account, permission_id, call_data);
-                let about = json!({"from": key.id(), "permissionId": permission_id});
-                return Ok(module_call(module, data, json, about));
-            };
-            if deadline < session.validAfter {
-                return Err(format!(
-                    "--deadline {deadline} is before the session starts ({}): no block could run \
-                     the call",
-                    session.validAfter
-                ));
-            }
-            let key = session_key(&policy, &path)?;
-            let execution = SessionExecution {
-                account: session.account,
-                permissionId: permission_id,
-                nonce,
-                deadline,
-                callData: call_data,
-            };
-            let digest = execution.digest(chain_id, module);
-            let about = json!({
-                "permissionId": permission_id,
-                "digest": digest,
-                "typedData": execution_typed_data(&execution, chain_id, module),
-            });
-            let data = encode::execute_as_session_by_signature(execution, &key.sign(digest));
-            Ok(module_call(module, data, json, about))
+            execute(path, now, nonce, deadline, calls, json)
         }
-        Command::Revoke { policy: path, now, deadline, json } => {
-            let policy = read_policy(&path)?;
-            let session = policy.session(now).map_err(in_file(&path))?;
-            let (chain_id, module) = (policy.chain_id, policy.module);
-            let key = session_key(&policy, &path)?;
-            let revocation = SessionRevocation {
-                account: session.account,
-                permissionId: session.permission_id(chain_id, module),
-                deadline,
-            };
-            let digest = revocation.digest(chain_id, module);
-            let about = json!({
-                "permissionId": revocation.permissionId,
-                "digest": digest,
-                "typedData": revocation_typed_data(&revocation, chain_id, module),
-            });
-            let data = encode::revoke_session_by_signature(revocation, &key.sign(digest));
-            Ok(module_call(module, data, json, about))
-        }
+        Command::Revoke { policy: path, now, deadline, json } => revoke(path, now, deadline, json),
         Command::SignMessage {
             policy: path,
             now,
@@ -684,78 +488,345 @@ fn run(cli: Cli) -> Result<String, String> {
             message,
             json,
         } => {
-            let policy = read_policy(&path)?;
-            let session = policy.session(now).map_err(in_file(&path))?;
-            let (chain_id, module) = (policy.chain_id, policy.module);
-            let message = match (typed_data, message) {
-                (Some(file), _) => {
-                    let typed = serde_json::from_str(&read(&file)?).map_err(in_file(&file))?;
-                    AppMessage::typed(typed).map_err(in_file(&file))?
-                }
-                (None, Some(text)) => AppMessage::personal(text.as_bytes()),
-                (None, None) => unreachable!("clap requires --typed-data without --message"),
-            };
-            message.check(&session, chain_id, module).map_err(in_file(&path))?;
-            let key = session_key(&policy, &path)?;
-            let account = AccountDomain {
-                name: account_name,
-                version: account_version,
-                chain_id,
-                account: policy.account,
-                salt: account_salt,
-            };
-            let digest = message.digest(&account);
-            let permission_id = session.permission_id(chain_id, module);
-            let signature = message.signature(module, permission_id, &key.sign_with_length(digest));
-            if !json {
-                return Ok(signature.to_string());
-            }
-            let out = json!({
-                "signature": signature,
-                "hash": message.hash(),
-                "digest": digest,
-                "typedData": message.wrapper_typed_data(&account),
-                "permissionId": permission_id,
-            });
-            Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
+            let account = (account_name, account_version, account_salt);
+            sign_message(path, now, account, typed_data, message, json)
         }
         Command::Permissions(Permissions::From7715 { request, module }) => {
-            let requests = requests_in(&request)?;
-            let mut policy = policy_from_requests(&requests, module).map_err(in_file(&request))?;
-            // So that `grant` takes the policy as it is: a grant the owner can enable for an
-            // hour, under the account's first grant nonce (edit both as needed).
-            policy.grant = Some(GrantPolicy { nonce: 0, valid_for: "1h".into() });
-            Ok(serde_json::to_string_pretty(&policy).expect("a policy prints"))
+            permissions_from_7715(request, module)
         }
         Command::Permissions(Permissions::Respond { request, module, now }) => {
-            let requests = requests_in(&request)?;
-            let policy = policy_from_requests(&requests, module).map_err(in_file(&request))?;
-            let session = policy.session(now).map_err(in_file(&request))?;
-            let permission_id = session.permission_id(policy.chain_id, module);
-            let granted = response(&requests, module, permission_id).map_err(in_file(&request))?;
-            Ok(serde_json::to_string_pretty(&granted).expect("a response prints"))
+            permissions_respond(request, module, now)
         }
         Command::Permissions(Permissions::Supported { chain_ids }) => {
-            Ok(serde_json::to_string_pretty(&supported_permissions(&chain_ids))
-                .expect("JSON values print"))
+            permissions_supported(chain_ids)
         }
         Command::Permissions(Permissions::To7715 { policy: path, now }) => {
-            let policy = read_policy(&path)?;
-            let session = policy.session(now.unwrap_or_else(system_now)).map_err(in_file(&path))?;
-            let requests =
-                requests_from_session(&session, policy.chain_id).map_err(in_file(&path))?;
-            Ok(serde_json::to_string_pretty(&requests).expect("requests print"))
+            permissions_to_7715(path, now)
         }
-        Command::Inspect { hex, json } => {
-            let explanation = explain(&hex).map_err(|e| e.to_string())?;
-            if !json {
-                return Ok(explanation.lines.join("\n"));
-            }
-            let mut out = json!({"kind": explanation.kind, "lines": explanation.lines});
-            if !explanation.proof.is_null() {
-                out["proof"] = explanation.proof;
-            }
-            Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
-        }
+        Command::Inspect { hex, json } => inspect(hex, json),
     }
+}
+
+/// `grant`: the owner's grant of a policy, in words or JSON, signed with --sign.
+fn grant(
+    path: PathBuf,
+    now: Option<u64>,
+    sign: bool,
+    account_kind: Option<String>,
+    owner_validator: Option<Address>,
+    owner_prefix: Option<Bytes>,
+    json: bool,
+) -> Result<String, String> {
+    let policy = read_policy(&path)?;
+    let grant = policy.grant(now.unwrap_or_else(system_now)).map_err(in_file(&path))?;
+    check_not_past(&grant, &path)?;
+    let (chain_id, module) = (policy.chain_id, policy.module);
+    let digest = grant.digest(chain_id, module);
+    let permission_id = grant.session.permission_id(chain_id, module);
+    let signature = match sign {
+        false => None,
+        true => {
+            let owner = key_from_env("OWNER_PRIVATE_KEY")?;
+            match account_kind.as_deref() {
+                Some(keyword) => {
+                    let kind = AccountKind::from_keyword(keyword).ok_or_else(|| {
+                        format!("--account-kind {keyword}: one of oz, nexus, safe7579, kernel")
+                    })?;
+                    let account = grant.session.account;
+                    Some(kind.owner_signature(
+                        &owner,
+                        digest,
+                        account,
+                        chain_id,
+                        owner_validator,
+                    )?)
+                }
+                None => {
+                    let prefix = owner_prefix.unwrap_or_default();
+                    Some(Bytes::from([prefix.to_vec(), owner.sign(digest).to_vec()].concat()))
+                }
+            }
+        }
+    };
+    let typed = grant_typed_data(&grant, chain_id, module);
+    if json {
+        let mut out = json!({
+            "permissionId": permission_id,
+            "digest": digest,
+            "typedData": typed,
+        });
+        if let Some(signature) = &signature {
+            out["ownerSignature"] = json!(signature);
+        }
+        return Ok(serde_json::to_string_pretty(&out).expect("JSON values print"));
+    }
+    let mut out = format!("session {permission_id}\n");
+    for line in describe_session(&grant.session) {
+        out += &format!("  {line}\n");
+    }
+    out += &format!("grant digest {digest} (deadline {})\n", grant.deadline);
+    if let Some(signature) = signature {
+        out += &format!("owner signature {signature}\n");
+    }
+    out += &format!(
+        "typed data (eth_signTypedData_v4):\n{}",
+        serde_json::to_string_pretty(&typed).expect("typed data prints")
+    );
+    Ok(out)
+}
+
+/// `sign-userop`: the session key's UserOperation signature (USE or ENABLE).
+fn sign_userop(
+    mode: Mode,
+    hash: B256,
+    path: PathBuf,
+    now: Option<u64>,
+    at: Option<u64>,
+    owner_signature: Option<Bytes>,
+    json: bool,
+) -> Result<String, String> {
+    let policy = read_policy(&path)?;
+    // The key signs the permissionId: a start taken from the clock would sign for a
+    // session nobody enabled, which the module refuses (SIG_VALIDATION_FAILED).
+    let now = match (now, policy.valid_after) {
+        (Some(now), _) => now,
+        (None, Some(start)) => start,
+        (None, None) => {
+            return Err(format!(
+                "--now: {} has no `valid_after`, so its session starts when the grant \
+                 was made, and that start is part of the permissionId the key signs: \
+                 pass the --now the grant was made with (or pin `valid_after`)",
+                path.display()
+            ))
+        }
+    };
+    let grant = match mode {
+        Mode::Use => None,
+        Mode::Enable => Some(policy.grant(now).map_err(in_file(&path))?),
+    };
+    let session = match &grant {
+        Some(grant) => grant.session.clone(),
+        None => policy.session(now).map_err(in_file(&path))?,
+    };
+    let key = session_key(&policy, &path)?;
+    let at = at.unwrap_or_else(system_now);
+    let index = encode::period_index(&session, at).map_err(|e| format!("--at {e}"))?;
+    let permission_id = session.permission_id(policy.chain_id, policy.module);
+    // The key signs the operation for this session and period, not userOpHash alone.
+    let message = session_op_hash(hash, permission_id, index.unwrap_or(0));
+    let proof =
+        encode::key_proof(&session, &key.sign(message), at).map_err(|e| format!("--at {e}"))?;
+    let (valid_after, mut valid_until) =
+        session.periods().window(index.unwrap_or(0)).expect("the period of a second in the window");
+    // ENABLE: the module caps the window at the grant's deadline.
+    if let Some(grant) = &grant {
+        valid_until = valid_until.min(grant.deadline.to::<u64>());
+    }
+    let signature = match grant {
+        None => encode::use_signature(permission_id, &proof),
+        Some(grant) => {
+            let owner = owner_signature.expect("clap requires it for ENABLE");
+            encode::enable_signature(grant, owner, &proof)
+        }
+    };
+    if !json {
+        return Ok(signature.to_string());
+    }
+    let out = json!({
+        "signature": signature,
+        "permissionId": permission_id,
+        "keyType": session.keyType,
+        "periodIndex": index,
+        "validAfter": valid_after,
+        "validUntil": valid_until,
+    });
+    Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
+}
+
+/// `calldata`: the account's `execute` call data.
+fn calldata(calls: Calls, json: bool) -> Result<String, String> {
+    let data = calls.execute_calldata()?;
+    if !json {
+        return Ok(data.to_string());
+    }
+    let decoded = session_core::calls::decode_execute(&data)
+        .map_err(|e| format!("the call data does not decode: {e:?}"))?;
+    let calls: Vec<_> = decoded
+        .iter()
+        .map(|call| json!({"to": call.target, "value": call.value, "data": Bytes::copy_from_slice(call.data)}))
+        .collect();
+    Ok(serde_json::to_string_pretty(&json!({"data": data, "calls": calls}))
+        .expect("JSON values print"))
+}
+
+/// `execute`: the executor path's module call, sent by the key or relayed with its signature.
+fn execute(
+    path: PathBuf,
+    now: u64,
+    nonce: Option<U256>,
+    deadline: Option<U48>,
+    calls: Calls,
+    json: bool,
+) -> Result<String, String> {
+    let policy = read_policy(&path)?;
+    let session = policy.session(now).map_err(in_file(&path))?;
+    let (chain_id, module) = (policy.chain_id, policy.module);
+    let permission_id = session.permission_id(chain_id, module);
+    let call_data = calls.execute_calldata()?;
+    // clap gives both or neither.
+    let (Some(nonce), Some(deadline)) = (nonce, deadline) else {
+        let key = policy.key().map_err(in_file(&path))?;
+        if policy.key_type != KeyType::Secp256k1 {
+            return Err(format!(
+                "{}: a {} session key sends no transactions (the module checks the \
+                 sender against its id {}): sign for a relayer with --nonce and \
+                 --deadline",
+                path.display(),
+                match policy.key_type {
+                    KeyType::P256 => "P-256",
+                    KeyType::Multisig => "multisig",
+                    _ => "WebAuthn",
+                },
+                key.id()
+            ));
+        }
+        let data = encode::execute_as_session(session.account, permission_id, call_data);
+        let about = json!({"from": key.id(), "permissionId": permission_id});
+        return Ok(module_call(module, data, json, about));
+    };
+    if deadline < session.validAfter {
+        return Err(format!(
+            "--deadline {deadline} is before the session starts ({}): no block could run \
+             the call",
+            session.validAfter
+        ));
+    }
+    let key = session_key(&policy, &path)?;
+    let execution = SessionExecution {
+        account: session.account,
+        permissionId: permission_id,
+        nonce,
+        deadline,
+        callData: call_data,
+    };
+    let digest = execution.digest(chain_id, module);
+    let about = json!({
+        "permissionId": permission_id,
+        "digest": digest,
+        "typedData": execution_typed_data(&execution, chain_id, module),
+    });
+    let data = encode::execute_as_session_by_signature(execution, &key.sign(digest));
+    Ok(module_call(module, data, json, about))
+}
+
+/// `revoke`: the key's relayed revocation.
+fn revoke(path: PathBuf, now: u64, deadline: U48, json: bool) -> Result<String, String> {
+    let policy = read_policy(&path)?;
+    let session = policy.session(now).map_err(in_file(&path))?;
+    let (chain_id, module) = (policy.chain_id, policy.module);
+    let key = session_key(&policy, &path)?;
+    let revocation = SessionRevocation {
+        account: session.account,
+        permissionId: session.permission_id(chain_id, module),
+        deadline,
+    };
+    let digest = revocation.digest(chain_id, module);
+    let about = json!({
+        "permissionId": revocation.permissionId,
+        "digest": digest,
+        "typedData": revocation_typed_data(&revocation, chain_id, module),
+    });
+    let data = encode::revoke_session_by_signature(revocation, &key.sign(digest));
+    Ok(module_call(module, data, json, about))
+}
+
+/// `sign-message`; `account` is the account's EIP-712 domain: name, version and salt.
+fn sign_message(
+    path: PathBuf,
+    now: u64,
+    (account_name, account_version, account_salt): (String, String, Option<B256>),
+    typed_data: Option<PathBuf>,
+    message: Option<String>,
+    json: bool,
+) -> Result<String, String> {
+    let policy = read_policy(&path)?;
+    let session = policy.session(now).map_err(in_file(&path))?;
+    let (chain_id, module) = (policy.chain_id, policy.module);
+    let message = match (typed_data, message) {
+        (Some(file), _) => {
+            let typed = serde_json::from_str(&read(&file)?).map_err(in_file(&file))?;
+            AppMessage::typed(typed).map_err(in_file(&file))?
+        }
+        (None, Some(text)) => AppMessage::personal(text.as_bytes()),
+        (None, None) => unreachable!("clap requires --typed-data without --message"),
+    };
+    message.check(&session, chain_id, module).map_err(in_file(&path))?;
+    let key = session_key(&policy, &path)?;
+    let account = AccountDomain {
+        name: account_name,
+        version: account_version,
+        chain_id,
+        account: policy.account,
+        salt: account_salt,
+    };
+    let digest = message.digest(&account);
+    let permission_id = session.permission_id(chain_id, module);
+    let signature = message.signature(module, permission_id, &key.sign_with_length(digest));
+    if !json {
+        return Ok(signature.to_string());
+    }
+    let out = json!({
+        "signature": signature,
+        "hash": message.hash(),
+        "digest": digest,
+        "typedData": message.wrapper_typed_data(&account),
+        "permissionId": permission_id,
+    });
+    Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
+}
+
+/// `permissions from-7715`: requests → a policy, with a grant table.
+fn permissions_from_7715(request: PathBuf, module: Address) -> Result<String, String> {
+    let requests = requests_in(&request)?;
+    let mut policy = policy_from_requests(&requests, module).map_err(in_file(&request))?;
+    // So that `grant` takes the policy as it is: a grant the owner can enable for an
+    // hour, under the account's first grant nonce (edit both as needed).
+    policy.grant = Some(GrantPolicy { nonce: 0, valid_for: "1h".into() });
+    Ok(serde_json::to_string_pretty(&policy).expect("a policy prints"))
+}
+
+/// `permissions respond`: the wallet's response, each request with its context.
+fn permissions_respond(request: PathBuf, module: Address, now: u64) -> Result<String, String> {
+    let requests = requests_in(&request)?;
+    let policy = policy_from_requests(&requests, module).map_err(in_file(&request))?;
+    let session = policy.session(now).map_err(in_file(&request))?;
+    let permission_id = session.permission_id(policy.chain_id, module);
+    let granted = response(&requests, module, permission_id).map_err(in_file(&request))?;
+    Ok(serde_json::to_string_pretty(&granted).expect("a response prints"))
+}
+
+/// `permissions supported`: the answer to `wallet_getSupportedExecutionPermissions`.
+fn permissions_supported(chain_ids: Vec<u64>) -> Result<String, String> {
+    Ok(serde_json::to_string_pretty(&supported_permissions(&chain_ids)).expect("JSON values print"))
+}
+
+/// `permissions to-7715`: a policy → requests.
+fn permissions_to_7715(path: PathBuf, now: Option<u64>) -> Result<String, String> {
+    let policy = read_policy(&path)?;
+    let session = policy.session(now.unwrap_or_else(system_now)).map_err(in_file(&path))?;
+    let requests = requests_from_session(&session, policy.chain_id).map_err(in_file(&path))?;
+    Ok(serde_json::to_string_pretty(&requests).expect("requests print"))
+}
+
+/// `inspect`: any of the module's encodings in words (or JSON).
+fn inspect(hex: Bytes, json: bool) -> Result<String, String> {
+    let explanation = explain(&hex).map_err(|e| e.to_string())?;
+    if !json {
+        return Ok(explanation.lines.join("\n"));
+    }
+    let mut out = json!({"kind": explanation.kind, "lines": explanation.lines});
+    if !explanation.proof.is_null() {
+        out["proof"] = explanation.proof;
+    }
+    Ok(serde_json::to_string_pretty(&out).expect("JSON values print"))
 }
