@@ -135,7 +135,7 @@ mod program {
 
     /// The export Nitro calls with the call data's length; 0 to return, 1 to revert.
     #[no_mangle]
-    pub extern "C" fn user_entrypoint(len: usize) -> usize {
+    pub(crate) extern "C" fn user_entrypoint(len: usize) -> usize {
         let host = VM { host: WasmVM {} };
         if host.msg_reentrant() {
             return 1;
