@@ -124,8 +124,17 @@ ts: setup $(WASM_BINDGEN) $(TS_PACKAGE)/node_modules/.package-lock.json
 	$(WASM_BINDGEN) --target nodejs --out-dir $(TS_PACKAGE)/wasm $(TS_WASM)
 	@echo "ts: $$(wc -c < $(TS_PACKAGE)/wasm/smart_session_wasm_bg.wasm) B of WebAssembly"
 	cargo build --locked -p smart-session --bin smart-session
-	cd $(TS_PACKAGE) && SMART_SESSION_CLI=$(CURDIR)/target/debug/smart-session npm test
+	cd $(TS_PACKAGE) && SMART_SESSION_CLI=$(CURDIR)/target/debug/smart-session npm test 2>&1 \
+	  | tee $(CURDIR)/target/ts-tests.log
+	@awk '/^# pass / { passed = $$3 } /^# fail / { failed = $$3 } \
+	  END { printf "ts tests: %d passed, %d failed\n", passed, failed; exit (failed > 0 || passed == 0) }' \
+	  target/ts-tests.log
 
 ## Everything CI runs: format, lints, the size budget, all tests (abi/ freshness included), the
-## TypeScript package's.
+## TypeScript package's; closing with one `N passed, N failed` line over the Rust and the
+## TypeScript tests.
 test: lint build unit ts
+	@awk '/^test result:/ { passed += $$4; failed += $$6 } /^# pass / { passed += $$3 } \
+	  /^# fail / { failed += $$3 } \
+	  END { printf "tests: %d passed, %d failed\n", passed, failed; exit (failed > 0 || passed == 0) }' \
+	  target/unit-tests.log target/ts-tests.log
