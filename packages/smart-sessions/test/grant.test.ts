@@ -9,7 +9,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 
 import { grantDigest, grantTypedData, permissionId, sessionFromPolicy } from '@stylus-smart-sessions/client';
 
-import { cliJson, example, examplePath, NOW, OWNER_KEY, readmeValue } from './support.js';
+import { cliJson, example, examplePath, examples, NOW, OWNER_KEY, readmeValue } from './support.js';
 
 const GAME = example('game-session.toml');
 const grantArgs = ['grant', examplePath('game-session.toml'), '--now', String(NOW), '--json'];
@@ -52,4 +52,28 @@ test('the session is typed as viem types it, and viem hashes it to the permissio
   const id = hashTypedData({ domain: typed.domain, types: typed.types, primaryType: 'Session', message: session });
   assert.equal(permissionId(GAME, NOW), id);
   assert.equal(id, cliJson<{ permissionId: Hex }>(grantArgs).permissionId);
+
+  // Argument rules (uint16 offset: the argument's word after the selector, uint8 condition),
+  // token limits and periods too.
+  const periodic = sessionFromPolicy(example('periodic-allowance.toml'), NOW);
+  assert.equal(periodic.period, 86_400);
+  assert.equal(periodic.validUntil, 1_800_000_000 + 30 * 86_400 - 1);
+  assert.deepEqual(
+    periodic.argRules.map((rule) => [rule.offset, typeof rule.condition]),
+    [[0, 'number'], [32, 'number']],
+  );
+  assert.equal(periodic.tokenLimits[0]?.maxAmount, 100_000_000n);
+});
+
+test("viem hashes every example grant (rules, token limits, periods, signing scopes, P-256 keys) to the CLI's digest", () => {
+  const granted = examples('.toml').filter((name) => /^\[grant\]$/m.test(example(name)));
+  assert.ok(granted.length >= 5, `examples with a grant: ${granted.join(', ')}`);
+  for (const name of granted) {
+    const typed = grantTypedData(example(name), NOW);
+    const rust = cliJson<{ digest: Hex; permissionId: Hex }>(['grant', examplePath(name), '--now', String(NOW), '--json']);
+    assert.equal(hashTypedData(typed), rust.digest, name);
+    const session = sessionFromPolicy(example(name), NOW);
+    const id = hashTypedData({ domain: typed.domain, types: typed.types, primaryType: 'Session', message: session });
+    assert.equal(id, rust.permissionId, name);
+  }
 });

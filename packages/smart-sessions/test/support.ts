@@ -3,7 +3,7 @@
 // natively). Nothing is hard-coded that one of these does not also print.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type { Hex } from 'viem';
@@ -22,6 +22,11 @@ export const MODULE: Hex = '0x5e55105e55105e55105e55105e55105e55105e55';
 
 export function examplePath(name: string): string {
   return join(REPO, 'examples', name);
+}
+
+/** The names of the examples ending in `extension`. */
+export function examples(extension: string): string[] {
+  return readdirSync(join(REPO, 'examples')).filter((name) => name.endsWith(extension)).sort();
 }
 
 export function example(name: string): string {
