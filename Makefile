@@ -22,7 +22,15 @@ WASM_FEATURES := --mvp-features --enable-bulk-memory --enable-sign-ext --enable-
 # only where `ptr + c` wraps past 2^32, which Rust's pointer arithmetic never does (-188 B).
 WASM_OPT_FLAGS := -Oz --converge --low-memory-unused
 
-.PHONY: setup build validator abi evm demo bench test lint unit deploy-check deploy activate cache-bid
+# The TypeScript package (packages/smart-sessions): the client crate compiled to wasm32 and bound
+# by wasm-bindgen's CLI, which must be the version of the wasm-bindgen crate in Cargo.lock (it
+# refuses a module built with another). From crates.io (npm's wasm-pack downloads from GitHub).
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+WASM_BINDGEN := target/tools/wasm-bindgen-$(WASM_BINDGEN_VERSION)/bin/wasm-bindgen
+TS_PACKAGE := packages/smart-sessions
+TS_WASM := target/wasm32-unknown-unknown/release/smart_session_wasm.wasm
+
+.PHONY: setup build validator abi evm demo bench test lint unit ts deploy-check deploy activate cache-bid
 
 setup:
 	@scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
@@ -102,5 +110,31 @@ unit: build evm
 	  END { printf "tests: %d passed, %d failed\n", passed, failed; exit (failed > 0 || passed == 0) }' \
 	  target/unit-tests.log
 
-## Everything CI runs: format, lints, the size budget, all tests (abi/ freshness included).
-test: lint build unit
+$(WASM_BINDGEN):
+	cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --root $(patsubst %/bin/wasm-bindgen,%,$@)
+
+$(TS_PACKAGE)/node_modules/.package-lock.json: $(TS_PACKAGE)/package-lock.json
+	cd $(TS_PACKAGE) && npm ci --no-audit --no-fund --loglevel=error
+
+## The TypeScript package: crates/smart-session-wasm for wasm32, bound for Node (CommonJS and
+## .d.ts in packages/smart-sessions/wasm/), the typed API compiled, then its tests (node --test),
+## which check the results against viem and against the native CLI (built here, debug).
+ts: setup $(WASM_BINDGEN) $(TS_PACKAGE)/node_modules/.package-lock.json
+	cargo build --locked --release --target wasm32-unknown-unknown -p smart-session-wasm
+	$(WASM_BINDGEN) --target nodejs --out-dir $(TS_PACKAGE)/wasm $(TS_WASM)
+	@echo "ts: $$(wc -c < $(TS_PACKAGE)/wasm/smart_session_wasm_bg.wasm) B of WebAssembly"
+	cargo build --locked -p smart-session --bin smart-session
+	cd $(TS_PACKAGE) && SMART_SESSION_CLI=$(CURDIR)/target/debug/smart-session npm test 2>&1 \
+	  | tee $(CURDIR)/target/ts-tests.log
+	@awk '/^# pass / { passed = $$3 } /^# fail / { failed = $$3 } \
+	  END { printf "ts tests: %d passed, %d failed\n", passed, failed; exit (failed > 0 || passed == 0) }' \
+	  target/ts-tests.log
+
+## Everything CI runs: format, lints, the size budget, all tests (abi/ freshness included), the
+## TypeScript package's; closing with one `N passed, N failed` line over the Rust and the
+## TypeScript tests.
+test: lint build unit ts
+	@awk '/^test result:/ { passed += $$4; failed += $$6 } /^# pass / { passed += $$3 } \
+	  /^# fail / { failed += $$3 } \
+	  END { printf "tests: %d passed, %d failed\n", passed, failed; exit (failed > 0 || passed == 0) }' \
+	  target/unit-tests.log target/ts-tests.log

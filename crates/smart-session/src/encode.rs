@@ -270,9 +270,15 @@ pub fn period_index(session: &Session, at: u64) -> Result<Option<u32>, OutsideWi
 /// # Errors
 /// [`OutsideWindow`] for a periodic session and a time outside its window.
 pub fn key_proof(session: &Session, key_signature: &[u8], at: u64) -> Result<Bytes, OutsideWindow> {
-    let index = period_index(session, at)?;
+    Ok(key_proof_with_index(key_signature, period_index(session, at)?))
+}
+
+/// The key proof of a UserOperation whose period index is already known: the key's signature,
+/// then `index` (4 bytes, big-endian) for a session with periods, nothing more without
+/// (`None`). [`key_proof`] finds the index from a time; this is for callers that keep it.
+pub fn key_proof_with_index(key_signature: &[u8], index: Option<u32>) -> Bytes {
     let index = index.map(u32::to_be_bytes);
-    Ok([key_signature, index.as_ref().map_or(&[][..], |bytes| &bytes[..])].concat().into())
+    [key_signature, index.as_ref().map_or(&[][..], |bytes| &bytes[..])].concat().into()
 }
 
 /// USE mode: `0x00 ‖ permissionId ‖ key proof` (the key's signature, and for a session with

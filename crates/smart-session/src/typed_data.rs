@@ -30,7 +30,10 @@ fn action_json(action: &Action) -> Value {
     })
 }
 
-fn session_json(session: &Session) -> Value {
+/// `session` as the typed data's message holds it (and as scripts read it): addresses
+/// checksummed, bytes as 0x hex, `uint256` and `uint48` values as decimal strings, `keyType`,
+/// an argument rule's `offset` and `condition` as numbers.
+pub fn session_json(session: &Session) -> Value {
     json!({
         "account": session.account.to_checksum(None),
         "keyType": session.keyType,
