@@ -68,7 +68,8 @@ pub struct Policy {
     /// How many of `signers` must sign each operation (`key_type = "multisig"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<u8>,
-    /// How the session key signs: `"secp256k1"` (the default) or `"p256"`.
+    /// How the session key signs: `"secp256k1"` (the default), `"p256"`, `"webauthn"`,
+    /// `"webauthn-uv"` or `"multisig"`.
     #[serde(default, skip_serializing_if = "keyword::is_default", with = "keyword")]
     pub key_type: KeyType,
     /// When the session starts, unix seconds (default: now).
@@ -112,8 +113,9 @@ pub struct Policy {
     /// What it may call (besides what `token_limits` entries `allow`).
     #[serde(default)]
     pub actions: Vec<ActionPolicy>,
-    /// ERC-20 budgets: how much of each token its `transfer` and `approve` calls may move in
-    /// all, or per period (a token without one moves nothing).
+    /// ERC-20 budgets: how much of each token its `transfer`, `approve`, `increaseAllowance`
+    /// and `transferFrom` (from the account) calls may move in all, or per period (a token
+    /// without one moves nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub token_limits: Vec<TokenLimitPolicy>,
     /// What it may sign for the account (ERC-1271 through ERC-7739); none by default.

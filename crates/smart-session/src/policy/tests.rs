@@ -437,3 +437,22 @@ fn a_malformed_address_is_named_as_one() {
         );
     }
 }
+
+#[test]
+fn the_cli_page_lists_every_policy_field() {
+    // The parser names every field it knows when it meets one it does not.
+    let error = Policy::parse("no_such_field = 1").unwrap_err();
+    let known = error.message.split("expected one of").nth(1).expect("the list of fields");
+    let fields: Vec<&str> = known.split('`').skip(1).step_by(2).collect();
+    assert!(fields.len() > 15, "{known}");
+    let page = include_str!("../../../../docs/cli.md");
+    for field in fields {
+        let row = format!("| `{field}` |");
+        let table = format!("| `[[{field}]]` |");
+        let grant = format!("| `[{field}]` |");
+        assert!(
+            page.contains(&row) || page.contains(&table) || page.contains(&grant),
+            "docs/cli.md's policy table lacks `{field}`"
+        );
+    }
+}
