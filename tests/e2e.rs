@@ -6,7 +6,7 @@
 
 mod support;
 
-use alloy_primitives::{Bytes, B256, U256};
+use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::{SolCall, SolError};
 use session_core::interface::{ISmartSessions, SessionGrant};
 use stylus_runtime::precompiles::ECRECOVER;
@@ -266,7 +266,7 @@ fn validation_without_enough_gas_fails_and_executes_nothing() {
     let mut op =
         world.session_op(permission_id, &key, execute_single(world.game, 0, &move_data(1, 1)));
     // 30,000 verification gas: the account's part fits, the module's Stylus frame does not.
-    op.accountGasLimits = B256::from(U256::from(30_000) << 128 | U256::from(2_000_000));
+    op.accountGasLimits = support::packed_gas(30_000, 2_000_000);
     let op = world.signed_for_session(op, permission_id, &key);
     assert_eq!(world.handle(op), Err(failed_op_with_revert(vec![])));
     let frame = world.last_validation().expect("the module was entered");

@@ -9,8 +9,8 @@ use smart_session::{accounts::AccountKind, encode::enable_signature};
 use stylus_smart_sessions::programs::{TEST_EXECUTOR, TEST_MANAGER};
 
 use super::{
-    execute_single, game_session, key_proof, session_op_hash, use_signature, SessionKey, CHAIN_ID,
-    ETHER, MODULE, NOW,
+    execute_single, game_session, key_proof, packed_gas, session_op_hash, use_signature,
+    SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
 };
 
 sol! {
@@ -177,15 +177,14 @@ impl World {
             }
             other => panic!("getNonce failed: {other:?}"),
         };
-        let gas = |high: u128, low: u128| B256::from((U256::from(high) << 128) | U256::from(low));
         PackedUserOperation {
             sender: self.account,
             nonce,
             initCode: Bytes::new(),
             callData: call_data.into(),
-            accountGasLimits: gas(2_000_000, 2_000_000),
+            accountGasLimits: packed_gas(2_000_000, 2_000_000),
             preVerificationGas: U256::from(100_000),
-            gasFees: gas(1, 1),
+            gasFees: packed_gas(1, 1),
             paymasterAndData: Bytes::new(),
             signature: Bytes::new(),
         }
