@@ -36,6 +36,14 @@ interface ISmartSessions {
         bytes4 selector;
         uint256 maxValuePerCall;
     }
+    struct ActionState {
+        bool allowed;
+        uint256 maxValuePerCall;
+        uint8 ruleCount;
+        uint64 maxUses;
+        uint256 maxTotalValue;
+        uint256 maxGasCostPerOp;
+    }
     struct ArgRule {
         address target;
         bytes4 selector;
@@ -80,10 +88,7 @@ interface ISmartSessions {
         uint48 period;
         uint32 periodIndex;
         uint64 uses;
-        uint64 maxUses;
         uint256 spent;
-        uint256 maxTotalValue;
-        uint256 maxGasCostPerOp;
     }
     struct SigningScope {
         bytes32 appDomain;
@@ -154,6 +159,7 @@ interface ISmartSessions {
     function executeAsSession(address account, bytes32 permissionId, bytes memory callData) external returns (bytes[] memory returnData);
     function executeAsSessionBySignature(address account, bytes32 permissionId, uint256 nonce, uint48 deadline, bytes memory callData, bytes memory signature) external returns (bytes[] memory returnData);
     function executionNonce(address account, bytes32 permissionId) external view returns (uint256 nonce);
+    function getAction(address account, bytes32 permissionId, address target, bytes4 selector) external view returns (ActionState memory state);
     function getSession(address account, bytes32 permissionId) external view returns (SessionState memory state);
     function getTokenBudget(address account, bytes32 permissionId, address token) external view returns (uint256 spent, uint256 limit, uint32 periodIndex);
     function grantNonce(address account) external view returns (uint256 nonce);

@@ -11,7 +11,7 @@ use alloy_sol_types::SolStruct;
 use session_core::{
     eip712::{DOMAIN_NAME, DOMAIN_VERSION},
     interface::{
-        Action, ArgRule, ChainDigest, EnableSession, ISmartSessions, MultiChainGrant,
+        Action, ActionState, ArgRule, ChainDigest, EnableSession, ISmartSessions, MultiChainGrant,
         PackedUserOperation, Session, SessionExecution, SessionGrant, SessionRevocation,
         SessionState, SigningScope, TokenLimit,
     },
@@ -71,6 +71,7 @@ fn contract() -> JsonAbi {
         TokenLimit::eip712_root_type(),
         PackedUserOperation::eip712_root_type(),
         SessionState::eip712_root_type(),
+        ActionState::eip712_root_type(),
     ]
     .map(|root| struct_fields(&root));
     let mut abi = ISmartSessions::abi::contract();

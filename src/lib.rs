@@ -50,7 +50,7 @@ use session_core::{
     codec::{address_word, bool_word, bytes4_word, u256, uint_word, words, Position, Reader},
     erc4337::SIG_VALIDATION_FAILED,
     interface::{self, Error, ISmartSessions},
-    layout::gwei_to_wei,
+    layout::{action_slot, gwei_to_wei},
     session_key::{parse_use, MODE_ENABLE},
 };
 
@@ -328,9 +328,8 @@ impl SmartSessions {
                 let permission_id = args.b256(32)?;
                 // `SessionState`, field by field; all zero unless the session is live.
                 let live = self.live_instance(account, permission_id).is_some();
-                let (record, terms) = if live {
-                    let terms = self.session_terms(account, permission_id);
-                    (self.session_record(account, permission_id), terms)
+                let record = if live {
+                    self.session_record(account, permission_id)
                 } else {
                     Default::default()
                 };
@@ -343,10 +342,32 @@ impl SmartSessions {
                     uint_word(record.period.into()),
                     uint_word(record.period_index.into()),
                     uint_word(record.uses.into()),
-                    uint_word(terms.max_uses.into()),
                     uint_word(record.spent),
-                    uint_word(terms.max_total_value),
-                    gwei_to_wei(terms.max_gas_cost_gwei).into(),
+                ]))
+            }
+            getActionCall::SELECTOR => {
+                static_args(4)?;
+                let account = args.address(0)?;
+                let permission_id = args.b256(32)?;
+                let (target, selector) = (args.address(64)?, args.bytes4(96)?);
+                // `ActionState`, field by field; all zero unless the live session allows it.
+                let action = match self.live_instance(account, permission_id) {
+                    Some(instance) => self.action_at(action_slot(
+                        permission_id,
+                        instance,
+                        target,
+                        selector,
+                        account,
+                    )),
+                    None => Default::default(),
+                };
+                Ok(words([
+                    bool_word(action.present),
+                    uint_word(action.max_value_per_call),
+                    uint_word(action.rule_count.into()),
+                    uint_word(action.max_uses.into()),
+                    uint_word(action.max_total_value),
+                    gwei_to_wei(action.max_gas_cost_gwei).into(),
                 ]))
             }
             getTokenBudgetCall::SELECTOR => {

@@ -20,7 +20,7 @@ use session_core::{
     },
     layout::{
         action_slot, gas_cost_gwei, saturate_amount, saturate_wei, ActionRecord, SessionRecord,
-        SessionTerms, StoredRule, TokenBudget, MAX_ARG_RULES,
+        StoredRule, TokenBudget, MAX_ARG_RULES,
     },
     rule::Condition,
     session_key::KeyType,
@@ -155,12 +155,13 @@ impl SmartSessions {
             removed: false,
         };
         self.store_session_record(account, permission_id, &record, 0);
-        let terms = SessionTerms {
-            max_uses: session.maxUses,
-            max_total_value: saturate_wei(session.maxTotalValue),
-            max_gas_cost_gwei: gas_cost_gwei(session.maxGasCostPerOp),
-        };
-        self.store_session_terms(account, permission_id, &terms);
+        // The session's caps go into every action word (where validation reads them) and
+        // nowhere else: a word of their own would be a fresh slot, 22,100 gas of every enabling.
+        let (max_uses, max_total_value, max_gas_cost_gwei) = (
+            session.maxUses,
+            saturate_wei(session.maxTotalValue),
+            gas_cost_gwei(session.maxGasCostPerOp),
+        );
 
         for action in &session.actions {
             let slot =
@@ -175,9 +176,9 @@ impl SmartSessions {
                 present: true,
                 rule_count: 0,
                 max_value_per_call: saturate_wei(action.maxValuePerCall),
-                max_uses: terms.max_uses,
-                max_total_value: terms.max_total_value,
-                max_gas_cost_gwei: terms.max_gas_cost_gwei,
+                max_uses,
+                max_total_value,
+                max_gas_cost_gwei,
             };
             self.store_action_at(slot, &record);
         }

@@ -10,7 +10,7 @@ use session_core::{
     layout::{
         account_slot, execution_nonce_slot, paymaster_slot, read_be, rule_value_slot, session_slot,
         signing_scope_slot, token_budget_slot, word_after, AccountState, ActionRecord,
-        SessionRecord, SessionTerms, StoredRule, TokenBudget,
+        SessionRecord, StoredRule, TokenBudget,
     },
 };
 use stylus_sdk::prelude::*;
@@ -82,24 +82,6 @@ impl SmartSessions {
         for (i, word) in (0u64..).zip(record.to_words()).skip(from as usize) {
             self.store(word_after(slot, i), word);
         }
-    }
-
-    /// A session's caps at full width (its `terms` word).
-    pub(crate) fn session_terms(
-        &self,
-        account: Address,
-        permission_id: PermissionId,
-    ) -> SessionTerms {
-        SessionTerms::from_word(self.load(word_after(session_slot(permission_id, account), 2)))
-    }
-
-    pub(crate) fn store_session_terms(
-        &mut self,
-        account: Address,
-        permission_id: PermissionId,
-        terms: &SessionTerms,
-    ) {
-        self.store(word_after(session_slot(permission_id, account), 2), terms.to_word());
     }
 
     /// The action record at `slot` (see [`action_slot`](session_core::layout::action_slot)).

@@ -6,7 +6,7 @@ use alloy_primitives::{aliases::U48, Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{eip712_domain, SolCall, SolInterface, SolStruct, SolValue};
 use session_core::{
     eip712::{DOMAIN_NAME, DOMAIN_VERSION},
-    interface::{Action, Error, ISmartSessions::*, Session, SessionRevocation},
+    interface::{Action, ActionState, Error, ISmartSessions::*, Session, SessionRevocation},
 };
 use support::*;
 
@@ -166,16 +166,46 @@ fn get_session_reports_the_live_session_and_zero_once_removed() {
             period: U48::ZERO,
             periodIndex: 0,
             uses: 0,
-            maxUses: session.maxUses,
             spent: U256::ZERO,
-            maxTotalValue: session.maxTotalValue,
-            maxGasCostPerOp: session.maxGasCostPerOp,
         })
     );
     // Removed: all zero.
     harness.call(ALICE, removeSessionCall { permissionId: permission_id }).unwrap();
     let state = harness.session(ALICE, permission_id);
     assert_eq!(state, Default::default());
+}
+
+#[test]
+fn get_action_reports_the_action_and_the_sessions_caps_and_zero_for_others() {
+    let key = SessionKey::from_seed(1);
+    let mut harness = installed(ALICE);
+    let mut session = game_session(ALICE, &key);
+    session.maxGasCostPerOp = U256::from(3_000_000_000_000_000u64);
+    let permission_id = harness.enable(&session).unwrap();
+    let action = &session.actions[0];
+    assert_eq!(
+        harness.action(ALICE, permission_id, action.target, action.selector),
+        ActionState {
+            allowed: true,
+            maxValuePerCall: action.maxValuePerCall,
+            ruleCount: 0,
+            maxUses: session.maxUses,
+            maxTotalValue: session.maxTotalValue,
+            maxGasCostPerOp: session.maxGasCostPerOp,
+        }
+    );
+    // An action the session does not allow, and another account: all zero.
+    assert_eq!(harness.action(ALICE, permission_id, OTHER, action.selector), Default::default());
+    assert_eq!(
+        harness.action(BOB, permission_id, action.target, action.selector),
+        Default::default()
+    );
+    // Revoked: all zero.
+    harness.call(ALICE, revokeAllSessionsCall {}).unwrap();
+    assert_eq!(
+        harness.action(ALICE, permission_id, action.target, action.selector),
+        Default::default()
+    );
 }
 
 #[test]
@@ -187,8 +217,9 @@ fn enable_session_stores_wei_caps_beyond_88_bits_as_2_pow_88_minus_1() {
     session.actions[0].maxValuePerCall = U256::MAX;
     session.maxGasCostPerOp = U256::MAX;
     let permission_id = harness.enable(&session).unwrap();
-    let state = harness.session(ALICE, permission_id);
+    let state = harness.action(ALICE, permission_id, GAME, MOVE);
     let most = U256::from((1u128 << 88) - 1);
+    assert_eq!(state.maxValuePerCall, most);
     assert_eq!(state.maxTotalValue, most);
     // The gas cap in whole gwei, at most 2^40 - 1 of them.
     assert_eq!(state.maxGasCostPerOp, U256::from(((1u128 << 40) - 1) * 1_000_000_000));

@@ -23,8 +23,8 @@ use alloy_sol_types::{SolCall, SolEvent, SolInterface, SolValue};
 use smart_session::encode::{self, Signer};
 // Each test binary uses its own share of support; re-exports are not dead code either.
 use session_core::interface::{
-    Action, ArgRule, EnableSession, Error, Execution, ISmartSessions, PackedUserOperation, Session,
-    SessionGrant, SessionState, IERC1271,
+    Action, ActionState, ArgRule, EnableSession, Error, Execution, ISmartSessions,
+    PackedUserOperation, Session, SessionGrant, SessionState, IERC1271,
 };
 pub use session_core::session_key::session_op_hash;
 #[allow(unused_imports)]
@@ -731,6 +731,23 @@ impl Harness {
     pub fn session(&mut self, account: Address, permission_id: B256) -> SessionState {
         self.call(BOB, ISmartSessions::getSessionCall { account, permissionId: permission_id })
             .expect("getSession never reverts")
+    }
+
+    /// `getAction(account, permissionId, target, selector)`.
+    pub fn action(
+        &mut self,
+        account: Address,
+        permission_id: B256,
+        target: Address,
+        selector: FixedBytes<4>,
+    ) -> ActionState {
+        let call = ISmartSessions::getActionCall {
+            account,
+            permissionId: permission_id,
+            target,
+            selector,
+        };
+        self.call(BOB, call).expect("getAction never reverts")
     }
 
     /// Logs emitted so far, decoded as `E` where they are one.

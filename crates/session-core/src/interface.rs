@@ -184,10 +184,21 @@ sol! {
         /// The period `uses` and `spent` count in (always 0 without periods).
         uint32 periodIndex;
         uint64 uses;
-        uint64 maxUses;
         uint256 spent;
+    }
+
+    /// One action of a live session and the session's caps, as `getAction` reports them:
+    /// as validation enforces them (`maxUses` held at 2^32 − 1, wei caps at 2^88 − 1, the gas
+    /// cap in whole gwei). The caps are kept in every action word, where validation reads them,
+    /// and nowhere else: a word of their own would cost every enabling 22,100 gas.
+    struct ActionState {
+        /// Whether the live session allows calling `selector` on `target`.
+        bool allowed;
+        uint256 maxValuePerCall;
+        /// How many argument rules the action keeps.
+        uint8 ruleCount;
+        uint64 maxUses;
         uint256 maxTotalValue;
-        /// As stored: whole gwei, in wei.
         uint256 maxGasCostPerOp;
     }
 
@@ -261,6 +272,10 @@ sol! {
         // ---- Views ----
         function getSession(address account, bytes32 permissionId)
             external view returns (SessionState memory state);
+        /// An action of a session, with the session's caps (all zero unless the session is
+        /// live and allows the action).
+        function getAction(address account, bytes32 permissionId, address target, bytes4 selector)
+            external view returns (ActionState memory state);
         /// A session's ERC-20 budget for `token`: moved so far in period `periodIndex`, and the
         /// limit (zero unless the session is live and has a limit for it).
         function getTokenBudget(address account, bytes32 permissionId, address token)

@@ -5,7 +5,7 @@
 //! | mapping | slot of an entry |
 //! |---|---|
 //! | `accounts[account]` | `keccak(account ‖ 0)` |
-//! | `sessions[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 1))` + 0..2 |
+//! | `sessions[permissionId][account]` | `keccak(account ‖ keccak(permissionId ‖ 1))` + 0..1 |
 //! | `actions[actionKey][account]` | `keccak(account ‖ keccak(actionKey ‖ 2))` + 0..9 |
 //!
 //! (`actionKey` hashes the enabling's instance number with the permission id, target and
@@ -34,9 +34,12 @@
 //! operation must know (the key, the window, the period, the counters) is packed into the two
 //! session words, and the caps a use is checked against (`maxUses`, `maxTotalValue`,
 //! `maxGasCostPerOp`) ride in every action word of the session, which validation reads anyway.
-//! An operation a paymaster pays for reads one more word: whether the session lists it. A cold SLOAD is 2,100 gas
-//! and a rewrite 2,900; the third session word (`terms`, the caps at full width) is read only
-//! by views.
+//! An operation a paymaster pays for reads one more word: whether the session lists it. A cold
+//! SLOAD is 2,100 gas and a rewrite 2,900.
+//!
+//! **Enabling.** A session is two fresh words and one per action (22,100 gas each): its caps
+//! have no word of their own, which would cost every enabling as much again; `getAction`
+//! reports them from an action word.
 
 use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 
@@ -87,7 +90,7 @@ pub fn account_slot(account: Address) -> U256 {
     hash_pair(address_word(account), B256::with_last_byte(ACCOUNTS))
 }
 
-/// `sessions[permissionId][account]`: the first of a [`SessionRecord`]'s three words.
+/// `sessions[permissionId][account]`: the first of a [`SessionRecord`]'s two words.
 #[inline]
 pub fn session_slot(permission_id: PermissionId, account: Address) -> U256 {
     keyed_slot(SESSIONS, permission_id, account)
@@ -248,7 +251,7 @@ impl AccountState {
     }
 }
 
-/// What validation reads of a session: its first two words.
+/// A session: its two words.
 /// 0 `key`: `[0..20) signer | [20..26) valid_after | [26..32) valid_until` — written once;
 /// 1 `use`: `[0..4) instance (low 32 bits) | [4] key_type | [5..11) period |
 ///   [11..15) period_index | [15..19) uses | [19..31) spent | [31] removed` — every use
@@ -323,41 +326,6 @@ impl SessionRecord {
         write_be(&mut use_word, 19, 31, self.spent);
         use_word.0[31] = self.removed as u8;
         [key, use_word]
-    }
-}
-
-/// A session's caps at full width, its third word (`terms`), read by views only:
-/// `[0..8) max_uses | [8..20) max_total_value | [20..25) max_gas_cost_gwei`. Validation reads
-/// the caps from the action words instead (see [`ActionRecord`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SessionTerms {
-    /// Most uses per period.
-    pub max_uses: u64,
-    /// Most wei the account may pay through the session per period (at most [`MAX_WEI`]).
-    pub max_total_value: u128,
-    /// Most gas one operation may make the account pay, in gwei.
-    pub max_gas_cost_gwei: u64,
-}
-
-impl SessionTerms {
-    /// Unpacks the stored word.
-    #[inline]
-    pub fn from_word(word: B256) -> Self {
-        Self {
-            max_uses: read_be(&word, 0, 8) as u64,
-            max_total_value: read_be(&word, 8, 20),
-            max_gas_cost_gwei: read_be(&word, 20, 25) as u64,
-        }
-    }
-
-    /// Packs the terms into their word.
-    #[inline]
-    pub fn to_word(&self) -> B256 {
-        let mut word = B256::ZERO;
-        write_be(&mut word, 0, 8, self.max_uses.into());
-        write_be(&mut word, 8, 20, self.max_total_value);
-        write_be(&mut word, 20, 25, self.max_gas_cost_gwei.into());
-        word
     }
 }
 
