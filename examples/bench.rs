@@ -31,7 +31,7 @@ use stylus_smart_sessions::programs::TEST_MANAGER;
 use support::{
     erc7739,
     evm::{PackedUserOperation, World, IERC1271, IERC20},
-    *,
+    smart_sessions, *,
 };
 
 /// One measured `handleOps`.
@@ -90,6 +90,60 @@ fn measure(
         ink += callee.ink;
     }
     Measured { case, name, ink, entry_gas, cached_entry_gas, module_gas: frame.gas, handle_ops_gas }
+}
+
+/// One case run through Rhinestone's SmartSession (EVM bytecode from modulekit) on the same
+/// chain and account: its `validateUserOp` frame and the bundle.
+struct Rival {
+    case: &'static str,
+    name: &'static str,
+    /// The JSON name of this module's row doing the same work, if one does.
+    ours: Option<&'static str>,
+    validate_user_op_gas: u64,
+    handle_ops_gas: u64,
+}
+
+/// Runs `op` through SmartSession in `handleOps` and reads its validation frame.
+fn measure_rival(
+    case: &'static str,
+    name: &'static str,
+    ours: Option<&'static str>,
+    world: &mut World,
+    op: PackedUserOperation,
+) -> Rival {
+    let (result, handle_ops_gas) = world.handle_all_with_gas(vec![op]);
+    assert_eq!(result, Ok(()), "{case}: handleOps must execute");
+    let frame = smart_sessions::last_validation(world);
+    assert!(frame.success, "{case}: SmartSession's validation must succeed");
+    Rival { case, name, ours, validate_user_op_gas: frame.gas, handle_ops_gas }
+}
+
+/// The game session's move through SmartSession: USE under the sudo policy, USE under the
+/// window and value policies (what this module enforces), and ENABLE (the owner's signature
+/// checked through the account's ERC-1271) with the window and value policies.
+fn rivals(key: &SessionKey) -> Vec<Rival> {
+    let one_move = |world: &World| execute_single(world.game, ETHER / 100, &move_data(1, 1));
+    let mut rivals = Vec::new();
+    for (case, name, ours, limits) in [
+        ("USE, sudo policy, 1 call", "use_1_call_sudo", None, false),
+        ("USE, window and value policies, 1 call", "use_1_call", Some("use_1_call"), true),
+    ] {
+        let mut world = World::installed();
+        let parts = smart_sessions::install(&mut world);
+        let session = parts.game_session(&world, key, limits);
+        let id = parts.enable_by_owner(&mut world, session);
+        let call = one_move(&world);
+        let op = parts.use_op(&mut world, id, key, call);
+        rivals.push(measure_rival(case, name, ours, &mut world, op));
+    }
+    let mut world = World::installed();
+    let parts = smart_sessions::install(&mut world);
+    let session = parts.game_session(&world, key, true);
+    let call = one_move(&world);
+    let op = parts.enable_op(&mut world, session, key, call);
+    let case = "ENABLE (owner's signature via ERC-1271), window and value policies, + 1 call";
+    rivals.push(measure_rival(case, "enable_1_call", Some("enable_1_call"), &mut world, op));
+    rivals
 }
 
 /// One deployed program.
@@ -401,7 +455,8 @@ fn main() {
         tx_gas: result.tx_gas_used(),
     });
 
-    let report = render(&rows, &executions);
+    let rivals = rivals(&key);
+    let report = render(&rows, &executions, &rivals);
     print!("{report}");
     let mut args = std::env::args().skip(1);
     if let Some(path) = args.next() {
@@ -409,14 +464,14 @@ fn main() {
         eprintln!("wrote {path}");
     }
     if let Some(path) = args.next() {
-        let json = serde_json::to_string_pretty(&json(&rows)).expect("JSON");
+        let json = serde_json::to_string_pretty(&json(&rows, &rivals)).expect("JSON");
         std::fs::write(&path, json + "\n").unwrap_or_else(|error| panic!("{path}: {error}"));
         eprintln!("wrote {path}");
     }
 }
 
-/// `reports/bench.json`: the three programs and every validation case.
-fn json(rows: &[Measured]) -> serde_json::Value {
+/// `reports/bench.json`: the three programs, every validation case and SmartSession's.
+fn json(rows: &[Measured], rivals: &[Rival]) -> serde_json::Value {
     let programs: Vec<_> = programs()
         .iter()
         .map(|Deployed { name, code, activation }| {
@@ -441,10 +496,20 @@ fn json(rows: &[Measured]) -> serde_json::Value {
             })
         })
         .collect();
-    serde_json::json!({ "programs": programs, "cases": cases })
+    let smart_sessions: Vec<_> = rivals
+        .iter()
+        .map(|rival| {
+            serde_json::json!({
+                "name": rival.name,
+                "validate_user_op_gas": rival.validate_user_op_gas,
+                "handle_ops_gas": rival.handle_ops_gas,
+            })
+        })
+        .collect();
+    serde_json::json!({ "programs": programs, "cases": cases, "smart_sessions": smart_sessions })
 }
 
-fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
+fn render(rows: &[Measured], executions: &[MeasuredExecution], rivals: &[Rival]) -> String {
     let limit = stylus_artifact::MAX_CODE_SIZE;
     let mut out = String::new();
     let w = &mut out;
@@ -491,17 +556,20 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
          ecrecover, ERC-1271 call, delegatecall, logs); `validateUserOp gas` adds entry, \
          uncached as run (the first call of a block; storage cold, as for a bundle's first \
          operation) and with every program cached. `handleOps gas` is the whole bundle \
-         transaction, as run.\n"
+         transaction, as run. `Smart Sessions, same chain` is Rhinestone's SmartSession \
+         validating the same operation on the same account (see below).\n"
     );
     let _ = writeln!(
         w,
-        "| case | ink | ink as gas | run gas | entry gas, uncached | validateUserOp gas, uncached | validateUserOp gas, cached | handleOps gas |"
+        "| case | ink | ink as gas | run gas | entry gas, uncached | validateUserOp gas, uncached | validateUserOp gas, cached | handleOps gas | Smart Sessions, same chain |"
     );
-    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows {
+        let rival = rivals.iter().find(|rival| rival.ours == Some(row.name));
+        let rival = rival.map_or("—".into(), |rival| rival.validate_user_op_gas.to_string());
         let _ = writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {rival} |",
             row.case,
             row.ink,
             pricing::ink_to_gas_ceil(row.ink),
@@ -512,6 +580,7 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
             row.handle_ops_gas
         );
     }
+    render_rivals(w, rows, rivals);
     let _ = writeln!(w, "\n## Executor path and session signatures (no EntryPoint)\n");
     let _ = writeln!(
         w,
@@ -542,4 +611,43 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution]) -> String {
         );
     }
     out
+}
+
+/// The section comparing SmartSession's runs with this module's.
+fn render_rivals(w: &mut String, rows: &[Measured], rivals: &[Rival]) {
+    let _ = writeln!(w, "\n## Beside Smart Sessions (same chain, same account, same run)\n");
+    let _ = writeln!(
+        w,
+        "Rhinestone's SmartSession (the deployed EVM bytecode in @rhinestone/modulekit 0.5.9) \
+         installed on the same OpenZeppelin account, running the game session's 0.01-ether move. \
+         npm publishes no session validator or policies for it, so these are this project's \
+         minimal ones (tests/evm/contracts/smart-sessions/Parts.sol: a secp256k1 session \
+         validator, a sudo policy, a window policy, a per-call and total value-limit policy); \
+         its ERC-7484 registry is a stand-in that attests everything. `validateUserOp gas` is \
+         SmartSession's frame (an EVM contract has no entry cost; storage cold, as for a \
+         bundle's first operation); `this module` is the row above doing the same work, \
+         uncached / cached. `tests/e2e_smart_sessions.rs` checks the policies refuse what this \
+         module refuses.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| case | validateUserOp gas | handleOps gas | this module: validateUserOp gas | this module: handleOps gas |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|");
+    for rival in rivals {
+        let ours = rows.iter().find(|row| Some(row.name) == rival.ours).map_or(
+            ("—".into(), "—".into()),
+            |row| {
+                (
+                    format!("{} / {}", row.module_gas, row.cached_gas()),
+                    row.handle_ops_gas.to_string(),
+                )
+            },
+        );
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} |",
+            rival.case, rival.validate_user_op_gas, rival.handle_ops_gas, ours.0, ours.1
+        );
+    }
 }

@@ -10,3 +10,13 @@ fi
 # The native binary: the npm launcher exits 0 even when forge fails.
 FOUNDRY_SOLC="$PWD/solc.cjs" FOUNDRY_LINT_LINT_ON_BUILD=false \
   node_modules/@foundry-rs/forge-linux-amd64/bin/forge build --quiet
+
+# Rhinestone's SmartSession module, as deployed bytecode in @rhinestone/modulekit (GPL-3.0: run
+# by `make bench` beside this module, never committed). `npm pack` fetches the tarball alone:
+# `npm install` of the package tries to reach GitHub for its dependencies.
+MODULEKIT=../../target/evm/modulekit
+if [ ! -f "$MODULEKIT/package/src/deployment/precompiles/SmartSessionsPrecompiles.sol" ]; then
+  mkdir -p "$MODULEKIT"
+  npm pack @rhinestone/modulekit@0.5.9 --pack-destination "$MODULEKIT" --loglevel=error >/dev/null
+  tar xzf "$MODULEKIT/rhinestone-modulekit-0.5.9.tgz" -C "$MODULEKIT"
+fi

@@ -11,6 +11,7 @@
 pub mod chain;
 pub mod erc7739;
 pub mod evm;
+pub mod smart_sessions;
 
 use std::{
     cell::{Cell, RefCell},

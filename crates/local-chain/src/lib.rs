@@ -91,6 +91,9 @@ pub struct StylusInspector {
     live: Vec<Address>,
     /// Every Stylus call made, with what the program touched (for ERC-7562 checks).
     pub frames: Vec<StylusFrame>,
+    /// Every call into EVM code the chain's own EVM ran (not those of EVMs nested under a
+    /// Stylus frame), in the order they ended: what measures EVM contracts beside Stylus ones.
+    pub evm_frames: Vec<EvmFrame>,
     /// The account whose `validateUserOp` calls to record.
     watch: Option<Address>,
     /// Call depth now, and the depth of the validation being recorded.
@@ -173,6 +176,22 @@ pub struct StylusFrame {
     pub entry_gas: u64,
 }
 
+/// What one call into EVM code cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvmFrame {
+    /// The called address (whose storage the frame used).
+    pub contract: Address,
+    /// Its `msg.sender`.
+    pub caller: Address,
+    /// The first four bytes of its call data (zeros when shorter).
+    pub selector: [u8; 4],
+    /// Whether it succeeded.
+    pub success: bool,
+    /// Gas the frame spent (before refunds), as a `StylusFrame`'s `gas` counts it: not the
+    /// caller's cost of the call itself (address access, value transfer).
+    pub gas: u64,
+}
+
 /// The chain's context type.
 type ChainContext = revm::handler::MainnetContext<CacheDB<EmptyDB>>;
 
@@ -240,10 +259,20 @@ impl Inspector<ChainContext> for StylusInspector {
 
     fn call_end(
         &mut self,
-        _context: &mut ChainContext,
-        _inputs: &CallInputs,
-        _outcome: &mut CallOutcome,
+        context: &mut ChainContext,
+        inputs: &CallInputs,
+        outcome: &mut CallOutcome,
     ) {
+        if !inputs.known_bytecode.1.original_byte_slice().starts_with(&STYLUS_PREFIX) {
+            let input = inputs.input.bytes(context);
+            self.evm_frames.push(EvmFrame {
+                contract: inputs.target_address,
+                caller: inputs.caller,
+                selector: input.get(..4).map_or([0; 4], |head| head.try_into().unwrap_or([0; 4])),
+                success: outcome.result.is_ok(),
+                gas: outcome.result.gas.total_gas_spent(),
+            });
+        }
         if self.recording_from == Some(self.depth) {
             self.recording_from = None;
         }
@@ -438,6 +467,11 @@ impl Chain {
         self.evm.inspector.frames.clear();
     }
 
+    /// The calls into EVM code run so far (see [`EvmFrame`]).
+    pub fn evm_frames(&self) -> &[EvmFrame] {
+        &self.evm.inspector.evm_frames
+    }
+
     /// From now on, records what every `validateUserOp` of `account` touches.
     pub fn record_validations_of(&mut self, account: Address) {
         self.evm.inspector.watch = Some(account);
@@ -580,6 +614,41 @@ mod tests {
             };
             assert_eq!(output, answer);
         }
+    }
+
+    #[test]
+    fn every_evm_frame_is_recorded_with_the_gas_it_spent() {
+        let mut chain = Chain::new(1, 0);
+        // PUSH1 1, PUSH0, SSTORE (a fresh, cold slot), then REVERT(0, 0) when called with
+        // data, else STOP.
+        let writer = Address::repeat_byte(0xbb);
+        chain.set_code(
+            writer,
+            vec![
+                0x60, 0x01, 0x5f, 0x55, 0x36, 0x60, 0x0a, 0x57, 0x00, 0x00, 0x5b, 0x5f, 0x5f, 0xfd,
+            ],
+        );
+        let sender = Address::repeat_byte(0xaa);
+        chain.call(sender, writer, Vec::new(), U256::ZERO);
+        // 3 + 2 + 22,100 (cold, 0 -> 1) + CALLDATASIZE 2 + PUSH1 3 + JUMPI 10 + STOP 0.
+        let stored = EvmFrame {
+            contract: writer,
+            caller: sender,
+            selector: [0; 4],
+            success: true,
+            gas: 22_120,
+        };
+        assert_eq!(chain.evm_frames(), std::slice::from_ref(&stored));
+        // Reverted, with a selector, in a new transaction: the slot is cold again and clean
+        // (1 -> 1), 2,100 + 100.
+        chain.call(sender, writer, vec![1, 2, 3, 4, 5], U256::ZERO);
+        let reverted = EvmFrame {
+            selector: [1, 2, 3, 4],
+            success: false,
+            gas: 3 + 2 + 2_200 + 2 + 3 + 10 + 1 + 2 + 2,
+            ..stored.clone()
+        };
+        assert_eq!(chain.evm_frames(), [stored, reverted]);
     }
 
     #[test]
