@@ -4,7 +4,9 @@
 # and solc-js from npm. forge runs offline: it cannot download a native solc here.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/evm"
-if [ ! -x node_modules/@foundry-rs/forge-linux-amd64/bin/forge ]; then
+# cast (the node's tests drive it) comes with forge from the same lock file.
+if [ ! -x node_modules/@foundry-rs/forge-linux-amd64/bin/forge ] \
+  || [ ! -x node_modules/@foundry-rs/cast-linux-amd64/bin/cast ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # The native binary: the npm launcher exits 0 even when forge fails.
