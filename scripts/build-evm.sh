@@ -4,9 +4,10 @@
 # and solc-js from npm. forge runs offline: it cannot download a native solc here.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/evm"
-# cast (the node's tests drive it) comes with forge from the same lock file.
+# Installed again whenever the lock file is newer than what npm installed last (a package
+# added since: cast for the node's tests, solady), not only when forge is missing.
 if [ ! -x node_modules/@foundry-rs/forge-linux-amd64/bin/forge ] \
-  || [ ! -x node_modules/@foundry-rs/cast-linux-amd64/bin/cast ]; then
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # The native binary: the npm launcher exits 0 even when forge fails.

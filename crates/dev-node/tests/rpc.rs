@@ -8,15 +8,19 @@ use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{hex, keccak256, Address, Bytes, Signature, TxKind, B256, U256};
 use alloy_sol_types::{sol, SolCall};
-use dev_node::keys::{dev_keys, DevKey};
+use dev_node::{
+    keys::{dev_keys, DevKey},
+    setup::{self, Artifacts},
+};
 use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use support::{number, Node};
+use support::{number, workspace, Node};
 
 sol! {
     function move(uint8 x, uint8 y) external payable returns (uint256);
     function moves(address player) external view returns (uint256);
     function revokeSessionByKey(address account, bytes32 permissionId) external;
+    function onInstall(bytes data) external;
     error SessionNotEnabled(bytes32 permissionId, address account);
 }
 
@@ -313,4 +317,26 @@ fn concurrent_clients_are_served_one_transaction_at_a_time() {
         assert_eq!(moves_at(&node, key.address, json!("latest")), U256::from(5));
         assert_eq!(node.ok("eth_getTransactionCount", json!([key.address, "latest"])), "0x5");
     }
+}
+
+#[test]
+fn stylus_gas_is_charged_as_the_in_process_chain_charges_it() {
+    let node = Node::start();
+    let key = dev_keys()[2];
+    let module: Address = node.address("module").parse().unwrap();
+    // onInstall from a dev key: a Stylus frame that writes storage and logs.
+    let data = onInstallCall { data: Bytes::new() }.abi_encode();
+    let raw = signed(eip1559(0, module, 0, data.clone(), 500_000), &key);
+    let hash = node.ok("eth_sendRawTransaction", json!([raw]));
+    let used = number(&node.ok("eth_getTransactionReceipt", json!([hash]))["gasUsed"]);
+    // The same call on an in-process chain set up as the node sets itself up.
+    let mut chain = local_chain::Chain::new(412_346, 0);
+    setup::deploy(&mut chain, &Artifacts { dir: workspace().join("target") }).unwrap();
+    let result = chain.call(key.address, module, data, U256::ZERO);
+    assert_eq!(used, result.tx_gas_used());
+    // The receipt holds the whole Stylus frame: entry, ink and storage at Nitro's prices.
+    let [frame] = chain.stylus_frames() else {
+        panic!("one Stylus frame: {:?}", chain.stylus_frames())
+    };
+    assert!(frame.entry_gas > 0 && used >= 21_000 + frame.gas, "{used} gas, frame {frame:?}");
 }
