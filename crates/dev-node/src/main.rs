@@ -8,7 +8,7 @@ use dev_node::{
     keys::dev_keys,
     node::Node,
     rpc,
-    setup::{self, Artifacts, Deployment, DEV_KEY_ETHER},
+    setup::{self, Artifacts, Deployment, CREATE2_DEPLOYER, DEV_KEY_ETHER},
 };
 use jsonrpsee::server::Server;
 use local_chain::Chain;
@@ -37,6 +37,7 @@ fn print(deployment: &Deployment, artifacts: &Artifacts) {
     println!("module manager    {} (Stylus, delegatecalled by the validator)", d.manager);
     println!("module executor   {} (Stylus, delegatecalled by the validator)", d.executor);
     println!("owner validator   {}", d.owner_validator);
+    println!("CREATE2 deployer  {CREATE2_DEPLOYER} (the deterministic-deployment proxy)");
     println!(
         "account           {} (OpenZeppelin AccountERC7579, owner dev key 0, 10 ETH)",
         d.account

@@ -14,6 +14,13 @@ use crate::{keys::dev_keys, Error, Result};
 /// EntryPoint v0.7's canonical address (its deterministic deployment on every chain).
 pub const ENTRY_POINT_V07: Address = address!("0000000071727De22e5E9D8bAF0EDAc6F37da032");
 
+/// The deterministic-deployment proxy (Arachnid's CREATE2 deployer): `salt ‖ init code` in,
+/// the created address out. Forge scripts and bundlers (Alto) expect it on every chain.
+pub const CREATE2_DEPLOYER: Address = address!("4e59b44847b379578588920cA78FbF26c0B4956C");
+
+/// Its runtime code, as on every chain it is deployed to.
+const CREATE2_DEPLOYER_CODE: &str = "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082378035828234f58015156039578182fd5b8082525050506014600cf3";
+
 /// Where the node puts the module's validator (the address the tests use too). The manager
 /// and the executor go where the validator, built by `make build` without
 /// `SMART_SESSIONS_MANAGER`/`SMART_SESSIONS_EXECUTOR`, delegatecalls them.
@@ -125,6 +132,8 @@ pub fn deploy(chain: &mut Chain, artifacts: &Artifacts) -> Result<Deployment> {
         "the test token",
     )?;
     chain.relocate(entry_point, ENTRY_POINT_V07);
+    let proxy = alloy_primitives::hex::decode(CREATE2_DEPLOYER_CODE).expect("the code is hex");
+    chain.set_code(CREATE2_DEPLOYER, proxy);
     chain.set_code(MODULE, artifacts.program("stylus_smart_sessions.code")?);
     chain.set_code(TEST_MANAGER, artifacts.program("stylus_smart_sessions_manager.code")?);
     chain.set_code(TEST_EXECUTOR, artifacts.program("stylus_smart_sessions_executor.code")?);

@@ -340,3 +340,27 @@ fn stylus_gas_is_charged_as_the_in_process_chain_charges_it() {
     };
     assert!(frame.entry_gas > 0 && used >= 21_000 + frame.gas, "{used} gas, frame {frame:?}");
 }
+
+#[test]
+fn contracts_deploy_by_create_and_through_the_create2_deployer() {
+    let node = Node::start();
+    let key = dev_keys()[1];
+    let deployer: Address = node.address("CREATE2 deployer").parse().unwrap();
+    // Init code returning the one-byte runtime code 0x2a: PUSH1 0x2a PUSH0 MSTORE8
+    // PUSH1 1 PUSH0 RETURN.
+    let init = vec![0x60, 0x2a, 0x5f, 0x53, 0x60, 0x01, 0x5f, 0xf3];
+    let salt = B256::repeat_byte(0x11);
+    let data = [salt.as_slice(), &init].concat();
+    let raw = signed(eip1559(0, deployer, 0, data, 200_000), &key);
+    let hash = node.ok("eth_sendRawTransaction", json!([raw]));
+    assert_eq!(node.ok("eth_getTransactionReceipt", json!([hash]))["status"], "0x1");
+    let created = deployer.create2(salt, keccak256(&init));
+    assert_eq!(node.ok("eth_getCode", json!([created, "latest"])), "0x2a");
+    // A plain CREATE (no `to`): the receipt names the new contract.
+    let create = TxEip1559 { to: TxKind::Create, ..eip1559(1, deployer, 0, init, 100_000) };
+    let hash = node.ok("eth_sendRawTransaction", json!([signed(create, &key)]));
+    let receipt = node.ok("eth_getTransactionReceipt", json!([hash]));
+    let address = key.address.create(1);
+    assert_eq!(receipt["contractAddress"].as_str().unwrap().parse::<Address>().unwrap(), address);
+    assert_eq!(node.ok("eth_getCode", json!([address, "latest"])), "0x2a");
+}
