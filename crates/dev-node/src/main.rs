@@ -13,6 +13,9 @@ use dev_node::{
 use jsonrpsee::server::Server;
 use local_chain::Chain;
 
+/// The chain thread's stack: 1 GiB of address space for deep nesting of EVM and Stylus frames.
+const CHAIN_STACK: usize = 1 << 30;
+
 /// Nitro's dev chain id (its dev node's), so wallets treat the node as Arbitrum's local chain.
 const CHAIN_ID: u64 = 412_346;
 
@@ -59,7 +62,10 @@ fn print(deployment: &Deployment, artifacts: &Artifacts) {
 fn start_chain(artifacts: Artifacts) -> Result<(Deployment, mpsc::Sender<rpc::Request>), String> {
     let (requests, incoming) = mpsc::channel();
     let (ready, deployed) = mpsc::channel();
-    std::thread::spawn(move || {
+    // Calls out of Stylus frames run in nested EVMs, natively recursive: a bundler's simulation
+    // of a UserOperation validated by the module overflowed the default 2 MiB stack. Only the
+    // pages touched are committed.
+    let serve = move || {
         let mut chain = Chain::new(CHAIN_ID, 0);
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         chain.set_timestamp(now.map_or(0, |now| now.as_secs()));
@@ -72,7 +78,10 @@ fn start_chain(artifacts: Artifacts) -> Result<(Deployment, mpsc::Sender<rpc::Re
                 let _ = ready.send(Err(error.to_string()));
             }
         }
-    });
+    };
+    let spawned =
+        std::thread::Builder::new().name("chain".into()).stack_size(CHAIN_STACK).spawn(serve);
+    spawned.map_err(|error| format!("cannot start the chain thread: {error}"))?;
     let deployment = deployed.recv().map_err(|_| "the chain thread died during setup")??;
     Ok((deployment, requests))
 }

@@ -130,7 +130,19 @@ fn every_evm_frame_is_recorded_with_the_gas_it_spent() {
 
 #[test]
 fn evm_code_called_out_of_a_stylus_frame_gets_p256verify_too() {
+    evm_code_called_out_of_a_stylus_frame_answers_under_base_fee(0);
+}
+
+#[test]
+fn a_call_out_of_a_stylus_frame_pays_no_fee_of_its_own_under_a_base_fee() {
+    // The nested EVM's transaction is part of the outer one: a base fee must not refuse it
+    // (it did, silently, until the node set one).
+    evm_code_called_out_of_a_stylus_frame_answers_under_base_fee(100_000_000);
+}
+
+fn evm_code_called_out_of_a_stylus_frame_answers_under_base_fee(base_fee: u64) {
     let mut chain = Chain::new(1, 0);
+    chain.set_base_fee(base_fee);
     let probe = Address::repeat_byte(0xbb);
     chain.set_code(probe, PROBE.to_vec());
     let outer = StylusInspector::default();

@@ -113,6 +113,8 @@ pub(crate) fn nested_call(
     cfg.disable_eip3607 = true;
     // The callee's gas is the transaction's less its intrinsic gas: no calldata floor.
     cfg.disable_eip7623 = true;
+    // Its fees are the outer transaction's: under a base fee its gas price of 0 would be refused.
+    cfg.disable_base_fee = true;
     let intrinsic = revm::context_interface::cfg::gas::calculate_initial_tx_gas(
         cfg.spec,
         &request.data,
