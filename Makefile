@@ -30,7 +30,7 @@ WASM_BINDGEN := target/tools/wasm-bindgen-$(WASM_BINDGEN_VERSION)/bin/wasm-bindg
 TS_PACKAGE := packages/smart-sessions
 TS_WASM := target/wasm32-unknown-unknown/release/smart_session_wasm.wasm
 
-.PHONY: setup build validator abi evm demo bench test lint unit ts deploy-check deploy activate cache-bid
+.PHONY: setup build validator abi evm demo node bench test lint unit ts deploy-check deploy activate cache-bid
 
 setup:
 	@scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
@@ -77,6 +77,14 @@ demo: build evm
 	@echo "demo: compiling the in-process chain (revm, wasmi) and the demo; minutes the first time"
 	cargo build --locked --example game_session
 	cargo run --locked --quiet --example game_session
+
+## The local JSON-RPC node (docs/node.md) on 127.0.0.1:8547 (PORT=N for another): prints the
+## deployed addresses and the dev keys, then serves until interrupted.
+PORT ?= 8547
+node: build evm
+	@echo "node: compiling the node (revm, wasmi, jsonrpsee); minutes the first time"
+	cargo build --locked -p dev-node
+	cargo run --locked --quiet -p dev-node -- --port $(PORT) --artifacts target
 
 ## Gas and size table (validateUserOp USE/ENABLE, handleOps, entry, artifact), printed and
 ## written to reports/bench.md. Deterministic: the same commit gives the same table.

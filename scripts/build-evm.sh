@@ -4,7 +4,10 @@
 # and solc-js from npm. forge runs offline: it cannot download a native solc here.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/evm"
-if [ ! -x node_modules/@foundry-rs/forge-linux-amd64/bin/forge ]; then
+# Installed again whenever the lock file is newer than what npm installed last (a package
+# added since: cast for the node's tests, solady), not only when forge is missing.
+if [ ! -x node_modules/@foundry-rs/forge-linux-amd64/bin/forge ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # The native binary: the npm launcher exits 0 even when forge fails.

@@ -66,36 +66,18 @@ pub const DEPLOYER: Address = Address::repeat_byte(0xde);
 pub const BUNDLER: Address = Address::repeat_byte(0xb0);
 
 /// The forge artifact of `contract` compiled from the source whose path contains `source`
-/// (forge disambiguates equal file names by directory; this does not guess).
+/// (see [`local_chain::artifacts::forge_artifact`]).
 fn artifact(source: &str, contract: &str) -> serde_json::Value {
-    fn find(dir: &std::path::Path, name: &str, source: &str) -> Option<serde_json::Value> {
-        for entry in std::fs::read_dir(dir).ok()?.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                if let Some(found) = find(&path, name, source) {
-                    return Some(found);
-                }
-            } else if path.file_name().is_some_and(|file| file == name) {
-                let artifact: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
-                let target = &artifact["metadata"]["settings"]["compilationTarget"];
-                if target.as_object()?.keys().any(|key| key.contains(source)) {
-                    return Some(artifact);
-                }
-            }
-        }
-        None
-    }
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/evm/out");
-    find(&out, &format!("{contract}.json"), source).unwrap_or_else(|| {
+    local_chain::artifacts::forge_artifact(&out, source, contract).unwrap_or_else(|| {
         panic!("no {contract} from {source} in {}: run `make evm` first", out.display())
     })
 }
 
 /// The forge artifact's creation code of `contract` compiled from `source` (see [`artifact`]).
 pub fn creation_code(source: &str, contract: &str) -> Vec<u8> {
-    let code = artifact(source, contract)["bytecode"]["object"].as_str().unwrap().to_owned();
-    alloy_primitives::hex::decode(code).unwrap()
+    local_chain::artifacts::creation_code(&artifact(source, contract))
+        .unwrap_or_else(|| panic!("{contract} from {source} has no creation code"))
 }
 
 /// The selector solc gave `contract`'s function `name` (its only overload): for functions

@@ -10,7 +10,8 @@ use revm::{
 };
 use stylus_runtime::{Message, Program};
 
-use crate::{journaled::Journaled, ChainContext, StylusFrame, StylusInspector};
+use super::{journaled::Journaled, StylusFrame, StylusInspector};
+use crate::ChainContext;
 
 /// A Stylus frame to run.
 pub(crate) struct Frame {
@@ -70,7 +71,7 @@ pub(crate) fn run(
     };
     {
         let mut done = outer.callees.borrow_mut();
-        if outer.recording_from.is_some() {
+        if outer.recorder.is_recording() {
             let touched = &mut done.touched;
             touched.accesses.extend(outcome.slots.iter().map(|slot| (contract, *slot)));
             touched.preimages.extend(outcome.preimages.iter().cloned());

@@ -4,17 +4,17 @@
 use revm::{
     context::{ContextTr, JournalTr, TxEnv},
     context_interface::journaled_state::account::JournaledAccountTr,
-    database::{CacheDB, EmptyDB},
     primitives::{Address, Log, TxKind, B256, U256},
     state::EvmState,
-    Context, InspectEvm, MainBuilder, MainContext,
+    InspectEvm,
 };
 use stylus_runtime::{
     precompiles::{ecrecover, p256verify, sha256, sha256_gas, ECRECOVER, P256VERIFY, SHA256},
     CallKind, CallOutcome as StylusCallOutcome, CallRequest, Environment, Loaded, Stored,
 };
 
-use crate::{chain_precompiles, ChainContext, ExecutionResult, StylusInspector};
+use super::StylusInspector;
+use crate::{ChainContext, ExecutionResult, State};
 
 /// The program's view of the chain during one frame: revm's journal.
 pub(crate) struct Journaled<'a> {
@@ -85,7 +85,7 @@ impl Environment for Journaled<'_> {
                 let outcome = nested_call(self.context, from, &request, self.outer);
                 StylusCallOutcome { cold, ..outcome }
             }
-            CallKind::Delegate => crate::delegate::call(self, from, request),
+            CallKind::Delegate => super::delegate::call(self, from, request),
         }
     }
 }
@@ -113,6 +113,8 @@ pub(crate) fn nested_call(
     cfg.disable_eip3607 = true;
     // The callee's gas is the transaction's less its intrinsic gas: no calldata floor.
     cfg.disable_eip7623 = true;
+    // Its fees are the outer transaction's: under a base fee its gas price of 0 would be refused.
+    cfg.disable_base_fee = true;
     let intrinsic = revm::context_interface::cfg::gas::calculate_initial_tx_gas(
         cfg.spec,
         &request.data,
@@ -123,12 +125,7 @@ pub(crate) fn nested_call(
         None,
     )
     .initial_regular_gas;
-    let mut evm = Context::mainnet()
-        .with_db(snapshot)
-        .with_cfg(cfg)
-        .with_block(context.block.clone())
-        .build_mainnet_with_inspector(inspector);
-    evm.precompiles = chain_precompiles();
+    let mut evm = crate::chain::evm(snapshot, cfg, context.block.clone(), inspector);
     let tx = TxEnv::builder()
         .caller(from)
         .kind(TxKind::Call(request.to))
@@ -141,10 +138,8 @@ pub(crate) fn nested_call(
     let Ok(run) = evm.inspect_tx(tx) else {
         return StylusCallOutcome::default();
     };
-    if let Some(record) = evm.inspector.validations.pop() {
-        let touched = &mut outer.callees.borrow_mut().touched;
-        touched.accesses.extend(record.accesses);
-        touched.preimages.extend(record.preimages);
+    if let Some(record) = evm.inspector.recorder.take_nested() {
+        outer.callees.borrow_mut().touched.extend(record);
     }
     let gas_used = run.result.gas().total_gas_spent();
     let (success, data) = match run.result {
@@ -169,7 +164,7 @@ pub(crate) fn nested_call(
 /// Writes what a nested call changed into `journal`: balances, nonces (but the nested
 /// transaction's own bump of the caller's), code, storage, then its logs.
 fn write_back(
-    journal: &mut revm::Journal<CacheDB<EmptyDB>>,
+    journal: &mut revm::Journal<State>,
     caller: Address,
     state: EvmState,
     logs: Vec<Log>,

@@ -9,7 +9,7 @@ use revm::{
 };
 use stylus_runtime::{CallOutcome as StylusCallOutcome, CallRequest, Message};
 
-use crate::{
+use super::{
     frame::{self, Frame},
     journaled::Journaled,
     STYLUS_PREFIX,

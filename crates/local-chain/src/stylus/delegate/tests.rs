@@ -12,7 +12,8 @@ use stylus_runtime::{
 
 use super::*;
 use crate::{
-    Chain, ExecutionResult, StylusFrame, StylusInspector, ValidationRecord, SPEC, VALIDATE_USER_OP,
+    chain::SPEC, erc7562::VALIDATE_USER_OP, Chain, ExecutionResult, StylusFrame, StylusInspector,
+    ValidationRecord,
 };
 
 /// Writes the word of its arguments `[0..32)` at `keccak(msg.sender ‖ 0)` (flushed), logs it
