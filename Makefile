@@ -30,7 +30,8 @@ WASM_BINDGEN := target/tools/wasm-bindgen-$(WASM_BINDGEN_VERSION)/bin/wasm-bindg
 TS_PACKAGE := packages/smart-sessions
 TS_WASM := target/wasm32-unknown-unknown/release/smart_session_wasm.wasm
 
-.PHONY: setup build validator abi evm demo node bench test lint unit ts deploy-check deploy activate cache-bid
+.PHONY: setup build validator abi evm demo node bench test lint unit ts bundler-demo bundler-demo-skipped deploy-local \
+	deploy-check deploy activate cache-bid
 
 setup:
 	@scripts/setup.sh >/dev/null 2>&1 || scripts/setup.sh
@@ -86,6 +87,33 @@ node: build evm
 	cargo build --locked -p dev-node
 	cargo run --locked --quiet -p dev-node -- --port $(PORT) --artifacts target
 
+## The game session as a dApp plays it through a real bundler (docs/bundlers.md): a fresh
+## local node, Alto from npm, viem + permissionless (packages/bundler-demo); every outcome
+## asserted. Part of `make test` unless SKIP_BUNDLER_DEMO=1.
+BUNDLER_DEMO := packages/bundler-demo
+$(BUNDLER_DEMO)/node_modules/.package-lock.json: $(BUNDLER_DEMO)/package-lock.json
+	cd $(BUNDLER_DEMO) && npm ci --no-audit --no-fund --loglevel=error --legacy-peer-deps
+
+bundler-demo: build evm ts $(BUNDLER_DEMO)/node_modules/.package-lock.json
+	cargo build --locked -p dev-node
+	scripts/with-node.sh npm --prefix $(BUNDLER_DEMO) run --silent demo
+
+bundler-demo-skipped:
+	@echo "bundler demo: SKIPPED (SKIP_BUNDLER_DEMO=1)"
+
+## cargo-stylus (crates.io, into target/tools; ~20 minutes of compiling the first time)
+## deploys, activates and cache-bids the module on a fresh local node through
+## scripts/deploy.sh, then the bundler demo runs against the module it deployed. CI runs it
+## after `make test`.
+CARGO_STYLUS_VERSION := $(shell sed -n 's/^CARGO_STYLUS_VERSION=//p' scripts/deploy.sh)
+CARGO_STYLUS_BIN := target/tools/cargo-stylus-$(CARGO_STYLUS_VERSION)/bin/cargo-stylus
+$(CARGO_STYLUS_BIN):
+	cargo install --locked cargo-stylus --version $(CARGO_STYLUS_VERSION) --root $(patsubst %/bin/cargo-stylus,%,$@)
+
+deploy-local: build evm ts $(BUNDLER_DEMO)/node_modules/.package-lock.json $(CARGO_STYLUS_BIN)
+	cargo build --locked -p dev-node
+	CARGO_STYLUS="$(CURDIR)/$(CARGO_STYLUS_BIN) stylus" scripts/with-node.sh scripts/deploy-local.sh
+
 ## Gas and size table (validateUserOp USE/ENABLE, handleOps, entry, artifact), printed and
 ## written to reports/bench.md. Deterministic: the same commit gives the same table.
 bench: build evm
@@ -138,10 +166,10 @@ ts: setup $(WASM_BINDGEN) $(TS_PACKAGE)/node_modules/.package-lock.json
 	  END { printf "ts tests: %d passed, %d failed\n", passed, failed; exit (failed > 0 || passed == 0) }' \
 	  target/ts-tests.log
 
-## Everything CI runs: format, lints, the size budget, all tests (abi/ freshness included), the
-## TypeScript package's; closing with one `N passed, N failed` line over the Rust and the
-## TypeScript tests.
-test: lint build unit ts
+## Everything `make test` checks: format, lints, the size budget, all tests (abi/ freshness
+## included), the TypeScript package's, the bundler demo; closing with one `N passed, N
+## failed` line over the Rust and the TypeScript tests. (CI then runs `make deploy-local`.)
+test: lint build unit ts $(if $(filter 1,$(SKIP_BUNDLER_DEMO)),bundler-demo-skipped,bundler-demo)
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } /^# pass / { passed += $$3 } \
 	  /^# fail / { failed += $$3 } \
 	  END { printf "tests: %d passed, %d failed\n", passed, failed; exit (failed > 0 || passed == 0) }' \

@@ -146,13 +146,18 @@ impl Chain {
         cfg.disable_nonce_check = true;
         cfg.tx_gas_limit_cap = Some(u64::MAX);
         cfg.limit_contract_code_size = Some(usize::MAX);
+        // Arbitrum accepts created code that starts with 0xEF when it is Stylus code (`EF F0
+        // 00`): how `cargo stylus deploy` deploys. revm can only turn EIP-3541 off whole.
+        cfg.disable_eip3541 = true;
         let block = BlockEnv {
             timestamp: U256::from(timestamp),
             basefee: 0,
             gas_limit: u64::MAX,
             ..BlockEnv::default()
         };
-        Self { evm: evm(State::default(), cfg, block, StylusInspector::default()) }
+        let mut state = State::default();
+        crate::arbos::install(&mut state);
+        Self { evm: evm(state, cfg, block, StylusInspector::default()) }
     }
 
     /// The chain id.
@@ -217,7 +222,9 @@ impl Chain {
 
     /// Puts `code` at `address` as is (how Stylus code arrives: CREATE refuses `0xEF` code),
     /// in a fresh account.
+    /// Stylus code arrives activated, as `cargo stylus deploy` leaves it.
     pub fn set_code(&mut self, address: Address, code: Vec<u8>) {
+        crate::arbos::activate_in(self.evm.ctx.db_mut(), &code);
         let bytecode = Bytecode::new_raw(code.into());
         let info = AccountInfo::default().with_code(bytecode);
         self.evm.ctx.db_mut().insert_account_info(address, info);

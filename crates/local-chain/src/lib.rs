@@ -49,6 +49,7 @@
 //! recorder (`erc7562.rs`, [`Recorder`]), an inspector of its own that the Stylus inspector
 //! drives and feeds with what its frames touched.
 
+pub mod arbos;
 pub mod artifacts;
 mod chain;
 mod erc7562;

@@ -40,7 +40,7 @@ pub(crate) fn run(
     let Frame { program, hash, message, read_only, gas_limit, code_address } = frame;
     let contract = message.contract;
     // Entry is paid when the frame opens: a program running again below it is cached there.
-    let cached = !outer.called.borrow_mut().insert(hash);
+    let cached = !outer.called.borrow_mut().insert(hash) || crate::arbos::is_cached(context, hash);
     let calling = outer.callees.take();
     let checkpoint = context.journal_mut().checkpoint();
     let (sender, value) = (message.sender, message.value);

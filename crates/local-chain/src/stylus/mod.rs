@@ -107,19 +107,24 @@ pub struct EvmFrame {
 impl Inspector<ChainContext> for StylusInspector {
     fn call(&mut self, context: &mut ChainContext, inputs: &mut CallInputs) -> Option<CallOutcome> {
         let _ = self.recorder.call(context, inputs);
+        if let Some(result) = crate::arbos::serve(context, inputs) {
+            return Some(CallOutcome::new(result, inputs.return_memory_offset.clone()));
+        }
         let (hash, code) = &inputs.known_bytecode;
         let code = code.original_byte_slice();
         if !code.starts_with(&STYLUS_PREFIX) {
             return None;
         }
-        let revert = |inputs: &CallInputs| {
-            let result = InterpreterResult::new(
-                InstructionResult::Revert,
-                Bytes::new(),
-                Gas::new(inputs.gas_limit),
-            );
+        let revert_with = |inputs: &CallInputs, data: Bytes| {
+            let result =
+                InterpreterResult::new(InstructionResult::Revert, data, Gas::new(inputs.gas_limit));
             Some(CallOutcome::new(result, inputs.return_memory_offset.clone()))
         };
+        let revert = |inputs: &CallInputs| revert_with(inputs, Bytes::new());
+        // A program runs once activated (ArbWasm), as on Nitro.
+        if !crate::arbos::is_activated(context, *hash) {
+            return revert_with(inputs, crate::arbos::not_activated());
+        }
         // Value is not moved into a Stylus frame here (see the crate docs): refuse it.
         if !inputs.call_value().is_zero() {
             return revert(inputs);
