@@ -165,6 +165,9 @@ pub struct StylusFrame {
     pub calls: Vec<CallRequest>,
     /// The first four bytes of its call data.
     pub selector: [u8; 4],
+    /// What it returned, or reverted with (empty when it ran out of gas): the program's own
+    /// answer, which an account calling it may not pass on.
+    pub output: Vec<u8>,
     /// Ink its WASM and hostios used.
     pub ink: u64,
     /// Gas it cost its caller: entry, ink and EVM-side gas (before refunds).
@@ -397,6 +400,22 @@ impl Chain {
         account.and_then(|account| account.storage.get(&slot).copied()).unwrap_or_default()
     }
 
+    /// The code at `address` (empty for an account without code): what a test copies to
+    /// another address, as a chain's predeploy would put it there.
+    pub fn code(&mut self, address: Address) -> Bytes {
+        let db = self.evm.ctx.db_mut();
+        let info = db.cache.accounts.get(&address).map(|account| account.info.clone());
+        let Some(info) = info else { return Bytes::new() };
+        match info.code {
+            Some(code) => code.original_bytes(),
+            None => db
+                .cache
+                .contracts
+                .get(&info.code_hash)
+                .map_or_else(Bytes::new, |code| code.original_bytes()),
+        }
+    }
+
     /// Puts `code` at `address` as is (how Stylus code arrives: CREATE refuses `0xEF` code).
     pub fn set_code(&mut self, address: Address, code: Vec<u8>) {
         let bytecode = Bytecode::new_raw(code.into());
@@ -596,6 +615,18 @@ mod tests {
         let mut answer = U256::from(PROBE_GAS).to_be_bytes::<32>().to_vec();
         answer.extend(one());
         assert_eq!((outcome.success, outcome.data), (true, answer));
+    }
+
+    #[test]
+    fn code_is_the_deployed_runtime_code_and_empty_elsewhere() {
+        let mut chain = Chain::new(1, 0);
+        // Init code returning the 3 bytes `PUSH0 PUSH0 RETURN` (5f 5f f3) as runtime code.
+        let init = vec![0x62, 0x5f, 0x5f, 0xf3, 0x5f, 0x52, 0x60, 0x03, 0x60, 0x1d, 0xf3];
+        let deployed = chain.deploy(Address::repeat_byte(0xaa), init);
+        assert_eq!(chain.code(deployed), Bytes::from(vec![0x5f, 0x5f, 0xf3]));
+        assert_eq!(chain.code(Address::repeat_byte(0xcc)), Bytes::new());
+        chain.set_code(Address::repeat_byte(0xcd), vec![0x00]);
+        assert_eq!(chain.code(Address::repeat_byte(0xcd)), Bytes::from(vec![0x00]));
     }
 
     #[test]
