@@ -270,6 +270,27 @@ fn erc7739_session_signatures_through_is_valid_signature(kind: AccountKind) {
     assert_eq!(world.is_valid_signature(mail_hash(), &typed), REFUSED);
 }
 
+/// The module's USE-mode `validateUserOp` does the same work whichever account calls it: its
+/// frame costs the same gas on all four (what the accounts add is theirs: `handleOps`
+/// differs).
+#[test]
+fn the_modules_validation_costs_the_same_on_every_account() {
+    let key = SessionKey::from_seed(1);
+    let mut costs = Vec::new();
+    for kind in support::accounts::ALL {
+        let (mut world, id) = World::playing_on(kind, &key);
+        let op = world.session_op(id, &key, execute_single(world.game, 0, &move_data(1, 1)));
+        let (result, handle_ops) = world.handle_with_gas(op);
+        assert_eq!(result, Ok(()), "{kind:?}");
+        let frame = world.last_validation().expect("the module validated");
+        assert!(frame.success && frame.gas > frame.entry_gas, "{kind:?}: {frame:?}");
+        costs.push((kind, frame.gas, handle_ops));
+    }
+    let module_gas = |(_, gas, _): &(AccountKind, u64, u64)| *gas;
+    assert!(costs.iter().all(|cost| module_gas(cost) == module_gas(&costs[0])), "{costs:?}");
+    assert!(costs.iter().any(|cost| cost.2 != costs[0].2), "the accounts differ: {costs:?}");
+}
+
 /// EntryPoint v0.8 (`@account-abstraction/contracts` 0.8.0) where the account takes its
 /// EntryPoint as a constructor argument: Nexus 1.0.0 and Kernel v3.1 (OpenZeppelin's in
 /// `tests/e2e.rs`); Safe7579 v1.0.0 trusts only v0.7's canonical address.

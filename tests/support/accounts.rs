@@ -248,8 +248,8 @@ pub fn erc1271_signature(kind: AccountKind, module: Address, signature: &[u8]) -
 
 /// What the EntryPoint's `FailedOpWithRevert` ("AA23 reverted") carries when the module
 /// reverted with `error` while validating: the module's error, which the account bubbles up,
-/// but on Safe7579 the adapter's `ExecutionFailed()` (the Safe runs the module through
-/// `execTransactionFromModuleReturnData` and the adapter drops what it returned).
+/// but on Safe7579 the adapter's `ExecutionFailed()` (it has the Safe call the module and
+/// reverts with its own error when the module did).
 pub fn validation_revert(kind: AccountKind, error: Vec<u8>) -> Vec<u8> {
     match kind {
         AccountKind::Safe7579 => ExecutionFailed {}.abi_encode(),
