@@ -186,12 +186,16 @@ fn revoke_all_ends_the_session(kind: AccountKind) {
     let key = SessionKey::from_seed(1);
     let (mut world, id) = World::playing_on(kind, &key);
     let game = world.game;
+    let op = world.session_op(id, &key, execute_single(game, 0, &move_data(1, 1)));
+    assert_eq!(world.handle(op), Ok(()), "it played before");
     let revoke = ISmartSessions::revokeAllSessionsCall {}.abi_encode();
     assert_eq!(world.owner_op(execute_single(MODULE, 0, &revoke).to_vec()), Ok(()));
-    let op = world.session_op(id, &key, execute_single(game, 0, &move_data(1, 1)));
+    world.chain.record_validations_of(world.account);
+    let op = world.session_op(id, &key, execute_single(game, 0, &move_data(2, 2)));
     let gone = ISmartSessions::SessionNotEnabled { permissionId: id, account: world.account };
     assert_refused(&mut world, op, gone);
-    assert_eq!(world.moves(), U256::ZERO);
+    assert_eq!(world.moves(), U256::from(1));
+    assert_validations_associated(&world, 1);
 }
 
 fn uninstall_then_reinstall_starts_from_zero(kind: AccountKind) {
