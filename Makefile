@@ -69,7 +69,8 @@ abi: setup
 	cargo run --locked --quiet --bin export-abi -- abi
 
 ## The Solidity counterparts (EntryPoint v0.7, OpenZeppelin's AccountERC7579, test contracts),
-## built with forge and solc-js from npm into target/evm/out.
+## built with forge and solc-js from npm into target/evm/out; and Nexus, Kernel and Safe7579's
+## deployed bytecode from @rhinestone/modulekit (npm pack, GPL-3.0) in target/evm/modulekit.
 evm:
 	scripts/build-evm.sh
 

@@ -6,12 +6,14 @@
 
 mod support;
 
-use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
-use alloy_sol_types::{SolCall, SolError, SolValue};
-use session_core::interface::{ISmartSessions::*, SessionExecution};
+use alloy_primitives::{aliases::U48, U256};
+use alloy_sol_types::{SolCall, SolError};
+use session_core::interface::ISmartSessions::*;
 use support::{
     evm::{World, BUNDLER},
-    execute_single, move_data, SessionKey, CHAIN_ID, CLAIM, ETHER, MODULE, MOVE, NOW, TWO_HOURS,
+    execute_single,
+    executor::{by_key, one_return, relayed},
+    move_data, SessionKey, CLAIM, ETHER, MODULE, MOVE, NOW, TWO_HOURS,
 };
 
 /// OpenZeppelin's `ERC7579UninstalledModule(uint256 moduleTypeId, address module)`.
@@ -19,36 +21,6 @@ mod oz {
     alloy_sol_types::sol! {
         error ERC7579UninstalledModule(uint256 moduleTypeId, address module);
     }
-}
-
-fn by_key(account: Address, id: B256, call_data: Bytes) -> Vec<u8> {
-    executeAsSessionCall { account, permissionId: id, callData: call_data }.abi_encode()
-}
-
-fn relayed(key: &SessionKey, account: Address, id: B256, nonce: u64, call_data: Bytes) -> Vec<u8> {
-    let deadline = U48::from(NOW + 3_600);
-    let execution = SessionExecution {
-        account,
-        permissionId: id,
-        nonce: U256::from(nonce),
-        deadline,
-        callData: call_data.clone(),
-    };
-    let signature = key.sign(execution.digest(CHAIN_ID, MODULE));
-    executeAsSessionBySignatureCall {
-        account,
-        permissionId: id,
-        nonce: U256::from(nonce),
-        deadline,
-        callData: call_data,
-        signature: signature.to_vec().into(),
-    }
-    .abi_encode()
-}
-
-/// What the account's `executeFromExecutor` returns for one `move`: the player's move count.
-fn one_return(moves: u64) -> Vec<u8> {
-    executeAsSessionCall::abi_encode_returns(&vec![Bytes::from(U256::from(moves).abi_encode())])
 }
 
 #[test]

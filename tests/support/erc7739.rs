@@ -61,13 +61,23 @@ pub fn mail_type() -> &'static str {
 /// `0x01 ‖ permissionId ‖ r ‖ s ‖ v ‖ appDomainSeparator ‖ encodeData(mail) ‖ contentsDescr ‖
 /// uint16(len)`, the key having signed ERC-7739's `TypedDataSign` for `account`.
 pub fn typed_signature(key: &SessionKey, id: B256, account: Address, app: &Eip712Domain) -> Bytes {
-    let domain = account_domain(account);
+    typed_signature_under(key, id, &account_domain(account), app)
+}
+
+/// [`typed_signature`] for the account whose EIP-712 domain is `domain` (name, version, chain
+/// id and verifying contract, no salt).
+pub fn typed_signature_under(
+    key: &SessionKey,
+    id: B256,
+    domain: &Eip712Domain,
+    app: &Eip712Domain,
+) -> Bytes {
     let wrapped = TypedDataSign {
         contents: mail(),
-        name: "SessionAccount".into(),
-        version: "1".into(),
-        chainId: U256::from(CHAIN_ID),
-        verifyingContract: account,
+        name: domain.name.clone().unwrap_or_default().into_owned(),
+        version: domain.version.clone().unwrap_or_default().into_owned(),
+        chainId: domain.chain_id.unwrap_or_default(),
+        verifyingContract: domain.verifying_contract.unwrap_or_default(),
         salt: B256::ZERO,
     };
     assert_eq!(domain.salt, None);
@@ -94,11 +104,21 @@ pub fn personal_signature(
     account: Address,
     message: &[u8],
 ) -> (B256, Bytes) {
+    personal_signature_under(key, id, &account_domain(account), message)
+}
+
+/// [`personal_signature`] for the account whose EIP-712 domain is `domain`.
+pub fn personal_signature_under(
+    key: &SessionKey,
+    id: B256,
+    domain: &Eip712Domain,
+    message: &[u8],
+) -> (B256, Bytes) {
     let prefixed =
         [format!("\x19Ethereum Signed Message:\n{}", message.len()).as_bytes(), message].concat();
     let hash = keccak256(&prefixed);
     let wrapped = PersonalSign { prefixed: prefixed.into() };
-    let signature = key.sign(wrapped.eip712_signing_hash(&account_domain(account)));
+    let signature = key.sign(wrapped.eip712_signing_hash(domain));
     (hash, [&[0x00], id.as_slice(), &signature, message].concat().into())
 }
 

@@ -1,16 +1,19 @@
-//! The real EntryPoint v0.7 and OpenZeppelin's account (`make evm`) beside the module's
-//! deployed artifact (`make build`) on `local-chain`: what `tests/e2e.rs` and `make demo` run.
+//! The real EntryPoint v0.7 and an ERC-7579 account (OpenZeppelin's by default; Nexus, Kernel
+//! or Safe7579, see [`super::accounts`]) beside the module's deployed artifact (`make build`)
+//! on `local-chain`: what `tests/e2e*.rs`, `tests/accounts.rs` and `make demo` run.
 
-use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::{sol, SolCall, SolError, SolValue};
+use alloy_primitives::{aliases::U192, Address, Bytes, FixedBytes, B256, U256};
+use alloy_sol_types::{sol, Eip712Domain, SolCall, SolError, SolValue};
 use local_chain::{Chain, ExecutionResult, StylusFrame};
-use session_core::interface::{ISmartSessions, Session, SessionGrant};
+use session_core::interface::{
+    ISmartSessions, Session, SessionGrant, SigningScope, IERC5267::eip712DomainCall,
+};
 use smart_session::{accounts::AccountKind, encode::enable_signature};
 use stylus_smart_sessions::programs::{TEST_EXECUTOR, TEST_MANAGER};
 
 use super::{
-    execute_single, game_session, key_proof, packed_gas, session_op_hash, use_signature,
-    SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
+    erc7739::mail_domain, execute_single, game_session, key_proof, packed_gas, session_op_hash,
+    use_signature, SessionKey, CHAIN_ID, ETHER, MODULE, NOW,
 };
 
 sol! {
@@ -49,6 +52,7 @@ sol! {
     }
     interface IAccount7579 {
         function installModule(uint256 moduleTypeId, address module, bytes calldata initData) external;
+        function uninstallModule(uint256 moduleTypeId, address module, bytes calldata deInitData) external;
     }
     interface IERC1271 {
         function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
@@ -117,6 +121,8 @@ pub struct World {
     pub game: Address,
     pub account: Address,
     pub owner: SessionKey,
+    /// Which account `account` is: how it routes nonces, installs and frames signatures.
+    pub kind: AccountKind,
 }
 
 impl World {
@@ -128,9 +134,27 @@ impl World {
 
     /// [`World::new`] with the EntryPoint `version`.
     pub fn with(version: EntryPointVersion) -> Self {
+        Self::build(AccountKind::OpenZeppelin, version)
+    }
+
+    /// [`World::new`] with an account of `kind` (EntryPoint v0.7).
+    pub fn on(kind: AccountKind) -> Self {
+        Self::build(kind, EntryPointVersion::V07)
+    }
+
+    /// [`World::new`] with an account of `kind` and the EntryPoint `version`.
+    pub fn build(kind: AccountKind, version: EntryPointVersion) -> Self {
         let mut chain = Chain::new(CHAIN_ID, NOW + 600);
         chain.set_balance(DEPLOYER, U256::from(100 * ETHER));
-        let entry_point = chain.deploy(DEPLOYER, creation_code(version.source(), "EntryPoint"));
+        let mut entry_point = chain.deploy(DEPLOYER, creation_code(version.source(), "EntryPoint"));
+        if kind == AccountKind::Safe7579 {
+            // Safe7579 hard-codes the canonical address: the EntryPoint's code goes there, as
+            // a chain's predeploy would put it (v0.7 keeps nothing in storage it needs).
+            assert_eq!(version, EntryPointVersion::V07);
+            let code = chain.code(entry_point);
+            chain.set_code(super::accounts::CANONICAL_ENTRY_POINT, code.to_vec());
+            entry_point = super::accounts::CANONICAL_ENTRY_POINT;
+        }
         let owner_validator =
             chain.deploy(DEPLOYER, creation_code("contracts/OwnerValidator.sol", "OwnerValidator"));
         let game = chain.deploy(DEPLOYER, creation_code("contracts/Game.sol", "Game"));
@@ -138,19 +162,31 @@ impl World {
         chain.set_code(TEST_MANAGER, super::chain::manager_code());
         chain.set_code(TEST_EXECUTOR, super::chain::executor_code());
         let owner = SessionKey::from_seed(0x0a);
-        let args = (entry_point, owner_validator, owner.address().abi_encode()).abi_encode_params();
-        let account = chain.deploy(
-            DEPLOYER,
-            [creation_code("contracts/SessionAccount.sol", "SessionAccount"), args].concat(),
+        let account = super::accounts::deploy(
+            &mut chain,
+            kind,
+            entry_point,
+            owner_validator,
+            owner.address(),
         );
         chain.set_balance(account, U256::from(10 * ETHER));
-        Self { chain, entry_point, owner_validator, game, account, owner }
+        Self { chain, entry_point, owner_validator, game, account, owner, kind }
     }
 
-    /// A user operation of the account, validated by `validator` (OpenZeppelin's account picks
-    /// it from the nonce key's top 20 bytes), not signed yet.
+    /// The nonce key that routes the account's operation to `validator`: the client's
+    /// (`AccountKind::nonce_key`), but 0 for Kernel's root validator (the owner's), which
+    /// Kernel lets validate every call.
+    fn nonce_key(&self, validator: Address) -> U192 {
+        if self.kind == AccountKind::Kernel && validator == self.owner_validator {
+            return U192::ZERO;
+        }
+        self.kind.nonce_key(validator, 0)
+    }
+
+    /// A user operation of the account, validated by `validator` (the account picks it from
+    /// the nonce key: [`Self::nonce_key`]), not signed yet.
     pub fn op(&mut self, validator: Address, call_data: Vec<u8>) -> PackedUserOperation {
-        let key = AccountKind::OpenZeppelin.nonce_key(validator, 0);
+        let key = self.nonce_key(validator);
         let call = IEntryPoint::getNonceCall { sender: self.account, key };
         let nonce = match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), U256::ZERO)
         {
@@ -287,23 +323,41 @@ impl World {
     /// [`World::installed`] with the EntryPoint `version`.
     pub fn installed_with(version: EntryPointVersion) -> Self {
         let mut world = Self::with(version);
-        let install = IAccount7579::installModuleCall {
-            moduleTypeId: U256::from(1),
-            module: MODULE,
-            initData: Bytes::new(),
-        };
-        world.owner_op(install.abi_encode()).expect("the owner installs the module");
+        world.install(1).expect("the owner installs the module");
         world
+    }
+
+    /// [`World::installed`] on an account of `kind`.
+    pub fn installed_on(kind: AccountKind) -> Self {
+        let mut world = Self::on(kind);
+        world.install(1).expect("the owner installs the module");
+        world
+    }
+
+    /// The owner's operation installing the module as ERC-7579 module type `module_type`
+    /// (no sessions), in the account's `installModule` data format.
+    pub fn install(&mut self, module_type: u8) -> Result<(), Vec<u8>> {
+        let install = IAccount7579::installModuleCall {
+            moduleTypeId: U256::from(module_type),
+            module: MODULE,
+            initData: super::accounts::install_data(self.kind, module_type, Bytes::new()),
+        };
+        self.owner_op(install.abi_encode())
+    }
+
+    /// The owner's operation uninstalling the module (installed last) as `module_type`.
+    pub fn uninstall(&mut self, module_type: u8) -> Result<(), Vec<u8>> {
+        let uninstall = IAccount7579::uninstallModuleCall {
+            moduleTypeId: U256::from(module_type),
+            module: MODULE,
+            deInitData: super::accounts::uninstall_data(self.kind, Bytes::new()),
+        };
+        self.owner_op(uninstall.abi_encode())
     }
 
     /// The owner installs the module as the account's executor too (ERC-7579 type 2).
     pub fn install_executor(&mut self) {
-        let install = IAccount7579::installModuleCall {
-            moduleTypeId: U256::from(2),
-            module: MODULE,
-            initData: Bytes::new(),
-        };
-        self.owner_op(install.abi_encode()).expect("the owner installs the module as executor");
+        self.install(2).expect("the owner installs the module as executor");
     }
 
     /// An OpenZeppelin ERC-20 with `supply` minted to the account.
@@ -371,10 +425,10 @@ impl World {
         op
     }
 
-    /// The owner's ERC-1271 signature of `digest`, framed by the client for OpenZeppelin's
-    /// account (the owner validator's address first).
+    /// The owner's ERC-1271 signature of `digest`, framed by the client for the account (the
+    /// owner validator's address first; Kernel's root byte and wrapped digest).
     pub fn owner_signature(&self, digest: B256) -> Bytes {
-        AccountKind::OpenZeppelin
+        self.kind
             .owner_signature(
                 self.owner.signer(),
                 digest,
@@ -397,11 +451,31 @@ impl World {
         (world, permission_id)
     }
 
+    /// [`World::playing`] on an account of `kind`.
+    pub fn playing_on(kind: AccountKind, key: &SessionKey) -> (Self, B256) {
+        let mut world = Self::installed_on(kind);
+        let permission_id = world.enable_by_owner(world.game_session(key));
+        (world, permission_id)
+    }
+
     /// Alice's game session for `key` on this world's account and game.
     pub fn game_session(&self, key: &SessionKey) -> Session {
         let mut session = game_session(self.account, key);
         session.actions[0].target = self.game;
         session
+    }
+
+    /// The module installed on an account of `kind` and the game session of `key` enabled,
+    /// allowed to sign (ERC-7739) the mail app's typed data and personal messages.
+    pub fn signing_on(kind: AccountKind, key: &SessionKey) -> (Self, B256) {
+        let mut world = Self::installed_on(kind);
+        let mut session = world.game_session(key);
+        session.signing = vec![
+            SigningScope { appDomain: mail_domain().separator(), contentsType: B256::ZERO },
+            SigningScope { appDomain: B256::ZERO, contentsType: B256::ZERO },
+        ];
+        let permission_id = world.enable_by_owner(session);
+        (world, permission_id)
     }
 
     /// Enables `session` by the owner's operation; its permission id.
@@ -411,6 +485,41 @@ impl World {
         self.owner_op(execute_single(MODULE, 0, &enable).to_vec())
             .expect("the owner enables the session");
         permission_id
+    }
+}
+
+impl World {
+    /// What the account answers an app asking `isValidSignature(hash, …)` about the module's
+    /// `signature`, framed for the account ([`super::accounts::erc1271_signature`]).
+    pub fn is_valid_signature(&mut self, hash: B256, signature: &[u8]) -> FixedBytes<4> {
+        let signature = super::accounts::erc1271_signature(self.kind, MODULE, signature);
+        let call = IERC1271::isValidSignatureCall { hash, signature };
+        match self.chain.call(DEPLOYER, self.account, call.abi_encode(), U256::ZERO) {
+            ExecutionResult::Success { output, .. } => {
+                IERC1271::isValidSignatureCall::abi_decode_returns(output.data()).unwrap()
+            }
+            other => panic!("isValidSignature failed: {other:?}"),
+        }
+    }
+
+    /// The account's EIP-712 domain, as it reports it (ERC-5267): what ERC-7739 binds a
+    /// session's signatures to; `None` when the account does not answer `eip712Domain()`.
+    pub fn account_domain(&mut self) -> Option<Eip712Domain> {
+        let call = eip712DomainCall {}.abi_encode();
+        let answer = match self.chain.call(DEPLOYER, self.account, call, U256::ZERO) {
+            ExecutionResult::Success { output, .. } => {
+                eip712DomainCall::abi_decode_returns(output.data()).ok()?
+            }
+            _ => return None,
+        };
+        assert_eq!(answer.fields, FixedBytes([0x0f]), "name, version, chain id, contract");
+        Some(Eip712Domain::new(
+            Some(answer.name.into()),
+            Some(answer.version.into()),
+            Some(answer.chainId),
+            Some(answer.verifyingContract),
+            None,
+        ))
     }
 }
 

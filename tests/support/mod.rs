@@ -8,9 +8,11 @@
 //!   any of them with the last mocked data).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod accounts;
 pub mod chain;
 pub mod erc7739;
 pub mod evm;
+pub mod executor;
 pub mod smart_sessions;
 
 use std::{

@@ -9,6 +9,7 @@ use alloy_sol_types::{sol, SolCall, SolValue};
 use local_chain::{EvmFrame, ExecutionResult};
 
 use super::{
+    accounts::modulekit,
     evm::{creation_code, IValidator, PackedUserOperation, World, DEPLOYER},
     execute_single, SessionKey, CHAIN_ID, ETHER, MOVE, NOW, TWO_HOURS,
 };
@@ -90,26 +91,11 @@ pub struct Parts {
     codec: Address,
 }
 
-/// A `bytes constant NAME = hex"…"` of modulekit's precompiles file `file`.
-fn modulekit_bytes(file: &str, name: &str) -> Vec<u8> {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let path = format!("{root}/target/evm/modulekit/package/src/deployment/precompiles/{file}");
-    let source = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("{path}: {error} (run `make evm`)"));
-    let start = source.find(&format!("bytes constant {name} =")).expect("the constant");
-    let hex = &source[start..];
-    let hex = &hex[hex.find("hex\"").expect("a hex literal") + 4..];
-    alloy_primitives::hex::decode(&hex[..hex.find('"').expect("its end")]).expect("hex")
-}
-
 /// Deploys SmartSession, the registry stand-in and the parts on `world`'s chain, and installs
 /// SmartSession on `world`'s account (by the owner's operation) as a second validator.
 pub fn install(world: &mut World) -> Parts {
     let chain = &mut world.chain;
-    chain.set_code(
-        SMART_SESSION,
-        modulekit_bytes("SmartSessionsPrecompiles.sol", "SMART_SESSION_DEPLOYED_BYTECODE"),
-    );
+    chain.set_code(SMART_SESSION, modulekit("SMART_SESSION_DEPLOYED_BYTECODE"));
     let part = |chain: &mut local_chain::Chain, name| {
         chain.deploy(DEPLOYER, creation_code("contracts/smart-sessions/Parts.sol", name))
     };

@@ -220,9 +220,23 @@ impl Chain {
         self.state().storage(address, slot)
     }
 
-    /// Puts `code` at `address` as is (how Stylus code arrives: CREATE refuses `0xEF` code),
-    /// in a fresh account.
-    /// Stylus code arrives activated, as `cargo stylus deploy` leaves it.
+    /// The code at `address` (empty for an account without code): what a test copies to
+    /// another address, as a chain's predeploy would put it there.
+    pub fn code(&self, address: Address) -> Bytes {
+        let state = self.state();
+        let Some(info) = state.account(address) else { return Bytes::new() };
+        match &info.code {
+            Some(code) => code.original_bytes(),
+            None => state
+                .cache
+                .contracts
+                .get(&info.code_hash)
+                .map_or_else(Bytes::new, |code| code.original_bytes()),
+        }
+    }
+
+    /// Puts `code` at `address` as is, in a fresh account: how the tests place programs and
+    /// predeploys. Stylus code arrives activated, as `cargo stylus deploy` leaves it.
     pub fn set_code(&mut self, address: Address, code: Vec<u8>) {
         crate::arbos::activate_in(self.evm.ctx.db_mut(), &code);
         let bytecode = Bytecode::new_raw(code.into());

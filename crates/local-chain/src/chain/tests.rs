@@ -1,7 +1,7 @@
 //! The P256VERIFY precompile, as EVM code and Stylus frames see it on the chain.
 
 use p256::ecdsa::{signature::hazmat::PrehashSigner, Signature, SigningKey};
-use revm::primitives::{Address, B256, U256};
+use revm::primitives::{Address, Bytes, B256, U256};
 use stylus_runtime::{
     precompiles::{p256verify, P256VERIFY},
     CallKind, CallOutcome as StylusCallOutcome, CallRequest, Environment,
@@ -153,4 +153,16 @@ fn evm_code_called_out_of_a_stylus_frame_answers_under_base_fee(base_fee: u64) {
     let mut answer = U256::from(PROBE_GAS).to_be_bytes::<32>().to_vec();
     answer.extend(one());
     assert_eq!((outcome.success, outcome.data), (true, answer));
+}
+
+#[test]
+fn code_is_the_deployed_runtime_code_and_empty_elsewhere() {
+    let mut chain = Chain::new(1, 0);
+    // Init code returning the 3 bytes `PUSH0 PUSH0 RETURN` (5f 5f f3) as runtime code.
+    let init = vec![0x62, 0x5f, 0x5f, 0xf3, 0x5f, 0x52, 0x60, 0x03, 0x60, 0x1d, 0xf3];
+    let deployed = chain.deploy(Address::repeat_byte(0xaa), init);
+    assert_eq!(chain.code(deployed), Bytes::from(vec![0x5f, 0x5f, 0xf3]));
+    assert_eq!(chain.code(Address::repeat_byte(0xcc)), Bytes::new());
+    chain.set_code(Address::repeat_byte(0xcd), vec![0x00]);
+    assert_eq!(chain.code(Address::repeat_byte(0xcd)), Bytes::from(vec![0x00]));
 }

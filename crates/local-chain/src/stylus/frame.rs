@@ -69,6 +69,11 @@ pub(crate) fn run(
     } else {
         InstructionResult::Revert
     };
+    // Out of gas returns nothing, whatever the run would have returned.
+    let output = match result {
+        InstructionResult::OutOfGas => Bytes::new(),
+        _ => Bytes::from(outcome.output),
+    };
     {
         let mut done = outer.callees.borrow_mut();
         if outer.recorder.is_recording() {
@@ -87,6 +92,7 @@ pub(crate) fn run(
             slots: outcome.slots,
             calls: outcome.calls,
             selector: message.data.get(..4).and_then(|s| s.try_into().ok()).unwrap_or_default(),
+            output: output.to_vec(),
             ink: outcome.ink,
             gas: gas_used,
             entry_gas,
@@ -105,10 +111,5 @@ pub(crate) fn run(
     } else {
         journal.checkpoint_revert(checkpoint);
     }
-    // Out of gas returns nothing, whatever the run would have returned.
-    let output = match result {
-        InstructionResult::OutOfGas => Bytes::new(),
-        _ => Bytes::from(outcome.output),
-    };
     InterpreterResult::new(result, output, gas)
 }

@@ -80,6 +80,9 @@ pub struct StylusFrame {
     pub calls: Vec<CallRequest>,
     /// The first four bytes of its call data.
     pub selector: [u8; 4],
+    /// What it returned, or reverted with (empty when it ran out of gas): the program's own
+    /// answer, which an account calling it may not pass on.
+    pub output: Vec<u8>,
     /// Ink its WASM and hostios used.
     pub ink: u64,
     /// Gas it cost its caller: entry, ink and EVM-side gas (before refunds).

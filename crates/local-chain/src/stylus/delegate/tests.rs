@@ -234,6 +234,26 @@ fn the_callee_runs_on_the_delegators_storage_as_its_caller_saw_it() {
 }
 
 #[test]
+fn a_frame_records_what_it_returned_or_reverted_with_even_when_its_caller_drops_it() {
+    let mut chain = chain();
+    // Straight to the callee: it returns what it saw, then reverts with the same data.
+    succeeded(chain.call(SENDER, CALLEE_AT, write(WORD, false), U256::ZERO));
+    let reverted = chain.call(SENDER, CALLEE_AT, write(WORD, true), U256::ZERO);
+    assert!(matches!(reverted, ExecutionResult::Revert { .. }), "{reverted:?}");
+    let outputs: Vec<_> =
+        chain.stylus_frames().iter().map(|frame| (frame.success, frame.output.clone())).collect();
+    let data = seen(SENDER, 0, CALLEE_AT, false);
+    assert_eq!(outputs, [(true, data.clone()), (false, data)]);
+    // The delegator answers with a status byte, not the callee's revert: the frame still has it.
+    chain.clear_stylus_frames();
+    let call = delegate(0, CALLEE_AT, &write(WORD, true));
+    succeeded(chain.call(SENDER, DELEGATOR_AT, call, U256::ZERO));
+    let callee = &chain.stylus_frames()[0];
+    assert_eq!(callee.code_address, Some(CALLEE_AT));
+    assert_eq!((callee.success, &callee.output), (false, &seen(SENDER, 0, DELEGATOR_AT, false)));
+}
+
+#[test]
 fn without_clearing_its_cache_the_delegator_reads_its_stale_word() {
     let mut chain = chain();
     let data = delegate(KEEP_CACHE, CALLEE_AT, &write(WORD, false));
