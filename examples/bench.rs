@@ -23,6 +23,7 @@ use session_core::interface::{
     ISmartSessions::{self, executeAsSessionBySignatureCall, executeAsSessionCall},
     Session, SessionExecution, SessionGrant, SigningScope, TokenLimit,
 };
+use smart_session::accounts::AccountKind;
 use stylus_runtime::{
     pricing::{self, ActivationCosts, ProgramShape},
     Program,
@@ -92,57 +93,82 @@ fn measure(
     Measured { case, name, ink, entry_gas, cached_entry_gas, module_gas: frame.gas, handle_ops_gas }
 }
 
-/// One case run through Rhinestone's SmartSession (EVM bytecode from modulekit) on the same
-/// chain and account: its `validateUserOp` frame and the bundle.
+/// One case run through Rhinestone's SmartSession (EVM bytecode from modulekit) on a Nexus
+/// account, and the same case through this module on the same kind of account.
 struct Rival {
     case: &'static str,
     name: &'static str,
-    /// The JSON name of this module's row doing the same work, if one does.
-    ours: Option<&'static str>,
+    /// The JSON name of the table's row doing the same work (on OpenZeppelin's account: the
+    /// module's USE validation costs the same on every account, `tests/accounts.rs` asserts).
+    row: Option<&'static str>,
     validate_user_op_gas: u64,
     handle_ops_gas: u64,
+    /// This module doing the same work on Nexus.
+    ours: Option<Measured>,
 }
 
 /// Runs `op` through SmartSession in `handleOps` and reads its validation frame.
-fn measure_rival(
-    case: &'static str,
-    name: &'static str,
-    ours: Option<&'static str>,
-    world: &mut World,
-    op: PackedUserOperation,
-) -> Rival {
+fn measure_rival(world: &mut World, op: PackedUserOperation) -> (u64, u64) {
     let (result, handle_ops_gas) = world.handle_all_with_gas(vec![op]);
-    assert_eq!(result, Ok(()), "{case}: handleOps must execute");
+    assert_eq!(result, Ok(()), "SmartSession's handleOps must execute");
     let frame = smart_sessions::last_validation(world);
-    assert!(frame.success, "{case}: SmartSession's validation must succeed");
-    Rival { case, name, ours, validate_user_op_gas: frame.gas, handle_ops_gas }
+    assert!(frame.success, "SmartSession's validation must succeed");
+    (frame.gas, handle_ops_gas)
 }
 
-/// The game session's move through SmartSession: USE under the sudo policy, USE under the
-/// window and value policies (what this module enforces), and ENABLE (the owner's signature
-/// checked through the account's ERC-1271) with the window and value policies.
+/// The game session's move on Nexus (issue 17 names the account), each case on a fresh
+/// account: through SmartSession under the sudo policy, under the window and value policies
+/// (what this module enforces) and in ENABLE mode (the owner's signature checked through the
+/// account's ERC-1271); and through this module, USE and ENABLE.
 fn rivals(key: &SessionKey) -> Vec<Rival> {
+    let nexus = || World::installed_on(AccountKind::Nexus);
     let one_move = |world: &World| execute_single(world.game, ETHER / 100, &move_data(1, 1));
+
+    let mut world = nexus();
+    let permission_id = world.enable_by_owner(session_with(&world, key, 0));
+    let call = one_move(&world);
+    let op = session_op_at(&mut world, permission_id, key, call, 0);
+    let ours_use = measure("USE, 1 call (Nexus)", "use_1_call", &mut world, vec![op]);
+    let mut world = nexus();
+    let grant = SessionGrant {
+        session: session_with(&world, key, 0),
+        nonce: U256::ZERO,
+        deadline: U48::from(NOW + 3600),
+    };
+    let owner_signature = world.owner_signature(grant.digest(CHAIN_ID, MODULE));
+    let call = one_move(&world);
+    let op = world.enable_op(grant, owner_signature, key, call);
+    let ours_enable = measure("ENABLE + 1 call (Nexus)", "enable_1_call", &mut world, vec![op]);
+
     let mut rivals = Vec::new();
-    for (case, name, ours, limits) in [
-        ("USE, sudo policy, 1 call", "use_1_call_sudo", None, false),
-        ("USE, window and value policies, 1 call", "use_1_call", Some("use_1_call"), true),
+    for (case, name, limits, ours) in [
+        ("USE, sudo policy, 1 call", "use_1_call_sudo", false, None),
+        ("USE, window and value policies, 1 call", "use_1_call", true, Some(ours_use)),
     ] {
-        let mut world = World::installed();
+        let mut world = nexus();
         let parts = smart_sessions::install(&mut world);
         let session = parts.game_session(&world, key, limits);
         let id = parts.enable_by_owner(&mut world, session);
         let call = one_move(&world);
         let op = parts.use_op(&mut world, id, key, call);
-        rivals.push(measure_rival(case, name, ours, &mut world, op));
+        let (validate_user_op_gas, handle_ops_gas) = measure_rival(&mut world, op);
+        let row = ours.as_ref().map(|_| name);
+        rivals.push(Rival { case, name, row, validate_user_op_gas, handle_ops_gas, ours });
     }
-    let mut world = World::installed();
+    let mut world = nexus();
     let parts = smart_sessions::install(&mut world);
     let session = parts.game_session(&world, key, true);
     let call = one_move(&world);
     let op = parts.enable_op(&mut world, session, key, call);
-    let case = "ENABLE (owner's signature via ERC-1271), window and value policies, + 1 call";
-    rivals.push(measure_rival(case, "enable_1_call", Some("enable_1_call"), &mut world, op));
+    let (validate_user_op_gas, handle_ops_gas) = measure_rival(&mut world, op);
+    rivals.push(Rival {
+        case: "ENABLE (owner's signature via ERC-1271), window and value policies, + 1 call",
+        name: "enable_1_call",
+        row: Some("enable_1_call"),
+        validate_user_op_gas,
+        handle_ops_gas,
+        ours: Some(ours_enable),
+    });
     rivals
 }
 
@@ -557,7 +583,9 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution], rivals: &[Rival])
          uncached as run (the first call of a block; storage cold, as for a bundle's first \
          operation) and with every program cached. `handleOps gas` is the whole bundle \
          transaction, as run. `Smart Sessions, same chain` is Rhinestone's SmartSession \
-         validating the same operation on the same account (see below).\n"
+         validating the same operation on Nexus (this module's USE validation costs the same \
+         on every account; ENABLE includes the account's ERC-1271 check: both modules on Nexus \
+         below).\n"
     );
     let _ = writeln!(
         w,
@@ -565,7 +593,7 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution], rivals: &[Rival])
     );
     let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows {
-        let rival = rivals.iter().find(|rival| rival.ours == Some(row.name));
+        let rival = rivals.iter().find(|rival| rival.row == Some(row.name));
         let rival = rival.map_or("—".into(), |rival| rival.validate_user_op_gas.to_string());
         let _ = writeln!(
             w,
@@ -580,7 +608,7 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution], rivals: &[Rival])
             row.handle_ops_gas
         );
     }
-    render_rivals(w, rows, rivals);
+    render_rivals(w, rivals);
     let _ = writeln!(w, "\n## Executor path and session signatures (no EntryPoint)\n");
     let _ = writeln!(
         w,
@@ -613,41 +641,35 @@ fn render(rows: &[Measured], executions: &[MeasuredExecution], rivals: &[Rival])
     out
 }
 
-/// The section comparing SmartSession's runs with this module's.
-fn render_rivals(w: &mut String, rows: &[Measured], rivals: &[Rival]) {
+/// The section comparing SmartSession's runs with this module's, on Nexus.
+fn render_rivals(w: &mut String, rivals: &[Rival]) {
     let _ = writeln!(w, "\n## Beside Smart Sessions (same chain, same account, same run)\n");
     let _ = writeln!(
         w,
-        "Rhinestone's SmartSession (the deployed EVM bytecode in @rhinestone/modulekit 0.5.9) \
-         installed on the same OpenZeppelin account, running the game session's 0.01-ether move. \
-         npm publishes no session validator or policies for it, so these are this project's \
-         minimal ones (tests/evm/contracts/smart-sessions/Parts.sol: a secp256k1 session \
-         validator, a sudo policy, a window policy, a per-call and total value-limit policy); \
-         its ERC-7484 registry is a stand-in that attests everything. `validateUserOp gas` is \
-         SmartSession's frame (an EVM contract has no entry cost; storage cold, as for a \
-         bundle's first operation); `this module` is the row above doing the same work, \
-         uncached / cached. `tests/e2e_smart_sessions.rs` checks the policies refuse what this \
-         module refuses.\n"
+        "Rhinestone's SmartSession (the deployed EVM bytecode in @rhinestone/modulekit 0.5.9) and \
+         this module, each installed on a fresh Nexus 1.0.0 account (modulekit's bytecode), \
+         running the game session's 0.01-ether move. npm publishes no session validator or \
+         policies for SmartSession, so these are this project's minimal ones \
+         (tests/evm/contracts/smart-sessions/Parts.sol: a secp256k1 session validator, a sudo \
+         policy, a window policy, a per-call and total value-limit policy); its ERC-7484 \
+         registry is a stand-in that attests everything. `validateUserOp gas` is the module's \
+         frame (an EVM contract has no entry cost; storage cold, as for a bundle's first \
+         operation); this module's is uncached / cached. `tests/e2e_smart_sessions.rs` checks \
+         the policies refuse what this module refuses.\n"
     );
     let _ = writeln!(
         w,
-        "| case | validateUserOp gas | handleOps gas | this module: validateUserOp gas | this module: handleOps gas |"
+        "| case | Smart Sessions: validateUserOp gas | Smart Sessions: handleOps gas | this module: validateUserOp gas | this module: handleOps gas |"
     );
     let _ = writeln!(w, "|---|---:|---:|---:|---:|");
     for rival in rivals {
-        let ours = rows.iter().find(|row| Some(row.name) == rival.ours).map_or(
-            ("—".into(), "—".into()),
-            |row| {
-                (
-                    format!("{} / {}", row.module_gas, row.cached_gas()),
-                    row.handle_ops_gas.to_string(),
-                )
-            },
-        );
+        let (gas, handle_ops) = rival.ours.as_ref().map_or(("—".into(), "—".into()), |row| {
+            (format!("{} / {}", row.module_gas, row.cached_gas()), row.handle_ops_gas.to_string())
+        });
         let _ = writeln!(
             w,
-            "| {} | {} | {} | {} | {} |",
-            rival.case, rival.validate_user_op_gas, rival.handle_ops_gas, ours.0, ours.1
+            "| {} | {} | {} | {gas} | {handle_ops} |",
+            rival.case, rival.validate_user_op_gas, rival.handle_ops_gas
         );
     }
 }
