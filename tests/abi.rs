@@ -1,7 +1,7 @@
 //! The module's ABI surface: ERC-7579 selectors, strict argument decoding (held to alloy's
 //! strict decoder), refusal of unknown calls and of ether, and freshness of `abi/`.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{abi::AbiDecoderConfig, SolCall, SolInterface, SolValue};

@@ -5,7 +5,7 @@
 //! account answers in its own words (a refusal it wraps, an error of its own), the test names
 //! the account's exact answer.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{aliases::U48, Address, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError};

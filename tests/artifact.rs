@@ -3,7 +3,7 @@
 //! the game session, ENABLE mode with an account answering ERC-1271, reverts rolling back, and
 //! ERC-7562 on every slot and call the real program makes.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{aliases::U48, Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolInterface, SolValue};

@@ -6,7 +6,7 @@
 //! client computed, and a P-256 session key's signatures made by the client (UserOperations,
 //! session signatures, revocations) pass the program's RIP-7212 check.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{address, aliases::U48, Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::SolCall;

@@ -4,7 +4,7 @@
 //! the game session with UserOperations of its own; the session key then plays through
 //! `handleOps`, and every refusal comes back as the EntryPoint's own error.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::{SolCall, SolError};

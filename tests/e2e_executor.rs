@@ -4,7 +4,7 @@
 //! transactions to the module, which calls the account's `executeFromExecutor`. No EntryPoint,
 //! no bundler.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{aliases::U48, U256};
 use alloy_sol_types::{SolCall, SolError};

@@ -4,7 +4,7 @@
 //! within the session's cap run, its prefund counted; and a listed paymaster paying from its
 //! own deposit while the account pays nothing.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{B256, U256};
 use alloy_sol_types::{SolCall, SolError};

@@ -3,7 +3,7 @@
 //! RIP-7212 and ecrecover precompiles the chain serves. Validation stays within ERC-7562: only
 //! storage associated with the account, and calls to precompiles alone.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{address, Address, B256, U256};
 use session_core::session_key::KeyType;

@@ -2,7 +2,7 @@
 //! account (EVM bytecode) and the module's deployed artifact. The EntryPoint enforces a
 //! period's window from the validation data; the module refuses broken rules.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::SolError;

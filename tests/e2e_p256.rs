@@ -1,7 +1,7 @@
 //! A P-256 session key end to end: the real EntryPoint v0.7 and OpenZeppelin account (EVM
 //! bytecode), the module's deployed artifact, and the RIP-7212 precompile the chain serves.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::U256;
 use support::{

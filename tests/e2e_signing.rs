@@ -4,7 +4,7 @@
 //! the session. (The session's signatures on each account, accepted and refused:
 //! `tests/accounts.rs`.)
 
-mod support;
+use crate::support;
 
 use alloy_primitives::FixedBytes;
 use alloy_sol_types::SolCall;

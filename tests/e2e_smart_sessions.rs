@@ -3,7 +3,7 @@
 //! would compare unlike work. Its session validator and policies are this project's minimal
 //! ones (tests/evm/contracts/smart-sessions/Parts.sol).
 
-mod support;
+use crate::support;
 
 use alloy_primitives::U256;
 use alloy_sol_types::SolError;

@@ -2,7 +2,7 @@
 //! bytecode) and the module's deployed artifact; tokens leave the account only within the
 //! session's budget, through the EntryPoint and through the executor path alike.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError};

@@ -1,7 +1,7 @@
 //! ENABLE mode: the owner signs a grant off-chain, the delegate's first UserOperation enables
 //! it and is validated under it in the same call. Every replay and every unsigned field.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{address, aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::SolValue;

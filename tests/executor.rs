@@ -2,7 +2,7 @@
 //! signature) has the module call the account's `executeFromExecutor`, under the same rules
 //! as validation, with the block's time.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolValue};

@@ -4,7 +4,7 @@
 //! listed; a listed one's operations cost the account nothing). Each refusal asserts the exact
 //! error and its figures.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use session_core::interface::{ISmartSessions::*, PackedUserOperation, Session};

@@ -4,7 +4,7 @@
 //! signatures. Every bent signature is asserted to fail exactly: `SIG_VALIDATION_FAILED` in
 //! validation, the path's own error elsewhere.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{aliases::U48, Bytes, B256, U256};
 use alloy_sol_types::{SolStruct, SolValue};

@@ -1,6 +1,6 @@
 //! Installing, enabling, removing and revoking, and the views, through the module's ABI entry.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{aliases::U48, Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{eip712_domain, SolCall, SolInterface, SolStruct, SolValue};

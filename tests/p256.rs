@@ -2,7 +2,7 @@
 //! signatures, verified by the RIP-7212 precompile, for UserOperations, relayed executions and
 //! relayed revocations.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{aliases::U48, Address, Bytes, B256, U256};
 use alloy_sol_types::SolValue;

@@ -2,7 +2,7 @@
 //! counts in, the module answers with that period's window and starts the counters over in
 //! each new period; the executor path counts in the block's period.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{address, aliases::U48, Address, Bytes, B256, U256};
 use alloy_sol_types::SolValue;

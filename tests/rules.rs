@@ -1,7 +1,7 @@
 //! Argument rules through the module's ABI entry: conditions on the words of an allowed call's
 //! arguments, on both paths (validation and executor).
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{Bytes, B256, U256};
 use alloy_sol_types::SolValue;

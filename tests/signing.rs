@@ -2,7 +2,7 @@
 //! the module's ABI entry. The expected digests are built here from ERC-7739's text with
 //! alloy's EIP-712 (`SolStruct`), not with the module's code.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{keccak256, Address, Bytes, FixedBytes, B256};
 use alloy_sol_types::{eip712_domain, SolStruct};

@@ -2,7 +2,7 @@
 //! compiles it with the test contracts (`make evm`), and a contract that imports it encodes an
 //! ENABLE-mode signature from its structs, byte for byte as the Rust client encodes it.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::SolValue;

@@ -1,7 +1,7 @@
 //! ERC-20 budgets through the module's ABI entry: a session's counted amounts (`transfer`, `approve`, `increaseAllowance`, `transferFrom` from the account)
 //! per token, summed over its uses, on both paths (validation and executor).
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use session_core::interface::{Action, Error, ISmartSessions::*, Session, TokenLimit};

@@ -1,7 +1,7 @@
 //! USE-mode validation through the module's ABI entry, with real ECDSA signatures and real
 //! ABI encodings: the 2-hour game session and every refusal, each asserting the exact outcome.
 
-mod support;
+use crate::support;
 
 use alloy_primitives::{Bytes, B256, U256};
 use session_core::interface::{Action, ISmartSessions::*};

@@ -4,7 +4,7 @@
 //! session's ERC-7739 signature of an app's typed data (docs/signatures.md: every intermediate
 //! value and the final bytes), and a passkey's assertion (docs/sessions.md, *Key types*).
 
-mod support;
+use crate::support;
 
 use alloy_dyn_abi::TypedData;
 use alloy_primitives::{address, aliases::U48, B256, U256};
