@@ -32,7 +32,7 @@ struct Args {
     artifacts: Option<PathBuf>,
 }
 
-fn print(deployment: &Deployment, artifacts: &Artifacts) {
+fn print(deployment: &Deployment) {
     let d = deployment;
     println!("dev-node: Stylus Smart Sessions on the in-process chain, chain id {CHAIN_ID}");
     println!("EntryPoint v0.7   {}", d.entry_point);
@@ -48,8 +48,8 @@ fn print(deployment: &Deployment, artifacts: &Artifacts) {
     println!("game              {}", d.game);
     println!("test token        {} (1,000,000 TT minted to the account)", d.token);
     println!(
-        "more accounts     no factory: deploy SessionAccount(entryPoint, ownerValidator, abi.encode(owner)) from {}",
-        artifacts.forge_path("SessionAccount.sol", "SessionAccount").display()
+        "account factory   {} (more such accounts: createAccount(owner, salt), getAddress(owner, salt))",
+        d.account_factory
     );
     println!("dev keys          {DEV_KEY_ETHER} ETH each (anvil's test mnemonic; never use them elsewhere)");
     for (index, key) in dev_keys().iter().enumerate() {
@@ -95,7 +95,7 @@ async fn serve(args: Args) -> Result<(), String> {
         .await
         .map_err(|error| format!("cannot listen on {address}: {error}"))?;
     let bound = server.local_addr().map_err(|error| error.to_string())?;
-    print(&deployment, &artifacts);
+    print(&deployment);
     let module = rpc::module(chain).map_err(|error| error.to_string())?;
     let handle = server.start(module);
     // The last line, which scripts and tests wait for.

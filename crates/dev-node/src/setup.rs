@@ -1,6 +1,6 @@
 //! What the node deploys before it serves: the real EntryPoint v0.7 at its canonical address,
-//! the module's three Stylus programs, OpenZeppelin's account with its owner validator, the
-//! game and a test token, and the funded dev keys.
+//! the module's three Stylus programs, OpenZeppelin's account with its owner validator and a
+//! factory of such accounts, the game and a test token, and the funded dev keys.
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +55,9 @@ pub struct Deployment {
     pub token: Address,
     /// An OpenZeppelin `AccountERC7579` (tests/evm's `SessionAccount`) owned by dev key 0.
     pub account: Address,
+    /// `SessionAccountFactory`: more such accounts, by CREATE2 (`createAccount(owner, salt)`,
+    /// `getAddress(owner, salt)`), for a UserOperation's `initCode`.
+    pub account_factory: Address,
 }
 
 /// Where the node finds what `make build` and `make evm` wrote.
@@ -81,11 +84,6 @@ impl Artifacts {
             .ok_or_else(|| {
                 Error::MissingArtifact(format!("{contract} in {} (make evm)", out.display()))
             })
-    }
-
-    /// The path of a Solidity contract's forge artifact, for telling users where it is.
-    pub fn forge_path(&self, file: &str, contract: &str) -> PathBuf {
-        self.dir.join("evm/out").join(file).join(format!("{contract}.json"))
     }
 }
 
@@ -131,6 +129,16 @@ pub fn deploy(chain: &mut Chain, artifacts: &Artifacts) -> Result<Deployment> {
         )?,
         "the test token",
     )?;
+    // Created last: the addresses above stay those of the node's first releases.
+    let factory_args = (ENTRY_POINT_V07, owner_validator).abi_encode_params();
+    let account_factory = create(
+        artifacts.creation(
+            "contracts/SessionAccountFactory.sol",
+            "SessionAccountFactory",
+            factory_args,
+        )?,
+        "the account factory",
+    )?;
     chain.relocate(entry_point, ENTRY_POINT_V07);
     let proxy = alloy_primitives::hex::decode(CREATE2_DEPLOYER_CODE).expect("the code is hex");
     chain.set_code(CREATE2_DEPLOYER, proxy);
@@ -150,6 +158,7 @@ pub fn deploy(chain: &mut Chain, artifacts: &Artifacts) -> Result<Deployment> {
         game,
         token,
         account,
+        account_factory,
     })
 }
 

@@ -22,6 +22,10 @@ sol! {
     function revokeSessionByKey(address account, bytes32 permissionId) external;
     function onInstall(bytes data) external;
     error SessionNotEnabled(bytes32 permissionId, address account);
+    function createAccount(address owner, uint256 salt) external returns (address);
+    function getAddress(address owner, uint256 salt) external view returns (address);
+    function isModuleInstalled(uint256 moduleTypeId, address module, bytes additionalContext)
+        external view returns (bool);
 }
 
 /// `Moved(address indexed player, uint8 x, uint8 y, uint256 paid)`.
@@ -363,4 +367,36 @@ fn contracts_deploy_by_create_and_through_the_create2_deployer() {
     let address = key.address.create(1);
     assert_eq!(receipt["contractAddress"].as_str().unwrap().parse::<Address>().unwrap(), address);
     assert_eq!(node.ok("eth_getCode", json!([address, "latest"])), "0x2a");
+}
+
+#[test]
+fn the_account_factory_creates_an_account_where_it_said_with_its_owner_validator() {
+    let node = Node::start();
+    let factory: Address = node.address("account factory").parse().unwrap();
+    let validator: Address = node.address("owner validator").parse().unwrap();
+    let (key, owner) = (dev_keys()[5], dev_keys()[6].address);
+    let salt = U256::from(7);
+    let eth_call = |to: Address, data: Vec<u8>| {
+        let call = json!({ "to": to, "data": hex::encode_prefixed(data) });
+        let output = node.ok("eth_call", json!([call, "latest"]));
+        hex::decode(output.as_str().unwrap()).unwrap()
+    };
+    let predicted = getAddressCall { owner, salt }.abi_encode();
+    let predicted = getAddressCall::abi_decode_returns(&eth_call(factory, predicted)).unwrap();
+    assert_eq!(node.ok("eth_getCode", json!([predicted, "latest"])), "0x");
+    let create = createAccountCall { owner, salt }.abi_encode();
+    let raw = signed(eip1559(0, factory, 0, create.clone(), 3_000_000), &key);
+    let hash = node.ok("eth_sendRawTransaction", json!([raw]));
+    assert_eq!(node.ok("eth_getTransactionReceipt", json!([hash]))["status"], "0x1");
+    assert_ne!(node.ok("eth_getCode", json!([predicted, "latest"])), "0x");
+    let installed = isModuleInstalledCall {
+        moduleTypeId: U256::from(1),
+        module: validator,
+        additionalContext: Bytes::new(),
+    };
+    let answer = eth_call(predicted, installed.abi_encode());
+    assert!(isModuleInstalledCall::abi_decode_returns(&answer).unwrap());
+    // Again: the same account, nothing created.
+    let again = createAccountCall::abi_decode_returns(&eth_call(factory, create)).unwrap();
+    assert_eq!(again, predicted);
 }

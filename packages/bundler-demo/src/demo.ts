@@ -1,5 +1,6 @@
 // The 2-hour game session as a dApp plays it, through a real ERC-4337 bundler: Alice's account
-// (OpenZeppelin's AccountERC7579) installs the module by her own UserOperation, she signs the
+// (OpenZeppelin's AccountERC7579, from a factory) is created and installs the module by her first
+// UserOperation, she signs the
 // grant off-chain, the game frontend's key sends its moves with `eth_sendUserOperation` to
 // Alto, and the bundler refuses what the session does not allow, with the module's own errors.
 // Every outcome is asserted; the transcript is printed as `make demo` prints its own.
@@ -75,6 +76,10 @@ const GAME_ABI = parseAbi([
   'function move(uint8 x, uint8 y) payable',
   'function claimPrize()',
   'function moves(address player) view returns (uint256)',
+]);
+const FACTORY_ABI = parseAbi([
+  'function createAccount(address owner, uint256 salt) returns (address)',
+  'function getAddress(address owner, uint256 salt) view returns (address)',
 ]);
 const ACCOUNT_ABI = parseAbi(['function installModule(uint256 moduleTypeId, address module, bytes initData)']);
 
@@ -219,6 +224,7 @@ async function altoReady(): Promise<void> {
 async function accountSignedBy(
   client: PublicClient,
   address: Address,
+  factory: { factory: Address; factoryData: Hex },
   validator: Address,
   sign: (userOpHash: Hex) => Promise<Hex>,
   stub: Hex,
@@ -235,8 +241,9 @@ async function accountSignedBy(
       assert.ok(call && calls.length === 1, 'one call an operation');
       return executeCalldata({ to: call.to, value: call.value ?? 0n, data: call.data ?? '0x' });
     },
+    // Used while the account has no code: its first operation creates it (initCode).
     async getFactoryArgs() {
-      return { factory: undefined, factoryData: undefined };
+      return factory;
     },
     async getNonce() {
       return client.readContract({
@@ -275,11 +282,18 @@ async function play(
   await altoReady();
   const ownerValidator = await deploy(creationCode('OwnerValidator.sol', 'OwnerValidator'));
   const game = await deploy(creationCode('Game.sol', 'Game'));
-  const accountArgs = encodeAbiParameters(
-    [{ type: 'address' }, { type: 'address' }, { type: 'bytes' }],
-    [entryPoint07Address, ownerValidator, encodeAbiParameters([{ type: 'address' }], [ALICE.address])],
+  // Alice's account is counterfactual: the factory says where it will be, it is funded there,
+  // and her first UserOperation creates it.
+  const factory = await deploy(
+    creationCode('SessionAccountFactory.sol', 'SessionAccountFactory'),
+    encodeAbiParameters([{ type: 'address' }, { type: 'address' }], [entryPoint07Address, ownerValidator]),
   );
-  const account = await deploy(creationCode('SessionAccount.sol', 'SessionAccount'), accountArgs);
+  const account = await client.readContract({ address: factory, abi: FACTORY_ABI, functionName: 'getAddress', args: [ALICE.address, 0n] });
+  const factoryArgs = {
+    factory,
+    factoryData: encodeFunctionData({ abi: FACTORY_ABI, functionName: 'createAccount', args: [ALICE.address, 0n] }),
+  };
+  assert.equal(await client.getCode({ address: account }), undefined, 'no account yet');
   const funder = createWalletClient({ chain, transport: http(NODE_URL), account: privateKeyToAccount(DEPLOYER_KEY) });
   await client.waitForTransactionReceipt({ hash: await funder.sendTransaction({ to: account, value: parseEther('1'), chain }) });
 
@@ -317,13 +331,15 @@ async function play(
   const dummy = await privateKeyToAccount(pad('0x01', { size: 32 })).sign({ hash: keccak256(toHex('stub')) });
 
   // 1. Alice's own operation installs the module.
-  const asAlice = await accountSignedBy(client, account, ownerValidator, (hash) => ALICE.sign({ hash }), dummy);
+  const asAlice = await accountSignedBy(client, account, factoryArgs, ownerValidator, (hash) => ALICE.sign({ hash }), dummy);
   const install = encodeFunctionData({ abi: ACCOUNT_ABI, functionName: 'installModule', args: [1n, MODULE, '0x'] });
   const executed = (gas: bigint | undefined) => {
     assert.ok(gas !== undefined, 'the operation executed');
     return `executed [${gas} gas]`;
   };
-  step(1, "Alice's own UserOperation installs the module", executed(await send(asAlice, { to: account, data: install })));
+  const created = executed(await send(asAlice, { to: account, data: install }));
+  assert.notEqual(await client.getCode({ address: account }), undefined, 'the account exists');
+  step(1, "Alice's first UserOperation deploys her account + module", created);
 
   // 2. Alice signs the grant: ERC-1271 through her account, so her validator's address first.
   const now = (await client.getBlock()).timestamp;
@@ -351,7 +367,8 @@ async function play(
     return enabled ? useSignature(id, keySignature) : enableSignature(policy, now, ownerSignature, keySignature);
   };
   const stub = () => (enabled ? useSignature(id, dummy) : enableSignature(policy, now, ownerSignature, dummy));
-  const frontend = (key: PrivateKeyAccount) => accountSignedBy(client, account, MODULE, sessionSign(key), stub());
+  const frontend = (key: PrivateKeyAccount) =>
+    accountSignedBy(client, account, factoryArgs, MODULE, sessionSign(key), stub());
   const move = (x: number, value: bigint): Call => ({
     to: game,
     value,
