@@ -187,14 +187,8 @@ impl World {
     /// the nonce key: [`Self::nonce_key`]), not signed yet.
     pub fn op(&mut self, validator: Address, call_data: Vec<u8>) -> PackedUserOperation {
         let key = self.nonce_key(validator);
-        let call = IEntryPoint::getNonceCall { sender: self.account, key };
-        let nonce = match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), U256::ZERO)
-        {
-            ExecutionResult::Success { output, .. } => {
-                IEntryPoint::getNonceCall::abi_decode_returns(output.data()).unwrap()
-            }
-            other => panic!("getNonce failed: {other:?}"),
-        };
+        let nonce =
+            self.view(self.entry_point, IEntryPoint::getNonceCall { sender: self.account, key });
         PackedUserOperation {
             sender: self.account,
             nonce,
@@ -208,14 +202,19 @@ impl World {
         }
     }
 
-    pub fn user_op_hash(&mut self, op: &PackedUserOperation) -> B256 {
-        let call = IEntryPoint::getUserOpHashCall { userOp: op.clone() };
-        match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), U256::ZERO) {
+    /// What `to` answers `call`, sent (and committed) from the deployer as the tests' views
+    /// are; panics naming the function when the call fails.
+    pub fn view<C: SolCall>(&mut self, to: Address, call: C) -> C::Return {
+        match self.chain.call(DEPLOYER, to, call.abi_encode(), U256::ZERO) {
             ExecutionResult::Success { output, .. } => {
-                IEntryPoint::getUserOpHashCall::abi_decode_returns(output.data()).unwrap()
+                C::abi_decode_returns(output.data()).expect("the call's answer decodes")
             }
-            other => panic!("getUserOpHash failed: {other:?}"),
+            other => panic!("{} failed: {other:?}", C::SIGNATURE),
         }
+    }
+
+    pub fn user_op_hash(&mut self, op: &PackedUserOperation) -> B256 {
+        self.view(self.entry_point, IEntryPoint::getUserOpHashCall { userOp: op.clone() })
     }
 
     /// `handleOps([op])` from the bundler: `Ok` when it executed, else the revert data.
@@ -306,13 +305,7 @@ impl World {
     }
 
     pub fn moves(&mut self) -> U256 {
-        let call = IGame::movesCall { player: self.account };
-        match self.chain.call(DEPLOYER, self.game, call.abi_encode(), U256::ZERO) {
-            ExecutionResult::Success { output, .. } => {
-                IGame::movesCall::abi_decode_returns(output.data()).unwrap()
-            }
-            other => panic!("moves failed: {other:?}"),
-        }
+        self.view(self.game, IGame::movesCall { player: self.account })
     }
 
     /// The module installed by the owner's operation.
@@ -381,24 +374,12 @@ impl World {
 
     /// `holder`'s deposit at the EntryPoint.
     pub fn deposit_of(&mut self, holder: Address) -> U256 {
-        let call = IEntryPoint::balanceOfCall { account: holder };
-        match self.chain.call(DEPLOYER, self.entry_point, call.abi_encode(), U256::ZERO) {
-            ExecutionResult::Success { output, .. } => {
-                IEntryPoint::balanceOfCall::abi_decode_returns(output.data()).unwrap()
-            }
-            other => panic!("balanceOf failed: {other:?}"),
-        }
+        self.view(self.entry_point, IEntryPoint::balanceOfCall { account: holder })
     }
 
     /// `token.balanceOf(holder)`.
     pub fn token_balance(&mut self, token: Address, holder: Address) -> U256 {
-        let call = IERC20::balanceOfCall { holder };
-        match self.chain.call(DEPLOYER, token, call.abi_encode(), U256::ZERO) {
-            ExecutionResult::Success { output, .. } => {
-                IERC20::balanceOfCall::abi_decode_returns(output.data()).unwrap()
-            }
-            other => panic!("balanceOf failed: {other:?}"),
-        }
+        self.view(token, IERC20::balanceOfCall { holder })
     }
 
     /// A transaction from `from` calling the module: its return data, or its revert data.
@@ -493,13 +474,7 @@ impl World {
     /// `signature`, framed for the account ([`super::accounts::erc1271_signature`]).
     pub fn is_valid_signature(&mut self, hash: B256, signature: &[u8]) -> FixedBytes<4> {
         let signature = super::accounts::erc1271_signature(self.kind, MODULE, signature);
-        let call = IERC1271::isValidSignatureCall { hash, signature };
-        match self.chain.call(DEPLOYER, self.account, call.abi_encode(), U256::ZERO) {
-            ExecutionResult::Success { output, .. } => {
-                IERC1271::isValidSignatureCall::abi_decode_returns(output.data()).unwrap()
-            }
-            other => panic!("isValidSignature failed: {other:?}"),
-        }
+        self.view(self.account, IERC1271::isValidSignatureCall { hash, signature })
     }
 
     /// The account's EIP-712 domain, as it reports it (ERC-5267): what ERC-7739 binds a

@@ -6,7 +6,7 @@
 
 use alloy_primitives::{address, b256, keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolValue};
-use local_chain::{EvmFrame, ExecutionResult};
+use local_chain::EvmFrame;
 
 use super::{
     accounts::modulekit,
@@ -189,7 +189,7 @@ impl Parts {
             data: session.clone(),
             mode: ENABLE,
         };
-        let session_digest = view(world, SMART_SESSION, call);
+        let session_digest = world.view(SMART_SESSION, call);
         let chain = ChainDigest { chainId: CHAIN_ID, sessionDigest: session_digest };
         let enable = EnableSession {
             chainDigestIndex: 0,
@@ -206,13 +206,13 @@ impl Parts {
 
     /// `data` compressed by solady's LibZip, as SmartSession decompresses it.
     fn compress(&self, world: &mut World, data: Vec<u8>) -> Vec<u8> {
-        view(world, self.codec, IFlzCodec::compressCall { data: data.into() }).to_vec()
+        world.view(self.codec, IFlzCodec::compressCall { data: data.into() }).to_vec()
     }
 }
 
 /// SmartSession's permission id of `session`, by its own view.
 pub fn permission_id(world: &mut World, session: &SmartSession) -> B256 {
-    view(world, SMART_SESSION, ISmartSession::getPermissionIdCall { session: session.clone() })
+    world.view(SMART_SESSION, ISmartSession::getPermissionIdCall { session: session.clone() })
 }
 
 /// SmartSession's `validateUserOp` frame of the last operation validated through it.
@@ -240,14 +240,4 @@ fn multichain_digest(digests: &[ChainDigest]) -> B256 {
     // Its chain-free domain: `EIP712Domain(string name,string version)`, "SmartSession", "1".
     let domain = alloy_sol_types::eip712_domain! { name: "SmartSession", version: "1", };
     keccak256([&[0x19, 0x01][..], domain.separator().as_slice(), struct_hash.as_slice()].concat())
-}
-
-/// Calls view `call` of `to` and decodes its answer.
-fn view<C: SolCall>(world: &mut World, to: Address, call: C) -> C::Return {
-    match world.chain.call(DEPLOYER, to, call.abi_encode(), U256::ZERO) {
-        ExecutionResult::Success { output, .. } => {
-            C::abi_decode_returns(output.data()).expect("the view's answer")
-        }
-        other => panic!("{} failed: {other:?}", C::SIGNATURE),
-    }
 }

@@ -70,10 +70,7 @@ pub trait StateReader {
         self.account(address).map_or(0, |account| account.nonce)
     }
     /// The code at `address` (empty for none).
-    fn code(&self, address: Address) -> Bytes {
-        let code = self.account(address).and_then(|account| account.code.as_ref());
-        code.map(Bytecode::original_bytes).unwrap_or_default()
-    }
+    fn code(&self, address: Address) -> Bytes;
     /// The word at `slot` of `address`'s storage.
     fn storage(&self, address: Address, slot: U256) -> U256;
 }
@@ -123,6 +120,20 @@ impl StateWriter for State {
 impl StateReader for State {
     fn account(&self, address: Address) -> Option<&AccountInfo> {
         self.cache.accounts.get(&address).map(|account| &account.info)
+    }
+
+    /// An account's code as its info holds it, or else from the contracts by its code hash
+    /// (where the database keeps code it did not leave in the info).
+    fn code(&self, address: Address) -> Bytes {
+        let Some(info) = self.account(address) else { return Bytes::new() };
+        match &info.code {
+            Some(code) => code.original_bytes(),
+            None => self
+                .cache
+                .contracts
+                .get(&info.code_hash)
+                .map_or_else(Bytes::new, Bytecode::original_bytes),
+        }
     }
 
     fn storage(&self, address: Address, slot: U256) -> U256 {
@@ -223,16 +234,7 @@ impl Chain {
     /// The code at `address` (empty for an account without code): what a test copies to
     /// another address, as a chain's predeploy would put it there.
     pub fn code(&self, address: Address) -> Bytes {
-        let state = self.state();
-        let Some(info) = state.account(address) else { return Bytes::new() };
-        match &info.code {
-            Some(code) => code.original_bytes(),
-            None => state
-                .cache
-                .contracts
-                .get(&info.code_hash)
-                .map_or_else(Bytes::new, |code| code.original_bytes()),
-        }
+        self.state().code(address)
     }
 
     /// Puts `code` at `address` as is, in a fresh account: how the tests place programs and
