@@ -177,9 +177,9 @@ fn activate(context: &mut ChainContext, inputs: &CallInputs, program: Address) -
         }
     }
     .unwrap_or_default();
-    let wasm =
-        code.starts_with(&STYLUS_PREFIX).then(|| stylus_artifact::decompress(&code).ok()).flatten();
-    let Some(wasm) = wasm.filter(|_| Program::from_code(&code).is_ok()) else {
+    // Decompressed once: its length prices the data fee, and it must compile as Nitro would.
+    let wasm = code.starts_with(&STYLUS_PREFIX).then(|| stylus_artifact::decompress(&code).ok());
+    let Some(wasm) = wasm.flatten().filter(|wasm| Program::from_wasm(wasm).is_ok()) else {
         return Err((IArbWasm::ProgramNotWasm {}.abi_encode(), QUERY_GAS));
     };
     let codehash = keccak256(&code);

@@ -38,6 +38,15 @@ pub(crate) fn run(
     frame: Frame,
 ) -> InterpreterResult {
     let Frame { program, hash, message, read_only, gas_limit, code_address } = frame;
+    // A program runs once activated (ArbWasm), as on Nitro: called or delegatecalled alike.
+    if !crate::arbos::is_activated(context, hash) {
+        let gas = Gas::new(gas_limit);
+        return InterpreterResult::new(
+            InstructionResult::Revert,
+            crate::arbos::not_activated(),
+            gas,
+        );
+    }
     let contract = message.contract;
     // Entry is paid when the frame opens: a program running again below it is cached there.
     let cached = !outer.called.borrow_mut().insert(hash) || crate::arbos::is_cached(context, hash);

@@ -118,16 +118,14 @@ impl Inspector<ChainContext> for StylusInspector {
         if !code.starts_with(&STYLUS_PREFIX) {
             return None;
         }
-        let revert_with = |inputs: &CallInputs, data: Bytes| {
-            let result =
-                InterpreterResult::new(InstructionResult::Revert, data, Gas::new(inputs.gas_limit));
+        let revert = |inputs: &CallInputs| {
+            let result = InterpreterResult::new(
+                InstructionResult::Revert,
+                Bytes::new(),
+                Gas::new(inputs.gas_limit),
+            );
             Some(CallOutcome::new(result, inputs.return_memory_offset.clone()))
         };
-        let revert = |inputs: &CallInputs| revert_with(inputs, Bytes::new());
-        // A program runs once activated (ArbWasm), as on Nitro.
-        if !crate::arbos::is_activated(context, *hash) {
-            return revert_with(inputs, crate::arbos::not_activated());
-        }
         // Value is not moved into a Stylus frame here (see the crate docs): refuse it.
         if !inputs.call_value().is_zero() {
             return revert(inputs);

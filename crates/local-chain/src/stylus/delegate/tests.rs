@@ -12,8 +12,8 @@ use stylus_runtime::{
 
 use super::*;
 use crate::{
-    chain::SPEC, erc7562::VALIDATE_USER_OP, Chain, ExecutionResult, StylusFrame, StylusInspector,
-    ValidationRecord,
+    chain::SPEC, erc7562::VALIDATE_USER_OP, Chain, ExecutionResult, StateWriter, StylusFrame,
+    StylusInspector, ValidationRecord,
 };
 
 /// Writes the word of its arguments `[0..32)` at `keccak(msg.sender ‖ 0)` (flushed), logs it
@@ -393,4 +393,17 @@ fn the_callee_sees_the_delegating_frames_value_and_an_account_without_code_answe
     // EVM code is not run (see the crate docs): the call fails.
     let refused = StylusCallOutcome { cold: true, ..StylusCallOutcome::default() };
     assert_eq!(frame.call(DELEGATOR_AT, to(FORWARDER)), refused);
+    // A program never activated (another program: activation goes by code hash) fails with
+    // ArbWasm's error, as a call to it does.
+    let inactive = Address::repeat_byte(0xc1);
+    let other = stylus_code(
+        &CALLEE.replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") 2)"),
+    );
+    frame.context.db_mut().set_code(inactive, other.into());
+    let not_activated = StylusCallOutcome {
+        cold: true,
+        data: crate::arbos::not_activated().to_vec(),
+        ..StylusCallOutcome::default()
+    };
+    assert_eq!(frame.call(DELEGATOR_AT, to(inactive)), not_activated);
 }
